@@ -1,0 +1,137 @@
+package config
+
+import (
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(m map[string]string) Lookup {
+	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
+}
+
+func TestDefaultsAndSources(t *testing.T) {
+	c, err := Load(env(nil), "/proj")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Resources != "/proj/resources" || c.Gem5Dir != "/proj/resources/gem5" || c.WorkingDir != "/proj/wkdir" {
+		t.Fatalf("paths: %q %q %q", c.Resources, c.Gem5Dir, c.WorkingDir)
+	}
+	if c.Gem5Version != "v24.0.0.0" || c.KVersion != "v5.4.84" || c.Gem5Arch != "X86" || c.Jobs != runtime.NumCPU() {
+		t.Fatalf("defaults: %+v", c)
+	}
+	if c.Memory != 2<<30 || c.DiskSize != 16<<30 || c.SimTimeout != 6*time.Hour {
+		t.Fatalf("sizes: %v %v %v", c.Memory, c.DiskSize, c.SimTimeout)
+	}
+	if c.KernelOut != "/proj/resources/vmlinux-ubuntu-amd64" {
+		t.Fatalf("KERNEL_OUT %q", c.KernelOut)
+	}
+	src := map[string]string{}
+	for _, v := range c.Values() {
+		src[v.Name] = v.Source
+	}
+	if src["GEM5_DIR"] != "default, from RESOURCES" || src["JOBS"] != "default (number of CPUs)" || src["KVERSION"] != "default" {
+		t.Fatalf("sources: %v", src)
+	}
+}
+
+func TestEnvironmentOverrides(t *testing.T) {
+	c, err := Load(env(map[string]string{
+		"RESOURCES": "/data/res", "VERSION": "v23.1.0.0", "ARCH": "arm64", "FUNCTIONS": "fibonacci-go, aes-go\nauth-go",
+		"MEMORY": "4GiB", "KEEP_GOING": "yes", "JOBS": "3",
+	}), "/proj")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Gem5Dir != "/data/res/gem5" || c.Gem5Version != "v23.1.0.0" || c.Gem5Arch != "ARM" || !c.KeepGoing || c.Jobs != 3 {
+		t.Fatalf("overrides: %+v", c)
+	}
+	if strings.Join(c.Functions, "|") != "fibonacci-go|aes-go|auth-go" || c.Memory.String() != "4G" {
+		t.Fatalf("list/size: %v %v", c.Functions, c.Memory)
+	}
+	for _, v := range c.Values() {
+		if v.Name == "GEM5_VERSION" && !strings.Contains(v.Source, "VERSION, the original Makefile's name") {
+			t.Fatalf("legacy source: %q", v.Source)
+		}
+	}
+}
+
+func TestInvalidValuesNameVariableAndAllowed(t *testing.T) {
+	cases := []struct {
+		env  map[string]string
+		want []string
+	}{
+		{map[string]string{"GEM5_ARCH": "MIPS"}, []string{`GEM5_ARCH="MIPS"`, "allowed values are X86, ARM"}},
+		{map[string]string{"UBUNTU_VERSION": "noble"}, []string{"UBUNTU_VERSION", "focal, jammy"}},
+		{map[string]string{"JOBS": "0"}, []string{"JOBS", "at least 1"}},
+		{map[string]string{"JOBS": "many"}, []string{"JOBS", "not a whole number"}},
+		{map[string]string{"MEMORY": "lots"}, []string{"MEMORY", "not a size"}},
+		{map[string]string{"SIM_TIMEOUT": "forever"}, []string{"SIM_TIMEOUT", "duration"}},
+		{map[string]string{"DRY_RUN": "maybe"}, []string{"DRY_RUN", "1/true"}},
+		{map[string]string{"KVERSION": "latest"}, []string{"KVERSION", "valid value"}},
+		{map[string]string{"GEM5": "/no/such/gem5.opt"}, []string{"GEM5", "no such file"}},
+		{map[string]string{"ARCH": "arm64", "GEM5_ARCH": "X86"}, []string{"GEM5_ARCH=X86 does not simulate ARCH=arm64"}},
+		{map[string]string{"GRAPH_FORMAT": "svg", "SYSTEM": "tiny"}, []string{"GRAPH_FORMAT", "dot, mermaid", "SYSTEM", "simple, skylake"}},
+	}
+	for _, c := range cases {
+		_, err := Load(env(c.env), "/proj")
+		if err == nil {
+			t.Errorf("%v: accepted", c.env)
+			continue
+		}
+		for _, w := range c.want {
+			if !strings.Contains(err.Error(), w) {
+				t.Errorf("%v: error %q lacks %q", c.env, err, w)
+			}
+		}
+	}
+}
+
+func TestParseSize(t *testing.T) {
+	cases := []struct {
+		in   string
+		want Size
+		ok   bool
+	}{
+		{"512M", 512 << 20, true}, {"2G", 2 << 30, true}, {"16GiB", 16 << 30, true}, {"2gb", 2 << 30, true},
+		{"1048576", 1 << 20, true}, {"1T", 1 << 40, true}, {"", 0, false}, {"2.5G", 0, false}, {"-1G", 0, false},
+		{"99999999999999999999G", 0, false},
+	}
+	for _, c := range cases {
+		got, err := ParseSize(c.in)
+		if (err == nil) != c.ok || got != c.want {
+			t.Errorf("ParseSize(%q) = %v, %v; want %v ok=%v", c.in, got, err, c.want, c.ok)
+		}
+	}
+}
+
+func FuzzParseSize(f *testing.F) {
+	for _, s := range []string{"512M", "2G", "16GiB", "1"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		n, err := ParseSize(s)
+		if err == nil && n < 0 {
+			t.Fatalf("ParseSize(%q) = %d", s, n)
+		}
+		if err == nil && n > 0 {
+			again, err := ParseSize(n.String())
+			if err != nil || again != n {
+				t.Fatalf("round trip of %q: %v → %q → %v, %v", s, n, n.String(), again, err)
+			}
+		}
+	})
+}
+
+func TestRelativePathsResolveAgainstProject(t *testing.T) {
+	c, err := Load(env(map[string]string{"WORKING_DIR": "runs/a"}), "/proj")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.StateDir() != filepath.Join("/proj/runs/a", ".vswarmu") {
+		t.Fatal(c.StateDir())
+	}
+}

@@ -1,0 +1,454 @@
+package graph
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/vswarmu/vswarmu-mage/internal/proc"
+	"github.com/vswarmu/vswarmu-mage/internal/ui"
+)
+
+const statusOK = "ok"
+
+// Build brings rules and their dependencies up to date, each rule at most
+// once per Graph, independent rules in parallel. It prints one line per rule
+// that runs and a summary, and returns a *BuildError naming every rule that
+// failed. With Options.DryRun it only prints the plan.
+func (g *Graph) Build(ctx context.Context, rules ...*Rule) error {
+	if err := g.member(rules); err != nil {
+		return err
+	}
+	if g.opts.DryRun {
+		return g.plan(ctx, rules)
+	}
+	g.setup.Do(func() { g.setErr = g.prepare(ctx) })
+	if g.setErr != nil {
+		return g.setErr
+	}
+	runCtx, grace, stop := g.runContext(ctx)
+	defer stop()
+	runCtx = context.WithValue(runCtx, graceKey{}, grace)
+
+	start := time.Now()
+	var wg sync.WaitGroup
+	for _, r := range rules {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			g.build(runCtx, r)
+		}()
+	}
+	wg.Wait()
+	closure := Closure(rules...)
+	g.summary(closure, time.Since(start))
+	return g.buildError(runCtx, closure)
+}
+
+type graceKey struct{}
+
+// graceFrom returns the signal escalation timing for commands started under
+// ctx.
+func graceFrom(ctx context.Context) proc.Grace {
+	if g, ok := ctx.Value(graceKey{}).(proc.Grace); ok {
+		return g
+	}
+	return proc.DefaultGrace
+}
+
+// build runs r once per graph; concurrent callers wait for the first.
+func (g *Graph) build(ctx context.Context, r *Rule) *result {
+	g.mu.Lock()
+	res, ok := g.results[r]
+	if !ok {
+		res = &result{done: make(chan struct{})}
+		g.results[r] = res
+	}
+	g.mu.Unlock()
+	if ok {
+		<-res.done
+		return res
+	}
+	defer close(res.done)
+	g.buildRule(ctx, r, res)
+	return res
+}
+
+// buildDeps builds r's dependencies in parallel.
+func (g *Graph) buildDeps(ctx context.Context, r *Rule) []*result {
+	out := make([]*result, len(r.Deps))
+	var wg sync.WaitGroup
+	for i, d := range r.Deps {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out[i] = g.build(ctx, d)
+		}()
+	}
+	wg.Wait()
+	return out
+}
+
+func (g *Graph) buildRule(ctx context.Context, r *Rule, res *result) {
+	deps := g.buildDeps(ctx, r)
+	states := make([]depState, len(deps))
+	for i, d := range deps {
+		if !d.ok() {
+			res.status = ui.Skipped
+			res.err = &DepError{Rule: r.Target, Dep: r.Deps[i].Target}
+			return
+		}
+		states[i] = depState{rule: r.Deps[i], produced: r.Deps[i].Outputs}
+	}
+	if why := g.stopping(ctx); why != "" {
+		res.status, res.err = ui.NotRun, errors.New(why)
+		return
+	}
+	v, err := g.check(ctx, g.cache, r, states, false)
+	res.verdict = v
+	if err != nil {
+		res.status, res.err = ui.Failed, err
+		g.noteFailure(r)
+		g.ui.Errorf(r.Target, "%v", err)
+		return
+	}
+	if !v.Stale {
+		res.status = ui.OK
+		return
+	}
+	slots := g.slots(r)
+	if slots > 0 {
+		if err := g.pool.Acquire(ctx, slots); err != nil {
+			res.status, res.err = ui.Interrupted, context.Cause(ctx)
+			return
+		}
+		defer g.pool.Release(slots)
+	}
+	if why := g.stopping(ctx); why != "" {
+		res.status, res.err = ui.NotRun, errors.New(why)
+		return
+	}
+	g.runRecipe(ctx, r, res)
+}
+
+// slots is how many pool slots r's recipe holds.
+func (g *Graph) slots(r *Rule) int64 {
+	switch {
+	case r.Slots < 0:
+		return 0
+	case r.Slots == 0:
+		return 1
+	case r.Slots > g.jobs:
+		return int64(g.jobs)
+	}
+	return int64(r.Slots)
+}
+
+// stopping says why no new recipe may start: the run was interrupted, or a
+// rule failed and KEEP_GOING is off.
+func (g *Graph) stopping(ctx context.Context) string {
+	if ctx.Err() != nil {
+		return fmt.Sprintf("not started: %v", context.Cause(ctx))
+	}
+	if g.opts.KeepGoing {
+		return ""
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if len(g.failed) > 0 {
+		return fmt.Sprintf("not started: stopping after %s failed (KEEP_GOING=1 finishes independent rules)", g.failed[0])
+	}
+	return ""
+}
+
+func (g *Graph) noteFailure(r *Rule) {
+	g.mu.Lock()
+	g.failed = append(g.failed, r.Target)
+	g.mu.Unlock()
+}
+
+// LogPath returns the file that holds rule's recipe output.
+func (g *Graph) LogPath(rule string) string {
+	name := strings.NewReplacer(":", "-", "/", "-", string(filepath.Separator), "-").Replace(rule)
+	return filepath.Join(g.opts.LogDir, name+".log")
+}
+
+// runRecipe runs r's recipe with the started/done protocol of the build log,
+// atomic outputs and a log file, and records the outcome in res.
+func (g *Graph) runRecipe(ctx context.Context, r *Rule, res *result) {
+	v := res.verdict
+	res.ran = true
+	res.logPath = g.LogPath(r.Target)
+	start := time.Now()
+	job, err := g.newJob(ctx, r, res.logPath, v)
+	if err == nil {
+		err = g.log.started(r.Target, start, g.owner)
+	}
+	if err != nil {
+		res.status, res.err = ui.Failed, fmt.Errorf("rule %s: %w", r.Target, err)
+		g.noteFailure(r)
+		g.ui.Errorf(r.Target, "%v", res.err)
+		job.close("")
+		return
+	}
+	g.ui.Begin(r.Target, v.Reason())
+
+	err = callRecipe(ctx, r, job)
+	if err == nil {
+		err = job.commit(v.Newest)
+	} else {
+		job.discard()
+	}
+	res.elapsed = time.Since(start)
+	res.status = classify(ctx, err)
+	rec := Record{Rule: r.Target, Status: res.status.String(), Start: start, End: time.Now(),
+		Fingerprint: g.fingerprint(r), Params: r.Params.summary()}
+	var ee *proc.ExitError
+	if errors.As(err, &ee) {
+		rec.Exit = ee.ExitCode()
+	}
+	if logErr := g.log.finished(rec); logErr != nil && err == nil {
+		err, res.status = logErr, ui.Failed
+	}
+	for _, o := range r.Outputs {
+		g.cache.forget(filepath.Clean(o))
+	}
+	job.close(fmt.Sprintf("%s after %s", res.status, ui.FormatDuration(res.elapsed)))
+	if err != nil {
+		res.err = err
+		g.noteFailure(r)
+	}
+	g.ui.End(r.Target, res.status, res.elapsed, err, res.logPath)
+	if g.ui.GitHub() {
+		g.ui.Group(fmt.Sprintf("%s (%s, %s)", r.Target, res.status, ui.FormatDuration(res.elapsed)), res.logPath, 2000)
+		if err != nil {
+			g.ui.Errorf(r.Target+" "+res.status.String(), "%v (log: %s)", err, res.logPath)
+		}
+	}
+}
+
+// callRecipe runs the recipe, turning a panic into an error that names the
+// rule (Mage's own run-once would report a panicking dependency as done).
+func callRecipe(ctx context.Context, r *Rule, job *Job) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("recipe panicked: %v\n%s", p, debug.Stack())
+			fmt.Fprintf(job.log, "\n%v\n", err)
+		}
+	}()
+	return r.Recipe(ctx, job)
+}
+
+// classify maps a recipe's error to how the rule ended.
+func classify(ctx context.Context, err error) ui.Status {
+	var ke *proc.KilledError
+	switch {
+	case err == nil:
+		return ui.OK
+	case errors.As(err, &ke):
+		return ui.Killed
+	case ctx.Err() != nil:
+		return ui.Interrupted
+	}
+	return ui.Failed
+}
+
+// buildError collects the failures among rules after a build.
+func (g *Graph) buildError(ctx context.Context, rules []*Rule) error {
+	var be BuildError
+	for _, r := range rules {
+		g.mu.Lock()
+		res := g.results[r]
+		g.mu.Unlock()
+		if res == nil || res.err == nil {
+			continue
+		}
+		switch res.status {
+		case ui.Failed, ui.Killed, ui.Interrupted:
+			be.Failed = append(be.Failed, &RuleError{Rule: r.Target, Status: res.status,
+				Log: res.logPath, Elapsed: res.elapsed, Err: res.err})
+		}
+	}
+	g.mu.Lock()
+	sig := g.signal
+	g.mu.Unlock()
+	switch {
+	case sig != 0:
+		be.Cause = &SignalError{Signal: sig}
+	case ctx.Err() != nil:
+		be.Cause = context.Cause(ctx)
+	}
+	if len(be.Failed) == 0 && be.Cause == nil {
+		// Rules skipped only because another invocation's rule failed.
+		for _, r := range rules {
+			if res := g.results[r]; res != nil && res.err != nil {
+				return &BuildError{Failed: []*RuleError{{Rule: r.Target, Status: res.status, Err: res.err}}}
+			}
+		}
+		return nil
+	}
+	return &be
+}
+
+// summary prints one line: what ran, what was up to date, what failed.
+func (g *Graph) summary(rules []*Rule, total time.Duration) {
+	var ran, fresh, bad []string
+	var durations []string
+	g.mu.Lock()
+	for _, r := range rules {
+		res := g.results[r]
+		if res == nil {
+			continue
+		}
+		switch {
+		case res.status == ui.OK && res.ran:
+			ran = append(ran, r.Target)
+			durations = append(durations, fmt.Sprintf("%s %s", r.Target, ui.FormatDuration(res.elapsed)))
+		case res.status == ui.OK:
+			fresh = append(fresh, r.Target)
+		default:
+			bad = append(bad, fmt.Sprintf("%s (%s)", r.Target, res.status))
+		}
+	}
+	g.mu.Unlock()
+	sort.Strings(bad)
+	line := fmt.Sprintf("%d run, %d up to date, %d failed or not run — %s",
+		len(ran), len(fresh), len(bad), ui.FormatDuration(total))
+	switch {
+	case len(bad) > 0:
+		g.ui.Printf("%s %s", g.ui.Red("✘"), line)
+		g.ui.Printf("  not done: %s", strings.Join(bad, ", "))
+	case len(ran) == 0:
+		g.ui.Printf("%s nothing to do: %d rules up to date (%s)", g.ui.Green("✔"), len(fresh), ui.FormatDuration(total))
+		return
+	default:
+		g.ui.Printf("%s %s", g.ui.Green("✔"), line)
+	}
+	if len(durations) > 0 {
+		g.ui.Printf("  ran: %s", strings.Join(durations, ", "))
+	}
+}
+
+// plan is a dry run: it judges every rule as Build would, assuming stale
+// dependencies are rebuilt, and prints what would run and why. It writes
+// nothing and takes no lock.
+func (g *Graph) plan(ctx context.Context, rules []*Rule) error {
+	verdicts, err := g.Evaluate(ctx, rules...)
+	would := 0
+	for _, v := range verdicts {
+		if v.Stale {
+			would++
+			g.ui.Printf("%s %s: %s", g.ui.Yellow("would run"), g.ui.Bold(v.Rule.Target), strings.Join(v.Reasons, "; "))
+		} else {
+			g.ui.Printf("%s %s", g.ui.Dim("up to date"), v.Rule.Target)
+		}
+	}
+	g.ui.Printf("dry run: %d would run, %d up to date (DRY_RUN=1: nothing was changed)", would, len(verdicts)-would)
+	return err
+}
+
+// Evaluate judges rules and their dependencies without running anything,
+// dependencies first. A rule downstream of a stale one is stale too. Rules
+// that cannot be checked come back stale with the error as reason; the
+// errors are also returned.
+func (g *Graph) Evaluate(ctx context.Context, rules ...*Rule) ([]Verdict, error) {
+	if err := g.member(rules); err != nil {
+		return nil, err
+	}
+	closure := Closure(rules...)
+	cache := newStatCache()
+	verdicts := make(map[*Rule]*Verdict, len(closure))
+	var mu sync.Mutex
+	var errs []error
+	// Rules are judged level by level; a level's rules in parallel.
+	for _, level := range levels(closure) {
+		var wg sync.WaitGroup
+		sem := make(chan struct{}, 16)
+		for _, r := range level {
+			wg.Add(1)
+			sem <- struct{}{}
+			go func() {
+				defer func() { <-sem; wg.Done() }()
+				states := make([]depState, len(r.Deps))
+				for i, d := range r.Deps {
+					mu.Lock()
+					dv := verdicts[d]
+					mu.Unlock()
+					states[i] = depState{rule: d, produced: d.Outputs, willRun: dv.Stale && len(d.Outputs) > 0}
+				}
+				v, err := g.check(ctx, cache, r, states, false)
+				if err != nil {
+					v.add("cannot check: %v", err)
+				}
+				mu.Lock()
+				verdicts[r] = &v
+				if err != nil {
+					errs = append(errs, err)
+				}
+				mu.Unlock()
+			}()
+		}
+		wg.Wait()
+	}
+	out := make([]Verdict, len(closure))
+	for i, r := range closure {
+		out[i] = *verdicts[r]
+	}
+	return out, errors.Join(errs...)
+}
+
+// levels groups rules (a dependency-closed list) so that every rule comes
+// after all its dependencies' levels.
+func levels(rules []*Rule) [][]*Rule {
+	depth := map[*Rule]int{}
+	var out [][]*Rule
+	for _, r := range rules { // rules are in dependency order
+		d := 0
+		for _, dep := range r.Deps {
+			if depth[dep]+1 > d {
+				d = depth[dep] + 1
+			}
+		}
+		depth[r] = d
+		for len(out) <= d {
+			out = append(out, nil)
+		}
+		out[d] = append(out[d], r)
+	}
+	return out
+}
+
+// Explain judges one rule with every reason, for `mage why`.
+func (g *Graph) Explain(ctx context.Context, r *Rule) (Verdict, []Verdict, error) {
+	deps, err := g.Evaluate(ctx, r.Deps...)
+	byRule := map[*Rule]Verdict{}
+	for _, v := range deps {
+		byRule[v.Rule] = v
+	}
+	states := make([]depState, len(r.Deps))
+	for i, d := range r.Deps {
+		states[i] = depState{rule: d, produced: d.Outputs, willRun: byRule[d].Stale && len(d.Outputs) > 0}
+	}
+	v, cerr := g.check(ctx, newStatCache(), r, states, true)
+	if cerr != nil {
+		v.add("cannot check: %v", cerr)
+	}
+	return v, deps, errors.Join(err, cerr)
+}
+
+// ensureDirs creates the directories outputs go into.
+func ensureDirs(paths ...string) error {
+	for _, p := range paths {
+		if err := os.MkdirAll(filepath.Dir(filepath.Clean(p)), 0o755); err != nil {
+			return err
+		}
+	}
+	return nil
+}

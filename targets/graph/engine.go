@@ -1,0 +1,336 @@
+package graph
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"golang.org/x/sync/semaphore"
+
+	"github.com/vswarmu/vswarmu-mage/internal/proc"
+	"github.com/vswarmu/vswarmu-mage/internal/ui"
+)
+
+// Options configure a Graph.
+type Options struct {
+	// StateDir holds the build log, the PID registry and the lock
+	// ($WORKING_DIR/.vswarmu).
+	StateDir string
+	// LogDir holds one log per rule ($WORKING_DIR/logs).
+	LogDir string
+	// Jobs is the number of pool slots (0: the number of CPUs).
+	Jobs int
+	// DryRun plans without running or writing anything.
+	DryRun bool
+	// KeepGoing lets independent rules finish after a failure.
+	KeepGoing bool
+	// Force is "all" or a comma-separated list of rules to run regardless.
+	Force string
+	// Verbose echoes recipe output to the terminal as well as the log.
+	Verbose bool
+	// LockWait waits for another run holding the working directory instead
+	// of failing at once.
+	LockWait bool
+	// UI receives progress; nil writes to standard output.
+	UI *ui.Printer
+}
+
+// Graph holds rules and builds them. One Graph serves one invocation.
+type Graph struct {
+	opts  Options
+	ui    *ui.Printer
+	rules map[string]*Rule
+	order []*Rule
+	jobs  int
+	pool  *semaphore.Weighted
+	force map[string]bool
+	log   *buildLog
+	cache *statCache
+	owner proc.Ident
+	reg   *proc.Registry
+
+	mu      sync.Mutex
+	results map[*Rule]*result
+	fps     map[*Rule]string
+	failed  []string // rules that failed, in order, for "not run" reasons
+	setup   sync.Once
+	setErr  error
+	lock    *os.File
+	signal  syscall.Signal // the signal that stopped the run, if one did
+}
+
+// New returns an empty graph. It reads the build log (read-only) so status
+// questions need no lock.
+func New(opts Options) (*Graph, error) {
+	if opts.StateDir == "" {
+		return nil, errors.New("graph: Options.StateDir is required")
+	}
+	if opts.Jobs <= 0 {
+		opts.Jobs = runtime.NumCPU()
+	}
+	if opts.UI == nil {
+		opts.UI = ui.New(os.Stdout, false)
+	}
+	if opts.LogDir == "" {
+		opts.LogDir = filepath.Join(filepath.Dir(opts.StateDir), "logs")
+	}
+	bl, err := readBuildLog(filepath.Join(opts.StateDir, "build.log"))
+	if err != nil {
+		return nil, err
+	}
+	g := &Graph{
+		opts: opts, ui: opts.UI, rules: map[string]*Rule{}, jobs: opts.Jobs,
+		pool: semaphore.NewWeighted(int64(opts.Jobs)), force: map[string]bool{},
+		log: bl, cache: newStatCache(), owner: proc.Self(),
+		results: map[*Rule]*result{}, fps: map[*Rule]string{},
+	}
+	for _, f := range strings.Split(opts.Force, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			g.force[f] = true
+		}
+	}
+	return g, nil
+}
+
+// Options returns the options the graph was made with.
+func (g *Graph) Options() Options { return g.opts }
+
+// UI returns the graph's terminal output.
+func (g *Graph) UI() *ui.Printer { return g.ui }
+
+// Add adds rules to the graph. Their dependencies must already be in it, so
+// a graph never has cycles.
+func (g *Graph) Add(rules ...*Rule) error {
+	for _, r := range rules {
+		if r.Target == "" || strings.ContainsAny(r.Target, "\t\n\r ") {
+			return fmt.Errorf("graph: rule name %q must be non-empty without blanks", r.Target)
+		}
+		if _, dup := g.rules[r.Target]; dup {
+			return fmt.Errorf("graph: rule %s added twice", r.Target)
+		}
+		for _, d := range r.Deps {
+			if d == nil || g.rules[d.Target] != d {
+				name := "<nil>"
+				if d != nil {
+					name = d.Target
+				}
+				return fmt.Errorf("graph: rule %s depends on %s, which is not in the graph (add dependencies first)", r.Target, name)
+			}
+		}
+		if r.Recipe == nil {
+			return fmt.Errorf("graph: rule %s has no recipe", r.Target)
+		}
+		r.g = g
+		g.rules[r.Target] = r
+		g.order = append(g.order, r)
+	}
+	return nil
+}
+
+// MustAdd is Add for rules made by the program itself; it panics on the
+// programming errors Add reports.
+func (g *Graph) MustAdd(rules ...*Rule) {
+	if err := g.Add(rules...); err != nil {
+		panic(err)
+	}
+}
+
+// Rule returns the rule with the given name.
+func (g *Graph) Rule(name string) (*Rule, bool) {
+	r, ok := g.rules[name]
+	return r, ok
+}
+
+// Lookup returns the rules with the given names, or an error that lists
+// the names the graph knows.
+func (g *Graph) Lookup(names ...string) ([]*Rule, error) {
+	out := make([]*Rule, 0, len(names))
+	for _, n := range names {
+		r, ok := g.rules[n]
+		if !ok {
+			return nil, fmt.Errorf("no rule named %q; known rules: %s", n, strings.Join(g.Names(), ", "))
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// Rules returns every rule in the order it was added.
+func (g *Graph) Rules() []*Rule { return append([]*Rule(nil), g.order...) }
+
+// Names returns the sorted rule names.
+func (g *Graph) Names() []string {
+	names := make([]string, 0, len(g.rules))
+	for n := range g.rules {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+func (g *Graph) forced(r *Rule) bool { return g.force["all"] || g.force[r.Target] }
+
+func (g *Graph) fingerprint(r *Rule) string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	fp, ok := g.fps[r]
+	if !ok {
+		fp = r.fingerprint()
+		g.fps[r] = fp
+	}
+	return fp
+}
+
+// Closure returns rules and everything they depend on, dependencies first.
+func Closure(rules ...*Rule) []*Rule {
+	seen := map[*Rule]bool{}
+	var out []*Rule
+	var visit func(r *Rule)
+	visit = func(r *Rule) {
+		if seen[r] {
+			return
+		}
+		seen[r] = true
+		for _, d := range r.Deps {
+			visit(d)
+		}
+		out = append(out, r)
+	}
+	for _, r := range rules {
+		visit(r)
+	}
+	return out
+}
+
+// Dependents returns the rules that depend on r, directly or not.
+func (g *Graph) Dependents(r *Rule) []*Rule {
+	var out []*Rule
+	for _, c := range g.order {
+		if c == r {
+			continue
+		}
+		for _, d := range Closure(c) {
+			if d == r {
+				out = append(out, c)
+				break
+			}
+		}
+	}
+	return out
+}
+
+func (g *Graph) member(rules []*Rule) error {
+	for _, r := range rules {
+		if r == nil || r.g != g {
+			return fmt.Errorf("graph: rule %v is not part of this graph", r)
+		}
+	}
+	return nil
+}
+
+// Close releases the working-directory lock and the build log.
+func (g *Graph) Close() error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	err := g.log.close()
+	if g.lock != nil {
+		if cerr := g.lock.Close(); err == nil {
+			err = cerr
+		}
+		g.lock = nil
+	}
+	return err
+}
+
+// result is the outcome of one rule in one invocation.
+type result struct {
+	done    chan struct{}
+	status  ui.Status
+	ran     bool // the recipe ran (or, dry, would run)
+	verdict Verdict
+	err     error
+	elapsed time.Duration
+	logPath string
+}
+
+func (r *result) ok() bool { return r.err == nil }
+
+// DepError says a rule did not run because a dependency failed.
+type DepError struct {
+	Rule, Dep string
+}
+
+func (e *DepError) Error() string {
+	return fmt.Sprintf("%s not run: dependency %s failed", e.Rule, e.Dep)
+}
+
+// RuleError is a rule's failure; it names the rule and its log.
+type RuleError struct {
+	Rule    string
+	Status  ui.Status
+	Log     string
+	Elapsed time.Duration
+	Err     error
+}
+
+func (e *RuleError) Error() string {
+	msg := fmt.Sprintf("rule %s %s: %v", e.Rule, e.Status, e.Err)
+	if e.Log != "" {
+		msg += " (log: " + e.Log + ")"
+	}
+	return msg
+}
+
+func (e *RuleError) Unwrap() error { return e.Err }
+
+// BuildError is what Build returns when rules did not succeed. Its exit
+// status follows the shell's convention for signals (130 for SIGINT).
+type BuildError struct {
+	Failed []*RuleError // rules whose recipe or check failed
+	Cause  error        // the signal or timeout that stopped the run, if any
+}
+
+func (e *BuildError) Error() string {
+	var b strings.Builder
+	if e.Cause != nil {
+		fmt.Fprintf(&b, "build stopped: %v", e.Cause)
+	}
+	for _, f := range e.Failed {
+		if b.Len() > 0 {
+			b.WriteString("\n")
+		}
+		b.WriteString(f.Error())
+	}
+	if b.Len() == 0 {
+		b.WriteString("build failed")
+	}
+	return b.String()
+}
+
+// ExitStatus is the exit status Mage uses for the error.
+func (e *BuildError) ExitStatus() int {
+	var se *SignalError
+	if errors.As(e.Cause, &se) {
+		return 128 + int(se.Signal)
+	}
+	return 1
+}
+
+// Unwrap returns the failures and the cause.
+func (e *BuildError) Unwrap() []error {
+	errs := make([]error, 0, len(e.Failed)+1)
+	for _, f := range e.Failed {
+		errs = append(errs, f)
+	}
+	if e.Cause != nil {
+		errs = append(errs, e.Cause)
+	}
+	return errs
+}

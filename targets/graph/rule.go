@@ -1,0 +1,154 @@
+// Package graph is a make-style build engine: rules with outputs, inputs,
+// dependencies, parameters and a recipe; timestamp and fingerprint based
+// staleness; a build log; bounded parallelism; process groups that are
+// always stopped. It knows nothing of gem5.
+package graph
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Rule is one step of a build. A rule is out of date when an output is
+// missing, an input is newer than its oldest output, its parameters changed
+// since its last successful run, its last run did not finish, or Check says
+// so. Outputs of dependencies count as inputs.
+type Rule struct {
+	// Target is the rule's name: the Mage target users type
+	// ("kernel:build", "simulate:fn:fibonacci-go").
+	Target string
+	// Doc says in one line what the rule makes.
+	Doc string
+	// Outputs are the files or directories the recipe makes. A rule without
+	// outputs and without Check runs every time it is asked for.
+	Outputs []string
+	// Inputs are files, directories (every file below them; .git is skipped)
+	// and globs ("*", "?", "[...]", "**" for any depth). A leading "!"
+	// excludes what the rest of the pattern matches.
+	Inputs []string
+	// Deps are rules that must be up to date before this one.
+	Deps []*Rule
+	// Params are the values that shape the result (versions, flags, config
+	// text). A change reruns the rule and everything downstream.
+	Params Params
+	// Check, when set, is asked after the other checks; a non-empty reason
+	// makes the rule stale (e.g. "checked-out commit is not v24.0.0.0").
+	Check func(ctx context.Context) (reason string, err error)
+	// Recipe makes the outputs. Non-InPlace rules write each output to
+	// job.Out(output); the engine renames them into place on success.
+	Recipe func(ctx context.Context, job *Job) error
+	// InPlace says the recipe changes its outputs where they are (a disk
+	// image, a source checkout). An interrupted run is still seen as stale
+	// through the build log.
+	InPlace bool
+	// Slots is how many of the JOBS slots the recipe holds while it runs
+	// (0 means 1; more than JOBS means all of them). Negative: no slot, for
+	// recipes that only write small files.
+	Slots int
+
+	g *Graph
+}
+
+// Params are named values that shape a rule's result.
+type Params map[string]string
+
+// ruleFingerprint hashes everything that defines what a rule makes: its
+// outputs, its input patterns and its parameters.
+func (r *Rule) fingerprint() string {
+	h := sha256.New()
+	write := func(kind string, vals ...string) {
+		for _, v := range vals {
+			fmt.Fprintf(h, "%s %d:%s\n", kind, len(v), v)
+		}
+	}
+	write("rule", r.Target)
+	write("out", r.Outputs...)
+	write("in", r.Inputs...)
+	keys := r.Params.keys()
+	for _, k := range keys {
+		write("param", k, r.Params[k])
+	}
+	return hex.EncodeToString(h.Sum(nil)[:12])
+}
+
+func (p Params) keys() []string {
+	keys := make([]string, 0, len(p))
+	for k := range p {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// summary returns the parameters as the build log keeps them: long values
+// are replaced by a short hash, so `mage why` can still say which changed.
+func (p Params) summary() map[string]string {
+	out := make(map[string]string, len(p))
+	for k, v := range p {
+		if len(v) > 80 || strings.ContainsAny(v, "\n\t") {
+			sum := sha256.Sum256([]byte(v))
+			v = "sha256:" + hex.EncodeToString(sum[:6])
+		}
+		out[k] = v
+	}
+	return out
+}
+
+func encodeParams(m map[string]string) string {
+	b, _ := json.Marshal(m) // a map of strings always encodes
+	return string(b)
+}
+
+// diffParams describes how the recorded parameters differ from the current
+// ones, for staleness reasons ("KVERSION v5.4.84 → v6.1.0").
+func diffParams(old, cur map[string]string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, k := range Params(cur).keys() {
+		seen[k] = true
+		o, ok := old[k]
+		switch {
+		case !ok:
+			out = append(out, fmt.Sprintf("%s added (%s)", k, cur[k]))
+		case o != cur[k]:
+			out = append(out, fmt.Sprintf("%s %s → %s", k, quoteEmpty(o), quoteEmpty(cur[k])))
+		}
+	}
+	for _, k := range Params(old).keys() {
+		if !seen[k] {
+			out = append(out, fmt.Sprintf("%s removed (was %s)", k, quoteEmpty(old[k])))
+		}
+	}
+	return out
+}
+
+func quoteEmpty(s string) string {
+	if s == "" {
+		return `""`
+	}
+	return s
+}
+
+// Name returns the rule's target name; with ID and Run it makes a rule an
+// mg.Fn.
+func (r *Rule) Name() string { return "vswarmu-rule " + r.Target }
+
+// ID returns "": the name alone identifies a rule for mg's run-once map.
+func (r *Rule) ID() string { return "" }
+
+// Run builds the rule and what it depends on, once per invocation, so a
+// rule can be passed to mg.Deps and mg.CtxDeps.
+func (r *Rule) Run(ctx context.Context) error {
+	if r.g == nil {
+		return fmt.Errorf("rule %s is not part of a graph", r.Target)
+	}
+	return r.g.Build(ctx, r)
+}
+
+// String returns the rule's target name.
+func (r *Rule) String() string { return r.Target }

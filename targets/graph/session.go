@@ -1,0 +1,172 @@
+package graph
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/magefile/mage/mg"
+	"golang.org/x/sys/unix"
+
+	"github.com/vswarmu/vswarmu-mage/internal/proc"
+)
+
+// SignalError says the run was stopped by a signal.
+type SignalError struct{ Signal syscall.Signal }
+
+func (e *SignalError) Error() string {
+	return fmt.Sprintf("interrupted by %s", strings.ToUpper(unix.SignalName(e.Signal)))
+}
+
+// ErrTimeout says the run hit Mage's -t timeout.
+var ErrTimeout = errors.New("timeout (mage -t) reached")
+
+// prepare readies the working directory for building: state directories,
+// the lock, the build log and the process registry, whose orphans (left by
+// a run that was killed with SIGKILL) are stopped.
+func (g *Graph) prepare(ctx context.Context) error {
+	for _, d := range []string{g.opts.StateDir, g.opts.LogDir} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return fmt.Errorf("working directory: %w", err)
+		}
+	}
+	if err := g.acquireLock(ctx); err != nil {
+		return err
+	}
+	if err := g.log.openForAppend(); err != nil {
+		return err
+	}
+	reg, err := proc.OpenRegistry(filepath.Join(g.opts.StateDir, "pids"))
+	if err != nil {
+		return err
+	}
+	g.reg = reg
+	stopped, err := reg.Reap(proc.DefaultGrace)
+	for _, s := range stopped {
+		if !s.WasGone {
+			g.ui.Warnf("stopped %s, left running by an earlier run that ended without cleaning up", s)
+		}
+	}
+	if err != nil {
+		g.ui.Warnf("process registry: %v", err)
+	}
+	dieWithMageWrapper()
+	return nil
+}
+
+// dieWithMageWrapper asks the kernel for SIGTERM when the `mage` command
+// that started this compiled magefile dies, so `kill <mage pid>` stops the
+// build and its processes instead of orphaning them. Only binaries that the
+// mage command runs from its cache do this; a binary made with
+// `mage -compile` and started from a shell (nohup included) does not.
+func dieWithMageWrapper() {
+	exe, err := os.Executable()
+	if err != nil {
+		return
+	}
+	cache := mg.CacheDir()
+	if cache == "" || filepath.Dir(exe) != filepath.Clean(cache) {
+		return
+	}
+	ppid := os.Getppid()
+	if err := unix.Prctl(unix.PR_SET_PDEATHSIG, uintptr(syscall.SIGTERM), 0, 0, 0); err != nil {
+		return
+	}
+	if os.Getppid() != ppid { // the parent died before the request took effect
+		_ = syscall.Kill(os.Getpid(), syscall.SIGTERM)
+	}
+}
+
+// acquireLock takes the working directory's lock for the life of the
+// process. Another holder makes it fail at once with who holds it, or, with
+// LockWait, wait.
+func (g *Graph) acquireLock(ctx context.Context) error {
+	path := filepath.Join(g.opts.StateDir, "lock")
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return fmt.Errorf("lock %s: %w", path, err)
+	}
+	waiting := false
+	for {
+		err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, syscall.EWOULDBLOCK) {
+			f.Close()
+			return fmt.Errorf("lock %s: %w", path, err)
+		}
+		holder := readHolder(path)
+		if !g.opts.LockWait {
+			f.Close()
+			return fmt.Errorf("working directory %s is in use by another run (%s); wait for it to finish, stop it with `mage kill` and Ctrl-C, or set LOCK_WAIT=1 to wait", filepath.Dir(g.opts.StateDir), holder)
+		}
+		if !waiting {
+			g.ui.Printf("waiting for the other run on %s to finish (%s)…", filepath.Dir(g.opts.StateDir), holder)
+			waiting = true
+		}
+		select {
+		case <-ctx.Done():
+			f.Close()
+			return fmt.Errorf("waiting for lock %s: %w", path, context.Cause(ctx))
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+	_ = f.Truncate(0)
+	_, _ = f.WriteAt([]byte(fmt.Sprintf("pid %d, started %s, %s\n", os.Getpid(),
+		time.Now().Format(time.DateTime), strings.Join(os.Args, " "))), 0)
+	g.lock = f
+	return nil
+}
+
+func readHolder(path string) string {
+	b, err := os.ReadFile(path)
+	if err != nil || len(b) == 0 {
+		return "holder unknown"
+	}
+	return strings.TrimSpace(string(b))
+}
+
+// runContext derives the context recipes run under. It ends on SIGINT,
+// SIGTERM or SIGHUP (Mage itself only handles SIGINT), and a little before
+// ctx's deadline: Mage exits at the deadline without waiting, so processes
+// must be stopped before it. The returned Grace fits the time left.
+func (g *Graph) runContext(ctx context.Context) (context.Context, proc.Grace, func()) {
+	runCtx, cancel := context.WithCancelCause(ctx)
+	grace := proc.DefaultGrace
+	stopDeadline := func() {}
+	if dl, ok := ctx.Deadline(); ok {
+		margin := time.Until(dl) / 10
+		margin = max(300*time.Millisecond, min(margin, 3*time.Second))
+		var c2 context.CancelFunc
+		runCtx, c2 = context.WithDeadlineCause(runCtx, dl.Add(-margin), ErrTimeout)
+		stopDeadline = c2
+		grace = proc.Within(margin * 8 / 10)
+	}
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case s := <-sigs:
+			sig, _ := s.(syscall.Signal)
+			g.mu.Lock()
+			g.signal = sig
+			g.mu.Unlock()
+			cancel(&SignalError{Signal: sig})
+		case <-done:
+		}
+	}()
+	return runCtx, grace, func() {
+		signal.Stop(sigs)
+		close(done)
+		stopDeadline()
+		cancel(nil)
+	}
+}

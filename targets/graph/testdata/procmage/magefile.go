@@ -1,0 +1,78 @@
+//go:build mage
+
+// A magefile for the engine's process tests: recipes that start
+// grandchildren, hang or finish fast, in a graph whose state lives in
+// $WORKING_DIR/.vswarmu, the same place `vs:kill` looks.
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+
+	//mage:import vs
+	_ "github.com/vswarmu/vswarmu-mage/targets"
+
+	"github.com/vswarmu/vswarmu-mage/internal/config"
+	"github.com/vswarmu/vswarmu-mage/internal/ui"
+	"github.com/vswarmu/vswarmu-mage/targets/graph"
+)
+
+// sleepers starts a shell whose children ignore SIGINT (background jobs of a
+// non-interactive shell) or SIGTERM, records their PIDs in $1 and waits.
+const sleepers = `sleep 1000 & a=$!; sh -c 'trap "" TERM; sleep 1000' & b=$!; echo $a $b $$ > "$1.tmp"; mv "$1.tmp" "$1"; wait`
+
+func fixture(name string) string { return filepath.Join(os.Getenv("FIXTURE"), name) }
+
+func newGraph() (*graph.Graph, error) {
+	cfg, err := config.FromEnv()
+	if err != nil {
+		return nil, err
+	}
+	g, err := graph.New(graph.Options{StateDir: cfg.StateDir(), LogDir: cfg.LogDir(), Jobs: cfg.Jobs,
+		LockWait: cfg.LockWait, UI: ui.New(os.Stdout, false)})
+	if err != nil {
+		return nil, err
+	}
+	first := &graph.Rule{Target: "first", Outputs: []string{fixture("first.out")},
+		Recipe: func(ctx context.Context, j *graph.Job) error {
+			return os.WriteFile(j.Out(fixture("first.out")), []byte("1"), 0o644)
+		}}
+	slow := &graph.Rule{Target: "slow", Outputs: []string{fixture("slow.out")}, Deps: []*graph.Rule{first}, InPlace: true,
+		Recipe: func(ctx context.Context, j *graph.Job) error {
+			if err := os.WriteFile(fixture("slow.out"), []byte("partial"), 0o644); err != nil {
+				return err
+			}
+			if os.Getenv("FIXTURE_FAST") != "" {
+				return os.WriteFile(fixture("slow.out"), []byte("done"), 0o644)
+			}
+			return j.Run(ctx, "sh", "-c", sleepers, "sh", fixture("pids-slow"))
+		}}
+	sleepy := &graph.Rule{Target: "sleepy", Outputs: []string{fixture("sleepy.out")},
+		Recipe: func(ctx context.Context, j *graph.Job) error {
+			if err := j.Run(ctx, "sh", "-c", sleepers, "sh", fixture("pids-sleepy")); err != nil {
+				return err
+			}
+			return os.WriteFile(j.Out(fixture("sleepy.out")), nil, 0o644)
+		}}
+	if err := g.Add(first, slow, sleepy); err != nil {
+		return nil, err
+	}
+	return g, nil
+}
+
+func run(ctx context.Context, name string) error {
+	g, err := newGraph()
+	if err != nil {
+		return err
+	}
+	defer g.Close()
+	r, _ := g.Rule(name)
+	return g.Build(ctx, r)
+}
+
+// Sleepy runs a recipe whose processes sleep until stopped.
+func Sleepy(ctx context.Context) error { return run(ctx, "sleepy") }
+
+// Slow runs first, then an in-place recipe that sleeps (or ends at once with FIXTURE_FAST=1).
+func Slow(ctx context.Context) error { return run(ctx, "slow") }

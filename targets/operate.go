@@ -1,0 +1,202 @@
+package targets
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"github.com/vswarmu/vswarmu-mage/internal/config"
+	"github.com/vswarmu/vswarmu-mage/internal/proc"
+	"github.com/vswarmu/vswarmu-mage/internal/ui"
+	"github.com/vswarmu/vswarmu-mage/targets/graph"
+)
+
+// Config prints the effective configuration and where each value comes from.
+func Config() error {
+	cfg, err := config.FromEnv()
+	if err != nil {
+		return err
+	}
+	w := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
+	group := ""
+	for _, v := range cfg.Values() {
+		if v.Group != group {
+			group = v.Group
+			fmt.Fprintf(w, "\n%s\t\t\n", strings.ToUpper(group))
+		}
+		val := v.Value
+		if v.Secret && val != "" {
+			val = "(set)"
+			if v.Source == "default" {
+				val = "(the original's default: set " + v.Name + " for shared machines)"
+			}
+		}
+		if val == "" {
+			val = "-"
+		}
+		fmt.Fprintf(w, "  %s\t%s\t%s\n", v.Name, val, v.Source)
+	}
+	return w.Flush()
+}
+
+// Status lists every out-of-date rule with the reason; exit status 1 when any is.
+func Status(ctx context.Context) error {
+	_, p, err := load()
+	if err != nil {
+		return err
+	}
+	verdicts, evalErr := p.g.Evaluate(ctx, p.g.Rules()...)
+	out := p.g.UI()
+	stale := 0
+	for _, v := range verdicts {
+		if v.Stale {
+			stale++
+			out.Printf("%s %s — %s", out.Yellow("stale"), out.Bold(v.Rule.Target), strings.Join(v.Reasons, "; "))
+		}
+	}
+	if stale == 0 && evalErr == nil {
+		out.Printf("%s all %d rules are up to date", out.Green("✔"), len(verdicts))
+		return nil
+	}
+	msg := fmt.Sprintf("%d of %d rules are out of date (mage why <rule> explains one; DRY_RUN=1 mage <target> shows a plan)", stale, len(verdicts))
+	if evalErr != nil {
+		msg += "\n" + evalErr.Error()
+	}
+	return &exitError{msg: msg, code: 1}
+}
+
+// Why explains one rule: outputs, newest input, last run, parameters, dependencies and verdict.
+func Why(ctx context.Context, target string) error {
+	_, p, err := load()
+	if err != nil {
+		return err
+	}
+	target = strings.ReplaceAll(strings.TrimSpace(target), " ", ":")
+	rules, err := p.g.Lookup(target)
+	if err != nil {
+		return err
+	}
+	r := rules[0]
+	v, deps, evalErr := p.g.Explain(ctx, r)
+	out := p.g.UI()
+	out.Printf("%s — %s", out.Bold(r.Target), r.Doc)
+	for _, o := range r.Outputs {
+		if fi, err := os.Stat(o); err == nil {
+			out.Printf("  output  %s (%s)", o, fi.ModTime().Format("2006-01-02 15:04:05.000"))
+		} else {
+			out.Printf("  output  %s (missing)", o)
+		}
+	}
+	if v.Newest.Exists {
+		out.Printf("  newest input  %s (%s) of %d paths", v.Newest.Path, v.Newest.Mod.Format("2006-01-02 15:04:05.000"), v.Inputs)
+	}
+	if rec := v.Record; rec != nil {
+		if rec.Finished {
+			out.Printf("  last run  %s, %s, took %s", rec.Status, rec.End.Format(time.DateTime), ui.FormatDuration(rec.End.Sub(rec.Start)))
+		} else {
+			out.Printf("  last run  started %s, never finished", rec.Start.Format(time.DateTime))
+		}
+	} else {
+		out.Printf("  last run  none recorded")
+	}
+	keys := make([]string, 0, len(r.Params))
+	for k := range r.Params {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		val := r.Params[k]
+		if len(val) > 60 || strings.Contains(val, "\n") {
+			val = fmt.Sprintf("(%d bytes)", len(val))
+		}
+		out.Printf("  param  %s = %s", k, val)
+	}
+	for _, d := range deps {
+		if d.Rule == r {
+			continue
+		}
+		state := out.Green("up to date")
+		if d.Stale {
+			state = out.Yellow("stale: " + d.Reason())
+		}
+		out.Printf("  needs  %s (%s)", d.Rule.Target, state)
+	}
+	if v.Stale {
+		out.Printf("%s %s would run:", out.Yellow("→"), r.Target)
+		for _, reason := range v.Reasons {
+			out.Printf("    - %s", reason)
+		}
+	} else {
+		out.Printf("%s %s is up to date", out.Green("→"), r.Target)
+	}
+	return evalErr
+}
+
+// Graph prints the pipeline as a Graphviz DOT graph (GRAPH_FORMAT=mermaid for Mermaid); stale rules are highlighted.
+func Graph(ctx context.Context) error {
+	cfg, p, err := load()
+	if err != nil {
+		return err
+	}
+	verdicts, _ := p.g.Evaluate(ctx, p.g.Rules()...)
+	stale := map[string]bool{}
+	for _, v := range verdicts {
+		stale[v.Rule.Target] = v.Stale
+	}
+	if cfg.GraphFormat == "mermaid" {
+		return graph.WriteMermaid(os.Stdout, p.g.Rules(), stale)
+	}
+	return graph.WriteDOT(os.Stdout, p.g.Rules(), stale)
+}
+
+// Kill stops the gem5, qemu and other processes this tool started in WORKING_DIR (checked by PID and start time, never by name).
+func Kill() error {
+	cfg, err := config.FromEnv()
+	if err != nil {
+		return err
+	}
+	out := ui.New(os.Stdout, os.Getenv("GITHUB_ACTIONS") == "true")
+	reg := proc.ReadRegistry(filepath.Join(cfg.StateDir(), "pids"))
+	who := fmt.Sprintf("mage kill (pid %d)", os.Getpid())
+	stopped, err := reg.Kill(who, proc.DefaultGrace, nil)
+	n := 0
+	for _, s := range stopped {
+		if !s.WasGone {
+			n++
+		}
+		out.Printf("%s", s)
+	}
+	if n == 0 {
+		out.Printf("nothing to stop: no process started by vswarmu-mage is running for %s", cfg.WorkingDir)
+	} else {
+		out.Printf("stopped %d process group(s)", n)
+	}
+	return err
+}
+
+// Clean removes WORKING_DIR (run scripts, checkpoints, results, logs, build log); resources stay.
+func Clean() error {
+	cfg, err := config.FromEnv()
+	if err != nil {
+		return err
+	}
+	lock := filepath.Join(cfg.StateDir(), "lock")
+	if f, err := os.OpenFile(lock, os.O_RDWR, 0); err == nil {
+		defer f.Close()
+		if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+			return fmt.Errorf("clean: %s is in use by a running build; stop it first (Ctrl-C, or mage kill)", cfg.WorkingDir)
+		}
+	}
+	if err := os.RemoveAll(cfg.WorkingDir); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("clean %s: %w", cfg.WorkingDir, err)
+	}
+	fmt.Printf("removed %s\n", cfg.WorkingDir)
+	return nil
+}
