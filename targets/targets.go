@@ -64,4 +64,3 @@ type exitError struct {
 
 func (e *exitError) Error() string   { return e.msg }
 func (e *exitError) ExitStatus() int { return e.code }
-
