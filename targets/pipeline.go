@@ -1,11 +1,14 @@
 package targets
 
 import (
+	"context"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/vswarmu/vswarmu-mage/internal/config"
 	"github.com/vswarmu/vswarmu-mage/internal/ui"
+	"github.com/vswarmu/vswarmu-mage/kernel"
 	"github.com/vswarmu/vswarmu-mage/targets/graph"
 )
 
@@ -14,6 +17,24 @@ import (
 type pipeline struct {
 	cfg *config.Config
 	g   *graph.Graph
+
+	gem5, m5 *graph.Rule // nil when GEM5 names a binary
+	gem5Bin  string      // the gem5.opt simulations use
+
+	kernel     *kernel.Build // nil when KERNEL names a vmlinux
+	kernelSave *graph.Rule
+	kernelPath string // the vmlinux guests boot
+
+	imageBuild, imageRaw *graph.Rule // nil when DISK names an image
+	diskPath, rawPath    string      // the qcow2 image qemu boots, the raw one gem5 reads
+
+	client     *graph.Rule // nil when CLIENT names a binary
+	clientPath string
+
+	warnOnce    sync.Once
+	accelOnce   sync.Once
+	accelChoice [2]string // qemu -accel and -cpu
+	warnings    []string  // said once before a build
 }
 
 // newPipeline makes the graph of every stage for cfg.
@@ -27,7 +48,7 @@ func newPipeline(cfg *config.Config, out *ui.Printer) (*pipeline, error) {
 		return nil, err
 	}
 	p := &pipeline{cfg: cfg, g: g}
-	for _, add := range []func() error{} {
+	for _, add := range []func() error{p.addGem5, p.addKernel, p.addImage} {
 		if err := add(); err != nil {
 			return nil, err
 		}
@@ -50,4 +71,20 @@ func (p *pipeline) checkForce() error {
 		}
 	}
 	return nil
+}
+
+// splitNames splits a space-separated list of rule names.
+func splitNames(s string) []string { return strings.Fields(s) }
+
+// build brings rules up to date, saying the configuration's warnings once.
+func (p *pipeline) build(ctx context.Context, rules ...*graph.Rule) error {
+	p.warnOnce.Do(func() {
+		if p.cfg.DryRun {
+			return
+		}
+		for _, w := range p.warnings {
+			p.g.UI().Warnf("%s", w)
+		}
+	})
+	return p.g.Build(ctx, rules...)
 }

@@ -53,7 +53,7 @@ func build(ctx context.Context, names ...string) error {
 	if err != nil {
 		return err
 	}
-	return p.g.Build(ctx, rules...)
+	return p.build(ctx, rules...)
 }
 
 // exitError carries an exit status to Mage without the word "Error".

@@ -68,20 +68,28 @@ type Config struct {
 	Gem5        string `env:"GEM5" path:"1" exists:"1" group:"gem5" doc:"use this gem5.opt instead of building one"`
 	CCache      bool   `env:"CCACHE" default:"0" group:"gem5" doc:"compile gem5 through ccache so rebuilds after a version bump reuse objects"`
 
-	KVersion     string `env:"KVERSION" default:"v5.4.84" match:"^v?[0-9]+\\.[0-9]+(\\.[0-9]+)?$" group:"kernel" doc:"Linux version to build"`
-	KernelSource string `env:"KERNEL_SOURCE" default:"kernel.org" group:"kernel" doc:"kernel.org (tarball, sha256 checked), git (stable tree) or a local tarball/directory"`
-	KernelBase   string `env:"KERNEL_BASE" default:"defconfig" allowed:"defconfig,tinyconfig" group:"kernel" doc:"base configuration the gem5/container fragment is merged onto"`
-	KernelConfig string `env:"KERNEL_CONFIG" path:"1" group:"kernel" doc:".config that kernel:check checks (default: the kernel stage's)"`
-	Kernel       string `env:"KERNEL" path:"1" exists:"1" group:"kernel" doc:"use this vmlinux instead of building one"`
+	KVersion       string   `env:"KVERSION" default:"v5.4.84" match:"^v?[0-9]+\\.[0-9]+(\\.[0-9]+)?$" group:"kernel" doc:"Linux version to build"`
+	KernelSource   string   `env:"KERNEL_SOURCE" default:"kernel.org" group:"kernel" doc:"kernel.org (tarball, sha256 checked), git (stable tree) or a local tarball/directory"`
+	KernelBase     string   `env:"KERNEL_BASE" default:"defconfig" allowed:"defconfig,tinyconfig" group:"kernel" doc:"base configuration the gem5/container fragment is merged onto"`
+	KernelMirror   string   `env:"KERNEL_MIRROR" default:"https://cdn.kernel.org/pub/linux/kernel" group:"kernel" doc:"kernel.org mirror: tarballs and sha256sums.asc under v<major>.x/"`
+	KernelChecksum string   `env:"KERNEL_CHECKSUM" group:"kernel" doc:"checksum of a KERNEL_SOURCE tarball (sha256:<hex> or file:<checksum list URL>)"`
+	KernelPatches  []string `env:"KERNEL_PATCHES" group:"kernel" doc:"patches kernel:patch applies to the source (once)"`
+	KernelFrags    []string `env:"KERNEL_FRAGMENTS" group:"kernel" doc:"extra config fragments merged after kernel/configs"`
+	KernelConfig   string   `env:"KERNEL_CONFIG" path:"1" group:"kernel" doc:".config that kernel:check checks (default: the kernel stage's)"`
+	Kernel         string   `env:"KERNEL" path:"1" exists:"1" group:"kernel" doc:"use this vmlinux instead of building one"`
 
-	ImageBuilder  string `env:"IMAGE_BUILDER" default:"debootstrap" allowed:"debootstrap,autoinstall" group:"image" doc:"how the base disk is made"`
-	UbuntuVersion string `env:"UBUNTU_VERSION" default:"focal" allowed:"focal,jammy" group:"image" doc:"Ubuntu release of the disk image"`
-	Distro        string `env:"DISTRO" default:"ubuntu" allowed:"ubuntu,debian" group:"image" doc:"distribution of the disk image (debootstrap builder)"`
-	Mirror        string `env:"MIRROR" group:"image" doc:"apt mirror for the debootstrap builder (default: the distribution's public mirror)"`
-	DiskSize      Size   `env:"DISK_SIZE" default:"16G" group:"image" doc:"size of the disk image"`
-	Disk          string `env:"DISK" path:"1" exists:"1" group:"image" doc:"use this disk image instead of building one"`
-	KernelOut     string `env:"KERNEL_OUT" default:"${RESOURCES}/vmlinux-${DISTRO}-${ARCH}" path:"1" group:"kernel" doc:"where kernel:save puts vmlinux"`
-	RootPassword  string `env:"ROOT_PASSWORD" default:"root" secret:"1" group:"image" doc:"root password in the disk image (the original's default, warned about)"`
+	ImageBuilder  string   `env:"IMAGE_BUILDER" default:"debootstrap" allowed:"debootstrap,autoinstall" group:"image" doc:"how the base disk is made"`
+	UbuntuVersion string   `env:"UBUNTU_VERSION" default:"focal" allowed:"focal,jammy" group:"image" doc:"Ubuntu release of the disk image"`
+	DebianVersion string   `env:"DEBIAN_VERSION" default:"bookworm" allowed:"bullseye,bookworm,trixie" group:"image" doc:"Debian release of the disk image (DISTRO=debian)"`
+	ImagePackages []string `env:"IMAGE_PACKAGES" group:"image" doc:"extra packages for the debootstrap builder"`
+	ISOURL        string   `env:"ISO_URL" group:"image" doc:"installer ISO for IMAGE_BUILDER=autoinstall (default: the original's Ubuntu live-server release)"`
+	ISOSHA256     string   `env:"ISO_SHA256" match:"^[0-9a-f]{64}$" group:"image" doc:"sha256 of ISO_URL"`
+	Distro        string   `env:"DISTRO" default:"ubuntu" allowed:"ubuntu,debian" group:"image" doc:"distribution of the disk image (debootstrap builder)"`
+	Mirror        string   `env:"MIRROR" group:"image" doc:"apt mirror for the debootstrap builder (default: the distribution's public mirror)"`
+	DiskSize      Size     `env:"DISK_SIZE" default:"16G" group:"image" doc:"size of the disk image"`
+	Disk          string   `env:"DISK" path:"1" exists:"1" group:"image" doc:"use this disk image instead of building one"`
+	KernelOut     string   `env:"KERNEL_OUT" default:"${RESOURCES}/vmlinux-${DISTRO}-${ARCH}" path:"1" group:"kernel" doc:"where kernel:save puts vmlinux"`
+	RootPassword  string   `env:"ROOT_PASSWORD" default:"root" secret:"1" group:"image" doc:"root password in the disk image (the original's default, warned about)"`
 
 	Memory Size   `env:"MEMORY" default:"2G" group:"guest" doc:"guest memory (qemu and gem5)"`
 	CPUs   int    `env:"CPUS" default:"2" min:"1" group:"guest" doc:"guest CPUs"`
@@ -188,6 +196,9 @@ func Load(lookup Lookup, projectDir string) (*Config, error) {
 		}
 		c.values = append(c.values, Value{Name: name, Value: shown, Source: source,
 			Group: f.Tag.Get("group"), Doc: f.Tag.Get("doc"), Secret: f.Tag.Get("secret") != ""})
+	}
+	if (c.ISOURL == "") != (c.ISOSHA256 == "") {
+		errs = append(errs, fmt.Errorf("ISO_URL and ISO_SHA256 go together: set both or neither"))
 	}
 	if err := c.crossCheck(); err != nil {
 		errs = append(errs, err)

@@ -7,10 +7,14 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"os/signal"
 	"strings"
 	"sync"
 	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
+	"golang.org/x/term"
 )
 
 // Cmd is an external command run in a process group of its own, recorded in
@@ -34,6 +38,9 @@ type Cmd struct {
 	// Leftover is how the group's remaining members are stopped once the
 	// command itself has exited (daemons it left behind).
 	Leftover Grace
+	// Foreground gives the command's group the terminal on standard input
+	// (an interactive console) and takes it back when the command ends.
+	Foreground bool
 
 	cmd     *exec.Cmd
 	ctx     context.Context
@@ -90,6 +97,10 @@ func (c *Cmd) Start(ctx context.Context) error {
 	}
 	cmd.Dir, cmd.Env, cmd.Stdin = c.Dir, c.Env, c.Stdin
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if c.Foreground && term.IsTerminal(int(os.Stdin.Fd())) {
+		cmd.SysProcAttr.Foreground = true
+		cmd.SysProcAttr.Ctty = int(os.Stdin.Fd())
+	}
 	if err := c.wireOutput(cmd); err != nil {
 		return err
 	}
@@ -207,6 +218,9 @@ func (c *Cmd) Wait() error {
 		return errors.New("proc: Cmd not started")
 	}
 	waitErr := c.cmd.Wait()
+	if c.cmd.SysProcAttr.Foreground {
+		reclaimTerminal()
+	}
 	close(c.exited)
 	sig := <-c.stopped
 	pid := c.cmd.Process.Pid
@@ -265,6 +279,14 @@ func (c *Cmd) Output(ctx context.Context) ([]byte, error) {
 	c.Stdout = &b
 	err := c.Run(ctx)
 	return []byte(b.String()), err
+}
+
+// reclaimTerminal makes this process's group the terminal's foreground
+// group again after a foreground command ended.
+func reclaimTerminal() {
+	signal.Ignore(syscall.SIGTTOU) // a background group may not set it otherwise
+	defer signal.Reset(syscall.SIGTTOU)
+	_ = unix.IoctlSetPointerInt(int(os.Stdin.Fd()), unix.TIOCSPGRP, syscall.Getpgrp())
 }
 
 // ExitError reports a command that exited unsuccessfully by itself.

@@ -1,0 +1,388 @@
+// Package image is the base disk image stage: a bootable disk with
+// systemd, Docker and compose, ssh and the gem5init guest agent, made by
+// debootstrap (mmdebstrap, from any apt mirror, no installer VM) or by the
+// original's Ubuntu live-server autoinstall, then the m5 utility, the
+// client and the agent are written into it.
+package image
+
+import (
+	"context"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/vswarmu/vswarmu-mage/targets/graph"
+)
+
+//go:embed guest/*
+var guestFS embed.FS
+
+// Packages are the host packages the image stage needs.
+var Packages = []string{
+	"mmdebstrap", "debootstrap", "e2fsprogs", "fdisk", "qemu-utils", "qemu-system-x86", "qemu-system-arm",
+	"ubuntu-keyring", "debian-archive-keyring", "xorriso", "ovmf", "qemu-efi-aarch64",
+}
+
+// Spec describes the disk image to build.
+type Spec struct {
+	Builder      string // debootstrap or autoinstall
+	Distro       string // ubuntu or debian
+	Suite        string // focal, jammy, bookworm, ...
+	Arch         string // amd64 or arm64
+	Mirror       string // apt mirror ("" = the distribution's public one)
+	DiskSize     int64  // bytes
+	RootPassword string
+	Extra        []string // extra packages
+	Dir          string   // $RESOURCES/image: base disks and downloads
+	Out          string   // the qcow2 image
+	Raw          string   // the raw copy gem5 reads
+	ProjectDir   string   // guest files are taken from ProjectDir/image/guest when there
+	M5           string   // the m5 utility to install, "" for none
+	Client       string   // the client to install, "" for none
+	ClientName   string   // its name in the guest
+	Auto         Autoinstall
+}
+
+// DefaultMirror is the public apt mirror of a distribution and arch.
+func DefaultMirror(distro, arch string) string {
+	switch {
+	case distro == "debian":
+		return "http://deb.debian.org/debian"
+	case arch == "arm64":
+		return "http://ports.ubuntu.com/ubuntu-ports"
+	}
+	return "http://archive.ubuntu.com/ubuntu"
+}
+
+func (s Spec) mirror() string {
+	if s.Mirror != "" {
+		return s.Mirror
+	}
+	return DefaultMirror(s.Distro, s.Arch)
+}
+
+// BasePackages are what the debootstrap builder installs on top of minbase.
+func (s Spec) BasePackages() []string {
+	pkgs := []string{
+		"systemd-sysv", "udev", "dbus", "kmod", "iproute2", "iputils-ping", "ifupdown", "ca-certificates",
+		"curl", "openssh-server", "procps", "less", "iptables", "docker.io", "docker-compose",
+	}
+	pkgs = append(pkgs, s.Extra...)
+	sort.Strings(pkgs)
+	return pkgs
+}
+
+// Base is the raw disk with the operating system, before the agent, m5 and
+// the client are added.
+func (s Spec) Base() string {
+	return filepath.Join(s.Dir, fmt.Sprintf("base-%s-%s-%s-%s.raw", s.Builder, s.Distro, s.Suite, s.Arch))
+}
+
+// guestFile returns a guest file: from the project checkout when present
+// (and its path, so the engine sees its time), else the built-in copy.
+func (s Spec) guestFile(name string) ([]byte, string, error) {
+	p := filepath.Join(s.ProjectDir, "image", "guest", name)
+	if b, err := os.ReadFile(p); err == nil {
+		return b, p, nil
+	}
+	b, err := guestFS.ReadFile("guest/" + name)
+	return b, "", err
+}
+
+// agentFiles are the guest agent's files and where they go.
+var agentFiles = []struct {
+	name, dst string
+	mode      os.FileMode
+}{
+	{"gem5init", "/usr/local/sbin/gem5init", 0o755},
+	{"gem5init.service", "/etc/systemd/system/gem5init.service", 0o644},
+}
+
+// Rules returns image:base, image:build and image:raw. deps are rules
+// whose outputs the image holds (the m5 utility, the client, and for the
+// autoinstall builder the kernel that finalizes it).
+func (s Spec) Rules(baseDeps, buildDeps []*graph.Rule) []*graph.Rule {
+	base := s.baseRule(baseDeps)
+	build := s.buildRule(append([]*graph.Rule{base}, buildDeps...))
+	raw := &graph.Rule{
+		Target:  "image:raw",
+		Doc:     "convert the disk image to the raw format gem5 reads",
+		Outputs: []string{s.Raw},
+		Deps:    []*graph.Rule{build},
+		Recipe: func(ctx context.Context, j *graph.Job) error {
+			return j.Run(ctx, "qemu-img", "convert", "-O", "raw", s.Out, j.Out(s.Raw))
+		},
+	}
+	return []*graph.Rule{base, build, raw}
+}
+
+func (s Spec) baseRule(deps []*graph.Rule) *graph.Rule {
+	r := &graph.Rule{
+		Target:  "image:base",
+		Doc:     "build the operating system disk (IMAGE_BUILDER)",
+		Outputs: []string{s.Base()},
+		Deps:    deps,
+		Params: graph.Params{"IMAGE_BUILDER": s.Builder, "DISTRO": s.Distro, "suite": s.Suite, "ARCH": s.Arch,
+			"MIRROR": s.mirror(), "DISK_SIZE": fmt.Sprint(s.DiskSize), "packages": strings.Join(s.BasePackages(), " "),
+			"ROOT_PASSWORD": hashed(s.RootPassword)},
+		Recipe: s.debootstrap,
+	}
+	if s.Builder == "autoinstall" {
+		r.Params["iso"] = s.Auto.ISO.URL + " " + s.Auto.ISO.SHA256
+		r.Recipe = func(ctx context.Context, j *graph.Job) error { return s.autoinstall(ctx, j) }
+	}
+	return r
+}
+
+func hashed(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:8])
+}
+
+// debootstrap makes the operating system with mmdebstrap into a directory,
+// configures it, and builds the partitioned raw disk around it with
+// mkfs.ext4 -d (no mounts).
+func (s Spec) debootstrap(ctx context.Context, j *graph.Job) error {
+	if os.Geteuid() != 0 {
+		return fmt.Errorf("the debootstrap builder needs root (mmdebstrap and chroot); run it as root or with sudo")
+	}
+	if err := need("mmdebstrap", "mkfs.ext4", "sfdisk", "qemu-img", "debugfs"); err != nil {
+		return err
+	}
+	rootfs := filepath.Join(s.Dir, ".rootfs-"+filepath.Base(s.Base()))
+	if err := os.RemoveAll(rootfs); err != nil {
+		return err
+	}
+	defer os.RemoveAll(rootfs)
+	components := "main"
+	if s.Distro == "ubuntu" {
+		components = "main,universe"
+	}
+	j.Progress("mmdebstrap %s %s", s.Distro, s.Suite)
+	start := time.Now()
+	err := j.Run(ctx, "mmdebstrap", "--variant=minbase", "--mode=root",
+		"--architectures="+s.Arch, "--components="+components,
+		"--include="+strings.Join(s.BasePackages(), ","),
+		"--dpkgopt=path-exclude=/usr/share/doc/*", "--dpkgopt=path-exclude=/usr/share/man/*",
+		"--dpkgopt=path-exclude=/usr/share/locale/*", "--dpkgopt=path-include=/usr/share/locale/locale.alias",
+		s.Suite, rootfs, s.mirror())
+	if err != nil {
+		return fmt.Errorf("mmdebstrap %s %s from %s: %w", s.Distro, s.Suite, s.mirror(), err)
+	}
+	j.Logf("mmdebstrap took %s", time.Since(start).Round(time.Second))
+	if err := s.configure(ctx, j, rootfs); err != nil {
+		return err
+	}
+	return s.makeDisk(ctx, j, rootfs, j.Out(s.Base()))
+}
+
+// configure sets up the root file system: hostname, fstab, DHCP with
+// systemd-networkd, DNS for qemu's user network, the root password, and
+// no periodic apt jobs (they would disturb measurements).
+func (s Spec) configure(ctx context.Context, j *graph.Job, root string) error {
+	network, _, err := s.guestFile("20-dhcp.network")
+	if err != nil {
+		return err
+	}
+	files := map[string]string{
+		"etc/hostname":                                "vswarmu\n",
+		"etc/hosts":                                   "127.0.0.1 localhost\n127.0.1.1 vswarmu\n::1 localhost ip6-localhost ip6-loopback\n",
+		"etc/fstab":                                   "LABEL=" + rootLabel + " / ext4 defaults,noatime 0 1\n",
+		"etc/systemd/network/20-dhcp.network":         string(network),
+		"etc/docker/daemon.json":                      "{\n  \"storage-driver\": \"overlay2\",\n  \"log-driver\": \"json-file\"\n}\n",
+		"etc/vswarmu/base.json":                       s.manifestBase(),
+		"etc/systemd/system/getty.target.wants/.keep": "",
+	}
+	for p, content := range files {
+		full := filepath.Join(root, p)
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(full, []byte(content), 0o644); err != nil {
+			return err
+		}
+	}
+	_ = os.Remove(filepath.Join(root, "etc/resolv.conf"))
+	if err := os.WriteFile(filepath.Join(root, "etc/resolv.conf"), []byte("nameserver 10.0.2.3\n"), 0o644); err != nil {
+		return err
+	}
+	links := map[string]string{
+		"etc/systemd/system/multi-user.target.wants/systemd-networkd.service": "/lib/systemd/system/systemd-networkd.service",
+		"etc/systemd/system/sockets.target.wants/systemd-networkd.socket":     "/lib/systemd/system/systemd-networkd.socket",
+		"etc/systemd/system/apt-daily.timer":                                  "/dev/null",
+		"etc/systemd/system/apt-daily-upgrade.timer":                          "/dev/null",
+		"etc/systemd/system/e2scrub_all.timer":                                "/dev/null",
+		"etc/systemd/system/fstrim.timer":                                     "/dev/null",
+		"etc/systemd/system/systemd-networkd-wait-online.service":             "/dev/null",
+	}
+	for p, target := range links {
+		full := filepath.Join(root, p)
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			return err
+		}
+		_ = os.Remove(full)
+		if err := os.Symlink(target, full); err != nil {
+			return err
+		}
+	}
+	_ = os.Remove(filepath.Join(root, "etc/systemd/system/getty.target.wants/.keep"))
+	c := j.Command("chroot", root, "chpasswd")
+	c.Stdin = strings.NewReader("root:" + s.RootPassword + "\n")
+	if err := j.RunCmd(ctx, c); err != nil {
+		return fmt.Errorf("set the root password: %w", err)
+	}
+	// The image gets ssh host keys at its first boot, not shared copies.
+	keys, _ := filepath.Glob(filepath.Join(root, "etc/ssh/ssh_host_*"))
+	for _, k := range keys {
+		_ = os.Remove(k)
+	}
+	regen := "[Unit]\nDescription=Generate ssh host keys\nBefore=ssh.service\nConditionPathExists=!/etc/ssh/ssh_host_ed25519_key\n\n[Service]\nType=oneshot\nExecStart=/usr/bin/ssh-keygen -A\n\n[Install]\nWantedBy=multi-user.target\n"
+	if err := os.WriteFile(filepath.Join(root, "etc/systemd/system/ssh-keygen.service"), []byte(regen), 0o644); err != nil {
+		return err
+	}
+	return os.Symlink("/etc/systemd/system/ssh-keygen.service", filepath.Join(root, "etc/systemd/system/multi-user.target.wants/ssh-keygen.service"))
+}
+
+func (s Spec) manifestBase() string {
+	b, _ := json.MarshalIndent(map[string]any{
+		"builder": s.Builder, "distro": s.Distro, "suite": s.Suite, "arch": s.Arch, "mirror": s.mirror(),
+		"packages": s.BasePackages(), "built": time.Now().UTC().Format(time.RFC3339),
+	}, "", "  ")
+	return string(b) + "\n"
+}
+
+// makeDisk creates a sparse raw disk of DiskSize with the partition table
+// and writes an ext4 file system made from root into partition 2.
+func (s Spec) makeDisk(ctx context.Context, j *graph.Job, root, raw string) error {
+	j.Progress("making the disk")
+	f, err := os.Create(raw)
+	if err != nil {
+		return err
+	}
+	if err := f.Truncate(s.DiskSize); err != nil {
+		f.Close()
+		return fmt.Errorf("disk of %d bytes: %w", s.DiskSize, err)
+	}
+	f.Close()
+	c := j.Command("sfdisk", "--no-reread", "--no-tell-kernel", raw)
+	c.Stdin = strings.NewReader(partitionTable())
+	if err := j.RunCmd(ctx, c); err != nil {
+		return fmt.Errorf("partition %s: %w", raw, err)
+	}
+	fsBytes := s.DiskSize - rootStart*sector
+	if err := j.Run(ctx, "mkfs.ext4", "-q", "-F", "-L", rootLabel, "-d", root,
+		"-E", fmt.Sprintf("offset=%d", rootStart*sector), raw, fmt.Sprintf("%dk", fsBytes/1024)); err != nil {
+		return fmt.Errorf("make the root file system: %w", err)
+	}
+	return nil
+}
+
+// buildRule copies the base disk, writes the agent, m5 and the client
+// into it with debugfs and converts it to qcow2: seconds, so changing the
+// agent or the client never rebuilds the operating system.
+func (s Spec) buildRule(deps []*graph.Rule) *graph.Rule {
+	params := graph.Params{"m5": s.M5, "client": s.Client}
+	var inputs []string
+	for _, a := range agentFiles {
+		b, p, err := s.guestFile(a.name)
+		if err == nil {
+			params["agent:"+a.name] = string(b)
+		}
+		if p != "" {
+			inputs = append(inputs, p)
+		}
+	}
+	for _, p := range []string{s.M5, s.Client} {
+		if p != "" {
+			inputs = append(inputs, p)
+		}
+	}
+	return &graph.Rule{
+		Target:  "image:build",
+		Doc:     "make disk-image.qcow2: the base disk with gem5init, m5 and the client",
+		Outputs: []string{s.Out},
+		Inputs:  inputs,
+		Deps:    deps,
+		Params:  params,
+		Recipe:  s.finish,
+	}
+}
+
+func (s Spec) finish(ctx context.Context, j *graph.Job) error {
+	if err := need("debugfs", "qemu-img", "sfdisk", "cp"); err != nil {
+		return err
+	}
+	work := filepath.Join(s.Dir, ".work-"+filepath.Base(s.Out)+".raw")
+	defer os.Remove(work)
+	if err := j.Run(ctx, "cp", "--sparse=always", s.Base(), work); err != nil {
+		return err
+	}
+	tmp, err := os.MkdirTemp(s.Dir, ".agent-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	var files []Inject
+	manifest := map[string]any{"base": filepath.Base(s.Base()), "made": time.Now().UTC().Format(time.RFC3339)}
+	for _, a := range agentFiles {
+		b, _, err := s.guestFile(a.name)
+		if err != nil {
+			return err
+		}
+		src := filepath.Join(tmp, a.name)
+		if err := os.WriteFile(src, b, 0o644); err != nil {
+			return err
+		}
+		files = append(files, Inject{Src: src, Dst: a.dst, Mode: a.mode})
+		manifest["agent/"+a.name] = sha(b)
+	}
+	if s.M5 != "" {
+		files = append(files, Inject{Src: s.M5, Dst: "/sbin/m5", Mode: 0o755})
+		manifest["m5"] = fileSHA(s.M5)
+	} else {
+		j.Warnf("no m5 utility to install (GEM5 names a binary without util/m5): the image cannot talk to gem5")
+	}
+	if s.Client != "" {
+		files = append(files, Inject{Src: s.Client, Dst: "/usr/local/bin/" + s.ClientName, Mode: 0o755})
+		manifest["client"] = fileSHA(s.Client)
+	}
+	mb, _ := json.MarshalIndent(manifest, "", "  ")
+	mpath := filepath.Join(tmp, "image.json")
+	if err := os.WriteFile(mpath, append(mb, '\n'), 0o644); err != nil {
+		return err
+	}
+	files = append(files, Inject{Src: mpath, Dst: "/etc/vswarmu/image.json", Mode: 0o644})
+	links := []Link{{Path: "/etc/systemd/system/multi-user.target.wants/gem5init.service", Target: "/etc/systemd/system/gem5init.service"}}
+	j.Progress("writing the agent, m5 and the client")
+	if err := injectFiles(ctx, j, work, files, links); err != nil {
+		return err
+	}
+	j.Progress("converting to qcow2")
+	return j.Run(ctx, "qemu-img", "convert", "-O", "qcow2", work, j.Out(s.Out))
+}
+
+func sha(b []byte) string {
+	sum := sha256.Sum256(b)
+	return "sha256:" + hex.EncodeToString(sum[:])
+}
+
+func fileSHA(p string) string {
+	f, err := os.Open(p)
+	if err != nil {
+		return "unreadable"
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "unreadable"
+	}
+	return "sha256:" + hex.EncodeToString(h.Sum(nil))
+}

@@ -1,0 +1,92 @@
+// Package apt installs Debian/Ubuntu packages idempotently: it asks dpkg
+// what is missing and installs only that, as root or through sudo.
+package apt
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"sort"
+	"strings"
+
+	"github.com/vswarmu/vswarmu-mage/internal/proc"
+)
+
+// Missing returns the packages of pkgs that dpkg does not list as
+// installed.
+func Missing(ctx context.Context, pkgs []string) ([]string, error) {
+	if _, err := exec.LookPath("dpkg-query"); err != nil {
+		return nil, fmt.Errorf("dpkg-query not found: installing packages needs a Debian or Ubuntu host")
+	}
+	args := append([]string{"-W", "-f=${Package} ${db:Status-Status}\n"}, pkgs...)
+	// dpkg-query exits 1 when some package is unknown; its output still
+	// lists the known ones.
+	out, _ := proc.Command("dpkg-query", args...).Output(ctx)
+	installed := map[string]bool{}
+	sc := bufio.NewScanner(strings.NewReader(string(out)))
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		if len(f) == 2 && f[1] == "installed" {
+			installed[strings.SplitN(f[0], ":", 2)[0]] = true
+		}
+	}
+	var missing []string
+	for _, p := range pkgs {
+		if !installed[p] {
+			missing = append(missing, p)
+		}
+	}
+	sort.Strings(missing)
+	return missing, nil
+}
+
+// Install installs whatever of pkgs is missing, writing apt's output to
+// log. It says what it did in its return value: the packages installed.
+func Install(ctx context.Context, what string, pkgs []string, log io.Writer) ([]string, error) {
+	missing, err := Missing(ctx, pkgs)
+	if err != nil || len(missing) == 0 {
+		return nil, err
+	}
+	prefix, err := privilege()
+	if err != nil {
+		return nil, fmt.Errorf("%s needs root to install %s: %w\nrun as root: apt-get install -y %s",
+			what, strings.Join(missing, " "), err, strings.Join(missing, " "))
+	}
+	run := func(args ...string) error {
+		argv := append(append([]string(nil), prefix...), args...)
+		c := proc.Command(argv[0], argv[1:]...)
+		c.Env = append(os.Environ(), "DEBIAN_FRONTEND=noninteractive")
+		c.Stdout, c.Stderr = log, log
+		fmt.Fprintf(log, "$ %s\n", proc.Quote(argv))
+		return c.Run(ctx)
+	}
+	install := append([]string{"apt-get", "install", "-y", "--no-install-recommends"}, missing...)
+	if err := run(install...); err != nil {
+		// Stale package lists are the usual cause: update once and retry.
+		if uerr := run("apt-get", "update"); uerr != nil {
+			return nil, fmt.Errorf("%s: apt-get update: %w", what, uerr)
+		}
+		if err := run(install...); err != nil {
+			return nil, fmt.Errorf("%s: apt-get install %s: %w", what, strings.Join(missing, " "), err)
+		}
+	}
+	return missing, nil
+}
+
+// privilege returns the command prefix that gives root: none when root,
+// "sudo -n" when sudo works without a password prompt.
+func privilege() ([]string, error) {
+	if os.Geteuid() == 0 {
+		return nil, nil
+	}
+	if _, err := exec.LookPath("sudo"); err != nil {
+		return nil, fmt.Errorf("not root and sudo is not installed")
+	}
+	if err := exec.Command("sudo", "-n", "true").Run(); err != nil {
+		return nil, fmt.Errorf("not root and sudo needs a password (run `sudo -v` first, or run as root)")
+	}
+	return []string{"sudo", "-n"}, nil
+}

@@ -1,0 +1,265 @@
+// Package gem5 is the gem5 stage: it clones gem5 at a version, builds
+// gem5.opt with scons, and builds the m5term and m5 utilities, each as a
+// rule of the build engine.
+package gem5
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+
+	"github.com/vswarmu/vswarmu-mage/internal/proc"
+	"github.com/vswarmu/vswarmu-mage/targets/graph"
+)
+
+// Packages are the Debian/Ubuntu packages gem5 and its utilities build with
+// (the original's list, plus ccache and the arm64 cross compiler for m5).
+var Packages = []string{
+	"build-essential", "git", "m4", "scons", "zlib1g", "zlib1g-dev", "libprotobuf-dev",
+	"protobuf-compiler", "libprotoc-dev", "libgoogle-perftools-dev", "python3-dev",
+	"libboost-all-dev", "pkg-config", "python3-tk", "libunwind-dev", "ccache",
+	"g++-aarch64-linux-gnu",
+}
+
+// Build describes one gem5 build: where the source lives, which version
+// and ISA, and how to compile.
+type Build struct {
+	Repo      string // GEM5_REPO: URL, mirror or local path
+	Version   string // GEM5_VERSION: tag, branch or commit
+	Dir       string // GEM5_DIR: the checkout
+	Arch      string // GEM5_ARCH: X86 or ARM
+	GuestArch string // ARCH: amd64 or arm64, for the guest's m5
+	Jobs      int
+	CCache    bool   // compile through ccache
+	CCacheDir string // where ccache keeps objects
+}
+
+// Binary is the gem5 executable this build makes.
+func (b Build) Binary() string { return filepath.Join(b.Dir, "build", b.Arch, "gem5.opt") }
+
+// M5Term is the m5term binary (connects to a simulated system's console).
+func (b Build) M5Term() string { return filepath.Join(b.Dir, "util", "term", "m5term") }
+
+// M5 is the guest's m5 utility for the guest architecture.
+func (b Build) M5() string {
+	return filepath.Join(b.Dir, "util", "m5", "build", m5Arch(b.GuestArch), "out", "m5")
+}
+
+func m5Arch(guest string) string {
+	if guest == "arm64" {
+		return "arm64"
+	}
+	return "x86"
+}
+
+// git runs git in the checkout and returns its trimmed output.
+func (b Build) git(ctx context.Context, args ...string) (string, error) {
+	c := proc.Command("git", append([]string{"-C", b.Dir}, args...)...)
+	var stderr bytes.Buffer
+	c.Stderr = &stderr
+	out, err := c.Output(ctx)
+	if err != nil {
+		return "", fmt.Errorf("git %s: %w: %s", strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
+	}
+	return strings.TrimSpace(string(out)), nil
+}
+
+// resolve returns the commit GEM5_VERSION names in the local clone, trying
+// it as a tag, a commit, a local and a remote branch.
+func (b Build) resolve(ctx context.Context) (string, bool) {
+	for _, ref := range []string{b.Version, "origin/" + b.Version} {
+		if out, err := b.git(ctx, "rev-parse", "--verify", "-q", ref+"^{commit}"); err == nil && out != "" {
+			return out, true
+		}
+	}
+	return "", false
+}
+
+// SourceRule clones GEM5_REPO into GEM5_DIR and checks out GEM5_VERSION.
+// Its output is .git/HEAD, which git rewrites when the checkout changes.
+func (b Build) SourceRule() *graph.Rule {
+	head := filepath.Join(b.Dir, ".git", "HEAD")
+	return &graph.Rule{
+		Target:  "gem5:source",
+		Doc:     "clone gem5 and check out GEM5_VERSION",
+		Outputs: []string{head},
+		Params:  graph.Params{"GEM5_REPO": b.Repo, "GEM5_VERSION": b.Version},
+		InPlace: true,
+		Slots:   -1,
+		Check: func(ctx context.Context) (string, error) {
+			want, ok := b.resolve(ctx)
+			if !ok {
+				return fmt.Sprintf("GEM5_VERSION %s is not in the local clone yet", b.Version), nil
+			}
+			have, err := b.git(ctx, "rev-parse", "HEAD")
+			if err != nil {
+				return "checkout has no HEAD commit", nil
+			}
+			if have != want {
+				return fmt.Sprintf("checked-out commit %.12s is not GEM5_VERSION %s (%.12s)", have, b.Version, want), nil
+			}
+			return "", nil
+		},
+		Recipe: b.checkout,
+	}
+}
+
+func (b Build) checkout(ctx context.Context, j *graph.Job) error {
+	if _, err := os.Stat(filepath.Join(b.Dir, ".git")); os.IsNotExist(err) {
+		if ents, _ := os.ReadDir(b.Dir); len(ents) > 0 {
+			return fmt.Errorf("GEM5_DIR %s exists but is not a git checkout; remove it or point GEM5_DIR elsewhere", b.Dir)
+		}
+		args := []string{"clone", "--no-checkout"}
+		if isRemote(b.Repo) {
+			args = append(args, "--filter=blob:none") // blobs arrive at checkout: much faster
+		}
+		j.Progress("cloning %s", b.Repo)
+		if err := j.Run(ctx, "git", append(args, b.Repo, b.Dir)...); err != nil {
+			return fmt.Errorf("clone %s: %w", b.Repo, err)
+		}
+	}
+	commit, ok := b.resolve(ctx)
+	if !ok {
+		j.Progress("fetching %s", b.Version)
+		if err := j.Run(ctx, "git", "-C", b.Dir, "fetch", "--tags", "origin"); err != nil {
+			return fmt.Errorf("fetch %s: %w", b.Repo, err)
+		}
+		// A commit or branch that no tag or branch head reaches.
+		_ = j.Run(ctx, "git", "-C", b.Dir, "fetch", "origin", b.Version)
+		if commit, ok = b.resolve(ctx); !ok {
+			return b.unknownVersion(ctx)
+		}
+	}
+	j.Progress("checking out %s", b.Version)
+	if err := j.Run(ctx, "git", "-C", b.Dir, "-c", "advice.detachedHead=false", "checkout", "--detach", commit); err != nil {
+		return fmt.Errorf("check out GEM5_VERSION %s (%.12s) in %s (local changes in the way? commit or stash them): %w", b.Version, commit, b.Dir, err)
+	}
+	return nil
+}
+
+// unknownVersion explains a GEM5_VERSION that the repository does not
+// have, listing the tags it does have, newest first.
+func (b Build) unknownVersion(ctx context.Context) error {
+	tags, _ := b.git(ctx, "tag", "--sort=-version:refname")
+	list := strings.Fields(tags)
+	more := ""
+	if len(list) > 25 {
+		more = fmt.Sprintf(" (and %d older)", len(list)-25)
+		list = list[:25]
+	}
+	if len(list) == 0 {
+		return fmt.Errorf("GEM5_VERSION=%s is not a tag, branch or commit of %s, which has no tags", b.Version, b.Repo)
+	}
+	return fmt.Errorf("GEM5_VERSION=%s is not a tag, branch or commit of %s; available tags: %s%s",
+		b.Version, b.Repo, strings.Join(list, ", "), more)
+}
+
+var remoteRE = regexp.MustCompile(`^([a-z+]+://|[^/]+@[^/]+:)`)
+
+func isRemote(repo string) bool {
+	return remoteRE.MatchString(repo) && !strings.HasPrefix(repo, "file://")
+}
+
+// BuildRule runs `scons build/<ARCH>/gem5.opt -j <JOBS>` in the checkout.
+// scons builds in place and incrementally; an interrupted build is stale
+// through the build log.
+func (b Build) BuildRule(source *graph.Rule) *graph.Rule {
+	in := func(p string) string { return filepath.Join(b.Dir, p) }
+	return &graph.Rule{
+		Target:  "gem5:build",
+		Doc:     "build gem5.opt for GEM5_ARCH with scons",
+		Outputs: []string{b.Binary()},
+		Inputs:  []string{in("SConstruct"), in("src"), in("site_scons"), in("build_opts"), in("include")},
+		Deps:    []*graph.Rule{source},
+		Params:  graph.Params{"GEM5_ARCH": b.Arch, "variant": "opt"},
+		InPlace: true,
+		Slots:   b.Jobs, // scons -j JOBS uses every slot
+		Recipe: func(ctx context.Context, j *graph.Job) error {
+			if err := need("scons", "g++", "python3"); err != nil {
+				return err
+			}
+			target := filepath.Join("build", b.Arch, "gem5.opt")
+			c := j.Command("scons", target, "-j", fmt.Sprint(b.Jobs), "--ignore-style")
+			c.Dir = b.Dir
+			c.Env = b.env()
+			counter := j.StepCounter(sconsStep, "%d steps")
+			c.Stdout, c.Stderr = counter, counter
+			return j.RunCmd(ctx, c)
+		},
+	}
+}
+
+// env is the environment scons runs with: ccache through CC/CXX, which
+// gem5's SConstruct takes from the environment.
+func (b Build) env() []string {
+	env := os.Environ()
+	if b.CCache {
+		env = append(env, "CC=ccache gcc", "CXX=ccache g++", "CCACHE_DIR="+b.CCacheDir)
+	}
+	return env
+}
+
+// TermRule builds util/term/m5term.
+func (b Build) TermRule(source *graph.Rule) *graph.Rule {
+	dir := filepath.Join(b.Dir, "util", "term")
+	return &graph.Rule{
+		Target:  "gem5:term",
+		Doc:     "build m5term, the terminal for a simulated system's console",
+		Outputs: []string{b.M5Term()},
+		Inputs:  []string{filepath.Join(dir, "*.c"), filepath.Join(dir, "Makefile")},
+		Deps:    []*graph.Rule{source},
+		InPlace: true,
+		Recipe: func(ctx context.Context, j *graph.Job) error {
+			if err := need("make", "cc"); err != nil {
+				return err
+			}
+			return j.Run(ctx, "make", "-C", dir)
+		},
+	}
+}
+
+// M5Rule builds the guest's m5 utility for ARCH with util/m5's scons.
+func (b Build) M5Rule(source *graph.Rule) *graph.Rule {
+	dir := filepath.Join(b.Dir, "util", "m5")
+	arch := m5Arch(b.GuestArch)
+	return &graph.Rule{
+		Target:  "gem5:m5",
+		Doc:     "build the guest's m5 utility for ARCH",
+		Outputs: []string{b.M5()},
+		Inputs:  []string{filepath.Join(dir, "SConstruct"), filepath.Join(dir, "src"), filepath.Join(b.Dir, "include")},
+		Deps:    []*graph.Rule{source},
+		Params:  graph.Params{"ARCH": b.GuestArch},
+		InPlace: true,
+		Recipe: func(ctx context.Context, j *graph.Job) error {
+			if err := need("scons"); err != nil {
+				return err
+			}
+			c := j.Command("scons", filepath.Join("build", arch, "out", "m5"), "-j", fmt.Sprint(b.Jobs))
+			c.Dir = dir
+			c.Env = b.env()
+			return j.RunCmd(ctx, c)
+		},
+	}
+}
+
+// sconsStep matches gem5's abbreviated scons output: " [     CXX] X86/... -> .o".
+var sconsStep = regexp.MustCompile(`^\s*\[\s*[A-Z0-9 ]+\]\s`)
+
+// need checks that the build tools are installed.
+func need(tools ...string) error {
+	var missing []string
+	for _, t := range tools {
+		if _, err := exec.LookPath(t); err != nil {
+			missing = append(missing, t)
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("%s not found: install gem5's build dependencies with `mage gem5:depInstall` (as root)", strings.Join(missing, ", "))
+	}
+	return nil
+}

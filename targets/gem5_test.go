@@ -1,0 +1,189 @@
+package targets_test
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/vswarmu/vswarmu-mage/internal/magetest"
+)
+
+// The gem5 fixture is a git repository shaped like gem5 where it matters to
+// the stage: an SConstruct that honours `scons build/<ISA>/gem5.opt -j N
+// --ignore-style` and CC from the environment, util/term with a Makefile and
+// util/m5 with its own SConstruct. Tags v1 and v2 print different versions.
+const fixtureSConstruct = `import os, time
+AddOption('--ignore-style', action='store_true', help='Disable style checking hooks')
+AddOption('--install-hooks', action='store_true', help='Install revision control hooks')
+env = Environment(ENV=os.environ)
+for var in ('CC', 'CXX'):
+    if var in os.environ:
+        env[var] = os.environ[var]
+if os.environ.get('FIXTURE_SLOW'):
+    open(os.environ['FIXTURE_SLOW'], 'w').close()
+    time.sleep(60)
+for t in BUILD_TARGETS:
+    parts = str(t).split('/')
+    if len(parts) != 3 or parts[0] != 'build' or parts[2] != 'gem5.opt':
+        print('scons: *** Do not know how to make File target ' + str(t))
+        Exit(2)
+    env.Program(str(t), ['src/main.c'], CPPDEFINES=[('ISA', '\\"' + parts[1] + '\\"')])
+`
+
+const fixtureM5SConstruct = `import os
+env = Environment(ENV=os.environ)
+for t in BUILD_TARGETS:
+    env.Program(str(t), ['src/m5.c'], LINKFLAGS=['-static'])
+`
+
+func git(t *testing.T, dir string, args ...string) {
+	t.Helper()
+	cmd := exec.Command("git", append([]string{"-C", dir, "-c", "user.name=t", "-c", "user.email=t@t"}, args...)...)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("git %v: %v\n%s", args, err, out)
+	}
+}
+
+func writeFile(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func gem5Fixture(t *testing.T) string {
+	t.Helper()
+	repo := filepath.Join(t.TempDir(), "gem5-fixture")
+	files := map[string]string{
+		"SConstruct":           fixtureSConstruct,
+		"src/main.c":           "#include <stdio.h>\nint main(void) { puts(\"gem5 fixture \" ISA \" v1\"); return 0; }\n",
+		"site_scons/README":    "site tools\n",
+		"build_opts/X86":       "RUBY=y\n",
+		"include/gem5/m5ops.h": "/* m5 ops */\n",
+		"util/term/Makefile":   "m5term: term.c\n\t$(CC) -o $@ term.c\n",
+		"util/term/term.c":     "int main(void) { return 0; }\n",
+		"util/m5/SConstruct":   fixtureM5SConstruct,
+		"util/m5/src/m5.c":     "int main(void) { return 0; }\n",
+	}
+	for p, c := range files {
+		writeFile(t, filepath.Join(repo, p), c)
+	}
+	git(t, repo, "init", "-q", "-b", "stable")
+	git(t, repo, "add", "-A")
+	git(t, repo, "commit", "-qm", "v1")
+	git(t, repo, "tag", "v1")
+	writeFile(t, filepath.Join(repo, "src/main.c"), "#include <stdio.h>\nint main(void) { puts(\"gem5 fixture \" ISA \" v2\"); return 0; }\n")
+	git(t, repo, "commit", "-qam", "v2")
+	git(t, repo, "tag", "v2")
+	return repo
+}
+
+func TestGem5Stage(t *testing.T) {
+	if _, err := exec.LookPath("scons"); err != nil {
+		t.Skip("scons not installed (apt-get install scons)")
+	}
+	repo := gem5Fixture(t)
+	work := t.TempDir()
+	env := func(extra ...string) []string {
+		return append([]string{"GEM5_REPO=" + repo, "RESOURCES=" + filepath.Join(work, "res"),
+			"WORKING_DIR=" + filepath.Join(work, "wk"), "JOBS=2", "GEM5_VERSION=v1"}, extra...)
+	}
+	bin := filepath.Join(work, "res", "gem5", "build", "X86", "gem5.opt")
+	version := func() string {
+		out, err := exec.Command(bin).Output()
+		if err != nil {
+			t.Fatalf("run built gem5.opt: %v", err)
+		}
+		return strings.TrimSpace(string(out))
+	}
+
+	// First run clones and builds.
+	r := magetest.Mage(t, work, env(), "gem5:build")
+	if r.Code != 0 {
+		t.Fatalf("first build: exit %d\n%s", r.Code, r.Output)
+	}
+	if v := version(); v != "gem5 fixture X86 v1" {
+		t.Fatalf("built %q", v)
+	}
+	for _, want := range []string{"▶ gem5:source — never built", "▶ gem5:build", "2 run, 0 up to date"} {
+		if !strings.Contains(r.Output, want) {
+			t.Errorf("first run output lacks %q:\n%s", want, r.Output)
+		}
+	}
+	log, _ := os.ReadFile(filepath.Join(work, "wk", "logs", "gem5-build.log"))
+	if !strings.Contains(string(log), "$ scons build/X86/gem5.opt -j 2 --ignore-style") {
+		t.Errorf("scons command line not in the rule's log:\n%s", log)
+	}
+
+	// Second run does nothing.
+	r = magetest.Mage(t, work, env(), "gem5:build")
+	if r.Code != 0 || !strings.Contains(r.Output, "nothing to do: 2 rules up to date") {
+		t.Fatalf("second run: exit %d\n%s", r.Code, r.Output)
+	}
+	if r := magetest.Mage(t, work, env(), "status"); r.Code != 1 || !strings.Contains(r.Output, "stale gem5:term") ||
+		strings.Contains(r.Output, "stale gem5:build") {
+		t.Fatalf("status after gem5:build: exit %d\n%s", r.Code, r.Output)
+	}
+
+	// Another version rebuilds.
+	r = magetest.Mage(t, work, env("GEM5_VERSION=v2"), "gem5:build")
+	if r.Code != 0 || !strings.Contains(r.Output, "GEM5_VERSION v1 → v2") {
+		t.Fatalf("version bump: exit %d\n%s", r.Code, r.Output)
+	}
+	if v := version(); v != "gem5 fixture X86 v2" {
+		t.Fatalf("after GEM5_VERSION=v2 built %q", v)
+	}
+
+	// An interrupted build is stale next time.
+	marker := filepath.Join(work, "scons-started")
+	run := magetest.Start(t, work, env("FIXTURE_SLOW="+marker), "gem5:build")
+	run.WaitFile(t, marker, 2*time.Minute)
+	syscall.Kill(-run.Cmd.Process.Pid, syscall.SIGINT)
+	if res := run.Wait(t, 30*time.Second); res.Code != 130 {
+		t.Fatalf("interrupted build: exit %d\n%s", res.Code, res.Output)
+	}
+	r = magetest.Mage(t, work, env(), "status")
+	if r.Code != 1 || !strings.Contains(r.Output, "gem5:build — last run interrupted") {
+		t.Fatalf("status after an interrupted build: exit %d\n%s", r.Code, r.Output)
+	}
+	r = magetest.Mage(t, work, env(), "gem5:build")
+	if r.Code != 0 || !strings.Contains(r.Output, "▶ gem5:build — last run interrupted") {
+		t.Fatalf("rerun after interruption: exit %d\n%s", r.Code, r.Output)
+	}
+	if v := version(); v != "gem5 fixture X86 v1" {
+		t.Fatalf("after the rerun built %q", v)
+	}
+
+	// A wrong version lists the available tags.
+	r = magetest.Mage(t, work, env("GEM5_VERSION=v9"), "gem5:build")
+	if r.Code == 0 || !strings.Contains(r.Output, "GEM5_VERSION=v9 is not a tag, branch or commit of "+repo+"; available tags: v2, v1") {
+		t.Fatalf("unknown version: exit %d\n%s", r.Code, r.Output)
+	}
+
+	// The utilities.
+	r = magetest.Mage(t, work, env(), "gem5:all")
+	if r.Code != 0 {
+		t.Fatalf("gem5:all: exit %d\n%s", r.Code, r.Output)
+	}
+	for _, p := range []string{"util/term/m5term", "util/m5/build/x86/out/m5"} {
+		if _, err := os.Stat(filepath.Join(work, "res", "gem5", p)); err != nil {
+			t.Errorf("gem5:all did not build %s: %v", p, err)
+		}
+	}
+	if r := magetest.Mage(t, work, env(), "status"); r.Code != 0 || !strings.Contains(r.Output, "rules are up to date") {
+		t.Fatalf("status after gem5:all: exit %d\n%s", r.Code, r.Output)
+	}
+
+	// GEM5 names an existing binary: nothing is built.
+	r = magetest.Mage(t, work, env("GEM5="+bin, "GEM5_VERSION=v2"), "gem5:build")
+	if r.Code != 0 || !strings.Contains(r.Output, "GEM5="+bin+" is used instead") {
+		t.Fatalf("GEM5 set: exit %d\n%s", r.Code, r.Output)
+	}
+}
