@@ -32,6 +32,10 @@ type pipeline struct {
 	clientPath string
 
 	warnOnce    sync.Once
+	simulations []*graph.Rule // one per function
+	functions   []string      // the functions to install and simulate
+	report      *graph.Rule
+
 	accelOnce   sync.Once
 	accelChoice [2]string // qemu -accel and -cpu
 	warnings    []string  // said once before a build
@@ -48,7 +52,7 @@ func newPipeline(cfg *config.Config, out *ui.Printer) (*pipeline, error) {
 		return nil, err
 	}
 	p := &pipeline{cfg: cfg, g: g}
-	for _, add := range []func() error{p.addGem5, p.addKernel, p.addImage} {
+	for _, add := range []func() error{p.addGem5, p.addKernel, p.addImage, p.addReport} {
 		if err := add(); err != nil {
 			return nil, err
 		}
@@ -88,3 +92,6 @@ func (p *pipeline) build(ctx context.Context, rules ...*graph.Rule) error {
 	})
 	return p.g.Build(ctx, rules...)
 }
+
+// functionNames are the functions this configuration simulates.
+func (p *pipeline) functionNames() []string { return p.functions }

@@ -1,0 +1,163 @@
+package results
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+// Outcome is how one function's simulation ended.
+type Outcome string
+
+// The outcomes report:check tells apart.
+const (
+	Succeeded Outcome = "succeeded"
+	Warn      Outcome = "warn"   // finished with fewer invocations than asked
+	Failed    Outcome = "failed" // did not finish
+	Hung      Outcome = "hung"   // killed for making no progress
+)
+
+// Lines the gem5 configs print (the original's spelling, which its check
+// script and users' scripts grep for).
+const (
+	DoneLine       = "Simulation done"
+	InvocationLine = "End invokation"
+	LogFile        = "gem5.log"
+)
+
+// Check is one function's verdict.
+type Check struct {
+	Run         string
+	Outcome     Outcome
+	Reason      string
+	Invocations int // "End invokation" lines seen
+	Expected    int
+}
+
+// CheckRun judges a results directory: a run is finished when its log says
+// "Simulation done"; it is a warning when fewer invocations ended than
+// asked; the simulate stage's record says when it was killed as hung.
+func CheckRun(dir string, expected int) Check {
+	c := Check{Run: filepath.Base(dir), Expected: expected}
+	meta, _ := readMeta(dir)
+	if meta != nil && meta.Invocations > 0 {
+		c.Expected = meta.Invocations
+	}
+	if meta != nil && meta.Status == string(Hung) {
+		c.Outcome, c.Reason = Hung, orText(meta.Reason, "no progress: killed")
+		return c
+	}
+	f, err := os.Open(filepath.Join(dir, LogFile))
+	if err != nil {
+		c.Outcome, c.Reason = Failed, fmt.Sprintf("no %s: gem5 did not run", LogFile)
+		if meta != nil && meta.Reason != "" {
+			c.Reason = meta.Reason
+		}
+		return c
+	}
+	defer f.Close()
+	done := false
+	var last string
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 64*1024), 4*1024*1024)
+	for sc.Scan() {
+		line := sc.Text()
+		switch {
+		case strings.Contains(line, DoneLine):
+			done = true
+		case strings.Contains(line, InvocationLine):
+			c.Invocations++
+		}
+		if strings.TrimSpace(line) != "" {
+			last = strings.TrimSpace(line)
+		}
+	}
+	switch {
+	case !done:
+		c.Outcome = Failed
+		c.Reason = "no \"" + DoneLine + "\" in " + LogFile
+		if meta != nil && meta.Reason != "" {
+			c.Reason = meta.Reason
+		} else if last != "" {
+			c.Reason += "; last line: " + truncate(last, 120)
+		}
+	case c.Expected > 0 && c.Invocations < c.Expected:
+		c.Outcome = Warn
+		c.Reason = fmt.Sprintf("%d of %d invocations ended", c.Invocations, c.Expected)
+	default:
+		c.Outcome = Succeeded
+		c.Reason = fmt.Sprintf("%d invocations", c.Invocations)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "stats.txt")); err != nil && c.Outcome != Failed {
+		c.Outcome, c.Reason = Failed, "finished without stats.txt"
+	}
+	return c
+}
+
+// readMeta reads a results directory's simulate record; a missing one is
+// an fs.ErrNotExist error.
+func readMeta(dir string) (*RunMeta, error) {
+	p := filepath.Join(dir, MetaFile)
+	b, err := os.ReadFile(p)
+	if err != nil {
+		return nil, err
+	}
+	var m RunMeta
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, fmt.Errorf("%s: %w", p, err)
+	}
+	return &m, nil
+}
+
+func orText(s, d string) string {
+	if s == "" {
+		return d
+	}
+	return s
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n] + "…"
+	}
+	return s
+}
+
+// CheckAll judges every directory under root that has a gem5 log, a
+// stats.txt or a simulate record, plus each name in want that has none.
+func CheckAll(root string, want []string, expected int) []Check {
+	seen := map[string]bool{}
+	var out []Check
+	ents, _ := os.ReadDir(root)
+	for _, e := range ents {
+		if !e.IsDir() {
+			continue
+		}
+		dir := filepath.Join(root, e.Name())
+		if !anyExists(dir, LogFile, "stats.txt", MetaFile) {
+			continue
+		}
+		seen[e.Name()] = true
+		out = append(out, CheckRun(dir, expected))
+	}
+	for _, w := range want {
+		if !seen[w] {
+			out = append(out, Check{Run: w, Outcome: Failed, Reason: "no results directory: not simulated yet", Expected: expected})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Run < out[j].Run })
+	return out
+}
+
+func anyExists(dir string, names ...string) bool {
+	for _, n := range names {
+		if _, err := os.Stat(filepath.Join(dir, n)); err == nil {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,295 @@
+package results
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"math"
+	"math/big"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+// InstructionKeys are the statistics that count a CPU's instructions, in
+// the order they are preferred: committed instructions first. For O3 CPUs
+// numInsts counts executed instructions, so it comes last.
+var InstructionKeys = []string{
+	"committedInsts",
+	"commitStats0.numInsts",
+	"exec_context.thread_0.numInsts",
+	"thread_0.numInsts",
+	"numInsts",
+	"num_insts",
+}
+
+// Global statistics under their v21+ and pre-v21 names.
+var (
+	simSecondsKeys  = []string{"simSeconds", "sim_seconds"}
+	simInstsKeys    = []string{"simInsts", "sim_insts"}
+	simTicksKeys    = []string{"simTicks", "sim_ticks"}
+	hostSecondsKeys = []string{"hostSeconds", "host_seconds"}
+	missKeys        = []string{"overallMisses::total", "overall_misses::total", "demandMisses::total", "demand_misses::total"}
+	branchKeys      = []string{"commit.branchMispredicts", "branchPred.condIncorrect", "branchPred.mispredicted_0::total", "iew.branchMispredicts"}
+)
+
+// Field is a value with the statistic it came from.
+type Field struct {
+	Value Value
+	Key   string // full statistic name ("" when absent)
+}
+
+// Metric is a derived number with the statistics it came from.
+type Metric struct {
+	Value float64
+	Valid bool
+	From  string // e.g. "system.cpu.icache.overallMisses::total / committedInsts"
+}
+
+// CPU is one CPU-like object of a dump: any object with a cycle count and
+// an instruction count.
+type CPU struct {
+	Name            string
+	Type            string // from the config, when known
+	Cycles          Field
+	Instructions    Field
+	InstructionKey  string           // which of InstructionKeys was used
+	Present         map[string]Value // every instruction-like statistic present
+	IPC, CPI        Field            // as printed by gem5 ("" when not printed)
+	L1I, L1D, L2    Metric           // misses per kilo-instruction
+	Branch          Metric           // branch mispredictions per kilo-instruction
+}
+
+// IPCValue returns the IPC: gem5's when printed, else instructions/cycles.
+func (c CPU) IPCValue() (float64, string) {
+	if f, ok := c.IPC.Value.Float(); ok && c.IPC.Key != "" {
+		return f, string(c.IPC.Value)
+	}
+	return ratio(c.Instructions.Value, c.Cycles.Value)
+}
+
+// CPIValue returns the CPI: gem5's when printed, else cycles/instructions.
+func (c CPU) CPIValue() (float64, string) {
+	if f, ok := c.CPI.Value.Float(); ok && c.CPI.Key != "" {
+		return f, string(c.CPI.Value)
+	}
+	return ratio(c.Cycles.Value, c.Instructions.Value)
+}
+
+func ratio(a, b Value) (float64, string) {
+	x, ok1 := a.Float()
+	y, ok2 := b.Float()
+	if !ok1 || !ok2 || y == 0 {
+		return math.NaN(), ""
+	}
+	r := x / y
+	return r, fmt.Sprintf("%.6f", r)
+}
+
+// DumpMetrics is what one dump says.
+type DumpMetrics struct {
+	Index                                     int
+	SimSeconds, SimInsts, SimTicks, HostSeconds Field
+	CPUs                                      []CPU
+}
+
+// Run is one results directory: a stats.txt and what lies beside it.
+type Run struct {
+	Name   string // the directory's name
+	Dir    string
+	Stats  *Stats
+	Config *SimConfig
+	Meta   *RunMeta
+	Dumps  []DumpMetrics
+	// MeasuredDump and MeasuredCPU point at the numbers the report uses;
+	// -1 when the run has no CPU-like object.
+	MeasuredDump, MeasuredCPU int
+	Why                       string // how the measured CPU was chosen
+}
+
+// RunMeta is what vswarmu-mage's simulate stage records beside gem5's
+// outputs (vswarmu.json); other runs have none.
+type RunMeta struct {
+	Function       string `json:"function"`
+	MeasuredCPU    string `json:"measured_cpu"`
+	Invocations    int    `json:"num_invocations"`
+	Status         string `json:"status"`
+	Reason         string `json:"reason"`
+	Attempts       int    `json:"attempts"`
+	System         string `json:"system"`
+	Gem5           string `json:"gem5"`
+	ElapsedSeconds float64 `json:"elapsed_seconds"`
+}
+
+// MetaFile is the name of the simulate stage's record in a results dir.
+const MetaFile = "vswarmu.json"
+
+// LoadRun reads a results directory.
+func LoadRun(dir string) (*Run, error) {
+	st, err := ReadStats(filepath.Join(dir, "stats.txt"))
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := ReadConfig(dir)
+	if err != nil {
+		return nil, err
+	}
+	r := &Run{Name: filepath.Base(dir), Dir: dir, Stats: st, Config: cfg, MeasuredDump: -1, MeasuredCPU: -1}
+	if m, err := readMeta(dir); err == nil {
+		r.Meta = m
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
+	for _, d := range st.Dumps {
+		r.Dumps = append(r.Dumps, analyze(d, cfg))
+	}
+	r.chooseMeasured()
+	return r, nil
+}
+
+// LoadResults reads every directory under root that holds a stats.txt,
+// whoever made it, sorted by name. Runs that cannot be read come back as
+// errors; the others are still returned.
+func LoadResults(root string) ([]*Run, []error) {
+	var runs []*Run
+	var errs []error
+	ents, err := os.ReadDir(root)
+	if err != nil {
+		return nil, []error{fmt.Errorf("results %s: %w", root, err)}
+	}
+	for _, e := range ents {
+		if !e.IsDir() {
+			continue
+		}
+		dir := filepath.Join(root, e.Name())
+		if _, err := os.Stat(filepath.Join(dir, "stats.txt")); err != nil {
+			continue
+		}
+		r, err := LoadRun(dir)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		runs = append(runs, r)
+	}
+	sort.Slice(runs, func(i, j int) bool { return runs[i].Name < runs[j].Name })
+	return runs, errs
+}
+
+func first(d *Dump, keys []string) Field {
+	for _, k := range keys {
+		if v, ok := d.Value(k); ok {
+			return Field{Value: v, Key: k}
+		}
+	}
+	return Field{}
+}
+
+// analyze finds the global numbers and every CPU-like object of a dump.
+func analyze(d *Dump, cfg *SimConfig) DumpMetrics {
+	m := DumpMetrics{Index: d.Index,
+		SimSeconds: first(d, simSecondsKeys), SimInsts: first(d, simInstsKeys),
+		SimTicks: first(d, simTicksKeys), HostSeconds: first(d, hostSecondsKeys)}
+	for _, s := range d.Stats {
+		prefix, ok := strings.CutSuffix(s.Name, ".numCycles")
+		if !ok || strings.Contains(s.Name, "::") {
+			continue
+		}
+		c := CPU{Name: prefix, Type: cfg.Type(prefix), Cycles: Field{Value: s.Value, Key: s.Name}, Present: map[string]Value{}}
+		for _, k := range InstructionKeys {
+			v, ok := d.Value(prefix + "." + k)
+			if !ok {
+				continue
+			}
+			c.Present[k] = v
+			if c.InstructionKey == "" {
+				c.Instructions, c.InstructionKey = Field{Value: v, Key: prefix + "." + k}, k
+			}
+		}
+		if c.InstructionKey == "" {
+			continue
+		}
+		if v, ok := d.Value(prefix + ".ipc"); ok {
+			c.IPC = Field{Value: v, Key: prefix + ".ipc"}
+		}
+		if v, ok := d.Value(prefix + ".cpi"); ok {
+			c.CPI = Field{Value: v, Key: prefix + ".cpi"}
+		}
+		root, _, _ := strings.Cut(prefix, ".")
+		c.L1I = mpki(d, c, []string{prefix + ".icache", prefix + ".l1i", prefix + ".l1icache"}, missKeys)
+		c.L1D = mpki(d, c, []string{prefix + ".dcache", prefix + ".l1d", prefix + ".l1dcache"}, missKeys)
+		c.L2 = mpki(d, c, []string{prefix + ".l2cache", prefix + ".l2", root + ".l2", root + ".l2cache", root + ".llc", root + ".l3"}, missKeys)
+		c.Branch = mpki(d, c, []string{prefix}, branchKeys)
+		m.CPUs = append(m.CPUs, c)
+	}
+	return m
+}
+
+// mpki is events per thousand of c's instructions, from the first object
+// and key that exist.
+func mpki(d *Dump, c CPU, objects, keys []string) Metric {
+	insts, ok := c.Instructions.Value.Float()
+	if !ok || insts <= 0 {
+		return Metric{}
+	}
+	for _, o := range objects {
+		for _, k := range keys {
+			name := o + "." + k
+			if v, ok := d.Value(name); ok {
+				f, ok := v.Float()
+				if !ok || math.IsNaN(f) {
+					return Metric{From: name}
+				}
+				return Metric{Value: f * 1000 / insts, Valid: true, From: name + " / " + c.InstructionKey}
+			}
+		}
+	}
+	return Metric{}
+}
+
+// chooseMeasured picks the numbers a report shows: the CPU the simulate
+// stage named (the one the function was pinned to), else the CPU-like
+// object with the most instructions; in the dump where it has the most
+// instructions (counters reset between dumps, so that is the measured
+// interval, not the short tail dumped at exit).
+func (r *Run) chooseMeasured() {
+	best := new(big.Int).SetInt64(-1)
+	for di, d := range r.Dumps {
+		for ci, c := range d.CPUs {
+			if r.Meta != nil && r.Meta.MeasuredCPU != "" && c.Name != r.Meta.MeasuredCPU {
+				continue
+			}
+			n, ok := c.Instructions.Value.Int()
+			if !ok {
+				f, fok := c.Instructions.Value.Float()
+				if !fok || math.IsNaN(f) {
+					continue
+				}
+				n, _ = new(big.Float).SetFloat64(f).Int(nil)
+			}
+			if n.Cmp(best) > 0 {
+				best, r.MeasuredDump, r.MeasuredCPU = n, di, ci
+			}
+		}
+	}
+	switch {
+	case r.MeasuredCPU < 0 && r.Meta != nil && r.Meta.MeasuredCPU != "":
+		r.Why = fmt.Sprintf("%s (named by %s) has no instruction count", r.Meta.MeasuredCPU, MetaFile)
+	case r.MeasuredCPU < 0:
+		r.Why = "no object has both numCycles and an instruction count"
+	case r.Meta != nil && r.Meta.MeasuredCPU != "":
+		r.Why = fmt.Sprintf("the CPU the function ran on (%s), in its busiest dump", MetaFile)
+	default:
+		r.Why = "the CPU with the most instructions, in its busiest dump"
+	}
+}
+
+// Measured returns the measured dump and CPU.
+func (r *Run) Measured() (DumpMetrics, CPU, bool) {
+	if r.MeasuredCPU < 0 {
+		return DumpMetrics{}, CPU{}, false
+	}
+	d := r.Dumps[r.MeasuredDump]
+	return d, d.CPUs[r.MeasuredCPU], true
+}

@@ -1,0 +1,128 @@
+package results
+
+import (
+	"bytes"
+	"html/template"
+	"image/color"
+	"math"
+	"strings"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgsvg"
+)
+
+// Bar colours of the plots (the screenshot test looks for IPCColor).
+var (
+	IPCColor   = color.RGBA{R: 0x2f, G: 0x6f, B: 0xd6, A: 0xff}
+	mpkiColors = []color.RGBA{
+		{R: 0x2f, G: 0x6f, B: 0xd6, A: 0xff}, {R: 0xe0, G: 0x7a, B: 0x1f, A: 0xff},
+		{R: 0x3a, G: 0x9e, B: 0x5c, A: 0xff}, {R: 0x9b, G: 0x4d, B: 0xca, A: 0xff},
+	}
+)
+
+// svg renders p as an inline SVG element.
+func svg(p *plot.Plot, width vg.Length) (template.HTML, error) {
+	c := vgsvg.New(width, 3.2*vg.Inch)
+	p.Draw(draw.New(c))
+	var buf bytes.Buffer
+	if _, err := c.WriteTo(&buf); err != nil {
+		return "", err
+	}
+	s := buf.String()
+	if i := strings.Index(s, "<svg"); i > 0 {
+		s = s[i:] // drop the XML prologue: the SVG sits inside HTML
+	}
+	return template.HTML(s), nil //nolint:gosec // made by gonum/plot from numbers and escaped run names
+}
+
+func plotWidth(n int) vg.Length {
+	w := vg.Length(1.2+0.55*float64(n)) * vg.Inch
+	return max(w, 4*vg.Inch)
+}
+
+func newPlot(title, ylabel string, rows []row) *plot.Plot {
+	p := plot.New()
+	p.Title.Text = title
+	p.Y.Label.Text = ylabel
+	p.Y.Min = 0
+	names := make([]string, len(rows))
+	for i, r := range rows {
+		names[i] = r.Run
+	}
+	p.NominalX(names...)
+	p.X.Tick.Label.Rotation = -0.5
+	p.X.Tick.Label.XAlign = draw.XLeft
+	p.X.Tick.Label.YAlign = draw.YCenter
+	return p
+}
+
+// ipcPlot is a bar per run: the measured CPU's IPC.
+func ipcPlot(rows []row) (template.HTML, error) {
+	p := newPlot("IPC", "instructions per cycle", rows)
+	vals := make(plotter.Values, len(rows))
+	for i, r := range rows {
+		vals[i] = zeroIfNaN(r.ipc)
+	}
+	bars, err := plotter.NewBarChart(vals, vg.Points(18))
+	if err != nil {
+		return "", err
+	}
+	bars.Color = IPCColor
+	bars.LineStyle.Width = 0
+	p.Add(bars)
+	headroom(p, vals)
+	return svg(p, plotWidth(len(rows)))
+}
+
+// mpkiPlot groups four bars per run: L1I, L1D, L2 and branch MPKI.
+func mpkiPlot(rows []row) (template.HTML, error) {
+	p := newPlot("Misses per kilo-instruction", "MPKI", rows)
+	names := []string{"L1I", "L1D", "L2", "branch"}
+	w := vg.Points(8)
+	for k := range names {
+		vals := make(plotter.Values, len(rows))
+		for i, r := range rows {
+			vals[i] = zeroIfNaN(r.mpki[k])
+		}
+		bars, err := plotter.NewBarChart(vals, w)
+		if err != nil {
+			return "", err
+		}
+		bars.Color = mpkiColors[k]
+		bars.LineStyle.Width = 0
+		bars.Offset = w * vg.Length(float64(k)-1.5)
+		p.Add(bars)
+		p.Legend.Add(names[k], bars)
+	}
+	p.Legend.Top = true
+	var all plotter.Values
+	for _, r := range rows {
+		for _, m := range r.mpki {
+			all = append(all, zeroIfNaN(m))
+		}
+	}
+	headroom(p, all)
+	return svg(p, plotWidth(len(rows)*2))
+}
+
+// headroom leaves a quarter of the axis above the tallest bar (room for the
+// legend, and no bar touching the frame).
+func headroom(p *plot.Plot, vals plotter.Values) {
+	top := 0.0
+	for _, v := range vals {
+		top = math.Max(top, v)
+	}
+	if top > 0 {
+		p.Y.Max = top * 1.25
+	}
+}
+
+func zeroIfNaN(f float64) float64 {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return 0
+	}
+	return f
+}

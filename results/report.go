@@ -1,0 +1,256 @@
+package results
+
+import (
+	"bytes"
+	"encoding/csv"
+	"fmt"
+	"html/template"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Report is what `mage report` writes: every run of a results directory
+// with its measured numbers and its check.
+type Report struct {
+	Dir       string
+	Runs      []*Run
+	Checks    []Check
+	Errors    []error // runs that could not be read
+	Generated time.Time
+}
+
+// Build reads every run under dir and checks it.
+func Build(dir string, want []string, expected int) *Report {
+	runs, errs := LoadResults(dir)
+	return &Report{Dir: dir, Runs: runs, Checks: CheckAll(dir, want, expected), Errors: errs, Generated: time.Now()}
+}
+
+// CSVHeader are report.csv's columns; the first thirteen are a contract.
+var CSVHeader = []string{"run", "dump", "cpu", "measured", "instructions", "instructions_key", "cycles", "ipc", "cpi",
+	"sim_seconds", "sim_insts", "sim_ticks", "host_seconds", "cpu_type", "l1i_mpki", "l1d_mpki", "l2_mpki", "branch_mpki"}
+
+// WriteCSV writes one row per run × dump × CPU-like object; numbers gem5
+// printed are copied exactly, IPC and CPI are computed only when gem5 did
+// not print them.
+func (r *Report) WriteCSV(w io.Writer) error {
+	cw := csv.NewWriter(w)
+	if err := cw.Write(CSVHeader); err != nil {
+		return err
+	}
+	for _, run := range r.Runs {
+		for di, d := range run.Dumps {
+			for ci, c := range d.CPUs {
+				_, ipc := c.IPCValue()
+				_, cpi := c.CPIValue()
+				row := []string{run.Name, strconv.Itoa(d.Index), c.Name,
+					strconv.FormatBool(di == run.MeasuredDump && ci == run.MeasuredCPU),
+					string(c.Instructions.Value), c.InstructionKey, string(c.Cycles.Value), ipc, cpi,
+					string(d.SimSeconds.Value), string(d.SimInsts.Value), string(d.SimTicks.Value), string(d.HostSeconds.Value),
+					c.Type, metricText(c.L1I), metricText(c.L1D), metricText(c.L2), metricText(c.Branch)}
+				if err := cw.Write(row); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+func metricText(m Metric) string {
+	if !m.Valid {
+		return ""
+	}
+	return strconv.FormatFloat(m.Value, 'f', 4, 64)
+}
+
+func metricShown(m Metric) string {
+	if !m.Valid {
+		return "–"
+	}
+	return strconv.FormatFloat(m.Value, 'f', 2, 64)
+}
+
+// row is a run's measured numbers, formatted for tables.
+type row struct {
+	Run, Status, Reason, CPU, Instructions, Cycles, IPC, CPI string
+	L1I, L1D, L2, Branch, SimSeconds, HostSeconds           string
+	Sources                                                 []string
+	ipc                                                     float64
+	mpki                                                    [4]float64
+}
+
+func (r *Report) rows() []row {
+	checks := map[string]Check{}
+	for _, c := range r.Checks {
+		checks[c.Run] = c
+	}
+	var out []row
+	for _, run := range r.Runs {
+		ck, ok := checks[run.Name]
+		status, reason := "–", ""
+		if ok {
+			status, reason = string(ck.Outcome), ck.Reason
+		}
+		d, c, ok := run.Measured()
+		if !ok {
+			out = append(out, row{Run: run.Name, Status: status, Reason: reason, CPU: "–", Sources: []string{run.Why}, ipc: math.NaN()})
+			continue
+		}
+		ipc, ipcText := c.IPCValue()
+		_, cpiText := c.CPIValue()
+		rw := row{Run: run.Name, Status: status, Reason: reason, CPU: c.Name,
+			Instructions: string(c.Instructions.Value), Cycles: string(c.Cycles.Value), IPC: ipcText, CPI: cpiText,
+			L1I: metricShown(c.L1I), L1D: metricShown(c.L1D), L2: metricShown(c.L2), Branch: metricShown(c.Branch),
+			SimSeconds: string(d.SimSeconds.Value), HostSeconds: string(d.HostSeconds.Value), ipc: ipc,
+			mpki: [4]float64{valueOrNaN(c.L1I), valueOrNaN(c.L1D), valueOrNaN(c.L2), valueOrNaN(c.Branch)}}
+		rw.Sources = []string{
+			fmt.Sprintf("measured: %s, dump %d of %d — %s", c.Name, d.Index, len(run.Dumps), run.Why),
+			"instructions: " + c.Instructions.Key, "cycles: " + c.Cycles.Key,
+		}
+		if c.IPC.Key != "" {
+			rw.Sources = append(rw.Sources, "IPC: "+c.IPC.Key)
+		} else {
+			rw.Sources = append(rw.Sources, "IPC: instructions / cycles")
+		}
+		for _, m := range []struct {
+			name string
+			m    Metric
+		}{{"L1I MPKI", c.L1I}, {"L1D MPKI", c.L1D}, {"L2 MPKI", c.L2}, {"branch MPKI", c.Branch}} {
+			if m.m.From != "" {
+				rw.Sources = append(rw.Sources, m.name+": "+m.m.From)
+			}
+		}
+		rw.Sources = append(rw.Sources, "sim seconds: "+d.SimSeconds.Key, "host seconds: "+d.HostSeconds.Key)
+		out = append(out, rw)
+	}
+	return out
+}
+
+func valueOrNaN(m Metric) float64 {
+	if !m.Valid {
+		return math.NaN()
+	}
+	return m.Value
+}
+
+var mdColumns = []string{"run", "status", "CPU", "instructions", "cycles", "IPC", "CPI", "L1I MPKI", "L1D MPKI", "L2 MPKI", "branch MPKI", "sim s", "host s"}
+
+// WriteMarkdown writes the table, the checks, where each number came from
+// and any problems.
+func (r *Report) WriteMarkdown(w io.Writer) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "# gem5 results: %s\n\nGenerated %s from %d runs.\n\n", r.Dir, r.Generated.Format(time.RFC1123), len(r.Runs))
+	b.WriteString("| " + strings.Join(mdColumns, " | ") + " |\n|" + strings.Repeat(" --- |", len(mdColumns)) + "\n")
+	rows := r.rows()
+	for _, rw := range rows {
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", rw.Run, rw.Status, rw.CPU,
+			rw.Instructions, rw.Cycles, rw.IPC, rw.CPI, rw.L1I, rw.L1D, rw.L2, rw.Branch, rw.SimSeconds, rw.HostSeconds)
+	}
+	if len(r.Checks) > 0 {
+		b.WriteString("\n## Checks\n\n| run | outcome | why |\n| --- | --- | --- |\n")
+		for _, c := range r.Checks {
+			fmt.Fprintf(&b, "| %s | %s | %s |\n", c.Run, c.Outcome, c.Reason)
+		}
+		if rerun := Rerun(r.Checks); len(rerun) > 0 {
+			b.WriteString("\nTo run again:\n\n```\n" + strings.Join(rerun, "\n") + "\n```\n")
+		}
+	}
+	b.WriteString("\n## Where the numbers come from\n\n")
+	for _, rw := range rows {
+		fmt.Fprintf(&b, "- **%s**: %s\n", rw.Run, strings.Join(rw.Sources, "; "))
+	}
+	if probs := r.problems(); len(probs) > 0 {
+		b.WriteString("\n## Problems\n\n")
+		for _, p := range probs {
+			fmt.Fprintf(&b, "- %s\n", p)
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// problems lists unreadable runs and malformed lines.
+func (r *Report) problems() []string {
+	var out []string
+	for _, e := range r.Errors {
+		out = append(out, e.Error())
+	}
+	for _, run := range r.Runs {
+		for i, p := range run.Stats.Problems {
+			if i == 10 {
+				out = append(out, fmt.Sprintf("%s: %d more malformed lines", run.Stats.File, len(run.Stats.Problems)-10))
+				break
+			}
+			out = append(out, p.Error())
+		}
+	}
+	return out
+}
+
+// Rerun returns the commands that run the unsuccessful functions again.
+func Rerun(checks []Check) []string {
+	var out []string
+	for _, c := range checks {
+		if c.Outcome != Succeeded {
+			out = append(out, "mage simulate:fn "+c.Run)
+		}
+	}
+	return out
+}
+
+var htmlPage = template.Must(template.New("report").Parse(`<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>gem5 results</title>
+<style>
+body{font-family:system-ui,-apple-system,sans-serif;margin:2rem;color:#1d2330;max-width:80rem}
+h1{font-size:1.4rem}h2{font-size:1.1rem;margin-top:2rem}
+table{border-collapse:collapse;font-size:.85rem}td,th{border:1px solid #d5d9e0;padding:.3rem .5rem;text-align:right}
+th{background:#f1f3f7}td:first-child,th:first-child,td.t,th.t{text-align:left}
+.succeeded{color:#1b7f3b}.warn{color:#a86b00}.failed,.hung{color:#b3261e;font-weight:600}
+.plots{display:flex;flex-wrap:wrap;gap:1.5rem}.plots figure{margin:0}figcaption{font-size:.8rem;color:#555}
+ul.src{font-size:.8rem;color:#444}
+</style></head><body>
+<h1>gem5 results: {{.Dir}}</h1>
+<p>{{len .Rows}} runs, generated {{.Generated}}.</p>
+<div class="plots">
+<figure id="plot-ipc">{{.IPCPlot}}<figcaption>IPC of the measured CPU per run</figcaption></figure>
+<figure id="plot-mpki">{{.MPKIPlot}}<figcaption>Misses per kilo-instruction per run</figcaption></figure>
+</div>
+<h2>Measured numbers</h2>
+<table><tr>{{range .Columns}}<th>{{.}}</th>{{end}}</tr>
+{{range .Rows}}<tr><td>{{.Run}}</td><td class="t {{.Status}}" title="{{.Reason}}">{{.Status}}</td><td class="t">{{.CPU}}</td><td>{{.Instructions}}</td><td>{{.Cycles}}</td><td>{{.IPC}}</td><td>{{.CPI}}</td><td>{{.L1I}}</td><td>{{.L1D}}</td><td>{{.L2}}</td><td>{{.Branch}}</td><td>{{.SimSeconds}}</td><td>{{.HostSeconds}}</td></tr>
+{{end}}</table>
+{{if .Checks}}<h2>Checks</h2><table><tr><th>run</th><th class="t">outcome</th><th class="t">why</th></tr>
+{{range .Checks}}<tr><td>{{.Run}}</td><td class="t {{.Outcome}}">{{.Outcome}}</td><td class="t">{{.Reason}}</td></tr>{{end}}</table>{{end}}
+<h2>Where the numbers come from</h2>
+{{range .Rows}}<p><b>{{.Run}}</b></p><ul class="src">{{range .Sources}}<li>{{.}}</li>{{end}}</ul>{{end}}
+{{if .Problems}}<h2>Problems</h2><ul>{{range .Problems}}<li>{{.}}</li>{{end}}</ul>{{end}}
+</body></html>
+`))
+
+// WriteHTML writes a self-contained page: the tables and two SVG plots
+// (IPC, MPKI per run) drawn with gonum/plot.
+func (r *Report) WriteHTML(w io.Writer) error {
+	rows := r.rows()
+	ipc, err := ipcPlot(rows)
+	if err != nil {
+		return err
+	}
+	mpki, err := mpkiPlot(rows)
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	err = htmlPage.Execute(&buf, map[string]any{
+		"Dir": r.Dir, "Generated": r.Generated.Format(time.RFC1123), "Rows": rows, "Columns": mdColumns,
+		"Checks": r.Checks, "Problems": r.problems(), "IPCPlot": ipc, "MPKIPlot": mpki,
+	})
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(buf.Bytes())
+	return err
+}

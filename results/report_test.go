@@ -1,0 +1,285 @@
+package results
+
+import (
+	"bytes"
+	"encoding/csv"
+	"fmt"
+	"image/png"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// resultsFixture makes a results directory with three functions from
+// real gem5 outputs, and the logs the simulate stage leaves.
+func resultsFixture(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	runs := []struct {
+		name, from string
+		log        string
+		meta       string
+	}{
+		{"fibonacci-go", "03-x86-o3-se-v23", logWith(10, true), ""},
+		{"aes-go", "02-x86-atomic-se-v21", logWith(7, true), ""},
+		{"auth-go", "04-riscv-timing-se-2dumps", logWith(3, false),
+			`{"function":"auth-go","status":"hung","reason":"no progress for 15m0s: killed (attempt 2 of 2)","num_invocations":10}`},
+	}
+	for _, r := range runs {
+		d := filepath.Join(dir, r.name)
+		os.MkdirAll(d, 0o755)
+		for _, f := range []string{"stats.txt", "config.json", "config.ini"} {
+			if b, err := os.ReadFile(filepath.Join("testdata/gem5-stats", r.from, f)); err == nil {
+				os.WriteFile(filepath.Join(d, f), b, 0o644)
+			}
+		}
+		os.WriteFile(filepath.Join(d, LogFile), []byte(r.log), 0o644)
+		if r.meta != "" {
+			os.WriteFile(filepath.Join(d, MetaFile), []byte(r.meta), 0o644)
+		}
+	}
+	// A directory without stats is not a run.
+	os.MkdirAll(filepath.Join(dir, "notes"), 0o755)
+	return dir
+}
+
+func logWith(invocations int, done bool) string {
+	var b strings.Builder
+	b.WriteString("gem5 Simulator System.  https://www.gem5.org\n")
+	for i := 0; i < invocations; i++ {
+		fmt.Fprintf(&b, "Start invokation %d\nEnd invokation %d\n", i, i)
+	}
+	if done {
+		b.WriteString("Simulation done\n")
+	}
+	return b.String()
+}
+
+func TestReportFromThreeFunctions(t *testing.T) {
+	dir := resultsFixture(t)
+	rep := Build(dir, []string{"aes-go", "auth-go", "fibonacci-go", "rate"}, 10)
+	if len(rep.Runs) != 3 || len(rep.Errors) != 0 {
+		t.Fatalf("runs %d errors %v", len(rep.Runs), rep.Errors)
+	}
+
+	var csvBuf bytes.Buffer
+	if err := rep.WriteCSV(&csvBuf); err != nil {
+		t.Fatal(err)
+	}
+	recs, err := csv.NewReader(&csvBuf).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(recs[0][:13], ","); got != "run,dump,cpu,measured,instructions,instructions_key,cycles,ipc,cpi,sim_seconds,sim_insts,sim_ticks,host_seconds" {
+		t.Fatalf("CSV header %s", got)
+	}
+	rows := map[string][]string{}
+	for _, r := range recs[1:] {
+		rows[r[0]+"/"+r[1]+"/"+r[2]] = r
+	}
+	if len(rows) != 4 { // auth-go has two dumps
+		t.Fatalf("%d CSV rows: %v", len(rows), rows)
+	}
+	fib := rows["fibonacci-go/0/system.cpu"]
+	if want := []string{"fibonacci-go", "0", "system.cpu", "true", "12233308", "commitStats0.numInsts", "9057957", "1.350559", "0.740434", "0.004529", "12233308", "4528978000", "53.95"}; strings.Join(fib[:13], ",") != strings.Join(want, ",") {
+		t.Errorf("fibonacci-go row %v\nwant %v", fib[:13], want)
+	}
+	aes := rows["aes-go/0/system.cpu"]
+	if aes[5] != "exec_context.thread_0.numInsts" || aes[7] != "0.451227" {
+		t.Errorf("aes-go row %v (IPC computed when gem5 did not print it)", aes)
+	}
+	// Two dumps: the measured one is the busier.
+	if rows["auth-go/0/system.cpu"][3] != "false" || rows["auth-go/1/system.cpu"][3] != "true" {
+		t.Errorf("auth-go measured flags %v %v", rows["auth-go/0/system.cpu"][3], rows["auth-go/1/system.cpu"][3])
+	}
+
+	var md bytes.Buffer
+	rep.WriteMarkdown(&md)
+	for _, want := range []string{
+		"| fibonacci-go | succeeded | system.cpu | 12233308 | 9057957 | 1.350559 | 0.740434 |",
+		"| aes-go | warn | 7 of 10 invocations ended |",
+		"| auth-go | hung | no progress for 15m0s: killed (attempt 2 of 2) |",
+		"| rate | failed | no results directory: not simulated yet |",
+		"mage simulate:fn aes-go\nmage simulate:fn auth-go\nmage simulate:fn rate",
+		"**fibonacci-go**: measured: system.cpu, dump 0 of 1",
+		"instructions: system.cpu.commitStats0.numInsts",
+		"L1I MPKI: system.cpu.icache.overallMisses::total / commitStats0.numInsts",
+	} {
+		if !strings.Contains(md.String(), want) {
+			t.Errorf("report.md lacks %q:\n%s", want, md.String())
+		}
+	}
+	if strings.Contains(md.String(), "notes") {
+		t.Error("a directory without stats.txt was reported as a run")
+	}
+}
+
+func TestCheckRun(t *testing.T) {
+	dir := resultsFixture(t)
+	cases := map[string]Outcome{"fibonacci-go": Succeeded, "aes-go": Warn, "auth-go": Hung}
+	for name, want := range cases {
+		if c := CheckRun(filepath.Join(dir, name), 10); c.Outcome != want {
+			t.Errorf("%s: %s (%s), want %s", name, c.Outcome, c.Reason, want)
+		}
+	}
+	crashed := filepath.Join(dir, "crashed")
+	os.MkdirAll(crashed, 0o755)
+	os.WriteFile(filepath.Join(crashed, LogFile), []byte("Start invokation 0\npanic: fault in ld\n"), 0o644)
+	c := CheckRun(crashed, 10)
+	if c.Outcome != Failed || !strings.Contains(c.Reason, "last line: panic: fault in ld") {
+		t.Fatalf("crashed: %+v", c)
+	}
+}
+
+func TestCompare(t *testing.T) {
+	a := resultsFixture(t)
+	b := resultsFixture(t)
+	// B's fibonacci run took twice the cycles.
+	p := filepath.Join(b, "fibonacci-go", "stats.txt")
+	s, _ := os.ReadFile(p)
+	s = bytes.Replace(s, []byte("system.cpu.numCycles                          9057957"), []byte("system.cpu.numCycles                         18115914"), 1)
+	s = bytes.Replace(s, []byte("system.cpu.ipc                               1.350559"), []byte("system.cpu.ipc                               0.675280"), 1)
+	os.WriteFile(p, s, 0o644)
+	os.RemoveAll(filepath.Join(b, "aes-go"))
+	ra, _ := LoadResults(a)
+	rb, _ := LoadResults(b)
+	c := Compare(ra, rb)
+	var out bytes.Buffer
+	c.Write(&out, "v23", "v24")
+	text := strings.Join(strings.Fields(out.String()), " ")
+	for _, want := range []string{"fibonacci-go cycles 9057957 18115914 +100.00%", "fibonacci-go IPC 1.351 0.6753 -50.00%",
+		"auth-go instructions 692821 692821 +0.00%", "only in v23: aes-go"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("comparison lacks %q:\n%s", want, text)
+		}
+	}
+}
+
+func TestHTMLRendersWithPlots(t *testing.T) {
+	chromium, err := exec.LookPath("chromium")
+	if err != nil {
+		t.Skip("chromium not installed (apt-get install chromium)")
+	}
+	dir := resultsFixture(t)
+	rep := Build(dir, nil, 10)
+	page := filepath.Join(t.TempDir(), "report.html")
+	f, _ := os.Create(page)
+	if err := rep.WriteHTML(f); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	html, _ := os.ReadFile(page)
+	if bytes.Contains(html, []byte("<script")) || bytes.Contains(html, []byte("http://")) && !bytes.Contains(html, []byte("http://www.w3.org")) {
+		t.Error("the page is not self-contained")
+	}
+	if n := bytes.Count(html, []byte("<svg")); n != 2 {
+		t.Fatalf("%d SVG plots in the page, want 2", n)
+	}
+	shot := filepath.Join(t.TempDir(), "shot.png")
+	cmd := exec.Command(chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+		"--disable-background-networking", "--disable-component-update", "--disable-sync", "--hide-scrollbars",
+		"--user-data-dir="+t.TempDir(), "--window-size=1400,1000", "--screenshot="+shot, "file://"+page)
+	done := make(chan error, 1)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("chromium: %v\n%s", err, out.String())
+		}
+	case <-time.After(90 * time.Second):
+		cmd.Process.Kill()
+		t.Fatalf("chromium did not finish:\n%s", out.String())
+	}
+	pf, err := os.Open(shot)
+	if err != nil {
+		t.Fatalf("no screenshot: %v\n%s", err, out.String())
+	}
+	defer pf.Close()
+	img, err := png.Decode(pf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The IPC bars are drawn in IPCColor: the plot is not empty when
+	// enough pixels of it show.
+	bars, inked := 0, 0
+	b := img.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			r, g, bl, _ := img.At(x, y).RGBA()
+			r, g, bl = r>>8, g>>8, bl>>8
+			if near(r, uint32(IPCColor.R)) && near(g, uint32(IPCColor.G)) && near(bl, uint32(IPCColor.B)) {
+				bars++
+			}
+			if r < 200 || g < 200 || bl < 200 {
+				inked++
+			}
+		}
+	}
+	if os.Getenv("KEEP_SCREENSHOT") != "" {
+		b, _ := os.ReadFile(shot)
+		os.WriteFile(os.Getenv("KEEP_SCREENSHOT"), b, 0o644)
+	}
+	if bars < 2000 {
+		t.Fatalf("only %d pixels of the bar colour in the screenshot: the plots look empty", bars)
+	}
+	if inked < 20000 {
+		t.Fatalf("only %d non-white pixels: the page looks blank", inked)
+	}
+	t.Logf("screenshot: %d bar pixels, %d inked pixels", bars, inked)
+}
+
+func near(a, b uint32) bool {
+	d := int(a) - int(b)
+	return d > -12 && d < 12
+}
+
+// BenchmarkParseStats parses a 1.5 MB stats file with four dumps.
+func BenchmarkParseStats(b *testing.B) {
+	one, err := os.ReadFile("testdata/gem5-stats/03-x86-o3-se-v23/stats.txt")
+	if err != nil {
+		b.Fatal(err)
+	}
+	// Four dumps of about 375 kB: the O3 dump, and the same statistics
+	// again under a second root object (as a two-system run prints them).
+	marker := bytes.Index(one, []byte("Begin Simulation Statistics"))
+	begin := marker + bytes.IndexByte(one[marker:], '\n') + 1
+	end := bytes.LastIndex(one, []byte("---------- End"))
+	body := one[begin:end]
+	var second []byte
+	for _, line := range bytes.SplitAfter(body, []byte("\n")) {
+		if rest, ok := bytes.CutPrefix(line, []byte("system.")); ok {
+			second = append(append(second, "testsys."...), rest...)
+		}
+	}
+	var buf bytes.Buffer
+	for i := 0; i < 4; i++ {
+		buf.WriteString("\n---------- Begin Simulation Statistics ----------\n")
+		buf.Write(body)
+		buf.Write(second)
+		buf.WriteString("---------- End Simulation Statistics   ----------\n")
+	}
+	data := buf.Bytes()
+	dumps := bytes.Count(data, []byte("Begin Simulation Statistics"))
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		st, err := ParseStats(bytes.NewReader(data), "bench")
+		if err != nil || len(st.Dumps) != dumps || len(st.Problems) > 0 {
+			b.Fatalf("%v, %d dumps, problems %v", err, len(st.Dumps), st.Problems)
+		}
+		for _, d := range st.Dumps {
+			analyze(d, nil)
+		}
+	}
+	b.ReportMetric(float64(dumps), "dumps")
+	b.ReportMetric(float64(len(data))/1e6, "MB")
+}

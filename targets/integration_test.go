@@ -1,0 +1,226 @@
+package targets_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vswarmu/vswarmu-mage/image"
+	"github.com/vswarmu/vswarmu-mage/internal/magetest"
+	"github.com/vswarmu/vswarmu-mage/internal/proc"
+	"github.com/vswarmu/vswarmu-mage/internal/qemu"
+)
+
+// The integration tests build a real kernel and a real disk image and
+// boot them under qemu (TCG): about ten minutes on two cores. They run when
+// VSWARMU_INTEGRATION=1 (.ci/run sets it); VSWARMU_TEST_RESOURCES keeps
+// the artifacts between runs.
+
+func integration(t *testing.T) {
+	t.Helper()
+	if os.Getenv("VSWARMU_INTEGRATION") != "1" {
+		t.Skip("set VSWARMU_INTEGRATION=1 to build and boot a real kernel and disk image")
+	}
+	for _, tool := range []string{"qemu-system-x86_64", "mmdebstrap", "busybox", "cpio", "debugfs", "make", "gcc", "flex", "bison", "bc"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Fatalf("%s is not installed; .ci/run installs what the integration tests need", tool)
+		}
+	}
+}
+
+// linuxSource is Debian's linux-source package tarball.
+func linuxSource(t *testing.T) string {
+	t.Helper()
+	m, _ := filepath.Glob("/usr/src/linux-source-*.tar.xz")
+	if len(m) == 0 {
+		t.Fatal("no /usr/src/linux-source-*.tar.xz: apt-get install linux-source")
+	}
+	return m[len(m)-1]
+}
+
+// project is a project directory with the repository's kernel fragments,
+// so the test can touch them without touching the checkout.
+func project(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	src := filepath.Join(magetest.RepoRoot(t), "kernel", "configs")
+	dst := filepath.Join(dir, "kernel", "configs")
+	os.MkdirAll(dst, 0o755)
+	ents, _ := os.ReadDir(src)
+	for _, e := range ents {
+		b, _ := os.ReadFile(filepath.Join(src, e.Name()))
+		os.WriteFile(filepath.Join(dst, e.Name()), b, 0o644)
+	}
+	return dir
+}
+
+func resourcesDir(t *testing.T) string {
+	if d := os.Getenv("VSWARMU_TEST_RESOURCES"); d != "" {
+		os.MkdirAll(d, 0o755)
+		return d
+	}
+	return t.TempDir()
+}
+
+// busyboxInitramfs makes a gzip'd cpio with busybox and an init script.
+func busyboxInitramfs(t *testing.T, init string) string {
+	t.Helper()
+	dir := t.TempDir()
+	root := filepath.Join(dir, "root")
+	for _, d := range []string{"bin", "proc", "sys", "dev"} {
+		os.MkdirAll(filepath.Join(root, d), 0o755)
+	}
+	bb, err := exec.LookPath("busybox")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(bb)
+	os.WriteFile(filepath.Join(root, "bin", "busybox"), b, 0o755)
+	os.WriteFile(filepath.Join(root, "init"), []byte(init), 0o755)
+	out := filepath.Join(dir, "initramfs.cpio.gz")
+	cmd := exec.Command("sh", "-c", "find . | cpio -o -H newc 2>/dev/null | gzip > "+out)
+	cmd.Dir = root
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("initramfs: %v\n%s", err, b)
+	}
+	return out
+}
+
+type plain struct{}
+
+func (plain) Command(name string, args ...string) *proc.Cmd { return proc.Command(name, args...) }
+
+// hostMirror is the Debian mirror apt uses on this machine.
+func hostMirror(t *testing.T) string {
+	b, _ := os.ReadFile("/etc/apt/sources.list.d/debian.sources")
+	if m := regexp.MustCompile(`(?m)^URIs:\s*(\S+/debian)\s*$`).FindSubmatch(b); m != nil {
+		return string(m[1])
+	}
+	b, _ = os.ReadFile("/etc/apt/sources.list")
+	if m := regexp.MustCompile(`(?m)^deb\s+(\S+/debian)\s+\S+\s+main`).FindSubmatch(b); m != nil {
+		return string(m[1])
+	}
+	return "http://deb.debian.org/debian"
+}
+
+func TestIntegrationKernelAndImage(t *testing.T) {
+	integration(t)
+	res := resourcesDir(t)
+	proj := project(t)
+	work := filepath.Join(t.TempDir(), "wk")
+	kernelOut := filepath.Join(res, "vmlinux-test-amd64")
+	env := []string{"RESOURCES=" + res, "WORKING_DIR=" + work, "KERNEL_SOURCE=" + linuxSource(t), "KVERSION=v6.1",
+		"KERNEL_BASE=tinyconfig", "KERNEL_OUT=" + kernelOut, "GEM5=/bin/true", "JOBS=2"}
+	mage := func(t *testing.T, extra []string, args ...string) magetest.Result {
+		t.Helper()
+		start := time.Now()
+		r := magetest.Mage(t, proj, append(append([]string(nil), env...), extra...), args...)
+		t.Logf("mage %s: exit %d in %v", strings.Join(args, " "), r.Code, time.Since(start).Round(time.Second))
+		return r
+	}
+
+	t.Run("kernel builds from the fragment on a tinyconfig base", func(t *testing.T) {
+		r := mage(t, nil, "kernel:save")
+		if r.Code != 0 {
+			t.Fatalf("kernel:save: exit %d\n%s", r.Code, r.Output)
+		}
+		if r := mage(t, nil, "kernel:check"); r.Code != 0 || !strings.Contains(r.Output, "has every required option") {
+			t.Fatalf("kernel:check on the built kernel: exit %d\n%s", r.Code, r.Output)
+		}
+		if r := mage(t, nil, "kernel:save"); r.Code != 0 || !strings.Contains(r.Output, "nothing to do") {
+			t.Fatalf("second run: exit %d\n%s", r.Code, r.Output)
+		}
+	})
+
+	t.Run("the kernel boots a busybox initramfs under qemu", func(t *testing.T) {
+		initrd := busyboxInitramfs(t, "#!/bin/busybox sh\n/bin/busybox mount -t proc proc /proc\necho \"VSWARMU-BOOT-MARKER $(/bin/busybox uname -r)\"\n/bin/busybox poweroff -f\n")
+		var console strings.Builder
+		out, err := qemu.Run(context.Background(), plain{}, qemu.Machine{Arch: "amd64", Kernel: kernelOut, Initrd: initrd,
+			MemoryMiB: 256, Accel: "tcg"}, &console, 2*time.Minute)
+		if err != nil {
+			t.Fatalf("boot: %v\n%s", err, console.String())
+		}
+		if !strings.Contains(console.String(), "VSWARMU-BOOT-MARKER 6.1") {
+			t.Fatalf("no marker on the serial console:\n%s", console.String())
+		}
+		t.Logf("boot to power-off: %v", out.Elapsed.Round(10*time.Millisecond))
+	})
+
+	t.Run("touching the fragment rebuilds", func(t *testing.T) {
+		frag := filepath.Join(proj, "kernel", "configs", "common.config")
+		now := time.Now()
+		os.Chtimes(frag, now, now)
+		r := mage(t, nil, "kernel:save")
+		if r.Code != 0 || !strings.Contains(r.Output, "▶ kernel:config — input "+frag) || !strings.Contains(r.Output, "▶ kernel:build") {
+			t.Fatalf("after touching the fragment: exit %d\n%s", r.Code, r.Output)
+		}
+	})
+
+	t.Run("defconfig plus the fragment has what Docker and gem5 need", func(t *testing.T) {
+		r := mage(t, []string{"KERNEL_BASE=defconfig"}, "kernel:check")
+		if r.Code != 0 || !strings.Contains(r.Output, "▶ kernel:config") || !strings.Contains(r.Output, "has every required option") {
+			t.Fatalf("defconfig: exit %d\n%s", r.Code, r.Output)
+		}
+	})
+
+	imgEnv := []string{"KERNEL=" + kernelOut, "DISTRO=debian", "DEBIAN_VERSION=bookworm", "MIRROR=" + hostMirror(t), "DISK_SIZE=3G"}
+	t.Run("the debootstrap builder makes a disk with systemd and docker", func(t *testing.T) {
+		start := time.Now()
+		r := mage(t, imgEnv, "image:raw")
+		if r.Code != 0 {
+			t.Fatalf("image:raw: exit %d\n%s", r.Code, r.Output)
+		}
+		t.Logf("image:base + image:build + image:raw took %v", time.Since(start).Round(time.Second))
+		if r := mage(t, imgEnv, "image:raw"); r.Code != 0 || !strings.Contains(r.Output, "nothing to do") {
+			t.Fatalf("second image:raw: exit %d\n%s", r.Code, r.Output)
+		}
+		for _, c := range []struct{ env, want string }{
+			{"IMAGE_PACKAGES=htop", "would run image:base: parameters changed: packages"},
+			{"DEBIAN_VERSION=trixie", "would run image:base:"},
+			{"DISTRO=ubuntu", "would run image:base:"},
+		} {
+			r := mage(t, append(append([]string(nil), imgEnv...), c.env, "DRY_RUN=1"), "image:raw")
+			if r.Code != 0 || !strings.Contains(r.Output, c.want) || !strings.Contains(r.Output, "would run image:build: dependency image:base will run") {
+				t.Fatalf("%s: exit %d\n%s", c.env, r.Code, r.Output)
+			}
+		}
+	})
+
+	t.Run("the image boots and gem5init runs a script from the host", func(t *testing.T) {
+		raw := filepath.Join(res, "disk-image.raw")
+		var console strings.Builder
+		script := "echo hello from $(hostname); systemctl is-active docker; docker info --format 'storage={{.Driver}}'\n" +
+			"echo vswarmu-marker > /root/vswarmu-marker; sync\n"
+		m := qemu.Machine{Arch: "amd64", Kernel: kernelOut, Append: image.RootAppend("amd64"), MemoryMiB: 2048, CPUs: 2,
+			Accel: "tcg", Disks: []qemu.Disk{{Path: raw, Format: "raw"}}}
+		out, err := qemu.RunScript(context.Background(), plain{}, m, script, nil, &console, 5*time.Minute)
+		if err != nil {
+			t.Fatalf("boot: %v\n%s", err, console.String())
+		}
+		t.Logf("boot, script and power-off: %v", out.Elapsed.Round(100*time.Millisecond))
+		log := string(out.Log)
+		for _, want := range []string{"hello from vswarmu", "active", "storage=overlay2"} {
+			if !strings.Contains(log, want) {
+				t.Errorf("uploaded log lacks %q:\n%s", want, log)
+			}
+		}
+		if out.Status != 0 {
+			t.Errorf("script status %d", out.Status)
+		}
+		marker, err := image.ReadFile(context.Background(), raw, "/root/vswarmu-marker")
+		if err != nil || string(marker) != "vswarmu-marker\n" {
+			t.Fatalf("marker read with debugfs: %q, %v", marker, err)
+		}
+		manifest, err := image.ReadFile(context.Background(), raw, "/etc/vswarmu/image.json")
+		if err != nil || !strings.Contains(string(manifest), "agent/gem5init") {
+			t.Fatalf("image manifest: %s, %v", manifest, err)
+		}
+		fmt.Fprintln(os.Stderr, "image boot console tail:\n"+out.Tail[max(0, len(out.Tail)-400):])
+	})
+}

@@ -1,0 +1,149 @@
+package targets
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/magefile/mage/mg"
+
+	"github.com/vswarmu/vswarmu-mage/results"
+	"github.com/vswarmu/vswarmu-mage/targets/graph"
+)
+
+// Report turns gem5's outputs in WORKING_DIR/results into tables and plots.
+type Report mg.Namespace
+
+// Write writes results/report.md, report.csv and report.html (with IPC and MPKI plots) from every run under WORKING_DIR/results.
+func (Report) Write(ctx context.Context) error { return build(ctx, "report:write") }
+
+// Check says per function whether its simulation succeeded, warned (fewer invocations), failed or hung, and how to rerun it.
+func (Report) Check() error {
+	cfg, p, err := load()
+	if err != nil {
+		return err
+	}
+	checks := results.CheckAll(cfg.ResultsDir(), p.functionNames(), cfg.NumInvocations)
+	out := p.g.UI()
+	bad := 0
+	for _, c := range checks {
+		mark := out.Green("✔")
+		switch c.Outcome {
+		case results.Warn:
+			mark = out.Yellow("!")
+			bad++
+		case results.Failed, results.Hung:
+			mark = out.Red("✘")
+			bad++
+		}
+		out.Printf("%s %-28s %-9s %s", mark, c.Run, c.Outcome, c.Reason)
+	}
+	if len(checks) == 0 {
+		return fmt.Errorf("no simulations under %s: run mage simulate:all first", cfg.ResultsDir())
+	}
+	if bad == 0 {
+		out.Printf("all %d simulations succeeded", len(checks))
+		return nil
+	}
+	return &exitError{code: 1, msg: fmt.Sprintf("%d of %d simulations did not succeed; to run them again:\n  %s",
+		bad, len(checks), strings.Join(results.Rerun(checks), "\n  "))}
+}
+
+// Compare prints per-metric differences between two result directories (e.g. two gem5 versions or systems).
+func (Report) Compare(dirA, dirB string) error {
+	var sets [2][]*results.Run
+	for i, d := range []string{dirA, dirB} {
+		runs, errs := results.LoadResults(d)
+		if len(errs) > 0 {
+			return errors.Join(errs...)
+		}
+		if len(runs) == 0 {
+			return fmt.Errorf("report:compare: no run (a directory with stats.txt) under %s", d)
+		}
+		sets[i] = runs
+	}
+	return results.Compare(sets[0], sets[1]).Write(os.Stdout, filepath.Base(filepath.Clean(dirA)), filepath.Base(filepath.Clean(dirB)))
+}
+
+// addReport adds the report rule: it reads every results directory and
+// reruns only when a result changed.
+func (p *pipeline) addReport() error {
+	dir := p.cfg.ResultsDir()
+	out := func(ext string) string { return filepath.Join(dir, "report."+ext) }
+	var inputs []string
+	for _, f := range []string{"stats.txt", "config.json", "config.ini", results.LogFile, results.MetaFile} {
+		inputs = append(inputs, filepath.Join(dir, "*", f))
+	}
+	p.report = &graph.Rule{
+		Target:  "report:write",
+		Doc:     "write report.md, report.csv and report.html from the results",
+		Outputs: []string{out("md"), out("csv"), out("html")},
+		Inputs:  inputs,
+		Deps:    p.simulations,
+		Params:  graph.Params{"runs": strings.Join(runDirs(dir), " "), "NUM_INVOCATIONS": fmt.Sprint(p.cfg.NumInvocations)},
+		Slots:   -1,
+		Recipe: func(ctx context.Context, j *graph.Job) error {
+			rep := results.Build(dir, p.functionNames(), p.cfg.NumInvocations)
+			if len(rep.Runs) == 0 && len(rep.Errors) == 0 {
+				return fmt.Errorf("no run (a directory with stats.txt) under %s: run mage simulate:all first", dir)
+			}
+			for ext, write := range map[string]func(*os.File) error{
+				"md":   func(f *os.File) error { return rep.WriteMarkdown(f) },
+				"csv":  func(f *os.File) error { return rep.WriteCSV(f) },
+				"html": func(f *os.File) error { return rep.WriteHTML(f) },
+			} {
+				f, err := os.Create(j.Out(out(ext)))
+				if err != nil {
+					return err
+				}
+				if err := write(f); err != nil {
+					f.Close()
+					return fmt.Errorf("report.%s: %w", ext, err)
+				}
+				if err := f.Close(); err != nil {
+					return err
+				}
+			}
+			p.summarize(rep)
+			return errors.Join(rep.Errors...)
+		},
+	}
+	return p.g.Add(p.report)
+}
+
+// summarize prints the measured numbers of each run on the terminal.
+func (p *pipeline) summarize(rep *results.Report) {
+	out := p.g.UI()
+	outcome := map[string]results.Outcome{}
+	for _, c := range rep.Checks {
+		outcome[c.Run] = c.Outcome
+	}
+	for _, r := range rep.Runs {
+		_, c, ok := r.Measured()
+		if !ok {
+			out.Printf("  %-28s %s", r.Name, r.Why)
+			continue
+		}
+		_, ipc := c.IPCValue()
+		out.Printf("  %-28s %-9s IPC %-9s %s instructions, %s cycles (%s)", r.Name, outcome[r.Name], ipc, c.Instructions.Value, c.Cycles.Value, c.Name)
+	}
+	out.Printf("report: %s", filepath.Join(rep.Dir, "report.{md,csv,html}"))
+}
+
+// runDirs lists the directories under dir, so removing a run changes the
+// report's parameters.
+func runDirs(dir string) []string {
+	ents, _ := os.ReadDir(dir)
+	var out []string
+	for _, e := range ents {
+		if e.IsDir() {
+			out = append(out, e.Name())
+		}
+	}
+	sort.Strings(out)
+	return out
+}
