@@ -50,15 +50,15 @@ type Metric struct {
 // CPU is one CPU-like object of a dump: any object with a cycle count and
 // an instruction count.
 type CPU struct {
-	Name            string
-	Type            string // from the config, when known
-	Cycles          Field
-	Instructions    Field
-	InstructionKey  string           // which of InstructionKeys was used
-	Present         map[string]Value // every instruction-like statistic present
-	IPC, CPI        Field            // as printed by gem5 ("" when not printed)
-	L1I, L1D, L2    Metric           // misses per kilo-instruction
-	Branch          Metric           // branch mispredictions per kilo-instruction
+	Name           string
+	Type           string // from the config, when known
+	Cycles         Field
+	Instructions   Field
+	InstructionKey string           // which of InstructionKeys was used
+	Present        map[string]Value // every instruction-like statistic present
+	IPC, CPI       Field            // as printed by gem5 ("" when not printed)
+	L1I, L1D, L2   Metric           // misses per kilo-instruction
+	Branch         Metric           // branch mispredictions per kilo-instruction
 }
 
 // IPCValue returns the IPC: gem5's when printed, else instructions/cycles.
@@ -89,9 +89,9 @@ func ratio(a, b Value) (float64, string) {
 
 // DumpMetrics is what one dump says.
 type DumpMetrics struct {
-	Index                                     int
+	Index                                       int
 	SimSeconds, SimInsts, SimTicks, HostSeconds Field
-	CPUs                                      []CPU
+	CPUs                                        []CPU
 }
 
 // Run is one results directory: a stats.txt and what lies beside it.
@@ -111,14 +111,14 @@ type Run struct {
 // RunMeta is what vswarmu-mage's simulate stage records beside gem5's
 // outputs (vswarmu.json); other runs have none.
 type RunMeta struct {
-	Function       string `json:"function"`
-	MeasuredCPU    string `json:"measured_cpu"`
-	Invocations    int    `json:"num_invocations"`
-	Status         string `json:"status"`
-	Reason         string `json:"reason"`
-	Attempts       int    `json:"attempts"`
-	System         string `json:"system"`
-	Gem5           string `json:"gem5"`
+	Function       string  `json:"function"`
+	MeasuredCPU    string  `json:"measured_cpu"`
+	Invocations    int     `json:"num_invocations"`
+	Status         string  `json:"status"`
+	Reason         string  `json:"reason"`
+	Attempts       int     `json:"attempts"`
+	System         string  `json:"system"`
+	Gem5           string  `json:"gem5"`
 	ElapsedSeconds float64 `json:"elapsed_seconds"`
 }
 

@@ -77,10 +77,10 @@ func metricShown(m Metric) string {
 // row is a run's measured numbers, formatted for tables.
 type row struct {
 	Run, Status, Reason, CPU, Instructions, Cycles, IPC, CPI string
-	L1I, L1D, L2, Branch, SimSeconds, HostSeconds           string
-	Sources                                                 []string
-	ipc                                                     float64
-	mpki                                                    [4]float64
+	L1I, L1D, L2, Branch, SimSeconds, HostSeconds            string
+	Sources                                                  []string
+	ipc                                                      float64
+	mpki                                                     [4]float64
 }
 
 func (r *Report) rows() []row {
