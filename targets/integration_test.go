@@ -71,6 +71,12 @@ func resourcesDir(t *testing.T) string {
 // busyboxInitramfs makes a gzip'd cpio with busybox and an init script.
 func busyboxInitramfs(t *testing.T, init string) string {
 	t.Helper()
+	return busyboxInitramfsWith(t, init, nil)
+}
+
+// busyboxInitramfsWith also copies files (name in / → host path) in.
+func busyboxInitramfsWith(t *testing.T, init string, files map[string]string) string {
+	t.Helper()
 	dir := t.TempDir()
 	root := filepath.Join(dir, "root")
 	for _, d := range []string{"bin", "proc", "sys", "dev"} {
@@ -83,6 +89,13 @@ func busyboxInitramfs(t *testing.T, init string) string {
 	b, _ := os.ReadFile(bb)
 	os.WriteFile(filepath.Join(root, "bin", "busybox"), b, 0o755)
 	os.WriteFile(filepath.Join(root, "init"), []byte(init), 0o755)
+	for name, src := range files {
+		b, err := os.ReadFile(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(root, name), b, 0o755)
+	}
 	out := filepath.Join(dir, "initramfs.cpio.gz")
 	cmd := exec.Command("sh", "-c", "find . | cpio -o -H newc 2>/dev/null | gzip > "+out)
 	cmd.Dir = root
@@ -166,6 +179,42 @@ func TestIntegrationKernelAndImage(t *testing.T) {
 		r := mage(t, []string{"KERNEL_BASE=defconfig"}, "kernel:check")
 		if r.Code != 0 || !strings.Contains(r.Output, "▶ kernel:config") || !strings.Contains(r.Output, "has every required option") {
 			t.Fatalf("defconfig: exit %d\n%s", r.Code, r.Output)
+		}
+	})
+
+	t.Run("the static client runs in a busybox-only guest", func(t *testing.T) {
+		r := mage(t, nil, "client:build")
+		if r.Code != 0 {
+			t.Fatalf("client:build: exit %d\n%s", r.Code, r.Output)
+		}
+		clientBin := filepath.Join(res, "test-client-amd64")
+		server := filepath.Join(t.TempDir(), "fibonacci")
+		build := exec.Command("go", "build", "-o", server, "./functions/src/fibonacci")
+		build.Dir = magetest.RepoRoot(t)
+		build.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH=amd64")
+		if out, err := build.CombinedOutput(); err != nil {
+			t.Fatalf("build the reference server: %v\n%s", err, out)
+		}
+		init := `#!/bin/busybox sh
+/bin/busybox mount -t proc proc /proc
+/bin/busybox mount -t devtmpfs dev /dev
+/bin/busybox ip link set lo up
+/fibonacci -addr 127.0.0.1:50051 &
+/client -function-name fibonacci-go -url 127.0.0.1 -port 50051 -n 5 -w 2 -input 10 -m5ops -timeout 30s
+echo "CLIENT-EXIT $?"
+/bin/busybox poweroff -f
+`
+		initrd := busyboxInitramfsWith(t, init, map[string]string{"client": clientBin, "fibonacci": server})
+		var console strings.Builder
+		if _, err := qemu.Run(context.Background(), plain{}, qemu.Machine{Arch: "amd64", Kernel: kernelOut, Initrd: initrd,
+			MemoryMiB: 512, Accel: "tcg"}, &console, 3*time.Minute); err != nil {
+			t.Fatalf("boot: %v\n%s", err, console.String())
+		}
+		out := console.String()
+		for _, want := range []string{"SUCCESS: Calling functions for 5 times", "CLIENT-EXIT 0", "warning: m5 ops disabled"} {
+			if !strings.Contains(out, want) {
+				t.Fatalf("guest console lacks %q:\n%s", want, out)
+			}
 		}
 	})
 

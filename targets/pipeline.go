@@ -52,7 +52,7 @@ func newPipeline(cfg *config.Config, out *ui.Printer) (*pipeline, error) {
 		return nil, err
 	}
 	p := &pipeline{cfg: cfg, g: g}
-	for _, add := range []func() error{p.addGem5, p.addKernel, p.addImage, p.addReport} {
+	for _, add := range []func() error{p.addGem5, p.addKernel, p.addClient, p.addImage, p.addReport} {
 		if err := add(); err != nil {
 			return nil, err
 		}
