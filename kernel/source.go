@@ -78,3 +78,16 @@ func shortHash(s string) string {
 
 // Local reports whether the source is a file or directory on this machine.
 func (s Source) Local() bool { return !strings.Contains(s.Location, "://") }
+
+// VersionBefore reports whether version (5.4.84, 6.1) is older than
+// major.minor; a version it cannot read counts as new.
+func VersionBefore(version string, major, minor int) bool {
+	m := versionRE.FindStringSubmatch(version)
+	if m == nil {
+		return false
+	}
+	var a, b int
+	fmt.Sscan(m[1], &a)
+	fmt.Sscan(m[2], &b)
+	return a < major || a == major && b < minor
+}

@@ -8,7 +8,9 @@ import (
 	"math/big"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -216,14 +218,51 @@ func analyze(d *Dump, cfg *SimConfig) DumpMetrics {
 		if v, ok := d.Value(prefix + ".cpi"); ok {
 			c.CPI = Field{Value: v, Key: prefix + ".cpi"}
 		}
-		root, _, _ := strings.Cut(prefix, ".")
-		c.L1I = mpki(d, c, []string{prefix + ".icache", prefix + ".l1i", prefix + ".l1icache"}, missKeys)
-		c.L1D = mpki(d, c, []string{prefix + ".dcache", prefix + ".l1d", prefix + ".l1dcache"}, missKeys)
-		c.L2 = mpki(d, c, []string{prefix + ".l2cache", prefix + ".l2", root + ".l2", root + ".l2cache", root + ".llc", root + ".l3"}, missKeys)
+		l1i, l1d, l2 := cacheObjects(d, prefix)
+		c.L1I = mpki(d, c, l1i, missKeys)
+		c.L1D = mpki(d, c, l1d, missKeys)
+		c.L2 = mpki(d, c, l2, missKeys)
 		c.Branch = mpki(d, c, []string{prefix}, branchKeys)
 		m.CPUs = append(m.CPUs, c)
 	}
 	return m
+}
+
+// stdlibCore matches the cores of gem5 standard-library boards:
+// board.processor.cores<N>.core.
+var stdlibCore = regexp.MustCompile(`^(.+)\.processor\.cores(\d+)\.core$`)
+
+// cacheObjects returns the candidate L1I, L1D and last-level cache objects
+// of a CPU: classic configs hang caches below the CPU (system.cpu.icache)
+// and share an L2 at the root (system.l2); standard-library boards keep
+// them in board.cache_hierarchy, one per core position (l1icaches<k>),
+// where switchable processors number their start cores first and their
+// switch cores after them, both sharing the same caches.
+func cacheObjects(d *Dump, cpu string) (l1i, l1d, l2 []string) {
+	root, _, _ := strings.Cut(cpu, ".")
+	l1i = []string{cpu + ".icache", cpu + ".l1i", cpu + ".l1icache"}
+	l1d = []string{cpu + ".dcache", cpu + ".l1d", cpu + ".l1dcache"}
+	l2 = []string{cpu + ".l2cache", cpu + ".l2", root + ".l2", root + ".l2cache", root + ".llc", root + ".l3"}
+	if m := stdlibCore.FindStringSubmatch(cpu); m != nil {
+		hier := m[1] + ".cache_hierarchy."
+		n := 0
+		for d.has(fmt.Sprintf("%sl1icaches%d.%s", hier, n, missKeys[0])) || d.has(fmt.Sprintf("%sl1icaches%d.%s", hier, n, missKeys[2])) {
+			n++
+		}
+		if n > 0 {
+			idx, _ := strconv.Atoi(m[2])
+			k := idx % n
+			l1i = append([]string{fmt.Sprintf("%sl1icaches%d", hier, k)}, l1i...)
+			l1d = append([]string{fmt.Sprintf("%sl1dcaches%d", hier, k)}, l1d...)
+			l2 = append([]string{fmt.Sprintf("%sl2caches%d", hier, k), hier + "l2cache", hier + "l3cache"}, l2...)
+		}
+	}
+	return l1i, l1d, l2
+}
+
+func (d *Dump) has(name string) bool {
+	_, ok := d.byName[name]
+	return ok
 }
 
 // mpki is events per thousand of c's instructions, from the first object
@@ -254,10 +293,11 @@ func mpki(d *Dump, c CPU, objects, keys []string) Metric {
 // instructions (counters reset between dumps, so that is the measured
 // interval, not the short tail dumped at exit).
 func (r *Run) chooseMeasured() {
+	named := r.Meta != nil && r.Meta.MeasuredCPU != "" && r.hasCPU(r.Meta.MeasuredCPU)
 	best := new(big.Int).SetInt64(-1)
 	for di, d := range r.Dumps {
 		for ci, c := range d.CPUs {
-			if r.Meta != nil && r.Meta.MeasuredCPU != "" && c.Name != r.Meta.MeasuredCPU {
+			if named && c.Name != r.Meta.MeasuredCPU {
 				continue
 			}
 			n, ok := c.Instructions.Value.Int()
@@ -274,15 +314,27 @@ func (r *Run) chooseMeasured() {
 		}
 	}
 	switch {
-	case r.MeasuredCPU < 0 && r.Meta != nil && r.Meta.MeasuredCPU != "":
-		r.Why = fmt.Sprintf("%s (named by %s) has no instruction count", r.Meta.MeasuredCPU, MetaFile)
 	case r.MeasuredCPU < 0:
 		r.Why = "no object has both numCycles and an instruction count"
-	case r.Meta != nil && r.Meta.MeasuredCPU != "":
+	case named:
 		r.Why = fmt.Sprintf("the CPU the function ran on (%s), in its busiest dump", MetaFile)
+	case r.Meta != nil && r.Meta.MeasuredCPU != "":
+		r.Why = fmt.Sprintf("%s names %s, which the stats do not have; so the CPU with the most instructions, in its busiest dump", MetaFile, r.Meta.MeasuredCPU)
 	default:
 		r.Why = "the CPU with the most instructions, in its busiest dump"
 	}
+}
+
+// hasCPU reports whether any dump has a CPU-like object of that name.
+func (r *Run) hasCPU(name string) bool {
+	for _, d := range r.Dumps {
+		for _, c := range d.CPUs {
+			if c.Name == name {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // Measured returns the measured dump and CPU.

@@ -46,26 +46,41 @@ func Config() error {
 	return w.Flush()
 }
 
-// Status lists every out-of-date rule with the reason; exit status 1 when any is.
+// Status lists the out-of-date rules the main job (simulate:all) needs, with the reason; exit status 1 when any is.
 func Status(ctx context.Context) error {
 	_, p, err := load()
 	if err != nil {
 		return err
 	}
+	main := map[*graph.Rule]bool{}
+	for _, r := range graph.Closure(p.mainJob()...) {
+		main[r] = true
+	}
 	verdicts, evalErr := p.g.Evaluate(ctx, p.g.Rules()...)
 	out := p.g.UI()
-	stale := 0
+	stale, needed := 0, 0
+	var others []string
 	for _, v := range verdicts {
-		if v.Stale {
+		if main[v.Rule] {
+			needed++
+		}
+		switch {
+		case !v.Stale:
+		case main[v.Rule]:
 			stale++
 			out.Printf("%s %s — %s", out.Yellow("stale"), out.Bold(v.Rule.Target), strings.Join(v.Reasons, "; "))
+		default:
+			others = append(others, v.Rule.Target)
 		}
 	}
+	if len(others) > 0 {
+		out.Printf("%s", out.Dim("also stale, not needed by simulate:all: "+strings.Join(others, ", ")))
+	}
 	if stale == 0 && evalErr == nil {
-		out.Printf("%s all %d rules are up to date", out.Green("✔"), len(verdicts))
+		out.Printf("%s all %d rules simulate:all needs are up to date", out.Green("✔"), needed)
 		return nil
 	}
-	msg := fmt.Sprintf("%d of %d rules are out of date (mage why <rule> explains one; DRY_RUN=1 mage <target> shows a plan)", stale, len(verdicts))
+	msg := fmt.Sprintf("%d of %d rules simulate:all needs are out of date (mage why <rule> explains one; DRY_RUN=1 mage simulate:all shows a plan)", stale, needed)
 	if evalErr != nil {
 		msg += "\n" + evalErr.Error()
 	}

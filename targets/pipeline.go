@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/vswarmu/vswarmu-mage/functions"
 	"github.com/vswarmu/vswarmu-mage/internal/config"
 	"github.com/vswarmu/vswarmu-mage/internal/ui"
 	"github.com/vswarmu/vswarmu-mage/kernel"
@@ -31,10 +32,16 @@ type pipeline struct {
 	client     *graph.Rule // nil when CLIENT names a binary
 	clientPath string
 
-	warnOnce    sync.Once
-	simulations []*graph.Rule // one per function
-	functions   []string      // the functions to install and simulate
-	report      *graph.Rule
+	warnOnce        sync.Once
+	warnAtomicSetup sync.Once
+	selection       *functions.Selection
+	install         *functions.Install // nil when INSTALLED_DISK is used
+	installRaw      *graph.Rule
+	reference       *graph.Rule
+	simDisk         string        // the raw disk gem5 boots
+	simulations     []*graph.Rule // one per function
+	functions       []string      // the functions to install and simulate
+	report          *graph.Rule
 
 	accelOnce   sync.Once
 	accelChoice [2]string // qemu -accel and -cpu
@@ -52,7 +59,7 @@ func newPipeline(cfg *config.Config, out *ui.Printer) (*pipeline, error) {
 		return nil, err
 	}
 	p := &pipeline{cfg: cfg, g: g}
-	for _, add := range []func() error{p.addGem5, p.addKernel, p.addClient, p.addImage, p.addReport} {
+	for _, add := range []func() error{p.addGem5, p.addKernel, p.addClient, p.addImage, p.addFunctions, p.addSimulations, p.addReport} {
 		if err := add(); err != nil {
 			return nil, err
 		}
@@ -95,3 +102,8 @@ func (p *pipeline) build(ctx context.Context, rules ...*graph.Rule) error {
 
 // functionNames are the functions this configuration simulates.
 func (p *pipeline) functionNames() []string { return p.functions }
+
+// mainJob are the rules simulate:all builds.
+func (p *pipeline) mainJob() []*graph.Rule {
+	return append(append([]*graph.Rule(nil), p.simulations...), p.report)
+}

@@ -84,7 +84,7 @@ func (p *pipeline) addReport() error {
 		Outputs: []string{out("md"), out("csv"), out("html")},
 		Inputs:  inputs,
 		Deps:    p.simulations,
-		Params:  graph.Params{"runs": strings.Join(runDirs(dir), " "), "NUM_INVOCATIONS": fmt.Sprint(p.cfg.NumInvocations)},
+		Params:  graph.Params{"runs": strings.Join(runDirs(dir, p.functions), " "), "NUM_INVOCATIONS": fmt.Sprint(p.cfg.NumInvocations)},
 		Slots:   -1,
 		Recipe: func(ctx context.Context, j *graph.Job) error {
 			rep := results.Build(dir, p.functionNames(), p.cfg.NumInvocations)
@@ -134,15 +134,23 @@ func (p *pipeline) summarize(rep *results.Report) {
 	out.Printf("report: %s", filepath.Join(rep.Dir, "report.{md,csv,html}"))
 }
 
-// runDirs lists the directories under dir, so removing a run changes the
-// report's parameters.
-func runDirs(dir string) []string {
+// runDirs lists the runs a report covers: the directories under dir and
+// those the simulations will make, so adding or removing a run changes the
+// report's parameters but simulating the expected ones does not.
+func runDirs(dir string, expected []string) []string {
+	seen := map[string]bool{}
+	for _, e := range expected {
+		seen[e] = true
+	}
 	ents, _ := os.ReadDir(dir)
-	var out []string
 	for _, e := range ents {
 		if e.IsDir() {
-			out = append(out, e.Name())
+			seen[e.Name()] = true
 		}
+	}
+	out := make([]string, 0, len(seen))
+	for n := range seen {
+		out = append(out, n)
 	}
 	sort.Strings(out)
 	return out

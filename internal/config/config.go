@@ -65,7 +65,7 @@ type Config struct {
 	Gem5Version string `env:"GEM5_VERSION" legacy:"VERSION" default:"v24.0.0.0" match:"^[A-Za-z0-9][A-Za-z0-9._/+-]*$" group:"gem5" doc:"gem5 tag, branch or commit to build"`
 	Arch        string `env:"ARCH" default:"amd64" allowed:"amd64,arm64" group:"gem5" doc:"guest architecture (kernel, disk image, client)"`
 	Gem5Arch    string `env:"GEM5_ARCH" default:"${ARCH:amd64=X86,arm64=ARM}" allowed:"X86,ARM" group:"gem5" doc:"gem5 ISA to build (build/<GEM5_ARCH>/gem5.opt)"`
-	Gem5        string `env:"GEM5" path:"1" exists:"1" group:"gem5" doc:"use this gem5.opt instead of building one"`
+	Gem5        string `env:"GEM5" group:"gem5" doc:"use this gem5.opt instead of building one; standin runs the built-in stand-in (dry runs, no gem5)"`
 	CCache      bool   `env:"CCACHE" default:"0" group:"gem5" doc:"compile gem5 through ccache so rebuilds after a version bump reuse objects"`
 
 	KVersion       string   `env:"KVERSION" default:"v5.4.84" match:"^v?[0-9]+\\.[0-9]+(\\.[0-9]+)?$" group:"kernel" doc:"Linux version to build"`
@@ -96,6 +96,12 @@ type Config struct {
 	CPU    string `env:"CPU" default:"auto" group:"guest" doc:"qemu acceleration: auto (KVM if a probe boot works, else TCG), kvm, tcg, or a -cpu model for TCG"`
 	Client string `env:"CLIENT" path:"1" exists:"1" group:"guest" doc:"use this client binary instead of building one"`
 
+	FunctionsYAML  string        `env:"FUNCTIONS_YAML" path:"1" exists:"1" group:"simulation" doc:"compose file of the functions (default: functions/functions.yaml)"`
+	Images         string        `env:"IMAGES" default:"registry" group:"simulation" doc:"where the guest gets function images: registry (Docker Hub), reference (the Go reference functions, offline) or a directory of docker-archive tarballs"`
+	InstalledDisk  string        `env:"INSTALLED_DISK" path:"1" exists:"1" group:"simulation" doc:"a raw disk that has the functions installed already: skips functions:install"`
+	SetupCPU       string        `env:"SETUP_CPU" default:"auto" allowed:"auto,kvm,atomic" group:"simulation" doc:"cores that boot in gem5's setup run: kvm, atomic, or auto (KVM when a probe boot works)"`
+	Warmup         int           `env:"WARMUP_INVOCATIONS" default:"5000" min:"0" group:"simulation" doc:"client warm-up invocations before the checkpoint (cheap on KVM cores)"`
+	RootDevice     string        `env:"ROOT_DEVICE" default:"auto" group:"simulation" doc:"root device gem5's kernel mounts: auto (/dev/hda2 for KVERSION < 5.14, else /dev/sda2) or a device"`
 	Functions      []string      `env:"FUNCTIONS" group:"simulation" doc:"functions to install and simulate (default: functions/functions.list)"`
 	System         string        `env:"SYSTEM" default:"simple" allowed:"simple,skylake" group:"simulation" doc:"simulated system"`
 	AtomicWarming  int           `env:"ATOMIC_WARMING" default:"10" min:"0" group:"simulation" doc:"invocations on the atomic CPU before the detailed CPU takes over"`
@@ -196,6 +202,21 @@ func Load(lookup Lookup, projectDir string) (*Config, error) {
 		}
 		c.values = append(c.values, Value{Name: name, Value: shown, Source: source,
 			Group: f.Tag.Get("group"), Doc: f.Tag.Get("doc"), Secret: f.Tag.Get("secret") != ""})
+	}
+	if c.Gem5 != "" && c.Gem5 != "standin" {
+		abs := c.Gem5
+		if !filepath.IsAbs(abs) {
+			abs = filepath.Join(projectDir, abs)
+		}
+		if _, err := os.Stat(abs); err != nil {
+			errs = append(errs, fmt.Errorf("GEM5=%q: no such file: set it to a gem5.opt, to standin, or unset it to build gem5", c.Gem5))
+		}
+		c.Gem5 = abs
+	}
+	if c.Images != "registry" && c.Images != "reference" {
+		if fi, err := os.Stat(c.Images); err != nil || !fi.IsDir() {
+			errs = append(errs, fmt.Errorf("IMAGES=%q: use registry, reference or a directory of docker-archive tarballs", c.Images))
+		}
 	}
 	if (c.ISOURL == "") != (c.ISOSHA256 == "") {
 		errs = append(errs, fmt.Errorf("ISO_URL and ISO_SHA256 go together: set both or neither"))

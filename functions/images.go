@@ -1,0 +1,88 @@
+package functions
+
+import (
+	"archive/tar"
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/tarball"
+)
+
+// References are the functions that have Go reference servers in
+// functions/src: images of them can be made offline.
+var References = map[string]string{
+	"fibonacci-go": "./functions/src/fibonacci",
+	"aes-go":       "./functions/src/aes",
+	"auth-go":      "./functions/src/auth",
+}
+
+// ArchiveName is the file an image is saved as (docker-archive format),
+// for the guest to `docker load`.
+func ArchiveName(image string) string {
+	r := strings.NewReplacer("/", "_", ":", "_")
+	return r.Replace(image) + ".tar"
+}
+
+// WriteServerImage writes a docker-archive of an image named ref that
+// holds one static server binary at /app/server (where the compose file's
+// entrypoint looks for the Go functions' server), for arch.
+func WriteServerImage(ref, server, arch, out string) error {
+	bin, err := os.ReadFile(server)
+	if err != nil {
+		return err
+	}
+	var layer bytes.Buffer
+	tw := tar.NewWriter(&layer)
+	epoch := time.Unix(0, 0)
+	for _, d := range []string{"app/", "tmp/"} {
+		if err := tw.WriteHeader(&tar.Header{Name: d, Typeflag: tar.TypeDir, Mode: 0o755, ModTime: epoch}); err != nil {
+			return err
+		}
+	}
+	if err := tw.WriteHeader(&tar.Header{Name: "app/server", Typeflag: tar.TypeReg, Mode: 0o755, Size: int64(len(bin)), ModTime: epoch}); err != nil {
+		return err
+	}
+	if _, err := tw.Write(bin); err != nil {
+		return err
+	}
+	if err := tw.Close(); err != nil {
+		return err
+	}
+	data := layer.Bytes()
+	l, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil })
+	if err != nil {
+		return err
+	}
+	img, err := mutate.AppendLayers(empty.Image, l)
+	if err != nil {
+		return err
+	}
+	cfg, err := img.ConfigFile()
+	if err != nil {
+		return err
+	}
+	cfg = cfg.DeepCopy()
+	cfg.Architecture, cfg.OS = arch, "linux"
+	cfg.Config.Entrypoint = []string{"/app/server"}
+	cfg.Config.ExposedPorts = map[string]struct{}{"50051/tcp": {}}
+	cfg.Config.Labels = map[string]string{"org.opencontainers.image.description": "vswarmu-mage reference function server"}
+	if img, err = mutate.ConfigFile(img, cfg); err != nil {
+		return err
+	}
+	tag, err := name.NewTag(ref)
+	if err != nil {
+		return fmt.Errorf("image name %s: %w", ref, err)
+	}
+	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+		return err
+	}
+	return tarball.WriteToFile(out, tag, img)
+}

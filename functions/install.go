@@ -1,0 +1,221 @@
+package functions
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"text/template"
+	"time"
+
+	"github.com/vswarmu/vswarmu-mage/image"
+	"github.com/vswarmu/vswarmu-mage/internal/qemu"
+	"github.com/vswarmu/vswarmu-mage/targets/graph"
+)
+
+// Install describes functions:install: the functions' images go into a
+// copy-on-write overlay of the disk image, booted under qemu, and each
+// function is started and invoked once to prove it works.
+type Install struct {
+	Selection *Selection
+	Base      string // the disk image (qcow2 or raw) the overlay is made on
+	Dir       string // $WORKING_DIR/disk
+	Kernel    string
+	Arch      string
+	MemoryMiB int64
+	CPUs      int
+	// Images is "registry" (the guest pulls from Docker Hub) or a
+	// directory of docker-archive tarballs named by ArchiveName.
+	Images  string
+	Timeout time.Duration
+	// Accel decides how qemu runs (kvm or tcg, and a -cpu model).
+	Accel func(ctx context.Context, r qemu.Commander) (accel, cpu string)
+}
+
+// Overlay is the installed disk (qcow2 over Base).
+func (in Install) Overlay() string { return filepath.Join(in.Dir, "functions.qcow2") }
+
+// Raw is the installed disk in the raw format gem5 reads.
+func (in Install) Raw() string { return filepath.Join(in.Dir, "functions.raw") }
+
+// Summary is the install record: which function works.
+func (in Install) Summary() string { return filepath.Join(in.Dir, "install.json") }
+
+// GuestDir is where the compose file lives in the guest.
+const GuestDir = "/root/vswarmu"
+
+// Rules returns functions:install and functions:raw.
+func (in Install) Rules(deps []*graph.Rule) []*graph.Rule {
+	var inputs []string
+	if in.Selection.Catalog.Path != "" && !strings.Contains(in.Selection.Catalog.Path, "(built in)") {
+		inputs = append(inputs, in.Selection.Catalog.Path)
+	}
+	install := &graph.Rule{
+		Target:  "functions:install",
+		Doc:     "install the functions' containers into the disk (qemu) and invoke each once",
+		Outputs: []string{in.Overlay(), in.Summary()},
+		Inputs:  inputs,
+		Deps:    deps,
+		Params: graph.Params{"functions": strings.Join(in.Selection.Functions, " "), "compose": string(in.Selection.Catalog.Data),
+			"IMAGES": in.Images, "base": in.Base},
+		Recipe: in.install,
+	}
+	raw := &graph.Rule{
+		Target:  "functions:raw",
+		Doc:     "convert the installed disk to the raw format gem5 reads",
+		Outputs: []string{in.Raw()},
+		Deps:    []*graph.Rule{install},
+		Recipe: func(ctx context.Context, j *graph.Job) error {
+			return j.Run(ctx, "qemu-img", "convert", "-O", "raw", in.Overlay(), j.Out(in.Raw()))
+		},
+	}
+	return []*graph.Rule{install, raw}
+}
+
+var installScript = template.Must(template.New("install").Parse(`#!/bin/sh
+# Installs functions into this disk (vswarmu-mage functions:install).
+set -u
+SERVER=$(sed -n 's/.*vswarmu\.server=\([^ ]*\).*/\1/p' /proc/cmdline)
+fetch() { curl -fsS --retry 3 -o "$2" "http://$SERVER/$1"; }
+mkdir -p {{.Dir}} && cd {{.Dir}} || exit 1
+fetch functions.yaml functions.yaml || { echo "VSWARMU-INSTALL-ERROR cannot fetch functions.yaml"; exit 1; }
+i=0
+until docker info > /dev/null 2>&1; do
+	i=$((i + 1))
+	if [ "$i" -gt 120 ]; then echo "VSWARMU-INSTALL-ERROR docker is not running"; exit 1; fi
+	sleep 1
+done
+{{range .Archives}}fetch {{.}} /tmp/image.tar && docker load -i /tmp/image.tar && rm -f /tmp/image.tar || echo "VSWARMU-INSTALL-ERROR cannot load {{.}}"
+{{end}}
+compose="docker-compose -p vswarmu -f {{.Dir}}/functions.yaml"
+for fn in {{.Functions}}; do
+	echo "=== $fn"
+	if ! $compose up -d "$fn"; then
+		echo "VSWARMU-INSTALL $fn failed: docker-compose up failed"
+		$compose down
+		continue
+	fi
+	if test-client -function-name "$fn" -url localhost -port 50000 -n 5 -input 1 -timeout 600s; then
+		echo "VSWARMU-INSTALL $fn ok"
+	else
+		echo "VSWARMU-INSTALL $fn failed: the client could not invoke it"
+		$compose logs --tail 30 "$fn"
+	fi
+	$compose down
+done
+docker image ls
+sync
+`))
+
+var resultLine = regexp.MustCompile(`(?m)^VSWARMU-INSTALL(-ERROR)? (.*)$`)
+
+func (in Install) install(ctx context.Context, j *graph.Job) error {
+	fns := in.Selection.Functions
+	files := map[string]string{}
+	var archives []string
+	if in.Images != "registry" {
+		var missing []string
+		for i, img := range in.Selection.Catalog.Images(fns) {
+			p := filepath.Join(in.Images, ArchiveName(img))
+			if _, err := os.Stat(p); err != nil {
+				missing = append(missing, fmt.Sprintf("%s (for %s)", ArchiveName(img), img))
+				continue
+			}
+			served := fmt.Sprintf("image-%d.tar", i)
+			files[served] = p
+			archives = append(archives, served)
+		}
+		if len(missing) > 0 {
+			return fmt.Errorf("IMAGES=%s lacks %s: `mage functions:reference` makes the Go functions' images; save others there with `docker save`",
+				in.Images, strings.Join(missing, ", "))
+		}
+	}
+	compose := filepath.Join(in.Dir, "functions.yaml")
+	if err := os.MkdirAll(in.Dir, 0o755); err != nil {
+		return err
+	}
+	if err := os.WriteFile(compose, in.Selection.Catalog.Data, 0o644); err != nil {
+		return err
+	}
+	files["functions.yaml"] = compose
+	var script bytes.Buffer
+	if err := installScript.Execute(&script, map[string]any{"Dir": GuestDir, "Archives": archives, "Functions": strings.Join(fns, " ")}); err != nil {
+		return err
+	}
+	base, err := filepath.Abs(in.Base)
+	if err != nil {
+		return err
+	}
+	format := "raw"
+	if strings.HasSuffix(base, ".qcow2") {
+		format = "qcow2"
+	}
+	overlay := j.Out(in.Overlay())
+	if err := j.Run(ctx, "qemu-img", "create", "-f", "qcow2", "-b", base, "-F", format, overlay); err != nil {
+		return err
+	}
+	accel, cpu := "tcg", ""
+	if in.Accel != nil {
+		accel, cpu = in.Accel(ctx, j)
+	}
+	j.Progress("installing %d functions (qemu %s)", len(fns), accel)
+	m := qemu.Machine{Arch: in.Arch, Kernel: in.Kernel, Append: image.RootAppend(in.Arch), MemoryMiB: max(in.MemoryMiB, 2048),
+		CPUs: max(in.CPUs, 2), Accel: accel, CPU: cpu, Disks: []qemu.Disk{{Path: overlay, Format: "qcow2"}}}
+	res, err := qemu.RunScript(ctx, j, m, script.String(), files, j.Log(), in.Timeout)
+	if len(res.Log) > 0 {
+		j.Logf("---- install log from the guest ----\n%s---- end of the install log ----", res.Log)
+	}
+	if err != nil {
+		return fmt.Errorf("install boot: %w", err)
+	}
+	status, problems := parseInstallLog(res.Log, fns)
+	b, _ := json.MarshalIndent(status, "", "  ")
+	if err := os.WriteFile(j.Out(in.Summary()), append(b, '\n'), 0o644); err != nil {
+		return err
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("functions:install: %s", strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+// parseInstallLog reads the guest's verdict per function.
+func parseInstallLog(log []byte, fns []string) (map[string]string, []string) {
+	status := map[string]string{}
+	var problems []string
+	for _, m := range resultLine.FindAllSubmatch(log, -1) {
+		text := string(m[2])
+		if len(m[1]) > 0 {
+			problems = append(problems, text)
+			continue
+		}
+		fn, verdict, _ := strings.Cut(text, " ")
+		status[fn] = verdict
+	}
+	for _, fn := range fns {
+		v, ok := status[fn]
+		switch {
+		case !ok:
+			problems = append(problems, fn+": no result (the install script stopped early)")
+		case v != "ok":
+			problems = append(problems, fn+" "+v)
+		}
+	}
+	sort.Strings(problems)
+	return status, problems
+}
+
+// Installed reads the install record.
+func Installed(path string) (map[string]string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var m map[string]string
+	return m, json.Unmarshal(b, &m)
+}

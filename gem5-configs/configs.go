@@ -1,0 +1,68 @@
+// Package gem5configs holds the gem5 Python configs vswarmu-mage runs and
+// the gem5 stand-in (standin/gem5.opt) that tests and dry runs use instead
+// of a real gem5. They are built into the tool, so a project that imports
+// the targets gets them too.
+package gem5configs
+
+import (
+	"bytes"
+	"embed"
+	"io/fs"
+	"os"
+	"path/filepath"
+)
+
+//go:embed run_sim.py all:standin
+var files embed.FS
+
+// Config returns the path of run_sim.py: the project's own when it has
+// one (then it is also an input of the simulate rules), else a copy of the
+// built-in one written under dir.
+func Config(projectDir, dir string) (path string, inProject bool, err error) {
+	p := filepath.Join(projectDir, "gem5-configs", "run_sim.py")
+	if _, err := os.Stat(p); err == nil {
+		return p, true, nil
+	}
+	return materialize(dir, "run_sim.py")
+}
+
+// Standin returns the path of the stand-in gem5.opt (the project's, or a
+// built-in copy under dir with its library).
+func Standin(projectDir, dir string) (string, error) {
+	p := filepath.Join(projectDir, "gem5-configs", "standin", "gem5.opt")
+	if _, err := os.Stat(p); err == nil {
+		return p, nil
+	}
+	path, _, err := materialize(dir, "standin")
+	return filepath.Join(path, "gem5.opt"), err
+}
+
+// materialize writes the embedded file or tree name under dir, touching
+// only files whose content changed (their times matter to the engine).
+func materialize(dir, name string) (string, bool, error) {
+	err := fs.WalkDir(files, name, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		dst := filepath.Join(dir, p)
+		if d.IsDir() {
+			return os.MkdirAll(dst, 0o755)
+		}
+		b, err := files.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		if old, err := os.ReadFile(dst); err == nil && bytes.Equal(old, b) {
+			return nil
+		}
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			return err
+		}
+		mode := os.FileMode(0o644)
+		if filepath.Base(p) == "gem5.opt" {
+			mode = 0o755
+		}
+		return os.WriteFile(dst, b, mode)
+	})
+	return filepath.Join(dir, name), false, err
+}

@@ -1,0 +1,10 @@
+"""Stand-in PrivateL1SharedL2CacheHierarchy."""
+from ._base import size_bytes
+
+
+class PrivateL1SharedL2CacheHierarchy:
+    def __init__(self, l1d_size, l1i_size, l2_size, l1d_assoc=8, l1i_assoc=8, l2_assoc=16):
+        self.sizes = {"l1d": size_bytes(l1d_size), "l1i": size_bytes(l1i_size), "l2": size_bytes(l2_size)}
+
+    def l2_name(self, core):
+        return "l2cache"

@@ -1,0 +1,296 @@
+package targets
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/magefile/mage/mg"
+
+	"github.com/vswarmu/vswarmu-mage/functions"
+	gem5configs "github.com/vswarmu/vswarmu-mage/gem5-configs"
+	"github.com/vswarmu/vswarmu-mage/internal/qemu"
+	"github.com/vswarmu/vswarmu-mage/internal/simulate"
+	"github.com/vswarmu/vswarmu-mage/kernel"
+	"github.com/vswarmu/vswarmu-mage/targets/graph"
+)
+
+// Functions installs the serverless functions into the disk (the original simulation/Makefile's install_functions).
+type Functions mg.Namespace
+
+// Install boots the disk in qemu, loads or pulls every listed function's containers and invokes each once.
+func (Functions) Install(ctx context.Context) error { return build(ctx, "functions:install") }
+
+// Raw converts the installed disk to the raw format gem5 reads.
+func (Functions) Raw(ctx context.Context) error { return build(ctx, "functions:raw") }
+
+// Check says which functions the last install proved to work.
+func (Functions) Check() error {
+	cfg, p, err := load()
+	if err != nil {
+		return err
+	}
+	if p.install == nil {
+		return fmt.Errorf("INSTALLED_DISK=%s is used: nothing was installed by this tool", cfg.InstalledDisk)
+	}
+	status, err := functions.Installed(p.install.Summary())
+	if err != nil {
+		return fmt.Errorf("no install record (%v): run mage functions:install", err)
+	}
+	var bad []string
+	for _, fn := range p.functions {
+		v, ok := status[fn]
+		switch {
+		case !ok:
+			v = "not installed"
+			fallthrough
+		case v != "ok":
+			bad = append(bad, fn)
+			p.g.UI().Printf("%s %s: %s", p.g.UI().Red("✘"), fn, v)
+		default:
+			p.g.UI().Printf("%s %s", p.g.UI().Green("✔"), fn)
+		}
+	}
+	if len(bad) > 0 {
+		return &exitError{code: 1, msg: fmt.Sprintf("%d functions are not installed: %s", len(bad), strings.Join(bad, " "))}
+	}
+	return nil
+}
+
+// List prints the functions this configuration simulates, where the list comes from, and the images they need.
+func (Functions) List() error {
+	_, p, err := load()
+	if err != nil {
+		return err
+	}
+	fmt.Printf("functions (from %s):\n", p.selection.ListFrom)
+	for _, fn := range p.functions {
+		fmt.Printf("  %s\n", fn)
+	}
+	fmt.Printf("images (from %s):\n", p.selection.Catalog.Path)
+	for _, img := range p.selection.Catalog.Images(p.functions) {
+		fmt.Printf("  %s\n", img)
+	}
+	return nil
+}
+
+// Reference builds docker archives of the Go reference functions (fibonacci-go, aes-go, auth-go) for IMAGES=reference.
+func (Functions) Reference(ctx context.Context) error { return build(ctx, "functions:reference") }
+
+// Simulate runs the functions on gem5 (the original simulation/Makefile's run_simulator).
+type Simulate mg.Namespace
+
+// Setup boots one function on gem5's KVM cores and checkpoints it after the warm-up.
+func (Simulate) Setup(ctx context.Context, function string) error {
+	return build(ctx, "simulate:setup:"+function)
+}
+
+// Fn simulates one function: setup if needed, then the measured evaluation run.
+func (Simulate) Fn(ctx context.Context, function string) error {
+	return build(ctx, "simulate:fn:"+function)
+}
+
+// All simulates every listed function (JOBS at a time) and writes the report: the main job.
+func (Simulate) All(ctx context.Context) error {
+	_, p, err := load()
+	if err != nil {
+		return err
+	}
+	return p.build(ctx, p.mainJob()...)
+}
+
+// Resources builds the long-lived artifacts (the original resources/Makefile).
+type Resources mg.Namespace
+
+// Build builds gem5, the kernel, the disk image and the client (what a release of resources holds).
+func (Resources) Build(ctx context.Context) error {
+	_, p, err := load()
+	if err != nil {
+		return err
+	}
+	var rules []*graph.Rule
+	for _, r := range []*graph.Rule{p.gem5, p.m5, p.kernelSave, p.imageBuild, p.client} {
+		if r != nil {
+			rules = append(rules, r)
+		}
+	}
+	if len(rules) == 0 {
+		p.g.UI().Printf("GEM5, KERNEL, DISK and CLIENT name existing files: nothing to build")
+		return nil
+	}
+	return p.build(ctx, rules...)
+}
+
+// addFunctions loads the catalogue and the list, and adds the install
+// rules unless INSTALLED_DISK names a disk with the functions in it.
+func (p *pipeline) addFunctions() error {
+	c := p.cfg
+	sel, err := functions.Select(c.ProjectDir, c.Functions)
+	if err != nil {
+		return err
+	}
+	if c.FunctionsYAML != "" {
+		cat, err := functions.LoadFile(c.FunctionsYAML)
+		if err != nil {
+			return err
+		}
+		if err := cat.Validate(sel.Functions); err != nil {
+			return fmt.Errorf("functions from %s:\n%w", sel.ListFrom, err)
+		}
+		sel.Catalog = cat
+	}
+	p.selection, p.functions = sel, sel.Functions
+	if err := p.addReference(); err != nil {
+		return err
+	}
+	if c.InstalledDisk != "" {
+		p.simDisk = c.InstalledDisk
+		return nil
+	}
+	images := c.Images
+	var deps []*graph.Rule
+	if images == "reference" {
+		images = p.referenceDir()
+		deps = append(deps, p.reference)
+	}
+	for _, r := range []*graph.Rule{p.imageBuild, p.kernelSave} {
+		if r != nil {
+			deps = append(deps, r)
+		}
+	}
+	in := functions.Install{Selection: sel, Base: p.diskPath, Dir: filepath.Join(c.WorkingDir, "disk"), Kernel: p.kernelPath,
+		Arch: c.Arch, MemoryMiB: c.Memory.MiB(), CPUs: c.CPUs, Images: images, Timeout: c.BootTimeout, Accel: p.accel}
+	rules := in.Rules(deps)
+	p.install, p.installRaw = &in, rules[1]
+	p.simDisk = in.Raw()
+	return p.g.Add(rules...)
+}
+
+func (p *pipeline) referenceDir() string { return filepath.Join(p.cfg.Resources, "images") }
+
+// addReference adds functions:reference: docker archives of the Go
+// reference functions, built from this module's source.
+func (p *pipeline) addReference() error {
+	dir := sourceRoot()
+	if dir == "" {
+		return nil
+	}
+	names := make([]string, 0, len(functions.References))
+	for fn := range functions.References {
+		names = append(names, fn)
+	}
+	sort.Strings(names)
+	var outputs []string
+	images := map[string]string{}
+	for _, fn := range names {
+		img := p.selection.Catalog.Project.Services[fn].Image
+		images[fn] = img
+		outputs = append(outputs, filepath.Join(p.referenceDir(), functions.ArchiveName(img)))
+	}
+	var inputs []string
+	if isCheckout(dir) {
+		inputs = []string{filepath.Join(dir, "functions", "src"), filepath.Join(dir, "functions", "reference"),
+			filepath.Join(dir, "client", "pb"), filepath.Join(dir, "go.mod")}
+	}
+	arch := p.cfg.Arch
+	p.reference = &graph.Rule{
+		Target:  "functions:reference",
+		Doc:     "build docker archives of the Go reference functions (offline images)",
+		Outputs: outputs,
+		Inputs:  inputs,
+		Params:  graph.Params{"ARCH": arch, "images": fmt.Sprint(images)},
+		Recipe: func(ctx context.Context, j *graph.Job) error {
+			tmp, err := os.MkdirTemp("", "vswarmu-reference-")
+			if err != nil {
+				return err
+			}
+			defer os.RemoveAll(tmp)
+			for i, fn := range names {
+				bin := filepath.Join(tmp, fn)
+				cmd := j.Command("go", "build", "-trimpath", "-ldflags", "-s -w", "-o", bin, functions.References[fn])
+				cmd.Dir = dir
+				cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH="+arch)
+				j.Progress("building %s", fn)
+				if err := j.RunCmd(ctx, cmd); err != nil {
+					return fmt.Errorf("build the %s server: %w", fn, err)
+				}
+				if err := functions.WriteServerImage(images[fn], bin, arch, j.Out(outputs[i])); err != nil {
+					return fmt.Errorf("image %s: %w", images[fn], err)
+				}
+				j.Logf("%s: %s", images[fn], outputs[i])
+			}
+			return nil
+		},
+	}
+	return p.g.Add(p.reference)
+}
+
+// addSimulations adds one setup and one evaluation rule per function.
+func (p *pipeline) addSimulations() error {
+	c := p.cfg
+	gem5 := p.gem5Bin
+	if c.Gem5 == "standin" {
+		var err error
+		if gem5, err = gem5configs.Standin(c.ProjectDir, filepath.Join(c.WorkingDir, "gem5-configs")); err != nil {
+			return fmt.Errorf("gem5 stand-in: %w", err)
+		}
+	}
+	config, inProject, err := gem5configs.Config(c.ProjectDir, filepath.Join(c.WorkingDir, "gem5-configs"))
+	if err != nil {
+		return fmt.Errorf("gem5 config: %w", err)
+	}
+	var inputs []string
+	if inProject {
+		inputs = []string{config}
+	}
+	var deps []*graph.Rule
+	for _, r := range []*graph.Rule{p.installRaw, p.gem5, p.kernelSave} {
+		if r != nil {
+			deps = append(deps, r)
+		}
+	}
+	for _, fn := range p.functions {
+		s := simulate.Spec{Gem5: gem5, Config: config, Kernel: p.kernelPath, Disk: p.simDisk, Function: fn,
+			System: c.System, CPUs: c.CPUs, MemoryMiB: c.Memory.MiB(), Root: p.rootDevice(), SetupCPU: c.SetupCPU,
+			AtomicWarming: c.AtomicWarming, Invocations: c.NumInvocations, Warmup: c.Warmup,
+			GuestDir: functions.GuestDir, Work: c.WorkingDir, HangTimeout: c.HangTimeout, Timeout: c.SimTimeout,
+			Inputs: inputs, Deps: deps, ResolveSetupCPU: p.setupCPU}
+		setup := s.SetupRule()
+		eval := s.EvalRule(setup)
+		if err := p.g.Add(setup, eval); err != nil {
+			return err
+		}
+		p.simulations = append(p.simulations, eval)
+	}
+	return nil
+}
+
+// rootDevice is where gem5's kernel finds the root file system: the legacy
+// IDE driver's hda before Linux 5.14, libata's sda after.
+func (p *pipeline) rootDevice() string {
+	if p.cfg.RootDevice != "auto" {
+		return p.cfg.RootDevice
+	}
+	if p.cfg.Kernel == "" && kernel.VersionBefore(p.cfg.KernelVersion(), 5, 14) {
+		return "/dev/hda2"
+	}
+	return "/dev/sda2"
+}
+
+// setupCPU resolves SETUP_CPU=auto with the KVM probe.
+func (p *pipeline) setupCPU(ctx context.Context, r qemu.Commander) string {
+	switch p.cfg.SetupCPU {
+	case "kvm", "atomic":
+		return p.cfg.SetupCPU
+	}
+	if accel, _ := p.accel(ctx, r); accel == "kvm" {
+		return "kvm"
+	}
+	p.warnAtomicSetup.Do(func() {
+		p.g.UI().Warnf("gem5's setup runs boot on atomic cores because KVM does not work here: expect hours per function (WARMUP_INVOCATIONS=%d); SETUP_CPU=kvm forces KVM", p.cfg.Warmup)
+	})
+	return "atomic"
+}
