@@ -90,7 +90,15 @@ $M5 fail 11
 %[3]s down
 $M5 fail 6
 $M5 fail -1
-`, s.Function, s.GuestDir, compose, s.AtomicWarming+s.Invocations, s.Warmup)
+`, s.Function, s.GuestDir, compose, s.ClientInvocations(), s.Warmup)
+}
+
+// ClientInvocations is the client's -n: at least the invocations the
+// evaluation needs, and no fewer than 100, so the checkpoint (which holds
+// the running client) serves later runs with more measured invocations;
+// the evaluation stops after the ones it measures.
+func (s Spec) ClientInvocations() int {
+	return max(100, s.AtomicWarming+s.Invocations)
 }
 
 func (s Spec) commonArgs() []string {
@@ -124,6 +132,7 @@ func (s Spec) SetupRule() *graph.Rule {
 				"--script", s.ScriptPath(), "--setup-cpu", cpu)
 			out, err := s.run(ctx, j, s.SetupDir(), args)
 			if err != nil {
+				s.recordSetupFailure(out, err)
 				return fmt.Errorf("%s (gem5 output: %s)", err, filepath.Join(s.SetupDir(), results.LogFile))
 			}
 			if _, err := os.Stat(filepath.Join(j.Out(s.CheckpointDir()), "m5.cpt")); err != nil {
@@ -174,6 +183,19 @@ func (s Spec) EvalRule(setup *graph.Rule) *graph.Rule {
 			}
 			return nil
 		},
+	}
+}
+
+// recordSetupFailure leaves a record in the results directory, so
+// report:check says why the function has no results.
+func (s Spec) recordSetupFailure(out outcome, err error) {
+	meta := results.RunMeta{Function: s.Function, MeasuredCPU: s.MeasuredCPU(), Invocations: s.Invocations,
+		Status: string(results.Failed), Reason: "setup run: " + err.Error(), Attempts: out.attempts, System: s.System, Gem5: s.Gem5}
+	if out.hung {
+		meta.Status, meta.Reason = string(results.Hung), fmt.Sprintf("setup run: no output for %v: killed (attempt %d of 2)", s.HangTimeout, out.attempts)
+	}
+	if os.MkdirAll(s.ResultsDir(), 0o755) == nil {
+		_ = writeMeta(filepath.Join(s.ResultsDir(), results.MetaFile), meta)
 	}
 }
 

@@ -1,0 +1,182 @@
+package gem5configs
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// The config runs under the stand-in gem5 (standin/gem5.opt), whose m5 and
+// gem5 modules follow gem5 v24's API for what the config uses, and emulate
+// a guest running the run script.
+
+const runScript = `#!/bin/sh
+M5="/sbin/m5 --addr 0xffff0000"
+$M5 fail 1
+docker-compose -p vswarmu -f /root/vswarmu/functions.yaml up -d fibonacci-go
+$M5 fail 2
+docker update function --cpuset-cpus 1
+$M5 fail 3
+$M5 fail 10
+/usr/local/bin/test-client -function-name fibonacci-go -url localhost -port 50000 -n %d -w 5 -m5ops -input 10
+$M5 fail 11
+$M5 fail 6
+$M5 fail -1
+`
+
+func gem5(t *testing.T, dir string, env []string, args ...string) (string, int) {
+	t.Helper()
+	if _, err := exec.LookPath("python3"); err != nil {
+		t.Skip("python3 not installed")
+	}
+	cmd := exec.Command("standin/gem5.opt", args...)
+	cmd.Env = append(os.Environ(), env...)
+	out, err := cmd.CombinedOutput()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return string(out), code
+}
+
+func TestSetupThenEvaluation(t *testing.T) {
+	dir := t.TempDir()
+	k, d, script := filepath.Join(dir, "vmlinux"), filepath.Join(dir, "disk.raw"), filepath.Join(dir, "run.sh")
+	os.WriteFile(k, nil, 0o644)
+	os.WriteFile(d, nil, 0o644)
+	os.WriteFile(script, []byte(strings.Replace(runScript, "%d", "20", 1)), 0o644)
+	cpt := filepath.Join(dir, "cpt")
+	common := []string{"run_sim.py", "--kernel", k, "--disk", d, "--function", "fibonacci-go"}
+
+	out, code := gem5(t, dir, nil, append([]string{"--outdir=" + filepath.Join(dir, "setup")},
+		append(common, "--mode", "setup", "--checkpoint-dir", cpt, "--script", script, "--setup-cpu", "kvm")...)...)
+	if code != 0 {
+		t.Fatalf("setup: exit %d\n%s", code, out)
+	}
+	for _, want := range []string{"command line: gem5.opt --outdir=", "m5 fail 1: booted", "m5 fail 20: client connected",
+		"m5 fail 32: warm-up done", "Checkpoint taken: " + cpt, "Simulation done"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("setup output lacks %q:\n%s", want, out)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(cpt, "m5.cpt")); err != nil {
+		t.Fatal("no checkpoint:", err)
+	}
+	cfg, _ := os.ReadFile(filepath.Join(dir, "setup", "config.json"))
+	if !strings.Contains(string(cfg), `"type": "X86KvmCPU"`) || !strings.Contains(string(cfg), "isolcpus=1") || !strings.Contains(string(cfg), "vswarmu.gem5=1") {
+		t.Errorf("setup config.json: KVM cores and the kernel command line expected:\n%.2000s", cfg)
+	}
+
+	res := filepath.Join(dir, "results")
+	out, code = gem5(t, dir, nil, append([]string{"--outdir=" + res},
+		append(common, "--mode", "evaluation", "--checkpoint-dir", cpt, "--atomic-warming", "10", "--num-invocations", "10", "--system", "skylake")...)...)
+	if code != 0 {
+		t.Fatalf("evaluation: exit %d\n%s", code, out)
+	}
+	if n := strings.Count(out, "End invokation"); n != 20 {
+		t.Errorf("%d invocations ended, want 20:\n%s", n, out)
+	}
+	if !strings.Contains(out, "Start invokation 10\n") || strings.Index(out, "Switched to the detailed cores") > strings.Index(out, "Start invokation 10\n") ||
+		!strings.Contains(out, "Simulation done") {
+		t.Errorf("the switch must come before invocation 10:\n%s", out)
+	}
+	stats, _ := os.ReadFile(filepath.Join(res, "stats.txt"))
+	if strings.Count(string(stats), "Begin Simulation Statistics") != 1 || !strings.Contains(string(stats), "board.processor.cores3.core.commitStats0.numInsts") {
+		t.Errorf("stats.txt:\n%s", stats)
+	}
+	cfg, _ = os.ReadFile(filepath.Join(res, "config.json"))
+	if !strings.Contains(string(cfg), `"type": "X86O3CPU"`) {
+		t.Errorf("skylake evaluation has no O3 cores in config.json")
+	}
+}
+
+func TestEvaluationCountsTooFewInvocations(t *testing.T) {
+	dir := t.TempDir()
+	k, d, script, cpt := filepath.Join(dir, "k"), filepath.Join(dir, "d"), filepath.Join(dir, "run.sh"), filepath.Join(dir, "cpt")
+	os.WriteFile(k, nil, 0o644)
+	os.WriteFile(d, nil, 0o644)
+	// The client in this script makes only 12 invocations.
+	os.WriteFile(script, []byte(strings.Replace(runScript, "%d", "12", 1)), 0o644)
+	common := []string{"run_sim.py", "--kernel", k, "--disk", d, "--function", "f"}
+	if out, code := gem5(t, dir, nil, append([]string{"-d", dir + "/s"}, append(common, "--mode", "setup", "--checkpoint-dir", cpt, "--script", script)...)...); code != 0 {
+		t.Fatalf("setup: %d\n%s", code, out)
+	}
+	out, code := gem5(t, dir, nil, append([]string{"-d", dir + "/e"}, append(common, "--mode", "evaluation", "--checkpoint-dir", cpt)...)...)
+	if code != 3 || !strings.Contains(out, "Evaluation ended after 2 of 10 measured invocations") || strings.Contains(out, "Simulation done") {
+		t.Fatalf("exit %d:\n%s", code, out)
+	}
+}
+
+func TestArgumentErrors(t *testing.T) {
+	dir := t.TempDir()
+	k := filepath.Join(dir, "k")
+	os.WriteFile(k, nil, 0o644)
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"run_sim.py", "--kernel", k, "--disk", k, "--function", "f", "--mode", "setup", "--checkpoint-dir", dir}, "--script is required in setup mode"},
+		{[]string{"run_sim.py", "--kernel", k, "--disk", k, "--function", "f", "--mode", "replay", "--checkpoint-dir", dir}, "invalid choice: 'replay'"},
+		{[]string{"run_sim.py", "--kernel", k, "--disk", k, "--function", "f", "--mode", "evaluation", "--checkpoint-dir", dir, "--cpus", "1"}, "--cpus must be at least 2"},
+		{[]string{"run_sim.py", "--disk", k, "--function", "f", "--mode", "evaluation", "--checkpoint-dir", dir}, "the following arguments are required: --kernel"},
+		{[]string{"run_sim.py", "--kernel", k, "--disk", k, "--function", "f", "--mode", "evaluation", "--checkpoint-dir", filepath.Join(dir, "none")}, "fatal: Can't open checkpoint file"},
+		{[]string{"--bogus", "run_sim.py"}, "no such option: --bogus"},
+		{[]string{"no_such_config.py"}, "Could not open configuration file"},
+	}
+	for _, c := range cases {
+		out, code := gem5(t, dir, nil, append([]string{"--outdir=" + filepath.Join(dir, "o")}, c.args...)...)
+		if code == 0 || !strings.Contains(out, c.want) {
+			t.Errorf("%v: exit %d, output:\n%s\nwant %q", c.args, code, out, c.want)
+		}
+	}
+}
+
+func TestMisbehaviour(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range []struct {
+		behavior string
+		code     int
+		want     string
+	}{
+		{"fail", 1, "fatal: the stand-in was told to fail"},
+		{"crash", -1, "segmentation fault"},
+	} {
+		out, code := gem5(t, dir, []string{"STANDIN_BEHAVIOR=" + c.behavior}, "--outdir="+dir, "run_sim.py")
+		if code != c.code || !strings.Contains(out, c.want) {
+			t.Errorf("%s: exit %d\n%s", c.behavior, code, out)
+		}
+	}
+}
+
+func TestMaterialize(t *testing.T) {
+	dir := t.TempDir()
+	p, inProject, err := Config(t.TempDir(), dir)
+	if err != nil || inProject {
+		t.Fatal(p, inProject, err)
+	}
+	want, _ := os.ReadFile("run_sim.py")
+	if got, _ := os.ReadFile(p); string(got) != string(want) {
+		t.Fatal("materialized config differs")
+	}
+	fi, _ := os.Stat(p)
+	if _, _, err := Config(t.TempDir(), dir); err != nil {
+		t.Fatal(err)
+	}
+	if fi2, _ := os.Stat(p); !fi2.ModTime().Equal(fi.ModTime()) {
+		t.Error("an unchanged config was rewritten (its time is an input)")
+	}
+	g, err := Standin(t.TempDir(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(g); err != nil || fi.Mode()&0o100 == 0 {
+		t.Fatalf("stand-in %s: %v", g, err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "standin", "lib", "m5", "_standin.py")); err != nil {
+		t.Fatal("the stand-in library was not written (embed needs all: for _ files):", err)
+	}
+}

@@ -1,0 +1,168 @@
+package targets_test
+
+import (
+	"bufio"
+	"encoding/csv"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vswarmu/vswarmu-mage/internal/magetest"
+)
+
+// standinEnv runs the pipeline with the stand-in gem5 and placeholders for
+// the artifacts the simulate stage only passes on (kernel, disks, client).
+func standinEnv(t *testing.T, extra ...string) (string, []string) {
+	t.Helper()
+	dir := t.TempDir()
+	placeholder := filepath.Join(dir, "placeholder")
+	os.WriteFile(placeholder, []byte("x"), 0o644)
+	env := []string{"WORKING_DIR=" + filepath.Join(dir, "wk"), "RESOURCES=" + filepath.Join(dir, "res"), "GEM5=standin",
+		"KERNEL=" + placeholder, "DISK=" + placeholder, "CLIENT=" + placeholder, "INSTALLED_DISK=" + placeholder,
+		"SETUP_CPU=kvm", "JOBS=2"}
+	return dir, append(env, extra...)
+}
+
+func TestMainJobWithTheStandin(t *testing.T) {
+	dir, env := standinEnv(t, "STANDIN_BEHAVIOR=slow:0.05")
+	work := filepath.Join(dir, "wk")
+	r := magetest.Mage(t, dir, env, "simulate:all")
+	if r.Code != 0 {
+		t.Fatalf("simulate:all: exit %d\n%s", r.Code, r.Output)
+	}
+	if !strings.Contains(r.Output, "7 run, 0 up to date") {
+		t.Fatalf("first run:\n%s", r.Output)
+	}
+	f, err := os.Open(filepath.Join(work, "results", "report.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, _ := csv.NewReader(f).ReadAll()
+	f.Close()
+	measured := map[string]string{}
+	for _, rec := range recs[1:] {
+		if rec[3] == "true" {
+			measured[rec[0]] = rec[2] + " " + rec[4]
+		}
+	}
+	for _, fn := range []string{"fibonacci-go", "fibonacci-nodejs", "fibonacci-python"} {
+		if measured[fn] != "board.processor.cores3.core 49540000" {
+			t.Errorf("%s measured %q", fn, measured[fn])
+		}
+	}
+	if r := magetest.Mage(t, dir, env, "simulate:all"); r.Code != 0 || !strings.Contains(r.Output, "nothing to do: 7 rules up to date") {
+		t.Fatalf("second run:\n%s", r.Output)
+	}
+	if r := magetest.Mage(t, dir, env, "status"); r.Code != 0 {
+		t.Fatalf("status:\n%s", r.Output)
+	}
+	if r := magetest.Mage(t, dir, env, "report:check"); r.Code != 0 || !strings.Contains(r.Output, "all 3 simulations succeeded") {
+		t.Fatalf("report:check:\n%s", r.Output)
+	}
+	// More measured invocations: only the evaluation runs and the report.
+	r = magetest.Mage(t, dir, append(env, "NUM_INVOCATIONS=12"), "simulate:all")
+	if r.Code != 0 || !strings.Contains(r.Output, "4 run, 3 up to date") || strings.Contains(r.Output, "▶ simulate:setup") {
+		t.Fatalf("NUM_INVOCATIONS=12:\n%s", r.Output)
+	}
+	if peak := peakConcurrency(t, filepath.Join(work, ".vswarmu", "build.log"), "simulate:"); peak > 2 {
+		t.Fatalf("%d simulations ran at once with JOBS=2", peak)
+	}
+}
+
+// peakConcurrency reads the build log and returns the most rules with the
+// prefix that ran at the same time.
+func peakConcurrency(t *testing.T, path, prefix string) int {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	type ev struct {
+		at    int64
+		delta int
+	}
+	var evs []ev
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		fl := strings.Split(sc.Text(), "\t")
+		if len(fl) == 8 && fl[0] == "D" && strings.HasPrefix(fl[1], prefix) {
+			start, _ := strconv.ParseInt(fl[4], 10, 64)
+			end, _ := strconv.ParseInt(fl[5], 10, 64)
+			evs = append(evs, ev{start, 1}, ev{end, -1})
+		}
+	}
+	sort.Slice(evs, func(i, j int) bool {
+		if evs[i].at != evs[j].at {
+			return evs[i].at < evs[j].at
+		}
+		return evs[i].delta < evs[j].delta
+	})
+	peak, cur := 0, 0
+	for _, e := range evs {
+		cur += e.delta
+		peak = max(peak, cur)
+	}
+	if len(evs) == 0 {
+		t.Fatal("no simulation in the build log")
+	}
+	return peak
+}
+
+func TestHungSimulationIsRetriedOnce(t *testing.T) {
+	dir, env := standinEnv(t, "FUNCTIONS=fibonacci-go", "STANDIN_BEHAVIOR=hang-once", "HANG_TIMEOUT=2s")
+	r := magetest.Mage(t, dir, env, "simulate:fn", "fibonacci-go")
+	if r.Code != 0 || strings.Count(r.Output, "no output from gem5 for 2s: killed it; trying once more") != 1 {
+		t.Fatalf("exit %d:\n%s", r.Code, r.Output)
+	}
+	b, _ := os.ReadFile(filepath.Join(dir, "wk", "results", "fibonacci-go", "vswarmu.json"))
+	var meta map[string]any
+	json.Unmarshal(b, &meta)
+	if meta["status"] != "ok" || meta["attempts"] != 2.0 {
+		t.Fatalf("record %s", b)
+	}
+}
+
+func TestHungAndCrashedSimulations(t *testing.T) {
+	dir, env := standinEnv(t, "FUNCTIONS=fibonacci-go aes-go", "HANG_TIMEOUT=1s", "KEEP_GOING=1")
+	// Both set up fine; then the evaluation of every function hangs.
+	for _, fn := range []string{"fibonacci-go", "aes-go"} {
+		if r := magetest.Mage(t, dir, env, "simulate:setup", fn); r.Code != 0 {
+			t.Fatalf("setup:\n%s", r.Output)
+		}
+	}
+	start := time.Now()
+	r := magetest.Mage(t, dir, append(env, "STANDIN_BEHAVIOR=hang"), "simulate:all")
+	if r.Code == 0 || !strings.Contains(r.Output, "✘ simulate:fn:fibonacci-go failed") {
+		t.Fatalf("hanging simulate:all: exit %d\n%s", r.Code, r.Output)
+	}
+	if d := time.Since(start); d > 2*time.Minute {
+		t.Fatalf("hung runs took %v to end", d)
+	}
+	r = magetest.Mage(t, dir, env, "report:check")
+	for _, want := range []string{"fibonacci-go", "hung", "no output for 1s: killed (attempt 2 of 2)", "mage simulate:fn fibonacci-go"} {
+		if r.Code != 1 || !strings.Contains(r.Output, want) {
+			t.Fatalf("report:check lacks %q (exit %d):\n%s", want, r.Code, r.Output)
+		}
+	}
+	// Nothing the tool started is left running.
+	ents, _ := os.ReadDir(filepath.Join(dir, "wk", ".vswarmu", "pids"))
+	for _, e := range ents {
+		if strings.HasSuffix(e.Name(), ".json") {
+			t.Errorf("still registered: %s", e.Name())
+		}
+	}
+	r = magetest.Mage(t, dir, append(env, "STANDIN_BEHAVIOR=crash", "FORCE=simulate:fn:aes-go"), "simulate:fn", "aes-go")
+	if r.Code == 0 || !strings.Contains(r.Output, "killed by signal segmentation fault") {
+		t.Fatalf("crash: exit %d\n%s", r.Code, r.Output)
+	}
+	b, _ := os.ReadFile(filepath.Join(dir, "wk", "results", "aes-go", "vswarmu.json"))
+	if !strings.Contains(string(b), `"status": "failed"`) {
+		t.Fatalf("crash record: %s", b)
+	}
+}
