@@ -272,4 +272,30 @@ echo "CLIENT-EXIT $?"
 		}
 		fmt.Fprintln(os.Stderr, "image boot console tail:\n"+out.Tail[max(0, len(out.Tail)-400):])
 	})
+
+	t.Run("functions install into the disk under qemu, then the main job runs", func(t *testing.T) {
+		fnEnv := append(append([]string(nil), imgEnv...), "IMAGES=reference", "FUNCTIONS=fibonacci-go", "GEM5=standin",
+			"SETUP_CPU=kvm", "BOOT_TIMEOUT=15m")
+		start := time.Now()
+		r := mage(t, fnEnv, "functions:install")
+		if r.Code != 0 {
+			t.Fatalf("functions:install: exit %d\n%s", r.Code, r.Output)
+		}
+		t.Logf("functions:reference + functions:install took %v", time.Since(start).Round(time.Second))
+		if r := mage(t, fnEnv, "functions:check"); r.Code != 0 || !strings.Contains(r.Output, "✔ fibonacci-go") {
+			t.Fatalf("functions:check: exit %d\n%s", r.Code, r.Output)
+		}
+		r = mage(t, fnEnv, "simulate:all")
+		if r.Code != 0 || !strings.Contains(r.Output, "fibonacci-go                 succeeded") {
+			t.Fatalf("simulate:all: exit %d\n%s", r.Code, r.Output)
+		}
+		if r := mage(t, fnEnv, "simulate:all"); r.Code != 0 || !strings.Contains(r.Output, "nothing to do") {
+			t.Fatalf("second simulate:all: exit %d\n%s", r.Code, r.Output)
+		}
+		// The installed disk holds the image and the compose file.
+		raw := filepath.Join(work, "disk", "functions.raw")
+		if b, err := image.ReadFile(context.Background(), raw, "/root/vswarmu/functions.yaml"); err != nil || !strings.Contains(string(b), "fibonacci-go:") {
+			t.Fatalf("compose file in the installed disk: %v", err)
+		}
+	})
 }

@@ -111,7 +111,7 @@ func (g *Graph) buildRule(ctx context.Context, r *Rule, res *result) {
 		res.status, res.err = ui.NotRun, errors.New(why)
 		return
 	}
-	v, err := g.check(ctx, g.cache, r, states, false)
+	v, err := g.check(ctx, g.cache, r, states, nil)
 	res.verdict = v
 	if err != nil {
 		res.status, res.err = ui.Failed, err
@@ -358,50 +358,101 @@ func (g *Graph) plan(ctx context.Context, rules []*Rule) error {
 // dependencies first. A rule downstream of a stale one is stale too. Rules
 // that cannot be checked come back stale with the error as reason; the
 // errors are also returned.
+//
+// The slow parts — stats, directory walks and Check hooks (git, dpkg) — run
+// in parallel first; then one pass in dependency order judges each rule
+// from what they found.
 func (g *Graph) Evaluate(ctx context.Context, rules ...*Rule) ([]Verdict, error) {
 	if err := g.member(rules); err != nil {
 		return nil, err
 	}
 	closure := Closure(rules...)
 	cache := newStatCache()
+	cache.prefetch(plainPaths(closure))
+	cache.prewalk(closure)
+	checks := runChecks(ctx, closure)
 	verdicts := make(map[*Rule]*Verdict, len(closure))
-	var mu sync.Mutex
-	var errs []error
-	// Rules are judged level by level; a level's rules in parallel.
-	for _, level := range levels(closure) {
-		var wg sync.WaitGroup
-		sem := make(chan struct{}, 16)
-		for _, r := range level {
-			wg.Add(1)
-			sem <- struct{}{}
-			go func() {
-				defer func() { <-sem; wg.Done() }()
-				states := make([]depState, len(r.Deps))
-				for i, d := range r.Deps {
-					mu.Lock()
-					dv := verdicts[d]
-					mu.Unlock()
-					states[i] = depState{rule: d, produced: d.Outputs, willRun: dv.Stale && len(d.Outputs) > 0}
-				}
-				v, err := g.check(ctx, cache, r, states, false)
-				if err != nil {
-					v.add("cannot check: %v", err)
-				}
-				mu.Lock()
-				verdicts[r] = &v
-				if err != nil {
-					errs = append(errs, err)
-				}
-				mu.Unlock()
-			}()
-		}
-		wg.Wait()
-	}
 	out := make([]Verdict, len(closure))
-	for i, r := range closure {
-		out[i] = *verdicts[r]
+	var errs []error
+	for i, r := range closure { // dependency order
+		states := make([]depState, len(r.Deps))
+		for k, d := range r.Deps {
+			dv := verdicts[d]
+			states[k] = depState{rule: d, produced: d.Outputs, willRun: dv.Stale && len(d.Outputs) > 0}
+		}
+		v, err := g.check(ctx, cache, r, states, checks[r])
+		if err != nil {
+			v.add("cannot check: %v", err)
+			errs = append(errs, err)
+		}
+		out[i] = v
+		verdicts[r] = &out[i]
 	}
 	return out, errors.Join(errs...)
+}
+
+// checkResult is a Check hook's answer, found ahead of the judgement.
+type checkResult struct {
+	reason string
+	err    error
+}
+
+// runChecks asks every rule's Check hook at once.
+func runChecks(ctx context.Context, rules []*Rule) map[*Rule]*checkResult {
+	out := map[*Rule]*checkResult{}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for _, r := range rules {
+		if r.Check == nil {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			reason, err := r.Check(ctx)
+			mu.Lock()
+			out[r] = &checkResult{reason, err}
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	return out
+}
+
+// plainPaths are the outputs and plain (non-glob) inputs of rules, each once.
+func plainPaths(rules []*Rule) []string {
+	seen := make(map[string]bool, 16*len(rules))
+	out := make([]string, 0, 16*len(rules))
+	add := func(p string) {
+		if !isClean(p) {
+			p = filepath.Clean(p)
+		}
+		if !seen[p] {
+			seen[p] = true
+			out = append(out, p)
+		}
+	}
+	for _, r := range rules {
+		for _, o := range r.Outputs {
+			add(o)
+		}
+		for _, in := range r.Inputs {
+			if !strings.HasPrefix(in, "!") && !hasMeta(in) {
+				add(in)
+			}
+		}
+	}
+	return out
+}
+
+// isClean reports, cheaply, that filepath.Clean would return p unchanged.
+func isClean(p string) bool {
+	if p == "" || strings.Contains(p, "//") || strings.Contains(p, "/./") || strings.Contains(p, "/../") ||
+		strings.HasSuffix(p, "/") && p != "/" || strings.HasSuffix(p, "/.") || strings.HasSuffix(p, "/..") ||
+		strings.HasPrefix(p, "./") || strings.HasPrefix(p, "../") || p == "." || p == ".." {
+		return false
+	}
+	return true
 }
 
 // levels groups rules (a dependency-closed list) so that every rule comes
@@ -436,7 +487,11 @@ func (g *Graph) Explain(ctx context.Context, r *Rule) (Verdict, []Verdict, error
 	for i, d := range r.Deps {
 		states[i] = depState{rule: d, produced: d.Outputs, willRun: byRule[d].Stale && len(d.Outputs) > 0}
 	}
-	v, cerr := g.check(ctx, newStatCache(), r, states, true)
+	reason, checkErr := "", error(nil)
+	if r.Check != nil {
+		reason, checkErr = r.Check(ctx)
+	}
+	v, cerr := g.check(ctx, newStatCache(), r, states, &checkResult{reason, checkErr})
 	if cerr != nil {
 		v.add("cannot check: %v", cerr)
 	}

@@ -31,13 +31,23 @@ const buildLogHeader = "# vswarmu build log v1"
 // Record is what the build log knows about a rule's last run.
 type Record struct {
 	Rule        string
-	Finished    bool      // a D line follows the last S line
-	Status      string    // ok, failed, killed, interrupted (when Finished)
-	Exit        int       // exit status of the failed command, if any
-	Start, End  time.Time // of the last run
-	Fingerprint string    // of the last finished run
-	Params      map[string]string
-	Owner       proc.Ident // the process of an unfinished run
+	Finished    bool              // a D line follows the last S line
+	Status      string            // ok, failed, killed, interrupted (when Finished)
+	Exit        int               // exit status of the failed command, if any
+	Start, End  time.Time         // of the last run
+	Fingerprint string            // of the last finished run
+	Params      map[string]string // filled by params() from paramsJSON
+	Owner       proc.Ident        // the process of an unfinished run
+	paramsJSON  string            // as logged; decoded only when a reason needs it
+}
+
+// params returns the recorded parameters, decoding them on first use (most
+// checks only compare fingerprints).
+func (r *Record) params() map[string]string {
+	if r.Params == nil && r.paramsJSON != "" {
+		_ = json.Unmarshal([]byte(r.paramsJSON), &r.Params)
+	}
+	return r.Params
 }
 
 // buildLog reads and appends the build log.
@@ -95,14 +105,12 @@ func (l *buildLog) apply(line string) {
 		exit, err1 := strconv.Atoi(f[3])
 		start, err2 := strconv.ParseInt(f[4], 10, 64)
 		end, err3 := strconv.ParseInt(f[5], 10, 64)
-		var params map[string]string
-		err4 := json.Unmarshal([]byte(f[7]), &params)
-		if err1 != nil || err2 != nil || err3 != nil || err4 != nil {
+		if err1 != nil || err2 != nil || err3 != nil || !strings.HasPrefix(f[7], "{") {
 			return
 		}
 		r := l.rec(f[1])
 		*r = Record{Rule: f[1], Finished: true, Status: f[2], Exit: exit,
-			Start: time.Unix(0, start), End: time.Unix(0, end), Fingerprint: f[6], Params: params}
+			Start: time.Unix(0, start), End: time.Unix(0, end), Fingerprint: f[6], paramsJSON: f[7]}
 	}
 }
 
@@ -182,7 +190,7 @@ func startLine(rule string, start time.Time, owner proc.Ident) string {
 
 func doneLine(r *Record) string {
 	return fmt.Sprintf("D\t%s\t%s\t%d\t%d\t%d\t%s\t%s\n", r.Rule, r.Status, r.Exit,
-		r.Start.UnixNano(), r.End.UnixNano(), r.Fingerprint, encodeParams(r.Params))
+		r.Start.UnixNano(), r.End.UnixNano(), r.Fingerprint, encodeParams(r.params()))
 }
 
 // started records that rule's recipe is about to run.

@@ -6,10 +6,13 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // stamp is the modification time of one path, or its absence.
@@ -59,6 +62,102 @@ func (c *statCache) stat(p string) (stamp, error) {
 	c.stats[p] = s
 	c.mu.Unlock()
 	return s, nil
+}
+
+// prefetch stats paths with a few goroutines, a directory at a time
+// (fstatat relative to the open directory resolves one name per file, not
+// the whole path), so judging many rules does not make its system calls
+// one after another.
+func (c *statCache) prefetch(paths []string) {
+	byDir := map[string][]string{}
+	for _, p := range paths {
+		d := filepath.Dir(p)
+		byDir[d] = append(byDir[d], p)
+	}
+	c.mu.Lock()
+	if len(c.stats) == 0 {
+		c.stats = make(map[string]stamp, len(paths))
+	}
+	c.mu.Unlock()
+	workers := min(max(2*runtime.GOMAXPROCS(0), 2), 16)
+	ch := make(chan []string, 64)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for group := range ch {
+				c.statDir(group)
+			}
+		}()
+	}
+	for _, group := range byDir {
+		ch <- group
+	}
+	close(ch)
+	wg.Wait()
+}
+
+// statDir stats files of one directory through a handle on it.
+func (c *statCache) statDir(paths []string) {
+	fd, err := unix.Open(filepath.Dir(paths[0]), unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil { // a missing directory: stat each the usual way
+		for _, p := range paths {
+			_, _ = c.stat(p)
+		}
+		return
+	}
+	defer unix.Close(fd)
+	found := make([]stamp, 0, len(paths))
+	var st unix.Stat_t
+	for _, p := range paths {
+		err := unix.Fstatat(fd, filepath.Base(p), &st, 0)
+		switch {
+		case err == nil:
+			found = append(found, stamp{path: p, mod: time.Unix(st.Mtim.Unix()), exists: true, dir: st.Mode&unix.S_IFMT == unix.S_IFDIR})
+		case errors.Is(err, unix.ENOENT) || errors.Is(err, unix.ENOTDIR):
+			found = append(found, stamp{path: p})
+		default:
+			_, _ = c.stat(p) // keeps the error for the rule that reads it
+		}
+	}
+	c.mu.Lock()
+	for _, s := range found {
+		c.stats[s.path] = s
+	}
+	c.mu.Unlock()
+}
+
+// prewalk walks, in parallel, the directories that rules take as inputs
+// (after prefetch has statted them), with each rule's excludes.
+func (c *statCache) prewalk(rules []*Rule) {
+	type walk struct {
+		dir string
+		in  inputSet
+	}
+	var walks []walk
+	for _, r := range rules {
+		in := splitInputs(r.Inputs)
+		for _, p := range in.include {
+			if hasMeta(p) {
+				continue
+			}
+			if s, err := c.stat(filepath.Clean(p)); err == nil && s.dir {
+				walks = append(walks, walk{filepath.Clean(p), in})
+			}
+		}
+	}
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, min(max(runtime.GOMAXPROCS(0), 2), 8))
+	for _, w := range walks {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			_, _ = c.newestPath(w.dir, w.in)
+		}()
+	}
+	wg.Wait()
 }
 
 // forget drops everything cached at or below p.

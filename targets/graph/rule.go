@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -61,9 +62,14 @@ type Params map[string]string
 // outputs, its input patterns and its parameters.
 func (r *Rule) fingerprint() string {
 	h := sha256.New()
+	var num [20]byte
 	write := func(kind string, vals ...string) {
 		for _, v := range vals {
-			fmt.Fprintf(h, "%s %d:%s\n", kind, len(v), v)
+			h.Write([]byte(kind))
+			h.Write(strconv.AppendInt(num[:0], int64(len(v)), 10))
+			h.Write([]byte{':'})
+			h.Write([]byte(v))
+			h.Write([]byte{'\n'})
 		}
 	}
 	write("rule", r.Target)

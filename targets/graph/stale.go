@@ -55,8 +55,9 @@ type depState struct {
 
 // check decides whether r is out of date, statting through cache. deps
 // describes r's dependencies after they were built (or, in a dry run,
-// judged). With all set, Check runs even when another reason was found.
-func (g *Graph) check(ctx context.Context, cache *statCache, r *Rule, deps []depState, all bool) (Verdict, error) {
+// judged). pre is the Check hook's answer when it was asked already;
+// otherwise the hook is asked only when nothing else made r stale.
+func (g *Graph) check(ctx context.Context, cache *statCache, r *Rule, deps []depState, pre *checkResult) (Verdict, error) {
 	v := Verdict{Rule: r}
 	if g.forced(r) {
 		v.add("forced (FORCE=%s)", g.opts.Force)
@@ -75,7 +76,7 @@ func (g *Graph) check(ctx context.Context, cache *statCache, r *Rule, deps []dep
 	case rec.Status != statusOK:
 		v.add("last run %s at %s", rec.Status, rec.End.Format(time.DateTime))
 	case rec.Fingerprint != g.fingerprint(r):
-		if d := diffParams(rec.Params, r.Params.summary()); len(d) > 0 {
+		if d := diffParams(rec.params(), r.Params.summary()); len(d) > 0 {
 			v.add("parameters changed: %s", strings.Join(d, ", "))
 		} else {
 			v.add("rule definition changed (outputs or inputs)")
@@ -149,13 +150,16 @@ func (g *Graph) check(ctx context.Context, cache *statCache, r *Rule, deps []dep
 		v.add("dependency %s will run", d)
 	}
 
-	if r.Check != nil && (all || !v.Stale) {
-		reason, err := r.Check(ctx)
-		if err != nil {
-			return v, fmt.Errorf("rule %s: check: %w", r.Target, err)
+	if r.Check != nil && (pre != nil || !v.Stale) {
+		if pre == nil {
+			reason, err := r.Check(ctx)
+			pre = &checkResult{reason, err}
 		}
-		if reason != "" {
-			v.add("%s", reason)
+		if pre.err != nil {
+			return v, fmt.Errorf("rule %s: check: %w", r.Target, pre.err)
+		}
+		if pre.reason != "" {
+			v.add("%s", pre.reason)
 		}
 	}
 	if len(r.Outputs) == 0 && r.Check == nil && !v.Stale {
