@@ -10,6 +10,8 @@ import (
 	"github.com/magefile/mage/mg"
 
 	"github.com/vswarmu/vswarmu-mage/image"
+	"github.com/vswarmu/vswarmu-mage/internal/config"
+	"github.com/vswarmu/vswarmu-mage/internal/download"
 	"github.com/vswarmu/vswarmu-mage/internal/proc"
 	"github.com/vswarmu/vswarmu-mage/internal/qemu"
 	"github.com/vswarmu/vswarmu-mage/targets/graph"
@@ -150,4 +152,46 @@ func (p *pipeline) accel(ctx context.Context, c qemu.Commander) (accel, cpu stri
 		}
 	})
 	return p.accelChoice[0], p.accelChoice[1]
+}
+
+// Download fetches the Ubuntu live-server ISO of UBUNTU_VERSION (or ISO_URL) and checks its sha256, for IMAGE_BUILDER=autoinstall.
+func (Image) Download(ctx context.Context) error {
+	cfg, p, err := load()
+	if err != nil {
+		return err
+	}
+	iso := image.ISOs[cfg.UbuntuVersion]
+	if cfg.ISOURL != "" {
+		iso = image.ISO{URL: cfg.ISOURL, SHA256: cfg.ISOSHA256}
+	}
+	if iso.URL == "" {
+		return fmt.Errorf("no installer ISO known for UBUNTU_VERSION=%s; set ISO_URL and ISO_SHA256", cfg.UbuntuVersion)
+	}
+	dst := filepath.Join(cfg.Resources, "image", "downloads", filepath.Base(iso.URL))
+	p.g.UI().Printf("downloading %s (sha256 %s)", iso.URL, iso.SHA256)
+	if err := download.File(ctx, iso.URL, "sha256:"+iso.SHA256, dst, func(done, total int64) {}); err != nil {
+		return err
+	}
+	p.g.UI().Printf("%s %s", p.g.UI().Green("✔"), dst)
+	return nil
+}
+
+// Clean removes the disk images and their base disks under $RESOURCES (downloads stay).
+func (Image) Clean() error {
+	cfg, err := config.FromEnv()
+	if err != nil {
+		return err
+	}
+	for _, p := range []string{filepath.Join(cfg.Resources, "disk-image.qcow2"), filepath.Join(cfg.Resources, "disk-image.raw")} {
+		if err := os.Remove(p); err == nil {
+			fmt.Printf("removed %s\n", p)
+		}
+	}
+	bases, _ := filepath.Glob(filepath.Join(cfg.Resources, "image", "base-*.raw"))
+	for _, b := range bases {
+		if err := removeAll(b); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -1,0 +1,169 @@
+package targets_test
+
+import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/vswarmu/vswarmu-mage/internal/config"
+	"github.com/vswarmu/vswarmu-mage/internal/magetest"
+)
+
+func readme(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(magetest.RepoRoot(t), "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// section returns the lines between <!-- name --> and <!-- /name -->.
+func section(t *testing.T, text, name string) []string {
+	t.Helper()
+	start := strings.Index(text, "<!-- "+name+" -->")
+	end := strings.Index(text, "<!-- /"+name+" -->")
+	if start < 0 || end < start {
+		t.Fatalf("README has no %s section", name)
+	}
+	return strings.Split(strings.TrimSpace(text[start+len(name)+9:end]), "\n")
+}
+
+var firstCell = regexp.MustCompile("^\\| `([^`]+)` \\|")
+
+// mageList returns the target names `mage -l` prints.
+func mageList(t *testing.T) []string {
+	t.Helper()
+	_, bin := magetest.Binaries(t)
+	out, err := exec.Command(bin, "-l").CombinedOutput()
+	if err != nil {
+		t.Fatalf("mage -l: %v\n%s", err, out)
+	}
+	var names []string
+	for _, l := range strings.Split(string(out), "\n") {
+		if strings.HasPrefix(l, "  ") && strings.TrimSpace(l) != "" {
+			names = append(names, strings.TrimSuffix(strings.Fields(l)[0], "*"))
+		}
+	}
+	sort.Strings(names)
+	return names
+}
+
+func TestReadmeTargetTableMatchesMageList(t *testing.T) {
+	var documented []string
+	text := readme(t)
+	rows := section(t, text, "targets")
+	for _, row := range rows[2:] {
+		m := firstCell.FindStringSubmatch(row)
+		if m == nil {
+			t.Fatalf("README target row without a target: %q", row)
+		}
+		documented = append(documented, strings.Fields(m[1])[0])
+	}
+	sort.Strings(documented)
+	listed := mageList(t)
+	if strings.Join(documented, " ") != strings.Join(listed, " ") {
+		t.Fatalf("README targets:\n  %s\nmage -l:\n  %s", strings.Join(documented, " "), strings.Join(listed, " "))
+	}
+	// Every alias of magefiles/magefile.go is in the table, and every alias
+	// the table names exists.
+	aliases := magefileAliases(t)
+	table := strings.Join(rows, "\n")
+	named := regexp.MustCompile("→ `([^`]+)`|, `([a-z_-]+)`\\)? \\|").FindAllStringSubmatch(table, -1)
+	for _, a := range aliases {
+		if !strings.Contains(table, "`"+a+"`") {
+			t.Errorf("alias %s is not in the README's target table", a)
+		}
+	}
+	known := map[string]bool{}
+	for _, a := range aliases {
+		known[a] = true
+	}
+	for _, m := range named {
+		if a := m[1]; a != "" && !known[a] {
+			t.Errorf("the README names alias %s, which magefiles/magefile.go does not define", a)
+		}
+	}
+}
+
+func magefileAliases(t *testing.T) []string {
+	t.Helper()
+	f, err := parser.ParseFile(token.NewFileSet(), filepath.Join(magetest.RepoRoot(t), "magefiles", "magefile.go"), nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	ast.Inspect(f, func(n ast.Node) bool {
+		vs, ok := n.(*ast.ValueSpec)
+		if !ok || vs.Names[0].Name != "Aliases" {
+			return true
+		}
+		for _, e := range vs.Values[0].(*ast.CompositeLit).Elts {
+			k, _ := strconv.Unquote(e.(*ast.KeyValueExpr).Key.(*ast.BasicLit).Value)
+			out = append(out, k)
+		}
+		return false
+	})
+	if len(out) == 0 {
+		t.Fatal("no Aliases in magefiles/magefile.go")
+	}
+	return out
+}
+
+func TestReadmeConfigTableMatchesConfig(t *testing.T) {
+	var documented []string
+	for _, row := range section(t, readme(t), "config")[2:] {
+		m := firstCell.FindStringSubmatch(row)
+		if m == nil {
+			t.Fatalf("README config row without a variable: %q", row)
+		}
+		documented = append(documented, m[1])
+	}
+	var defined []string
+	typ := reflect.TypeOf(config.Config{})
+	for i := range typ.NumField() {
+		if name := typ.Field(i).Tag.Get("env"); name != "" && name != "-" {
+			defined = append(defined, name)
+		}
+	}
+	sort.Strings(documented)
+	sort.Strings(defined)
+	if strings.Join(documented, " ") != strings.Join(defined, " ") {
+		t.Fatalf("README variables:\n  %s\nconfig variables:\n  %s", strings.Join(documented, " "), strings.Join(defined, " "))
+	}
+}
+
+func TestCIRunsTheReadmeTestCommand(t *testing.T) {
+	text := readme(t)
+	i := strings.Index(text, "Run the tests:\n\n```sh\n")
+	if i < 0 {
+		t.Fatal("README has no test command block")
+	}
+	rest := text[i+len("Run the tests:\n\n```sh\n"):]
+	cmd := strings.TrimSpace(rest[:strings.Index(rest, "```")])
+	ci, err := os.ReadFile(filepath.Join(magetest.RepoRoot(t), ".ci", "run"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, l := range strings.Split(string(ci), "\n") {
+		if strings.TrimSpace(l) == cmd {
+			found = true
+		}
+	}
+	if !found {
+		t.Fatalf(".ci/run does not run the README's test command %q", cmd)
+	}
+	if !strings.Contains(string(ci), "apt-get update") {
+		t.Fatal(".ci/run does not update apt first")
+	}
+}
