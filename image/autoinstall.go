@@ -156,6 +156,7 @@ func (s Spec) autoinstall(ctx context.Context, j *graph.Job) error {
 	res, err := qemu.RunScript(ctx, j, qemu.Machine{Arch: s.Arch, Kernel: s.Auto.Kernel, MemoryMiB: s.Auto.MemoryMiB,
 		CPUs: s.Auto.CPUs, Accel: accel, CPU: cpu, Append: RootAppend(s.Arch),
 		Disks: []qemu.Disk{{Path: raw, Format: "raw"}}}, finalizeScript, nil, j.Log(), s.Auto.Timeout)
+	j.Logf("---- finalize script output ----\n%s---- end ----", res.Log)
 	if err != nil {
 		return fmt.Errorf("finalize: %w", err)
 	}

@@ -299,3 +299,54 @@ echo "CLIENT-EXIT $?"
 		}
 	})
 }
+
+func TestIntegrationAutoinstallWithAFakeISO(t *testing.T) {
+	integration(t)
+	if _, err := exec.LookPath("xorriso"); err != nil {
+		t.Fatal("xorriso is not installed")
+	}
+	res := resourcesDir(t)
+	kernelOut := filepath.Join(res, "vmlinux-test-amd64")
+	if _, err := os.Stat(kernelOut); err != nil {
+		t.Skip("needs the kernel of TestIntegrationKernelAndImage")
+	}
+	dir := t.TempDir()
+	// The ISO: casper/vmlinuz (the kernel stage's kernel) and casper/initrd.
+	shims := map[string]string{}
+	for name, body := range installerShims {
+		p := filepath.Join(dir, "shim-"+name)
+		os.WriteFile(p, []byte(body), 0o755)
+		shims["shims/"+name] = p
+	}
+	initrd := busyboxInitramfsWith(t, fakeInstaller, nil)
+	// busyboxInitramfsWith puts files at the top; the shims go in a directory.
+	tree := filepath.Join(dir, "iso")
+	os.MkdirAll(filepath.Join(tree, "casper"), 0o755)
+	copyFile(t, kernelOut, filepath.Join(tree, "casper", "vmlinuz"))
+	initrd = withShims(t, initrd, shims)
+	copyFile(t, initrd, filepath.Join(tree, "casper", "initrd"))
+	iso := filepath.Join(dir, "ubuntu-fake-live-server-amd64.iso")
+	if out, err := exec.Command("xorriso", "-as", "mkisofs", "-quiet", "-R", "-J", "-V", "FAKE_UBUNTU", "-o", iso, tree).CombinedOutput(); err != nil {
+		t.Fatalf("make the ISO: %v\n%s", err, out)
+	}
+	srv := isoServer(t, map[string]string{"/releases/fake.iso": iso})
+	env := []string{"WORKING_DIR=" + filepath.Join(dir, "wk"), "RESOURCES=" + filepath.Join(dir, "res"), "IMAGE_BUILDER=autoinstall",
+		"ISO_URL=" + srv.URL + "/releases/fake.iso", "ISO_SHA256=" + sha256File(t, iso), "DISK_SIZE=64M",
+		"KERNEL=" + kernelOut, "GEM5=/bin/true", "CLIENT=/bin/true", "MEMORY=512M", "ROOT_PASSWORD=s3cret"}
+	start := time.Now()
+	r := magetest.Mage(t, dir, env, "image:base")
+	if r.Code != 0 {
+		log, _ := os.ReadFile(filepath.Join(dir, "wk", "logs", "image-base.log"))
+		t.Fatalf("autoinstall: exit %d\n%s\n%s", r.Code, r.Output, log)
+	}
+	t.Logf("fake autoinstall and finalize took %v", time.Since(start).Round(time.Second))
+	log, _ := os.ReadFile(filepath.Join(dir, "wk", "logs", "image-base.log"))
+	for _, want := range []string{"late-command: /target/usr/local/sbin/gem5init", "gem5init: running run.sh", "finalized"} {
+		if !strings.Contains(string(log), want) {
+			t.Errorf("image:base log lacks %q:\n%s", want, log)
+		}
+	}
+	if r := magetest.Mage(t, dir, env, "image:base"); r.Code != 0 || !strings.Contains(r.Output, "nothing to do") {
+		t.Fatalf("second run: exit %d\n%s", r.Code, r.Output)
+	}
+}
