@@ -200,9 +200,14 @@ func (b Build) sourceRule() *graph.Rule {
 func (b Build) fetch(ctx context.Context, j *graph.Job) error {
 	out := j.Out(b.SourceDir())
 	if b.Source.Kind == "git" {
+		// A shallow clone of the tag: the stable tree's history is many
+		// GB. (go-getter's git getter clones --depth 1 without --branch,
+		// which cannot reach a tag off the default branch.)
 		j.Progress("cloning %s at %s", b.Source.Location, b.Source.Ref)
-		j.Logf("go-getter: git clone --depth 1 %s at %s", b.Source.Location, b.Source.Ref)
-		return download.Git(ctx, b.Source.Location, b.Source.Ref, out)
+		if err := j.Run(ctx, "git", "clone", "--quiet", "--depth", "1", "--branch", b.Source.Ref, b.Source.Location, out); err != nil {
+			return fmt.Errorf("clone %s at %s (is %s a tag there?): %w", b.Source.Location, b.Source.Ref, b.Source.Ref, err)
+		}
+		return nil
 	}
 	tarball := b.Source.Location
 	if !b.Source.Local() || b.Source.Checksum != "" {

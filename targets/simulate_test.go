@@ -69,6 +69,14 @@ func TestMainJobWithTheStandin(t *testing.T) {
 	if r.Code != 0 || !strings.Contains(r.Output, "4 run, 3 up to date") || strings.Contains(r.Output, "▶ simulate:setup") {
 		t.Fatalf("NUM_INVOCATIONS=12:\n%s", r.Output)
 	}
+	// A changed result reruns the report, and only the report.
+	stats := filepath.Join(work, "results", "fibonacci-go", "stats.txt")
+	later := time.Now().Add(time.Second)
+	os.Chtimes(stats, later, later)
+	r = magetest.Mage(t, dir, append(env, "NUM_INVOCATIONS=12"), "simulate:all")
+	if r.Code != 0 || !strings.Contains(r.Output, "▶ report:write — input "+stats) || !strings.Contains(r.Output, "1 run, 6 up to date") {
+		t.Fatalf("after touching one stats.txt:\n%s", r.Output)
+	}
 	if peak := peakConcurrency(t, filepath.Join(work, ".vswarmu", "build.log"), "simulate:"); peak > 2 {
 		t.Fatalf("%d simulations ran at once with JOBS=2", peak)
 	}

@@ -1,8 +1,8 @@
-// Package download fetches files and repositories with go-getter: HTTP(S)
-// and local files with checksums (a value, or a checksum list such as
-// kernel.org's sha256sums.asc), git repositories at a ref. A file is
-// written beside its destination and renamed only once its checksum
-// matched, so an interrupted download never looks complete.
+// Package download fetches files with go-getter: HTTP(S) and local files
+// with checksums (a value, or a checksum list such as kernel.org's
+// sha256sums.asc). A file is written beside its destination and renamed
+// only once its checksum matched, so an interrupted download never looks
+// complete.
 package download
 
 import (
@@ -30,7 +30,6 @@ type Progress func(done, total int64)
 func client() *getter.Client {
 	return &getter.Client{
 		Getters: []getter.Getter{
-			&getter.GitGetter{Detectors: []getter.Detector{new(getter.GitHubDetector), new(getter.GitDetector)}},
 			&getter.HttpGetter{XTerraformGetDisabled: true, Netrc: true},
 			new(getter.FileGetter),
 		},
@@ -116,24 +115,6 @@ func Verify(ctx context.Context, src, checksum, path string) (bool, error) {
 		return false, err
 	}
 	return true, nil
-}
-
-// Git clones repo at ref (a tag or branch) into dst, history depth 1.
-func Git(ctx context.Context, repo, ref, dst string) error {
-	params := url.Values{"ref": {ref}, "depth": {"1"}}
-	src := "git::" + repo
-	if !strings.Contains(repo, "://") {
-		abs, err := filepath.Abs(repo)
-		if err != nil {
-			return err
-		}
-		src = "git::" + (&url.URL{Scheme: "file", Path: abs}).String()
-	}
-	s, _ := sourceURL(src, params)
-	if _, err := client().Get(ctx, &getter.Request{Src: s, Dst: dst, GetMode: getter.ModeDir}); err != nil {
-		return describe(repo+"@"+ref, err)
-	}
-	return nil
 }
 
 // describe turns go-getter's errors into one clear sentence.

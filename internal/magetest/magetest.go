@@ -5,6 +5,7 @@ package magetest
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,10 +17,12 @@ import (
 )
 
 var built struct {
-	once      sync.Once
-	dir       string
-	mage, bin string
-	err       error
+	mu    sync.Mutex
+	dir   string            // holds the mage command, the binaries and mage's cache
+	mage  string            // the mage command
+	bins  map[string]string // magefiles directory ("" = the project's) -> compiled binary
+	err   error
+	setup sync.Once
 }
 
 // Main runs a test package's tests and removes the binaries afterwards;
@@ -55,34 +58,55 @@ func RepoRoot(t testing.TB) string {
 // building both on first use.
 func Binaries(t testing.TB) (mageCLI, compiled string) {
 	t.Helper()
+	return Compile(t, "")
+}
+
+// Compile returns the mage command and the magefile in dir compiled into a
+// binary ("" is the project's magefiles/), building each once per process.
+func Compile(t testing.TB, dir string) (mageCLI, compiled string) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds Mage binaries")
+	}
 	root := RepoRoot(t)
-	built.once.Do(func() {
-		dir, err := os.MkdirTemp("", "vswarmu-magetest-")
-		if err != nil {
-			built.err = err
+	built.setup.Do(func() {
+		built.dir, built.err = os.MkdirTemp("", "vswarmu-magetest-")
+		if built.err != nil {
 			return
 		}
-		built.dir = dir
-		built.mage = filepath.Join(dir, "mage")
-		built.bin = filepath.Join(dir, "vswarmu")
+		built.mage = filepath.Join(built.dir, "mage")
+		built.bins = map[string]string{}
 		cmd := exec.Command("go", "build", "-o", built.mage, "github.com/magefile/mage")
 		cmd.Dir = root
 		if out, err := cmd.CombinedOutput(); err != nil {
 			built.err = errors.New("build mage: " + err.Error() + "\n" + string(out))
-			return
-		}
-		cmd = exec.Command(built.mage, "-compile", built.bin)
-		cmd.Dir = root
-		cmd.Env = append(os.Environ(), "MAGEFILE_CACHE="+filepath.Join(dir, "cache"))
-		if out, err := cmd.CombinedOutput(); err != nil {
-			built.err = errors.New("compile magefiles: " + err.Error() + "\n" + string(out))
 		}
 	})
 	if built.err != nil {
 		t.Fatal(built.err)
 	}
-	return built.mage, built.bin
+	built.mu.Lock()
+	defer built.mu.Unlock()
+	if bin, ok := built.bins[dir]; ok {
+		return built.mage, bin
+	}
+	bin := filepath.Join(built.dir, fmt.Sprintf("magefile-%d", len(built.bins)))
+	args := []string{"-compile", bin}
+	if dir != "" {
+		args = append([]string{"-d", dir}, args...)
+	}
+	cmd := exec.Command(built.mage, args...)
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "MAGEFILE_CACHE="+CacheDir())
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("compile the magefile in %q: %v\n%s", dir, err, out)
+	}
+	built.bins[dir] = bin
+	return built.mage, bin
 }
+
+// CacheDir is the Mage cache the tests' mage command uses (MAGEFILE_CACHE).
+func CacheDir() string { return filepath.Join(built.dir, "cache") }
 
 // Result is how a run ended.
 type Result struct {
@@ -115,12 +139,19 @@ func (b *buffer) String() string {
 	return b.b.String()
 }
 
-// Start runs the compiled magefile with args in dir, with the environment
-// plus env (NO_COLOR set), in a process group of its own.
+// Start runs the project's compiled magefile with args in dir, with the
+// environment plus env (NO_COLOR set), in a process group of its own (so a
+// test can send it a terminal's Ctrl-C).
 func Start(t testing.TB, dir string, env []string, args ...string) *Run {
 	t.Helper()
 	_, bin := Binaries(t)
-	cmd := exec.Command(bin, args...)
+	return StartCmd(t, dir, env, append([]string{bin}, args...)...)
+}
+
+// StartCmd runs argv (a compiled magefile or the mage command) like Start.
+func StartCmd(t testing.TB, dir string, env []string, argv ...string) *Run {
+	t.Helper()
+	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Dir = dir
 	cmd.Env = append(append(os.Environ(), "NO_COLOR=1"), env...)
 	r := &Run{Cmd: cmd, out: &buffer{}, done: make(chan struct{})}

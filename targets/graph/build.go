@@ -455,27 +455,6 @@ func isClean(p string) bool {
 	return true
 }
 
-// levels groups rules (a dependency-closed list) so that every rule comes
-// after all its dependencies' levels.
-func levels(rules []*Rule) [][]*Rule {
-	depth := map[*Rule]int{}
-	var out [][]*Rule
-	for _, r := range rules { // rules are in dependency order
-		d := 0
-		for _, dep := range r.Deps {
-			if depth[dep]+1 > d {
-				d = depth[dep] + 1
-			}
-		}
-		depth[r] = d
-		for len(out) <= d {
-			out = append(out, nil)
-		}
-		out[d] = append(out[d], r)
-	}
-	return out
-}
-
 // Explain judges one rule with every reason, for `mage why`.
 func (g *Graph) Explain(ctx context.Context, r *Rule) (Verdict, []Verdict, error) {
 	deps, err := g.Evaluate(ctx, r.Deps...)

@@ -1,133 +1,42 @@
 package graph
 
 import (
-	"bytes"
-	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/vswarmu/vswarmu-mage/internal/magetest"
 )
 
 // These tests drive the engine through real Mage binaries built from
 // testdata/procmage: real processes, real signals, real clocks.
 
-var fixtureBuild struct {
-	once           sync.Once
-	mage, bin, dir string
-	cache          string
-	err            error
-}
-
-// fixtureBinaries builds the mage command and the compiled fixture magefile.
+// fixtureBinaries returns the mage command and the compiled fixture.
 func fixtureBinaries(t *testing.T) (mageCLI, compiled string) {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("builds Mage binaries")
-	}
-	fixtureBuild.once.Do(func() {
-		dir, err := os.MkdirTemp("", "vswarmu-procmage-")
-		if err != nil {
-			fixtureBuild.err = err
-			return
-		}
-		fixtureBuild.dir = dir
-		fixtureBuild.mage = filepath.Join(dir, "mage")
-		fixtureBuild.bin = filepath.Join(dir, "procmage")
-		fixtureBuild.cache = filepath.Join(dir, "cache")
-		out, err := exec.Command("go", "build", "-o", fixtureBuild.mage, "github.com/magefile/mage").CombinedOutput()
-		if err != nil {
-			fixtureBuild.err = errors.New("build mage: " + err.Error() + "\n" + string(out))
-			return
-		}
-		src, _ := filepath.Abs("testdata/procmage")
-		cmd := exec.Command(fixtureBuild.mage, "-d", src, "-compile", fixtureBuild.bin)
-		cmd.Env = append(os.Environ(), "MAGEFILE_CACHE="+fixtureBuild.cache)
-		if out, err := cmd.CombinedOutput(); err != nil {
-			fixtureBuild.err = errors.New("compile fixture magefile: " + err.Error() + "\n" + string(out))
-		}
-	})
-	if fixtureBuild.err != nil {
-		t.Fatal(fixtureBuild.err)
-	}
-	return fixtureBuild.mage, fixtureBuild.bin
+	src, _ := filepath.Abs("testdata/procmage")
+	return magetest.Compile(t, src)
 }
 
-// mageRun is a running fixture invocation.
-type mageRun struct {
-	cmd  *exec.Cmd
-	out  *syncBuffer
-	done chan struct{}
-	err  error
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-// start runs argv in dir with the fixture environment, in a process group
-// of its own so a test can send it a terminal's Ctrl-C.
-func start(t *testing.T, dir string, env []string, argv ...string) *mageRun {
+// start runs argv in dir with the fixture environment. The mage command
+// parses imports with `go list` in its own directory, so it runs in the
+// fixture's directory (in this module) and is told -w where to run.
+func start(t *testing.T, dir string, env []string, argv ...string) *magetest.Run {
 	t.Helper()
-	cmd := exec.Command(argv[0], argv[1:]...)
-	cmd.Dir = dir
+	full := append([]string{"FIXTURE=" + dir, "WORKING_DIR=" + filepath.Join(dir, "wkdir"), "MAGEFILE_CACHE=" + magetest.CacheDir()}, env...)
+	runDir := dir
 	if filepath.Base(argv[0]) == "mage" {
-		cmd.Dir, _ = filepath.Abs("testdata/procmage")
+		runDir, _ = filepath.Abs("testdata/procmage")
 	}
-	cmd.Env = append(os.Environ(), "FIXTURE="+dir, "WORKING_DIR="+filepath.Join(dir, "wkdir"),
-		"MAGEFILE_CACHE="+fixtureBuild.cache, "NO_COLOR=1")
-	cmd.Env = append(cmd.Env, env...)
-	r := &mageRun{cmd: cmd, out: &syncBuffer{}, done: make(chan struct{})}
-	cmd.Stdout, cmd.Stderr = r.out, r.out
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { r.err = cmd.Wait(); close(r.done) }()
-	t.Cleanup(func() {
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-		<-r.done
-	})
-	return r
+	return magetest.StartCmd(t, runDir, full, argv...)
 }
 
-// wait waits for the run to end and returns its exit status.
-func (r *mageRun) wait(t *testing.T, within time.Duration) int {
-	t.Helper()
-	select {
-	case <-r.done:
-	case <-time.After(within):
-		t.Fatalf("mage did not exit within %v; output:\n%s", within, r.out.String())
-	}
-	var ee *exec.ExitError
-	if errors.As(r.err, &ee) {
-		return ee.ExitCode()
-	}
-	if r.err != nil {
-		t.Fatal(r.err)
-	}
-	return 0
-}
-
-func waitPIDs(t *testing.T, path string, r *mageRun) []int {
+func waitPIDs(t *testing.T, path string, r *magetest.Run) []int {
 	t.Helper()
 	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
@@ -142,12 +51,12 @@ func waitPIDs(t *testing.T, path string, r *mageRun) []int {
 			}
 		}
 		select {
-		case <-r.done:
-			t.Fatalf("mage exited before its recipe started: %v\n%s", r.err, r.out.String())
+		case <-r.Done():
+			t.Fatalf("mage exited before its recipe started:\n%s", r.Output())
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
-	t.Fatalf("no pids in %s; output:\n%s", path, r.out.String())
+	t.Fatalf("no pids in %s; output:\n%s", path, r.Output())
 	return nil
 }
 
@@ -174,38 +83,36 @@ func TestSignalsStopEveryProcess(t *testing.T) {
 	cases := []struct {
 		name     string
 		argv     func() []string
-		stop     func(r *mageRun)
+		stop     func(r *magetest.Run)
 		wantCode int
 		wantOut  string
 	}{
 		{
 			name: "ctrl-c to the process group",
 			argv: func() []string { return []string{bin, "sleepy"} },
-			stop: func(r *mageRun) { syscall.Kill(-r.cmd.Process.Pid, syscall.SIGINT) },
+			stop: func(r *magetest.Run) { syscall.Kill(-r.Cmd.Process.Pid, syscall.SIGINT) },
 			// 130 = 128 + SIGINT
 			wantCode: 130, wantOut: "interrupted by SIGINT",
 		},
 		{
 			name:     "SIGTERM to mage alone",
 			argv:     func() []string { return []string{bin, "sleepy"} },
-			stop:     func(r *mageRun) { syscall.Kill(r.cmd.Process.Pid, syscall.SIGTERM) },
+			stop:     func(r *magetest.Run) { syscall.Kill(r.Cmd.Process.Pid, syscall.SIGTERM) },
 			wantCode: 143, wantOut: "interrupted by SIGTERM",
 		},
 		{
 			name:     "mage -t 2s",
 			argv:     func() []string { return []string{bin, "-t", "2s", "sleepy"} },
-			stop:     func(r *mageRun) {},
+			stop:     func(r *magetest.Run) {},
 			wantCode: 1,
 		},
 		{
 			name: "SIGTERM to the mage command that compiled the magefile",
 			argv: func() []string {
-				// Mage parses imports with `go list` in its own directory,
-				// so it runs in the module; -w runs the magefile in dir.
 				src, _ := filepath.Abs("testdata/procmage")
 				return []string{mageCLI, "-d", src, "-w", ".", "sleepy"}
 			},
-			stop:     func(r *mageRun) { syscall.Kill(r.cmd.Process.Pid, syscall.SIGTERM) },
+			stop:     func(r *magetest.Run) { syscall.Kill(r.Cmd.Process.Pid, syscall.SIGTERM) },
 			wantCode: -1, // the mage command dies of the signal itself
 		},
 	}
@@ -221,12 +128,12 @@ func TestSignalsStopEveryProcess(t *testing.T) {
 			pids := waitPIDs(t, filepath.Join(dir, "pids-sleepy"), r)
 			began := time.Now()
 			tc.stop(r)
-			code := r.wait(t, 15*time.Second)
-			if tc.wantCode != -1 && code != tc.wantCode {
-				t.Errorf("exit status %d, want %d; output:\n%s", code, tc.wantCode, r.out.String())
+			res := r.Wait(t, 15*time.Second)
+			if tc.wantCode != -1 && res.Code != tc.wantCode {
+				t.Errorf("exit status %d, want %d; output:\n%s", res.Code, tc.wantCode, res.Output)
 			}
-			if tc.wantOut != "" && !strings.Contains(r.out.String(), tc.wantOut) {
-				t.Errorf("output lacks %q:\n%s", tc.wantOut, r.out.String())
+			if tc.wantOut != "" && !strings.Contains(res.Output, tc.wantOut) {
+				t.Errorf("output lacks %q:\n%s", tc.wantOut, res.Output)
 			}
 			assertAllDead(t, pids, 10*time.Second)
 			t.Logf("stopped in %v", time.Since(began).Round(time.Millisecond))
@@ -246,15 +153,15 @@ func TestSIGKILLedRunIsRerunAndItsOrphansStopped(t *testing.T) {
 	dir := t.TempDir()
 	r := start(t, dir, nil, bin, "slow")
 	pids := waitPIDs(t, filepath.Join(dir, "pids-slow"), r)
-	syscall.Kill(r.cmd.Process.Pid, syscall.SIGKILL)
-	r.wait(t, 5*time.Second)
+	syscall.Kill(r.Cmd.Process.Pid, syscall.SIGKILL)
+	r.Wait(t, 5*time.Second)
 
 	// The next run stops the orphans, reruns the unfinished rule only.
-	r2 := start(t, dir, []string{"FIXTURE_FAST=1"}, bin, "slow")
-	if code := r2.wait(t, 30*time.Second); code != 0 {
-		t.Fatalf("second run: exit %d\n%s", code, r2.out.String())
+	res := start(t, dir, []string{"FIXTURE_FAST=1"}, bin, "slow").Wait(t, 30*time.Second)
+	if res.Code != 0 {
+		t.Fatalf("second run: exit %d\n%s", res.Code, res.Output)
 	}
-	out := r2.out.String()
+	out := res.Output
 	for _, want := range []string{"left running by an earlier run", "▶ slow — last run did not finish", "1 run, 1 up to date"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("second run output lacks %q:\n%s", want, out)
@@ -267,9 +174,8 @@ func TestSIGKILLedRunIsRerunAndItsOrphansStopped(t *testing.T) {
 	if b, _ := os.ReadFile(filepath.Join(dir, "slow.out")); string(b) != "done" {
 		t.Errorf("slow.out = %q", b)
 	}
-	r3 := start(t, dir, []string{"FIXTURE_FAST=1"}, bin, "slow")
-	if code := r3.wait(t, 30*time.Second); code != 0 || !strings.Contains(r3.out.String(), "nothing to do") {
-		t.Errorf("third run: exit %d\n%s", code, r3.out.String())
+	if res := start(t, dir, []string{"FIXTURE_FAST=1"}, bin, "slow").Wait(t, 30*time.Second); res.Code != 0 || !strings.Contains(res.Output, "nothing to do") {
+		t.Errorf("third run: exit %d\n%s", res.Code, res.Output)
 	}
 }
 
@@ -284,19 +190,20 @@ func TestMageKillStopsRegisteredProcessesOnly(t *testing.T) {
 
 	r := start(t, dir, nil, bin, "sleepy")
 	pids := waitPIDs(t, filepath.Join(dir, "pids-sleepy"), r)
-	k := start(t, dir, nil, bin, "vs:kill")
-	if code := k.wait(t, 20*time.Second); code != 0 {
-		t.Fatalf("kill: exit %d\n%s", code, k.out.String())
+	k := start(t, dir, nil, bin, "vs:kill").Wait(t, 20*time.Second)
+	if k.Code != 0 {
+		t.Fatalf("kill: exit %d\n%s", k.Code, k.Output)
 	}
-	if !strings.Contains(k.out.String(), "stopped 1 process group") || !strings.Contains(k.out.String(), "rule sleepy") {
-		t.Errorf("kill output:\n%s", k.out.String())
+	if !strings.Contains(k.Output, "stopped 1 process group") || !strings.Contains(k.Output, "rule sleepy") {
+		t.Errorf("kill output:\n%s", k.Output)
 	}
 	assertAllDead(t, pids, 5*time.Second)
-	if code := r.wait(t, 15*time.Second); code == 0 {
-		t.Errorf("the run whose recipe was killed exited 0:\n%s", r.out.String())
+	res := r.Wait(t, 15*time.Second)
+	if res.Code == 0 {
+		t.Errorf("the run whose recipe was killed exited 0:\n%s", res.Output)
 	}
-	if !strings.Contains(r.out.String(), "✘ sleepy killed after") || !strings.Contains(r.out.String(), "was killed by mage kill") {
-		t.Errorf("the run does not report the rule as killed:\n%s", r.out.String())
+	if !strings.Contains(res.Output, "✘ sleepy killed after") || !strings.Contains(res.Output, "was killed by mage kill") {
+		t.Errorf("the run does not report the rule as killed:\n%s", res.Output)
 	}
 	if err := decoy.Process.Signal(syscall.Signal(0)); err != nil {
 		t.Errorf("the decoy with the same command name was stopped: %v", err)
@@ -308,14 +215,14 @@ func TestSecondRunOnSameWorkingDirectoryIsRefused(t *testing.T) {
 	dir := t.TempDir()
 	r := start(t, dir, nil, bin, "sleepy")
 	waitPIDs(t, filepath.Join(dir, "pids-sleepy"), r)
-	r2 := start(t, dir, nil, bin, "sleepy")
-	if code := r2.wait(t, 20*time.Second); code == 0 {
-		t.Fatalf("second run succeeded:\n%s", r2.out.String())
+	res := start(t, dir, nil, bin, "sleepy").Wait(t, 20*time.Second)
+	if res.Code == 0 {
+		t.Fatalf("second run succeeded:\n%s", res.Output)
 	}
-	want := "is in use by another run (pid " + strconv.Itoa(r.cmd.Process.Pid)
-	if !strings.Contains(r2.out.String(), want) {
-		t.Errorf("second run output lacks %q:\n%s", want, r2.out.String())
+	want := "is in use by another run (pid " + strconv.Itoa(r.Cmd.Process.Pid)
+	if !strings.Contains(res.Output, want) {
+		t.Errorf("second run output lacks %q:\n%s", want, res.Output)
 	}
-	syscall.Kill(-r.cmd.Process.Pid, syscall.SIGINT)
-	r.wait(t, 15*time.Second)
+	syscall.Kill(-r.Cmd.Process.Pid, syscall.SIGINT)
+	r.Wait(t, 15*time.Second)
 }
