@@ -344,7 +344,7 @@ func (b Build) configure(ctx context.Context, j *graph.Job) error {
 		j.Logf("not in Linux %s for %s (skipped): %s", version, b.Arch, strings.Join(res.Skipped, " "))
 	}
 	if len(res.Lost) > 0 {
-		return fmt.Errorf("fragment options that did not survive merge_config.sh + olddefconfig on Linux %s %s (their dependencies are off; add them to the fragment): %s",
+		return fmt.Errorf("fragment options that did not survive merge_config.sh + olddefconfig on Linux %s %s (a dependency is off or the option is for another architecture; enable the dependencies in the fragment or move the option to kernel/configs/<arch>.config; the log shows merge_config.sh's warnings): %s",
 			version, b.Arch, strings.Join(res.Lost, ", "))
 	}
 	return nil

@@ -182,6 +182,38 @@ func TestIntegrationKernelAndImage(t *testing.T) {
 		}
 	})
 
+	t.Run("arm64 defconfig plus the fragment, with the cross compiler", func(t *testing.T) {
+		if _, err := exec.LookPath("aarch64-linux-gnu-gcc"); err != nil {
+			t.Fatal("aarch64-linux-gnu-gcc is not installed; .ci/run installs gcc-aarch64-linux-gnu")
+		}
+		r := mage(t, []string{"ARCH=arm64", "KERNEL_BASE=defconfig"}, "kernel:check")
+		if r.Code != 0 || !strings.Contains(r.Output, "▶ kernel:config") || !strings.Contains(r.Output, "has every required option") {
+			t.Fatalf("arm64 defconfig: exit %d\n%s", r.Code, r.Output)
+		}
+		cfgs, _ := filepath.Glob(filepath.Join(res, "kernel", "build-*-arm64-defconfig", ".config"))
+		if len(cfgs) != 1 {
+			t.Fatalf("arm64 build directories: %v", cfgs)
+		}
+		b, _ := os.ReadFile(cfgs[0])
+		for _, want := range []string{"CONFIG_ARM64=y", "CONFIG_CC_VERSION_TEXT=\"aarch64-linux-gnu-gcc", "CONFIG_OVERLAY_FS=y"} {
+			if !strings.Contains(string(b), want) {
+				t.Errorf("%s lacks %s", cfgs[0], want)
+			}
+		}
+		// An option the merge cannot keep (i915 exists only on x86) is an
+		// error naming it, and the config is not left looking done.
+		extra := filepath.Join(t.TempDir(), "i915.config")
+		os.WriteFile(extra, []byte("CONFIG_DRM_I915=y\n"), 0o644)
+		lost := []string{"ARCH=arm64", "KERNEL_BASE=defconfig", "KERNEL_FRAGMENTS=" + extra}
+		r = mage(t, lost, "kernel:config")
+		if r.Code == 0 || !strings.Contains(r.Output, "CONFIG_DRM_I915=y (final config: not set)") {
+			t.Fatalf("lost option: exit %d\n%s", r.Code, r.Output)
+		}
+		if r := mage(t, append(lost, "DRY_RUN=1"), "kernel:config"); !strings.Contains(r.Output, "would run kernel:config") {
+			t.Fatalf("after the failure kernel:config looks up to date:\n%s", r.Output)
+		}
+	})
+
 	t.Run("the static client runs in a busybox-only guest", func(t *testing.T) {
 		r := mage(t, nil, "client:build")
 		if r.Code != 0 {

@@ -74,3 +74,43 @@ func TestKernelSourceFromGitAtTheTag(t *testing.T) {
 		t.Fatalf("unknown tag: exit %d\n%s", r.Code, r.Output)
 	}
 }
+
+func TestKernelPatchAppliesOnceAndNamesAPatchThatDoesNotApply(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join(dir, "linux")
+	writeFile(t, filepath.Join(src, "Makefile"), "VERSION = 6\nPATCHLEVEL = 1\nSUBLEVEL = 0\n")
+	writeFile(t, filepath.Join(src, "Kconfig"), "mainmenu \"Linux\"\n")
+	writeFile(t, filepath.Join(src, "init", "main.c"), "int a;\nint b;\n")
+	good := filepath.Join(dir, "0001-gem5.patch")
+	writeFile(t, good, "--- a/init/main.c\n+++ b/init/main.c\n@@ -1,2 +1,3 @@\n int a;\n+int gem5;\n int b;\n")
+	bad := filepath.Join(dir, "0002-other-tree.patch")
+	writeFile(t, bad, "--- a/init/main.c\n+++ b/init/main.c\n@@ -1,2 +1,3 @@\n int x;\n+int y;\n int z;\n")
+	env := []string{"WORKING_DIR=" + filepath.Join(dir, "wk"), "RESOURCES=" + filepath.Join(dir, "res"),
+		"KERNEL_SOURCE=" + src, "KERNEL_PATCHES=" + good}
+	main := filepath.Join(src, "init", "main.c")
+
+	if r := magetest.Mage(t, dir, env, "kernel:patch"); r.Code != 0 || !strings.Contains(r.Output, "▶ kernel:patch") {
+		t.Fatalf("first run: exit %d\n%s", r.Code, r.Output)
+	}
+	if b, _ := os.ReadFile(main); string(b) != "int a;\nint gem5;\nint b;\n" {
+		t.Fatalf("patched file = %q", b)
+	}
+	if r := magetest.Mage(t, dir, env, "kernel:patch"); r.Code != 0 || !strings.Contains(r.Output, "nothing to do") {
+		t.Fatalf("second run: exit %d\n%s", r.Code, r.Output)
+	}
+	// Forced again, an applied patch is recognised, not applied twice.
+	if r := magetest.Mage(t, dir, append(env, "FORCE=kernel:patch"), "kernel:patch"); r.Code != 0 {
+		t.Fatalf("forced run: exit %d\n%s", r.Code, r.Output)
+	}
+	if b, _ := os.ReadFile(main); string(b) != "int a;\nint gem5;\nint b;\n" {
+		t.Fatalf("patch applied twice: %q", b)
+	}
+	// A patch for another tree fails naming it; the stamp does not claim it.
+	r := magetest.Mage(t, dir, append(env[:len(env)-1], "KERNEL_PATCHES="+good+" "+bad), "kernel:patch")
+	if r.Code == 0 || !strings.Contains(r.Output, "patch "+bad+" does not apply to "+src) {
+		t.Fatalf("bad patch: exit %d\n%s", r.Code, r.Output)
+	}
+	if b, _ := os.ReadFile(filepath.Join(src, ".vswarmu-patches")); strings.Contains(string(b), bad) {
+		t.Fatalf("stamp lists the patch that failed: %q", b)
+	}
+}
