@@ -182,7 +182,7 @@ func TestIntegrationKernelAndImage(t *testing.T) {
 		}
 	})
 
-	t.Run("arm64 defconfig plus the fragment, with the cross compiler", func(t *testing.T) {
+	t.Run("arm64 defconfig plus the fragment with the cross compiler", func(t *testing.T) {
 		if _, err := exec.LookPath("aarch64-linux-gnu-gcc"); err != nil {
 			t.Fatal("aarch64-linux-gnu-gcc is not installed; .ci/run installs gcc-aarch64-linux-gnu")
 		}
