@@ -52,6 +52,11 @@ func mageList(t *testing.T) []string {
 	for _, l := range strings.Split(string(out), "\n") {
 		if strings.HasPrefix(l, "  ") && strings.TrimSpace(l) != "" {
 			names = append(names, strings.TrimSuffix(strings.Fields(l)[0], "*"))
+			// mage keeps a doc comment's first sentence: a period inside
+			// one ("e.g.") cuts the manual's line short.
+			if strings.Count(l, "(") != strings.Count(l, ")") || !strings.HasSuffix(l, ".") {
+				t.Errorf("mage -l line looks cut short; reword the doc comment:\n%s", l)
+			}
 		}
 	}
 	sort.Strings(names)

@@ -53,7 +53,7 @@ func (Report) Check() error {
 		bad, len(checks), strings.Join(results.Rerun(checks), "\n  "))}
 }
 
-// Compare prints per-metric differences between two result directories (e.g. two gem5 versions or systems).
+// Compare prints per-metric differences between two result directories, such as two gem5 versions or systems.
 func (Report) Compare(dirA, dirB string) error {
 	var sets [2][]*results.Run
 	for i, d := range []string{dirA, dirB} {
