@@ -100,6 +100,16 @@ func KnownNames() []string {
 	return out
 }
 
+// Services lists the gRPC services the client speaks, sorted.
+func Services() []string {
+	out := make([]string, 0, len(services()))
+	for n := range services() {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
 // MethodIndex resolves -function-method: a method's name or its index.
 func (s *Service) MethodIndex(method string) (int, error) {
 	for i, full := range s.Methods {

@@ -40,6 +40,11 @@ const HostPort = 50000
 // it to core 1 by this name).
 const ContainerName = "function"
 
+// ClientLabel is the service label that names the client protocol of a
+// function whose own name the client does not know, e.g.
+// `labels: {vswarmu.client: fibonacci}` for a fibonacci in a new language.
+const ClientLabel = "vswarmu.client"
+
 // Catalog is a loaded compose file.
 type Catalog struct {
 	Path    string // the file, or "(built in)"
@@ -117,11 +122,26 @@ func (c *Catalog) Validate(list []string) error {
 				errs = append(errs, fmt.Errorf("%s (%s): depends on %s, which is not a service", fn, c.Path, dep))
 			}
 		}
-		if _, err := client.Lookup(fn); err != nil {
-			errs = append(errs, fmt.Errorf("%s: the client cannot drive it: it knows no gRPC service of that name (add one in client/invoke.go)", fn))
+		if name := c.ClientName(fn); name != fn {
+			if _, err := client.Lookup(name); err != nil {
+				errs = append(errs, fmt.Errorf("%s (%s): label %s=%s: the client knows no function or service of that name (services: %s)",
+					fn, c.Path, ClientLabel, name, strings.Join(client.Services(), ", ")))
+			}
+		} else if _, err := client.Lookup(fn); err != nil {
+			errs = append(errs, fmt.Errorf("%s (%s): the client cannot drive it: name the protocol it speaks with the label %s (one of %s), or add a gRPC service in client/invoke.go",
+				fn, c.Path, ClientLabel, strings.Join(client.Services(), ", ")))
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// ClientName is the name the client drives fn by: its vswarmu.client
+// label, else fn itself.
+func (c *Catalog) ClientName(fn string) string {
+	if s, ok := c.Project.Services[fn]; ok && s.Labels[ClientLabel] != "" {
+		return s.Labels[ClientLabel]
+	}
+	return fn
 }
 
 // Images returns the images the listed functions and their dependencies

@@ -57,12 +57,22 @@ services:
     container_name: function
     ports: ["50000:50051"]
     depends_on: [noport]
+  rust:
+    image: a/e
+    container_name: function
+    ports: ["50000:50051"]
+    labels: {vswarmu.client: fibonacci}
+  typo:
+    image: a/f
+    container_name: function
+    ports: ["50000:50051"]
+    labels: {vswarmu.client: fibonaci}
 `
 	cat, err := Load("bad.yaml", []byte(bad))
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = cat.Validate([]string{"fibonacci-go", "noport", "named", "missing", "good"})
+	err = cat.Validate([]string{"fibonacci-go", "noport", "named", "missing", "good", "rust", "typo"})
 	if err == nil {
 		t.Fatal("accepted")
 	}
@@ -70,15 +80,24 @@ services:
 		"noport (bad.yaml): does not publish port 50000",
 		`named (bad.yaml): container_name is "fn"`,
 		"missing: not in bad.yaml",
-		"good: the client cannot drive it",
-		"noport: the client cannot drive it",
+		"good (bad.yaml): the client cannot drive it: name the protocol it speaks with the label vswarmu.client",
+		"noport (bad.yaml): the client cannot drive it",
+		"typo (bad.yaml): label vswarmu.client=fibonaci: the client knows no function or service of that name (services: aes, auth,",
 	} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error lacks %q:\n%v", want, err)
 		}
 	}
-	if strings.Contains(err.Error(), "\nfibonacci-go") || strings.HasPrefix(err.Error(), "fibonacci-go") {
-		t.Errorf("a correct function was reported:\n%v", err)
+	for _, ok := range []string{"fibonacci-go", "rust"} {
+		if strings.Contains(err.Error(), "\n"+ok+" ") || strings.HasPrefix(err.Error(), ok+" ") {
+			t.Errorf("a correct function (%s) was reported:\n%v", ok, err)
+		}
+	}
+	if got := cat.ClientName("rust"); got != "fibonacci" {
+		t.Errorf("ClientName(rust) = %q", got)
+	}
+	if got := cat.ClientName("good"); got != "good" {
+		t.Errorf("ClientName(good) = %q", got)
 	}
 	if _, err := Load("broken.yaml", []byte("services:\n  a:\n    image: [1, 2]\n")); err == nil || !strings.Contains(err.Error(), "broken.yaml") {
 		t.Fatalf("schema error: %v", err)

@@ -93,24 +93,35 @@ done
 {{range .Archives}}fetch {{.}} /tmp/image.tar && docker load -i /tmp/image.tar && rm -f /tmp/image.tar || echo "VSWARMU-INSTALL-ERROR cannot load {{.}}"
 {{end}}
 compose="docker-compose -p vswarmu -f {{.Dir}}/functions.yaml"
-for fn in {{.Functions}}; do
-	echo "=== $fn"
-	if ! $compose up -d "$fn"; then
-		echo "VSWARMU-INSTALL $fn failed: docker-compose up failed"
+# install_one <function> <the client's name for it>
+install_one() {
+	echo "=== $1"
+	if ! $compose up -d "$1"; then
+		echo "VSWARMU-INSTALL $1 failed: docker-compose up failed"
 		$compose down
-		continue
+		return
 	fi
-	if test-client -function-name "$fn" -url localhost -port 50000 -n 5 -input 1 -timeout 600s; then
-		echo "VSWARMU-INSTALL $fn ok"
+	if test-client -function-name "$2" -url localhost -port 50000 -n 5 -input 1 -timeout 600s; then
+		echo "VSWARMU-INSTALL $1 ok"
 	else
-		echo "VSWARMU-INSTALL $fn failed: the client could not invoke it"
-		$compose logs --tail 30 "$fn"
+		echo "VSWARMU-INSTALL $1 failed: the client could not invoke it"
+		$compose logs --tail 30 "$1"
 	fi
 	$compose down
-done
-docker image ls
+}
+{{range .Functions}}install_one {{.Name}} {{.Client}}
+{{end}}docker image ls
 sync
 `))
+
+// scriptFunctions pairs each function with the name the client drives it by.
+func (in Install) scriptFunctions() []struct{ Name, Client string } {
+	out := make([]struct{ Name, Client string }, len(in.Selection.Functions))
+	for i, fn := range in.Selection.Functions {
+		out[i].Name, out[i].Client = fn, in.Selection.Catalog.ClientName(fn)
+	}
+	return out
+}
 
 var resultLine = regexp.MustCompile(`(?m)^VSWARMU-INSTALL(-ERROR)? (.*)$`)
 
@@ -144,7 +155,7 @@ func (in Install) install(ctx context.Context, j *graph.Job) error {
 	}
 	files["functions.yaml"] = compose
 	var script bytes.Buffer
-	if err := installScript.Execute(&script, map[string]any{"Dir": GuestDir, "Archives": archives, "Functions": strings.Join(fns, " ")}); err != nil {
+	if err := installScript.Execute(&script, map[string]any{"Dir": GuestDir, "Archives": archives, "Functions": in.scriptFunctions()}); err != nil {
 		return err
 	}
 	base, err := filepath.Abs(in.Base)

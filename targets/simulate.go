@@ -254,6 +254,7 @@ func (p *pipeline) addSimulations() error {
 	}
 	for _, fn := range p.functions {
 		s := simulate.Spec{Gem5: gem5, Config: config, Kernel: p.kernelPath, Disk: p.simDisk, Function: fn,
+			Client: p.selection.Catalog.ClientName(fn),
 			System: c.System, CPUs: c.CPUs, MemoryMiB: c.Memory.MiB(), Root: p.rootDevice(), SetupCPU: c.SetupCPU,
 			AtomicWarming: c.AtomicWarming, Invocations: c.NumInvocations, Warmup: c.Warmup,
 			GuestDir: functions.GuestDir, Work: c.WorkingDir, HangTimeout: c.HangTimeout, Timeout: c.SimTimeout,

@@ -174,3 +174,55 @@ func TestHungAndCrashedSimulations(t *testing.T) {
 		t.Fatalf("crash record: %s", b)
 	}
 }
+
+// A contributor adds a function: one compose service (here a fibonacci in
+// a new language, driven by the client's fibonacci protocol through the
+// vswarmu.client label) and its name in the list.
+func TestAddingAFunctionIsOneServiceAndOneLine(t *testing.T) {
+	dir, env := standinEnv(t)
+	writeFile(t, filepath.Join(dir, "functions", "functions.yaml"), `version: "3.3"
+services:
+  fibonacci-go:
+    image: vhiveease/fibonacci-go:latest
+    container_name: function
+    entrypoint: ["/app/server", "-addr=0.0.0.0:50051"]
+    ports: ["50000:50051"]
+  fibonacci-rust:
+    image: example/fibonacci-rust:1.0
+    container_name: function
+    ports: ["50000:50051"]
+    labels:
+      vswarmu.client: fibonacci
+`)
+	writeFile(t, filepath.Join(dir, "functions", "functions.list"), "fibonacci-go\nfibonacci-rust\n")
+	r := magetest.Mage(t, dir, env, "functions:list")
+	if r.Code != 0 || !strings.Contains(r.Output, "fibonacci-rust") || !strings.Contains(r.Output, "example/fibonacci-rust:1.0") {
+		t.Fatalf("functions:list: exit %d\n%s", r.Code, r.Output)
+	}
+	if r = magetest.Mage(t, dir, env, "simulate:all"); r.Code != 0 {
+		t.Fatalf("simulate:all: exit %d\n%s", r.Code, r.Output)
+	}
+	script, _ := os.ReadFile(filepath.Join(dir, "wk", "scripts", "fibonacci-rust.sh"))
+	if !strings.Contains(string(script), "up -d fibonacci-rust\n") || !strings.Contains(string(script), "test-client -function-name fibonacci -url") {
+		t.Fatalf("run script:\n%s", script)
+	}
+	if r := magetest.Mage(t, dir, env, "report:check"); r.Code != 0 || !strings.Contains(r.Output, "all 2 simulations succeeded") {
+		t.Fatalf("report:check: exit %d\n%s", r.Code, r.Output)
+	}
+
+	// Without the label the client cannot know the protocol: the error
+	// names the function, the file and the fix, before any work.
+	writeFile(t, filepath.Join(dir, "functions", "functions.yaml"), `version: "3.3"
+services:
+  fibonacci-rust:
+    image: example/fibonacci-rust:1.0
+    container_name: function
+    ports: ["50000:50051"]
+`)
+	writeFile(t, filepath.Join(dir, "functions", "functions.list"), "fibonacci-rust\n")
+	r = magetest.Mage(t, dir, env, "simulate:all")
+	want := "fibonacci-rust (" + filepath.Join(dir, "functions", "functions.yaml") + "): the client cannot drive it: name the protocol it speaks with the label vswarmu.client"
+	if r.Code == 0 || !strings.Contains(r.Output, want) || strings.Contains(r.Output, "▶") {
+		t.Fatalf("unlabelled function: exit %d\n%s", r.Code, r.Output)
+	}
+}

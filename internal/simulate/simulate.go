@@ -7,6 +7,7 @@
 package simulate
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -32,6 +33,7 @@ type Spec struct {
 	Kernel        string
 	Disk          string // the raw disk with the functions installed
 	Function      string
+	Client        string // the name the client drives Function by (its vswarmu.client label); Function when empty
 	System        string // simple or skylake
 	CPUs          int
 	MemoryMiB     int64
@@ -85,12 +87,12 @@ $M5 fail 2
 docker update function --cpuset-cpus 1
 $M5 fail 3
 $M5 fail 10
-/usr/local/bin/test-client -function-name %[1]s -url localhost -port 50000 -n %[4]d -w %[5]d -m5ops -input 10 -timeout 600s
+/usr/local/bin/test-client -function-name %[6]s -url localhost -port 50000 -n %[4]d -w %[5]d -m5ops -input 10 -timeout 600s
 $M5 fail 11
 %[3]s down
 $M5 fail 6
 $M5 fail -1
-`, s.Function, s.GuestDir, compose, s.ClientInvocations(), s.Warmup)
+`, s.Function, s.GuestDir, compose, s.ClientInvocations(), s.Warmup, cmp.Or(s.Client, s.Function))
 }
 
 // ClientInvocations is the client's -n: at least the invocations the

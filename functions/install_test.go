@@ -1,0 +1,41 @@
+package functions
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+func TestInstallScriptDrivesEachFunctionByItsClientName(t *testing.T) {
+	cat, err := Load("f.yaml", []byte(`version: "3.3"
+services:
+  aes-go:
+    image: vhiveease/aes-go:latest
+    container_name: function
+    ports: ["50000:50051"]
+  aes-rust:
+    image: example/aes-rust:1
+    container_name: function
+    ports: ["50000:50051"]
+    labels: {vswarmu.client: aes}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := Install{Selection: &Selection{Catalog: cat, Functions: []string{"aes-go", "aes-rust"}}}
+	var b strings.Builder
+	if err := installScript.Execute(&b, map[string]any{"Dir": GuestDir, "Archives": []string{"a.tar"}, "Functions": in.scriptFunctions()}); err != nil {
+		t.Fatal(err)
+	}
+	script := b.String()
+	for _, want := range []string{"\ninstall_one aes-go aes-go\n", "\ninstall_one aes-rust aes\n", `test-client -function-name "$2"`, `$compose up -d "$1"`, "fetch a.tar /tmp/image.tar"} {
+		if !strings.Contains(script, want) {
+			t.Errorf("install script lacks %q:\n%s", want, script)
+		}
+	}
+	check := exec.Command("sh", "-n")
+	check.Stdin = strings.NewReader(script)
+	if out, err := check.CombinedOutput(); err != nil {
+		t.Fatalf("sh -n: %v\n%s\n%s", err, out, script)
+	}
+}
