@@ -11,6 +11,7 @@ import (
 	"reflect"
 	"regexp"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -55,7 +56,9 @@ func ParseSize(s string) (Size, error) {
 
 // Config is the effective configuration. Each field's tags say its
 // variable (env), default, allowed values, whether it is a path (made
-// absolute against the project directory), its group and its doc line.
+// absolute against the project directory) that must exist (exists: a file,
+// or "dir"), keywords that stand for themselves instead of a path, its
+// group and its doc line.
 type Config struct {
 	Resources  string `env:"RESOURCES" default:"./resources" path:"1" group:"paths" doc:"long-lived artifacts: gem5, kernel, disk image, client"`
 	WorkingDir string `env:"WORKING_DIR" default:"./wkdir" path:"1" group:"paths" doc:"run scripts, checkpoints, results, logs and the engine's state (.vswarmu)"`
@@ -65,7 +68,7 @@ type Config struct {
 	Gem5Version string `env:"GEM5_VERSION" legacy:"VERSION" default:"v24.0.0.0" match:"^[A-Za-z0-9][A-Za-z0-9._/+-]*$" group:"gem5" doc:"gem5 tag, branch or commit to build"`
 	Arch        string `env:"ARCH" default:"amd64" allowed:"amd64,arm64" group:"gem5" doc:"guest architecture (kernel, disk image, client)"`
 	Gem5Arch    string `env:"GEM5_ARCH" default:"${ARCH:amd64=X86,arm64=ARM}" allowed:"X86,ARM" group:"gem5" doc:"gem5 ISA to build (build/<GEM5_ARCH>/gem5.opt)"`
-	Gem5        string `env:"GEM5" group:"gem5" doc:"use this gem5.opt instead of building one; standin runs the built-in stand-in (dry runs, no gem5)"`
+	Gem5        string `env:"GEM5" path:"1" exists:"1" keywords:"standin" group:"gem5" doc:"use this gem5.opt instead of building one; standin runs the built-in stand-in (dry runs, no gem5)"`
 	CCache      bool   `env:"CCACHE" default:"0" group:"gem5" doc:"compile gem5 through ccache so rebuilds after a version bump reuse objects"`
 
 	KVersion       string   `env:"KVERSION" default:"v5.4.84" match:"^v?[0-9]+\\.[0-9]+(\\.[0-9]+)?$" group:"kernel" doc:"Linux version to build"`
@@ -97,7 +100,7 @@ type Config struct {
 	Client string `env:"CLIENT" path:"1" exists:"1" group:"guest" doc:"use this client binary instead of building one"`
 
 	FunctionsYAML  string        `env:"FUNCTIONS_YAML" path:"1" exists:"1" group:"simulation" doc:"compose file of the functions (default: functions/functions.yaml)"`
-	Images         string        `env:"IMAGES" default:"registry" group:"simulation" doc:"where the guest gets function images: registry (Docker Hub), reference (the Go reference functions, offline) or a directory of docker-archive tarballs"`
+	Images         string        `env:"IMAGES" default:"registry" path:"1" exists:"dir" keywords:"registry,reference" group:"simulation" doc:"where the guest gets function images: registry (Docker Hub), reference (the Go reference functions, offline) or a directory of docker-archive tarballs"`
 	InstalledDisk  string        `env:"INSTALLED_DISK" path:"1" exists:"1" group:"simulation" doc:"a raw disk that has the functions installed already: skips functions:install"`
 	SetupCPU       string        `env:"SETUP_CPU" default:"auto" allowed:"auto,kvm,atomic" group:"simulation" doc:"cores that boot in gem5's setup run: kvm, atomic, or auto (KVM when a probe boot works)"`
 	Warmup         int           `env:"WARMUP_INVOCATIONS" default:"5000" min:"0" group:"simulation" doc:"client warm-up invocations before the checkpoint (cheap on KVM cores)"`
@@ -181,7 +184,7 @@ func Load(lookup Lookup, projectDir string) (*Config, error) {
 				raw, source = strconv.Itoa(runtime.NumCPU()), "default (number of CPUs)"
 			}
 		}
-		if f.Tag.Get("path") != "" && raw != "" {
+		if f.Tag.Get("path") != "" && raw != "" && !isKeyword(f, raw) {
 			if strings.HasPrefix(raw, "~/") {
 				if home, err := os.UserHomeDir(); err == nil {
 					raw = filepath.Join(home, raw[2:])
@@ -202,21 +205,6 @@ func Load(lookup Lookup, projectDir string) (*Config, error) {
 		}
 		c.values = append(c.values, Value{Name: name, Value: shown, Source: source,
 			Group: f.Tag.Get("group"), Doc: f.Tag.Get("doc"), Secret: f.Tag.Get("secret") != ""})
-	}
-	if c.Gem5 != "" && c.Gem5 != "standin" {
-		abs := c.Gem5
-		if !filepath.IsAbs(abs) {
-			abs = filepath.Join(projectDir, abs)
-		}
-		if _, err := os.Stat(abs); err != nil {
-			errs = append(errs, fmt.Errorf("GEM5=%q: no such file: set it to a gem5.opt, to standin, or unset it to build gem5", c.Gem5))
-		}
-		c.Gem5 = abs
-	}
-	if c.Images != "registry" && c.Images != "reference" {
-		if fi, err := os.Stat(c.Images); err != nil || !fi.IsDir() {
-			errs = append(errs, fmt.Errorf("IMAGES=%q: use registry, reference or a directory of docker-archive tarballs", c.Images))
-		}
 	}
 	if (c.ISOURL == "") != (c.ISOSHA256 == "") {
 		errs = append(errs, fmt.Errorf("ISO_URL and ISO_SHA256 go together: set both or neither"))
@@ -283,6 +271,13 @@ func refs(def string) []string {
 	return out
 }
 
+// isKeyword reports that raw is one of the field's keywords: a value that
+// stands for itself where a path is otherwise expected (GEM5=standin).
+func isKeyword(f reflect.StructField, raw string) bool {
+	kw := f.Tag.Get("keywords")
+	return kw != "" && slices.Contains(strings.Split(kw, ","), raw)
+}
+
 // set parses raw into field fv according to its type and tags.
 func set(fv reflect.Value, f reflect.StructField, raw string) error {
 	if allowed := f.Tag.Get("allowed"); allowed != "" {
@@ -299,9 +294,17 @@ func set(fv reflect.Value, f reflect.StructField, raw string) error {
 	if m := f.Tag.Get("match"); m != "" && raw != "" && !regexp.MustCompile(m).MatchString(raw) {
 		return fmt.Errorf("does not look like a valid value (want %s)", m)
 	}
-	if f.Tag.Get("exists") != "" && raw != "" {
-		if _, err := os.Stat(raw); err != nil {
-			return fmt.Errorf("no such file: set it to an existing file or unset it to build one")
+	if exists := f.Tag.Get("exists"); exists != "" && raw != "" && !isKeyword(f, raw) {
+		kind := "file"
+		if exists == "dir" {
+			kind = "directory"
+		}
+		alternatives := "an existing " + kind
+		if kw := f.Tag.Get("keywords"); kw != "" {
+			alternatives = strings.ReplaceAll(kw, ",", ", ") + " or " + alternatives
+		}
+		if fi, err := os.Stat(raw); err != nil || exists == "dir" && !fi.IsDir() {
+			return fmt.Errorf("no such %s: set it to %s, or unset it for the default", kind, alternatives)
 		}
 	}
 	switch {

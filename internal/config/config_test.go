@@ -38,6 +38,25 @@ func TestDefaultsAndSources(t *testing.T) {
 	}
 }
 
+func TestKeywordsWherePathsGo(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range []struct{ gem5, images, wantGem5, wantImages string }{
+		{"standin", "reference", "standin", "reference"},
+		{"", "registry", "", "registry"},
+		{"/bin/true", dir, "/bin/true", dir},
+		{"../bin/true", ".", "/bin/true", "/etc"},
+	} {
+		got, err := Load(env(map[string]string{"GEM5": c.gem5, "IMAGES": c.images}), "/etc")
+		if err != nil {
+			t.Errorf("GEM5=%q IMAGES=%q: %v", c.gem5, c.images, err)
+			continue
+		}
+		if got.Gem5 != c.wantGem5 || got.Images != c.wantImages {
+			t.Errorf("GEM5=%q IMAGES=%q: got %q %q, want %q %q", c.gem5, c.images, got.Gem5, got.Images, c.wantGem5, c.wantImages)
+		}
+	}
+}
+
 func TestEnvironmentOverrides(t *testing.T) {
 	c, err := Load(env(map[string]string{
 		"RESOURCES": "/data/res", "VERSION": "v23.1.0.0", "ARCH": "arm64", "FUNCTIONS": "fibonacci-go, aes-go\nauth-go",
@@ -72,7 +91,9 @@ func TestInvalidValuesNameVariableAndAllowed(t *testing.T) {
 		{map[string]string{"SIM_TIMEOUT": "forever"}, []string{"SIM_TIMEOUT", "duration"}},
 		{map[string]string{"DRY_RUN": "maybe"}, []string{"DRY_RUN", "1/true"}},
 		{map[string]string{"KVERSION": "latest"}, []string{"KVERSION", "valid value"}},
-		{map[string]string{"GEM5": "/no/such/gem5.opt"}, []string{"GEM5", "no such file"}},
+		{map[string]string{"GEM5": "/no/such/gem5.opt"}, []string{"GEM5", "no such file: set it to standin or an existing file"}},
+		{map[string]string{"IMAGES": "/no/such/archives"}, []string{"IMAGES", "no such directory: set it to registry, reference or an existing directory"}},
+		{map[string]string{"IMAGES": "/etc/hostname"}, []string{"IMAGES", "no such directory"}},
 		{map[string]string{"ARCH": "arm64", "GEM5_ARCH": "X86"}, []string{"GEM5_ARCH=X86 does not simulate ARCH=arm64"}},
 		{map[string]string{"GRAPH_FORMAT": "svg", "SYSTEM": "tiny"}, []string{"GRAPH_FORMAT", "dot, mermaid", "SYSTEM", "simple, skylake"}},
 	}
