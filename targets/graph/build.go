@@ -466,11 +466,9 @@ func (g *Graph) Explain(ctx context.Context, r *Rule) (Verdict, []Verdict, error
 	for i, d := range r.Deps {
 		states[i] = depState{rule: d, produced: d.Outputs, willRun: byRule[d].Stale && len(d.Outputs) > 0}
 	}
-	reason, checkErr := "", error(nil)
-	if r.Check != nil {
-		reason, checkErr = r.Check(ctx)
-	}
-	v, cerr := g.check(ctx, newStatCache(), r, states, &checkResult{reason, checkErr})
+	// Asked ahead, the Check hook's reason is listed even when another
+	// reason made the rule stale already.
+	v, cerr := g.check(ctx, newStatCache(), r, states, runChecks(ctx, []*Rule{r})[r])
 	if cerr != nil {
 		v.add("cannot check: %v", cerr)
 	}
