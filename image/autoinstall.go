@@ -4,11 +4,10 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
 	"time"
 
+	"github.com/vswarmu/vswarmu-mage/internal/apt"
 	"github.com/vswarmu/vswarmu-mage/internal/download"
 	"github.com/vswarmu/vswarmu-mage/internal/qemu"
 	"github.com/vswarmu/vswarmu-mage/internal/serve"
@@ -93,7 +92,7 @@ func (s Spec) autoinstall(ctx context.Context, j *graph.Job) error {
 	if s.Auto.ISO.URL == "" {
 		return fmt.Errorf("IMAGE_BUILDER=autoinstall: no installer ISO known for %s %s; set ISO_URL and ISO_SHA256", s.Distro, s.Suite)
 	}
-	if err := need("xorriso", "qemu-img"); err != nil {
+	if err := apt.Need("image:depInstall", "xorriso", "qemu-img"); err != nil {
 		return err
 	}
 	iso := filepath.Join(s.Dir, "downloads", filepath.Base(s.Auto.ISO.URL))
@@ -170,18 +169,4 @@ func (s Spec) autoinstall(ctx context.Context, j *graph.Job) error {
 // partition under qemu (virtio disk).
 func RootAppend(arch string) string {
 	return fmt.Sprintf("root=/dev/vda%d rw console=%s", RootPart, qemu.Console(arch))
-}
-
-// need checks that tools are installed.
-func need(tools ...string) error {
-	var missing []string
-	for _, t := range tools {
-		if _, err := exec.LookPath(t); err != nil {
-			missing = append(missing, t)
-		}
-	}
-	if len(missing) > 0 {
-		return fmt.Errorf("%s not found: install the image stage's dependencies with `mage image:depInstall` (as root)", strings.Join(missing, ", "))
-	}
-	return nil
 }

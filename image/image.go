@@ -19,6 +19,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/vswarmu/vswarmu-mage/internal/apt"
 	"github.com/vswarmu/vswarmu-mage/targets/graph"
 )
 
@@ -154,7 +155,7 @@ func (s Spec) debootstrap(ctx context.Context, j *graph.Job) error {
 	if os.Geteuid() != 0 {
 		return fmt.Errorf("the debootstrap builder needs root (mmdebstrap and chroot); run it as root or with sudo")
 	}
-	if err := need("mmdebstrap", "mkfs.ext4", "sfdisk", "qemu-img", "debugfs"); err != nil {
+	if err := apt.Need("image:depInstall", "mmdebstrap", "mkfs.ext4", "sfdisk", "qemu-img", "debugfs"); err != nil {
 		return err
 	}
 	rootfs := filepath.Join(s.Dir, ".rootfs-"+filepath.Base(s.Base()))
@@ -317,7 +318,7 @@ func (s Spec) buildRule(deps []*graph.Rule) *graph.Rule {
 }
 
 func (s Spec) finish(ctx context.Context, j *graph.Job) error {
-	if err := need("debugfs", "qemu-img", "sfdisk", "cp"); err != nil {
+	if err := apt.Need("image:depInstall", "debugfs", "qemu-img", "sfdisk", "cp"); err != nil {
 		return err
 	}
 	work := filepath.Join(s.Dir, ".work-"+filepath.Base(s.Out)+".raw")

@@ -76,6 +76,21 @@ func Install(ctx context.Context, what string, pkgs []string, log io.Writer) ([]
 	return missing, nil
 }
 
+// Need checks that the tools a recipe runs are on PATH; the error names the
+// missing ones and the depInstall target that installs them.
+func Need(depInstall string, tools ...string) error {
+	var missing []string
+	for _, t := range tools {
+		if _, err := exec.LookPath(t); err != nil {
+			missing = append(missing, t)
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("%s not found: install them with `mage %s` (as root)", strings.Join(missing, ", "), depInstall)
+	}
+	return nil
+}
+
 // privilege returns the command prefix that gives root: none when root,
 // "sudo -n" when sudo works without a password prompt.
 func privilege() ([]string, error) {

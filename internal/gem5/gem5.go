@@ -8,11 +8,11 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 
+	"github.com/vswarmu/vswarmu-mage/internal/apt"
 	"github.com/vswarmu/vswarmu-mage/internal/proc"
 	"github.com/vswarmu/vswarmu-mage/targets/graph"
 )
@@ -180,7 +180,7 @@ func (b Build) BuildRule(source *graph.Rule) *graph.Rule {
 		InPlace: true,
 		Slots:   b.Jobs, // scons -j JOBS uses every slot
 		Recipe: func(ctx context.Context, j *graph.Job) error {
-			if err := need("scons", "g++", "python3"); err != nil {
+			if err := apt.Need("gem5:depInstall", "scons", "g++", "python3"); err != nil {
 				return err
 			}
 			target := filepath.Join("build", b.Arch, "gem5.opt")
@@ -215,7 +215,7 @@ func (b Build) TermRule(source *graph.Rule) *graph.Rule {
 		Deps:    []*graph.Rule{source},
 		InPlace: true,
 		Recipe: func(ctx context.Context, j *graph.Job) error {
-			if err := need("make", "cc"); err != nil {
+			if err := apt.Need("gem5:depInstall", "make", "cc"); err != nil {
 				return err
 			}
 			return j.Run(ctx, "make", "-C", dir)
@@ -236,7 +236,7 @@ func (b Build) M5Rule(source *graph.Rule) *graph.Rule {
 		Params:  graph.Params{"ARCH": b.GuestArch},
 		InPlace: true,
 		Recipe: func(ctx context.Context, j *graph.Job) error {
-			if err := need("scons"); err != nil {
+			if err := apt.Need("gem5:depInstall", "scons"); err != nil {
 				return err
 			}
 			c := j.Command("scons", filepath.Join("build", arch, "out", "m5"), "-j", fmt.Sprint(b.Jobs))
@@ -249,17 +249,3 @@ func (b Build) M5Rule(source *graph.Rule) *graph.Rule {
 
 // sconsStep matches gem5's abbreviated scons output: " [     CXX] X86/... -> .o".
 var sconsStep = regexp.MustCompile(`^\s*\[\s*[A-Z0-9 ]+\]\s`)
-
-// need checks that the build tools are installed.
-func need(tools ...string) error {
-	var missing []string
-	for _, t := range tools {
-		if _, err := exec.LookPath(t); err != nil {
-			missing = append(missing, t)
-		}
-	}
-	if len(missing) > 0 {
-		return fmt.Errorf("%s not found: install gem5's build dependencies with `mage gem5:depInstall` (as root)", strings.Join(missing, ", "))
-	}
-	return nil
-}
