@@ -18,6 +18,7 @@ import (
 	"strings"
 
 	"github.com/vswarmu/vswarmu-mage/internal/download"
+	"github.com/vswarmu/vswarmu-mage/internal/qemu"
 	"github.com/vswarmu/vswarmu-mage/targets/graph"
 )
 
@@ -140,15 +141,10 @@ func (b Build) Vmlinux() string { return filepath.Join(b.BuildDir(), "vmlinux") 
 // makeArgs are the arguments every make of this kernel gets.
 func (b Build) makeArgs(targets ...string) []string {
 	args := []string{"-C", b.SourceDir(), "O=" + b.BuildDir(), "ARCH=" + KernelArch(b.Arch)}
-	if b.Arch == "arm64" && !isArm64Host() {
+	if b.Arch == "arm64" && qemu.HostArch() != "arm64" {
 		args = append(args, "CROSS_COMPILE=aarch64-linux-gnu-")
 	}
 	return append(args, targets...)
-}
-
-func isArm64Host() bool {
-	b, err := os.ReadFile("/proc/sys/kernel/arch")
-	return err == nil && strings.TrimSpace(string(b)) == "aarch64"
 }
 
 // Rules returns the kernel rules in dependency order: kernel:source (unless

@@ -6,6 +6,7 @@ package qemu
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -19,6 +20,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/vswarmu/vswarmu-mage/internal/apt"
 	"github.com/vswarmu/vswarmu-mage/internal/proc"
 )
 
@@ -85,7 +87,7 @@ func (m Machine) Args() []string {
 	} else {
 		a = append(a, "-machine", "pc")
 	}
-	a = append(a, "-accel", orDefault(m.Accel, "tcg"), "-cpu", cpu,
+	a = append(a, "-accel", cmp.Or(m.Accel, "tcg"), "-cpu", cpu,
 		"-m", strconv.FormatInt(mem, 10), "-smp", strconv.Itoa(cpus),
 		"-display", "none", "-no-reboot")
 	if m.Interactive {
@@ -140,13 +142,6 @@ func cdromDevice(arch string, i int) []string {
 	return []string{"-device", fmt.Sprintf("ide-cd,drive=cd%d", i)}
 }
 
-func orDefault(s, d string) string {
-	if s == "" {
-		return d
-	}
-	return s
-}
-
 // Commander makes registered commands; *graph.Job is one.
 type Commander interface {
 	Command(name string, args ...string) *proc.Cmd
@@ -163,8 +158,8 @@ type Outcome struct {
 // limit passes. The serial console goes to console. A guest that did not
 // power off cleanly is an error that says how it ended.
 func Run(ctx context.Context, c Commander, m Machine, console io.Writer, limit time.Duration) (Outcome, error) {
-	if _, err := exec.LookPath(m.Binary()); err != nil {
-		return Outcome{Ended: "failed"}, fmt.Errorf("%s not found: install qemu (mage image:depInstall)", m.Binary())
+	if err := apt.Need("image:depInstall", m.Binary()); err != nil {
+		return Outcome{Ended: "failed"}, err
 	}
 	for _, p := range []string{m.Kernel, m.Initrd} {
 		if p == "" {

@@ -25,10 +25,11 @@ type ScriptResult struct {
 // guest uploads run.log and exit-status, then powers off. uploads are
 // further names the script may upload.
 func RunScript(ctx context.Context, c Commander, m Machine, script string, files map[string]string, console io.Writer, limit time.Duration, uploads ...string) (ScriptResult, error) {
+	uploads = append([]string{"run.log", "exit-status"}, uploads...)
 	srv, err := serve.Start(serve.Options{
 		Files:   files,
 		Data:    map[string][]byte{"run.sh": []byte(script)},
-		Uploads: append([]string{"run.log", "exit-status"}, uploads...),
+		Uploads: uploads,
 		Log:     console,
 	})
 	if err != nil {
@@ -39,7 +40,7 @@ func RunScript(ctx context.Context, c Commander, m Machine, script string, files
 	m.Append = strings.TrimSpace(m.Append + " vswarmu.server=" + serve.GuestHost + ":" + strconv.Itoa(srv.Port()))
 	out, err := Run(ctx, c, m, console, limit)
 	res := ScriptResult{Outcome: out, Status: -1, Uploads: map[string][]byte{}}
-	for _, name := range append([]string{"run.log", "exit-status"}, uploads...) {
+	for _, name := range uploads {
 		if b, ok := srv.Uploaded(name); ok {
 			res.Uploads[name] = b
 		}
