@@ -37,7 +37,7 @@ func RunScript(ctx context.Context, c Commander, m Machine, script string, files
 	}
 	defer srv.Close()
 	m.Network = true
-	m.Append = strings.TrimSpace(m.Append + " vswarmu.server=" + serve.GuestHost + ":" + strconv.Itoa(srv.Port()))
+	m.Append = strings.TrimSpace(m.Append + " vswarmu.server=" + srv.GuestAddr())
 	out, err := Run(ctx, c, m, console, limit)
 	res := ScriptResult{Outcome: out, Status: -1, Uploads: map[string][]byte{}}
 	for _, name := range uploads {

@@ -7,6 +7,7 @@
 package serve
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -14,6 +15,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -119,8 +121,11 @@ func (s *Server) Port() int { return s.ln.Addr().(*net.TCPAddr).Port }
 // Addr is the address the server listens on (127.0.0.1:port).
 func (s *Server) Addr() string { return s.ln.Addr().String() }
 
+// GuestAddr is the server's host:port as a qemu guest sees it.
+func (s *Server) GuestAddr() string { return net.JoinHostPort(GuestHost, strconv.Itoa(s.Port())) }
+
 // GuestURL is the server's base URL as a qemu guest sees it.
-func (s *Server) GuestURL() string { return fmt.Sprintf("http://%s:%d", GuestHost, s.Port()) }
+func (s *Server) GuestURL() string { return "http://" + s.GuestAddr() }
 
 // Uploaded returns an upload's content.
 func (s *Server) Uploaded(name string) ([]byte, bool) {
@@ -174,7 +179,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if ok {
 		s.count(name)
 		s.logf("GET %s (%d bytes)", name, len(data))
-		http.ServeContent(w, r, name, time.Time{}, strings.NewReader(string(data)))
+		http.ServeContent(w, r, name, time.Time{}, bytes.NewReader(data))
 		return
 	}
 	local, ok := s.opts.Files[name]
