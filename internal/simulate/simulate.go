@@ -166,14 +166,8 @@ func (s Spec) EvalRule(setup *graph.Rule) *graph.Rule {
 				"--atomic-warming", fmt.Sprint(s.AtomicWarming), "--num-invocations", fmt.Sprint(s.Invocations))
 			start := time.Now()
 			out, err := s.run(ctx, j, dir, args)
-			meta := results.RunMeta{Function: s.Function, MeasuredCPU: s.MeasuredCPU(), Invocations: s.Invocations,
-				Status: "ok", Attempts: out.attempts, System: s.System, Gem5: s.Gem5, ElapsedSeconds: time.Since(start).Seconds()}
-			switch {
-			case out.hung:
-				meta.Status, meta.Reason = string(results.Hung), fmt.Sprintf("no output for %v: killed (attempt %d of 2)", s.HangTimeout, out.attempts)
-			case err != nil:
-				meta.Status, meta.Reason = string(results.Failed), err.Error()
-			}
+			meta := s.record(out, err, "")
+			meta.ElapsedSeconds = time.Since(start).Seconds()
 			if werr := writeMeta(filepath.Join(dir, results.MetaFile), meta); werr != nil && err == nil {
 				err = werr
 			}
@@ -191,14 +185,23 @@ func (s Spec) EvalRule(setup *graph.Rule) *graph.Rule {
 // recordSetupFailure leaves a record in the results directory, so
 // report:check says why the function has no results.
 func (s Spec) recordSetupFailure(out outcome, err error) {
-	meta := results.RunMeta{Function: s.Function, MeasuredCPU: s.MeasuredCPU(), Invocations: s.Invocations,
-		Status: string(results.Failed), Reason: "setup run: " + err.Error(), Attempts: out.attempts, System: s.System, Gem5: s.Gem5}
-	if out.hung {
-		meta.Status, meta.Reason = string(results.Hung), fmt.Sprintf("setup run: no output for %v: killed (attempt %d of 2)", s.HangTimeout, out.attempts)
-	}
 	if os.MkdirAll(s.ResultsDir(), 0o755) == nil {
-		_ = writeMeta(filepath.Join(s.ResultsDir(), results.MetaFile), meta)
+		_ = writeMeta(filepath.Join(s.ResultsDir(), results.MetaFile), s.record(out, err, "setup run: "))
 	}
+}
+
+// record is a run's vswarmu.json: ok, hung or failed, the reason prefixed
+// with the stage it happened in.
+func (s Spec) record(out outcome, err error, stage string) results.RunMeta {
+	meta := results.RunMeta{Function: s.Function, MeasuredCPU: s.MeasuredCPU(), Invocations: s.Invocations,
+		Status: "ok", Attempts: out.attempts, System: s.System, Gem5: s.Gem5}
+	switch {
+	case out.hung:
+		meta.Status, meta.Reason = string(results.Hung), fmt.Sprintf("%sno output for %v: killed (attempt %d of 2)", stage, s.HangTimeout, out.attempts)
+	case err != nil:
+		meta.Status, meta.Reason = string(results.Failed), stage+err.Error()
+	}
+	return meta
 }
 
 func writeMeta(path string, m results.RunMeta) error {
