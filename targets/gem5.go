@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/magefile/mage/mg"
 
@@ -82,7 +83,7 @@ func buildOrSkip(ctx context.Context, names, replacedBy string) error {
 		return err
 	}
 	var rules []*graph.Rule
-	for _, n := range splitNames(names) {
+	for _, n := range strings.Fields(names) {
 		if r, ok := p.g.Rule(n); ok {
 			rules = append(rules, r)
 		}

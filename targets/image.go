@@ -12,7 +12,6 @@ import (
 	"github.com/vswarmu/vswarmu-mage/image"
 	"github.com/vswarmu/vswarmu-mage/internal/config"
 	"github.com/vswarmu/vswarmu-mage/internal/download"
-	"github.com/vswarmu/vswarmu-mage/internal/proc"
 	"github.com/vswarmu/vswarmu-mage/internal/qemu"
 	"github.com/vswarmu/vswarmu-mage/targets/graph"
 )
@@ -53,7 +52,7 @@ func (Image) Run(ctx context.Context) error {
 		}
 	}
 	persist := os.Getenv("PERSIST") == "1"
-	accel, cpu := p.accel(ctx, plainCommander{})
+	accel, cpu := p.accel(ctx, qemu.Unregistered{})
 	m := qemu.Machine{Arch: cfg.Arch, Kernel: p.kernelPath, Append: image.RootAppend(cfg.Arch) + " vswarmu.keep=1",
 		MemoryMiB: cfg.Memory.MiB(), CPUs: cfg.CPUs, Accel: accel, CPU: cpu, Network: true, Interactive: true,
 		Disks: []qemu.Disk{{Path: p.diskPath, Snapshot: !persist}}}
@@ -65,16 +64,8 @@ func (Image) Run(ctx context.Context) error {
 	if cfg.RootPassword == "root" {
 		fmt.Println("log in as root with password \"root\" (ROOT_PASSWORD sets another one)")
 	}
-	_, err = qemu.Run(ctx, plainCommander{}, m, os.Stdout, 0)
+	_, err = qemu.Run(ctx, qemu.Unregistered{}, m, os.Stdout, 0)
 	return err
-}
-
-// plainCommander runs commands in their own process groups, unregistered
-// (interactive and status use).
-type plainCommander struct{}
-
-func (plainCommander) Command(name string, args ...string) *proc.Cmd {
-	return proc.Command(name, args...)
 }
 
 // addImage adds the image rules, unless DISK names an image to use.
@@ -88,10 +79,7 @@ func (p *pipeline) addImage() error {
 	if c.Distro == "debian" {
 		suite = c.DebianVersion
 	}
-	iso := image.ISOs[suite]
-	if c.ISOURL != "" {
-		iso = image.ISO{URL: c.ISOURL, SHA256: c.ISOSHA256}
-	}
+	iso := installerISO(c, suite)
 	spec := image.Spec{
 		Builder: c.ImageBuilder, Distro: c.Distro, Suite: suite, Arch: c.Arch, Mirror: c.Mirror,
 		DiskSize: int64(c.DiskSize), RootPassword: c.RootPassword, Extra: c.ImagePackages,
@@ -121,6 +109,15 @@ func (p *pipeline) addImage() error {
 		p.warnings = append(p.warnings, "the disk image's root password is the original's default \"root\"; set ROOT_PASSWORD on shared machines")
 	}
 	return p.g.Add(rules...)
+}
+
+// installerISO is the autoinstall builder's ISO: ISO_URL with ISO_SHA256,
+// else the known live-server release of suite.
+func installerISO(c *config.Config, suite string) image.ISO {
+	if c.ISOURL != "" {
+		return image.ISO{URL: c.ISOURL, SHA256: c.ISOSHA256}
+	}
+	return image.ISOs[suite]
 }
 
 // accel decides how qemu runs guests: CPU=kvm or tcg as asked, a -cpu
@@ -160,10 +157,7 @@ func (Image) Download(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	iso := image.ISOs[cfg.UbuntuVersion]
-	if cfg.ISOURL != "" {
-		iso = image.ISO{URL: cfg.ISOURL, SHA256: cfg.ISOSHA256}
-	}
+	iso := installerISO(cfg, cfg.UbuntuVersion)
 	if iso.URL == "" {
 		return fmt.Errorf("no installer ISO known for UBUNTU_VERSION=%s; set ISO_URL and ISO_SHA256", cfg.UbuntuVersion)
 	}

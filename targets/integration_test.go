@@ -13,7 +13,6 @@ import (
 
 	"github.com/vswarmu/vswarmu-mage/image"
 	"github.com/vswarmu/vswarmu-mage/internal/magetest"
-	"github.com/vswarmu/vswarmu-mage/internal/proc"
 	"github.com/vswarmu/vswarmu-mage/internal/qemu"
 )
 
@@ -105,10 +104,6 @@ func busyboxInitramfsWith(t *testing.T, init string, files map[string]string) st
 	return out
 }
 
-type plain struct{}
-
-func (plain) Command(name string, args ...string) *proc.Cmd { return proc.Command(name, args...) }
-
 // hostMirror is the Debian mirror apt uses on this machine.
 func hostMirror(t *testing.T) string {
 	b, _ := os.ReadFile("/etc/apt/sources.list.d/debian.sources")
@@ -154,7 +149,7 @@ func TestIntegrationKernelAndImage(t *testing.T) {
 	t.Run("the kernel boots a busybox initramfs under qemu", func(t *testing.T) {
 		initrd := busyboxInitramfs(t, "#!/bin/busybox sh\n/bin/busybox mount -t proc proc /proc\necho \"VSWARMU-BOOT-MARKER $(/bin/busybox uname -r)\"\n/bin/busybox poweroff -f\n")
 		var console strings.Builder
-		out, err := qemu.Run(context.Background(), plain{}, qemu.Machine{Arch: "amd64", Kernel: kernelOut, Initrd: initrd,
+		out, err := qemu.Run(context.Background(), qemu.Unregistered{}, qemu.Machine{Arch: "amd64", Kernel: kernelOut, Initrd: initrd,
 			MemoryMiB: 256, Accel: "tcg"}, &console, 2*time.Minute)
 		if err != nil {
 			t.Fatalf("boot: %v\n%s", err, console.String())
@@ -238,7 +233,7 @@ echo "CLIENT-EXIT $?"
 `
 		initrd := busyboxInitramfsWith(t, init, map[string]string{"client": clientBin, "fibonacci": server})
 		var console strings.Builder
-		if _, err := qemu.Run(context.Background(), plain{}, qemu.Machine{Arch: "amd64", Kernel: kernelOut, Initrd: initrd,
+		if _, err := qemu.Run(context.Background(), qemu.Unregistered{}, qemu.Machine{Arch: "amd64", Kernel: kernelOut, Initrd: initrd,
 			MemoryMiB: 512, Accel: "tcg"}, &console, 3*time.Minute); err != nil {
 			t.Fatalf("boot: %v\n%s", err, console.String())
 		}
@@ -280,7 +275,7 @@ echo "CLIENT-EXIT $?"
 			"echo vswarmu-marker > /root/vswarmu-marker; sync\n"
 		m := qemu.Machine{Arch: "amd64", Kernel: kernelOut, Append: image.RootAppend("amd64"), MemoryMiB: 2048, CPUs: 2,
 			Accel: "tcg", Disks: []qemu.Disk{{Path: raw, Format: "raw"}}}
-		out, err := qemu.RunScript(context.Background(), plain{}, m, script, nil, &console, 5*time.Minute)
+		out, err := qemu.RunScript(context.Background(), qemu.Unregistered{}, m, script, nil, &console, 5*time.Minute)
 		if err != nil {
 			t.Fatalf("boot: %v\n%s", err, console.String())
 		}

@@ -84,9 +84,6 @@ func (p *pipeline) checkForce() error {
 	return nil
 }
 
-// splitNames splits a space-separated list of rule names.
-func splitNames(s string) []string { return strings.Fields(s) }
-
 // build brings rules up to date, saying the configuration's warnings once.
 func (p *pipeline) build(ctx context.Context, rules ...*graph.Rule) error {
 	p.warnOnce.Do(func() {
@@ -99,9 +96,6 @@ func (p *pipeline) build(ctx context.Context, rules ...*graph.Rule) error {
 	})
 	return p.g.Build(ctx, rules...)
 }
-
-// functionNames are the functions this configuration simulates.
-func (p *pipeline) functionNames() []string { return p.functions }
 
 // mainJob are the rules simulate:all builds.
 func (p *pipeline) mainJob() []*graph.Rule {

@@ -27,7 +27,7 @@ func (Report) Check() error {
 	if err != nil {
 		return err
 	}
-	checks := results.CheckAll(cfg.ResultsDir(), p.functionNames(), cfg.NumInvocations)
+	checks := results.CheckAll(cfg.ResultsDir(), p.functions, cfg.NumInvocations)
 	out := p.g.UI()
 	bad := 0
 	for _, c := range checks {
@@ -87,7 +87,7 @@ func (p *pipeline) addReport() error {
 		Params:  graph.Params{"runs": strings.Join(runDirs(dir, p.functions), " "), "NUM_INVOCATIONS": fmt.Sprint(p.cfg.NumInvocations)},
 		Slots:   -1,
 		Recipe: func(ctx context.Context, j *graph.Job) error {
-			rep := results.Build(dir, p.functionNames(), p.cfg.NumInvocations)
+			rep := results.Build(dir, p.functions, p.cfg.NumInvocations)
 			if len(rep.Runs) == 0 && len(rep.Errors) == 0 {
 				return fmt.Errorf("no run (a directory with stats.txt) under %s: run mage simulate:all first", dir)
 			}

@@ -147,6 +147,15 @@ type Commander interface {
 	Command(name string, args ...string) *proc.Cmd
 }
 
+// Unregistered is a Commander for boots outside a rule (an interactive
+// console, a test): process groups of their own, in no registry.
+type Unregistered struct{}
+
+// Command returns proc.Command(name, args...).
+func (Unregistered) Command(name string, args ...string) *proc.Cmd {
+	return proc.Command(name, args...)
+}
+
 // Outcome is how a boot ended.
 type Outcome struct {
 	Ended   string        // poweroff, panic, timeout, interrupted, killed or failed

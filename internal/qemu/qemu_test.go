@@ -7,8 +7,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/vswarmu/vswarmu-mage/internal/proc"
 )
 
 func TestArgs(t *testing.T) {
@@ -72,12 +70,9 @@ func TestArgs(t *testing.T) {
 }
 
 // plain makes unregistered commands.
-type plain struct{}
-
-func (plain) Command(name string, args ...string) *proc.Cmd { return proc.Command(name, args...) }
 
 func TestRunReportsMissingFiles(t *testing.T) {
-	_, err := Run(context.Background(), plain{}, Machine{Kernel: "/no/such/vmlinux"}, os.Stderr, time.Second)
+	_, err := Run(context.Background(), Unregistered{}, Machine{Kernel: "/no/such/vmlinux"}, os.Stderr, time.Second)
 	if err == nil || !strings.Contains(err.Error(), "/no/such/vmlinux") {
 		t.Fatalf("err = %v", err)
 	}
