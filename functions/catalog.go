@@ -207,17 +207,23 @@ type Selection struct {
 	ListFrom  string // where the list came from, for messages
 }
 
-// Select loads the catalogue (projectDir/functions/functions.yaml or the
-// built-in one) and the function list (FUNCTIONS, else
-// projectDir/functions/functions.list, else the built-in list), and
-// validates them together.
-func Select(projectDir string, fromEnv []string) (*Selection, error) {
-	path := filepath.Join(projectDir, "functions", "functions.yaml")
-	data, err := os.ReadFile(path)
-	if err != nil {
-		path, data = "functions.yaml (built in)", DefaultCompose
+// Select loads the catalogue (compose, the FUNCTIONS_YAML file, when set;
+// else projectDir/functions/functions.yaml, else the built-in one) and the
+// function list (FUNCTIONS, else projectDir/functions/functions.list, else
+// the built-in list), and validates them together.
+func Select(projectDir, compose string, fromEnv []string) (*Selection, error) {
+	var cat *Catalog
+	var err error
+	if compose != "" {
+		cat, err = LoadFile(compose)
+	} else {
+		path := filepath.Join(projectDir, "functions", "functions.yaml")
+		data, rerr := os.ReadFile(path)
+		if rerr != nil {
+			path, data = "functions.yaml (built in)", DefaultCompose
+		}
+		cat, err = Load(path, data)
 	}
-	cat, err := Load(path, data)
 	if err != nil {
 		return nil, err
 	}

@@ -129,17 +129,27 @@ func TestParseList(t *testing.T) {
 
 func TestSelectPrefersTheProject(t *testing.T) {
 	dir := t.TempDir()
-	sel, err := Select(dir, nil)
+	sel, err := Select(dir, "", nil)
 	if err != nil || len(sel.Functions) != 3 || !strings.Contains(sel.ListFrom, "built in") {
 		t.Fatalf("built-in selection: %+v %v", sel, err)
 	}
 	os.MkdirAll(filepath.Join(dir, "functions"), 0o755)
 	os.WriteFile(filepath.Join(dir, "functions", "functions.list"), []byte("aes-go\nnosuch\n"), 0o644)
-	if _, err := Select(dir, nil); err == nil || !strings.Contains(err.Error(), "nosuch: not in functions.yaml (built in)") {
+	if _, err := Select(dir, "", nil); err == nil || !strings.Contains(err.Error(), "nosuch: not in functions.yaml (built in)") {
 		t.Fatalf("bad project list: %v", err)
 	}
-	sel, err = Select(dir, []string{"geo", "user"})
+	sel, err = Select(dir, "", []string{"geo", "user"})
 	if err != nil || sel.ListFrom != "FUNCTIONS" || len(sel.Functions) != 2 {
 		t.Fatalf("FUNCTIONS: %+v %v", sel, err)
+	}
+	// FUNCTIONS_YAML replaces the catalogue the list is checked against.
+	compose := filepath.Join(t.TempDir(), "mine.yaml")
+	os.WriteFile(compose, []byte("version: \"3.3\"\nservices:\n  nosuch:\n    image: a/b\n    container_name: function\n    ports: [\"50000:50051\"]\n    labels: {vswarmu.client: aes}\n"), 0o644)
+	sel, err = Select(dir, compose, []string{"nosuch"})
+	if err != nil || sel.Catalog.Path != compose || sel.Catalog.ClientName("nosuch") != "aes" {
+		t.Fatalf("FUNCTIONS_YAML: %+v %v", sel, err)
+	}
+	if _, err := Select(dir, compose, []string{"aes-go"}); err == nil || !strings.Contains(err.Error(), "aes-go: not in "+compose) {
+		t.Fatalf("FUNCTIONS_YAML without the listed function: %v", err)
 	}
 }

@@ -39,15 +39,8 @@ func (Image) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	var deps []string
-	if p.kernelSave != nil {
-		deps = append(deps, p.kernelSave.Target)
-	}
-	if p.imageBuild != nil {
-		deps = append(deps, p.imageBuild.Target)
-	}
-	if len(deps) > 0 {
-		if err := build(ctx, deps...); err != nil {
+	if deps := present(p.kernelSave, p.imageBuild); len(deps) > 0 {
+		if err := p.build(ctx, deps...); err != nil {
 			return err
 		}
 	}

@@ -97,6 +97,18 @@ func (p *pipeline) build(ctx context.Context, rules ...*graph.Rule) error {
 	return p.g.Build(ctx, rules...)
 }
 
+// present returns the rules that exist in this configuration (a stage
+// replaced by a given file has none).
+func present(rules ...*graph.Rule) []*graph.Rule {
+	var out []*graph.Rule
+	for _, r := range rules {
+		if r != nil {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
 // mainJob are the rules simulate:all builds.
 func (p *pipeline) mainJob() []*graph.Rule {
 	return append(append([]*graph.Rule(nil), p.simulations...), p.report)

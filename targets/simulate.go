@@ -3,9 +3,10 @@ package targets
 import (
 	"context"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/magefile/mage/mg"
@@ -111,12 +112,7 @@ func (Resources) Build(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	var rules []*graph.Rule
-	for _, r := range []*graph.Rule{p.gem5, p.m5, p.kernelSave, p.imageBuild, p.client} {
-		if r != nil {
-			rules = append(rules, r)
-		}
-	}
+	rules := present(p.gem5, p.m5, p.kernelSave, p.imageBuild, p.client)
 	if len(rules) == 0 {
 		p.g.UI().Printf("GEM5, KERNEL, DISK and CLIENT name existing files: nothing to build")
 		return nil
@@ -128,19 +124,9 @@ func (Resources) Build(ctx context.Context) error {
 // rules unless INSTALLED_DISK names a disk with the functions in it.
 func (p *pipeline) addFunctions() error {
 	c := p.cfg
-	sel, err := functions.Select(c.ProjectDir, c.Functions)
+	sel, err := functions.Select(c.ProjectDir, c.FunctionsYAML, c.Functions)
 	if err != nil {
 		return err
-	}
-	if c.FunctionsYAML != "" {
-		cat, err := functions.LoadFile(c.FunctionsYAML)
-		if err != nil {
-			return err
-		}
-		if err := cat.Validate(sel.Functions); err != nil {
-			return fmt.Errorf("functions from %s:\n%w", sel.ListFrom, err)
-		}
-		sel.Catalog = cat
 	}
 	p.selection, p.functions = sel, sel.Functions
 	if err := p.addReference(); err != nil {
@@ -151,15 +137,14 @@ func (p *pipeline) addFunctions() error {
 		return nil
 	}
 	images := c.Images
-	var deps []*graph.Rule
+	deps := present(p.imageBuild, p.kernelSave)
 	if images == "reference" {
+		if p.reference == nil {
+			return fmt.Errorf("IMAGES=reference: no reference function (%s) to build: this module's source is not at hand, or %s defines none of them",
+				strings.Join(slices.Sorted(maps.Keys(functions.References)), ", "), p.selection.Catalog.Path)
+		}
 		images = p.referenceDir()
 		deps = append(deps, p.reference)
-	}
-	for _, r := range []*graph.Rule{p.imageBuild, p.kernelSave} {
-		if r != nil {
-			deps = append(deps, r)
-		}
 	}
 	in := functions.Install{Selection: sel, Base: p.diskPath, Dir: filepath.Join(c.WorkingDir, "disk"), Kernel: p.kernelPath,
 		Arch: c.Arch, MemoryMiB: c.Memory.MiB(), CPUs: c.CPUs, Images: images, Timeout: c.BootTimeout, Accel: p.accel}
@@ -178,17 +163,18 @@ func (p *pipeline) addReference() error {
 	if dir == "" {
 		return nil
 	}
-	names := make([]string, 0, len(functions.References))
-	for fn := range functions.References {
-		names = append(names, fn)
-	}
-	sort.Strings(names)
-	var outputs []string
+	// The reference functions the catalogue defines, under its image names.
+	var names, outputs []string
 	images := map[string]string{}
-	for _, fn := range names {
-		img := p.selection.Catalog.Project.Services[fn].Image
-		images[fn] = img
-		outputs = append(outputs, filepath.Join(p.referenceDir(), functions.ArchiveName(img)))
+	for _, fn := range slices.Sorted(maps.Keys(functions.References)) {
+		if s, ok := p.selection.Catalog.Project.Services[fn]; ok && s.Image != "" {
+			names = append(names, fn)
+			images[fn] = s.Image
+			outputs = append(outputs, filepath.Join(p.referenceDir(), functions.ArchiveName(s.Image)))
+		}
+	}
+	if len(names) == 0 {
+		return nil
 	}
 	var inputs []string
 	if isCheckout(dir) {
@@ -246,12 +232,7 @@ func (p *pipeline) addSimulations() error {
 	if inProject {
 		inputs = []string{config}
 	}
-	var deps []*graph.Rule
-	for _, r := range []*graph.Rule{p.installRaw, p.gem5, p.kernelSave} {
-		if r != nil {
-			deps = append(deps, r)
-		}
-	}
+	deps := present(p.installRaw, p.gem5, p.kernelSave)
 	for _, fn := range p.functions {
 		s := simulate.Spec{Gem5: gem5, Config: config, Kernel: p.kernelPath, Disk: p.simDisk, Function: fn,
 			Client: p.selection.Catalog.ClientName(fn),

@@ -210,6 +210,20 @@ services:
 		t.Fatalf("report:check: exit %d\n%s", r.Code, r.Output)
 	}
 
+	// The same catalogue elsewhere, through FUNCTIONS_YAML, is what the
+	// list is checked against; it has no reference function to build.
+	other := filepath.Join(t.TempDir(), "mine.yaml")
+	b, _ := os.ReadFile(filepath.Join(dir, "functions", "functions.yaml"))
+	os.WriteFile(other, []byte(strings.Replace(string(b), "  fibonacci-go:", "  fibonacci-go-old:", 1)), 0o644)
+	yamlEnv := append(env, "FUNCTIONS_YAML="+other, "FUNCTIONS=fibonacci-rust")
+	if r := magetest.Mage(t, dir, yamlEnv, "functions:list"); r.Code != 0 || !strings.Contains(r.Output, "images (from "+other+")") {
+		t.Fatalf("FUNCTIONS_YAML: exit %d\n%s", r.Code, r.Output)
+	}
+	r = magetest.Mage(t, dir, append(yamlEnv, "INSTALLED_DISK=", "IMAGES=reference"), "functions:list")
+	if r.Code == 0 || !strings.Contains(r.Output, "IMAGES=reference: no reference function (aes-go, auth-go, fibonacci-go) to build") || !strings.Contains(r.Output, other+" defines none of them") {
+		t.Fatalf("IMAGES=reference without reference functions: exit %d\n%s", r.Code, r.Output)
+	}
+
 	// Without the label the client cannot know the protocol: the error
 	// names the function, the file and the fix, before any work.
 	writeFile(t, filepath.Join(dir, "functions", "functions.yaml"), `version: "3.3"
