@@ -162,12 +162,8 @@ func (in Install) install(ctx context.Context, j *graph.Job) error {
 	if err != nil {
 		return err
 	}
-	format := "raw"
-	if strings.HasSuffix(base, ".qcow2") {
-		format = "qcow2"
-	}
 	overlay := j.Out(in.Overlay())
-	if err := j.Run(ctx, "qemu-img", "create", "-f", "qcow2", "-b", base, "-F", format, overlay); err != nil {
+	if err := j.Run(ctx, "qemu-img", "create", "-f", "qcow2", "-b", base, "-F", qemu.FormatOf(base), overlay); err != nil {
 		return err
 	}
 	accel, cpu := "tcg", ""

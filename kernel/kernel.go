@@ -6,6 +6,7 @@
 package kernel
 
 import (
+	"cmp"
 	"context"
 	"embed"
 	"errors"
@@ -208,7 +209,7 @@ func (b Build) fetch(ctx context.Context, j *graph.Job) error {
 	tarball := b.Source.Location
 	if !b.Source.Local() || b.Source.Checksum != "" {
 		tarball = filepath.Join(b.Dir, "downloads", filepath.Base(b.Source.Location))
-		j.Logf("go-getter: %s (checksum %s) -> %s", b.Source.Location, orNone(b.Source.Checksum), tarball)
+		j.Logf("go-getter: %s (checksum %s) -> %s", b.Source.Location, cmp.Or(b.Source.Checksum, "none"), tarball)
 		err := download.File(ctx, b.Source.Location, b.Source.Checksum, tarball, func(done, total int64) {
 			if total > 0 {
 				j.Progress("downloaded %s of %s", download.Human(done), download.Human(total))
@@ -232,13 +233,6 @@ func (b Build) fetch(ctx context.Context, j *graph.Job) error {
 		return fmt.Errorf("%s does not unpack to a kernel source tree (no Kconfig at its top)", tarball)
 	}
 	return nil
-}
-
-func orNone(s string) string {
-	if s == "" {
-		return "none"
-	}
-	return s
 }
 
 // patchStamp records the patches applied to the source tree.

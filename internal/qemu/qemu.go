@@ -115,13 +115,7 @@ func (m Machine) Args() []string {
 			a = append(a, cdromDevice(m.Arch, i)...)
 			continue
 		}
-		format := d.Format
-		if format == "" {
-			format = "raw"
-			if strings.HasSuffix(d.Path, ".qcow2") {
-				format = "qcow2"
-			}
-		}
+		format := cmp.Or(d.Format, FormatOf(d.Path))
 		spec := fmt.Sprintf("file=%s,format=%s,if=virtio", d.Path, format)
 		if d.Snapshot {
 			spec += ",snapshot=on"
@@ -132,6 +126,15 @@ func (m Machine) Args() []string {
 		a = append(a, "-netdev", "user,id=net0", "-device", "virtio-net-pci,netdev=net0")
 	}
 	return append(a, m.Extra...)
+}
+
+// FormatOf is a disk image's format as its name tells: qcow2 for .qcow2,
+// else raw.
+func FormatOf(path string) string {
+	if strings.HasSuffix(path, ".qcow2") {
+		return "qcow2"
+	}
+	return "raw"
 }
 
 func cdromDevice(arch string, i int) []string {
