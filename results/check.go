@@ -2,6 +2,7 @@ package results
 
 import (
 	"bufio"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -48,7 +49,7 @@ func CheckRun(dir string, expected int) Check {
 		c.Expected = meta.Invocations
 	}
 	if meta != nil && meta.Status == string(Hung) {
-		c.Outcome, c.Reason = Hung, orText(meta.Reason, "no progress: killed")
+		c.Outcome, c.Reason = Hung, cmp.Or(meta.Reason, "no progress: killed")
 		return c
 	}
 	f, err := os.Open(filepath.Join(dir, LogFile))
@@ -111,13 +112,6 @@ func readMeta(dir string) (*RunMeta, error) {
 		return nil, fmt.Errorf("%s: %w", p, err)
 	}
 	return &m, nil
-}
-
-func orText(s, d string) string {
-	if s == "" {
-		return d
-	}
-	return s
 }
 
 func truncate(s string, n int) string {

@@ -43,11 +43,14 @@ func measuredValues(r *Run) (map[string]float64, bool) {
 	}
 	ipc, _ := c.IPCValue()
 	cpi, _ := c.CPIValue()
-	return map[string]float64{
+	vals := map[string]float64{
 		"instructions": f(c.Instructions.Value), "cycles": f(c.Cycles.Value), "IPC": ipc, "CPI": cpi,
-		"L1I MPKI": valueOrNaN(c.L1I), "L1D MPKI": valueOrNaN(c.L1D), "L2 MPKI": valueOrNaN(c.L2),
-		"branch MPKI": valueOrNaN(c.Branch), "sim seconds": f(d.SimSeconds.Value), "host seconds": f(d.HostSeconds.Value),
-	}, true
+		"sim seconds": f(d.SimSeconds.Value), "host seconds": f(d.HostSeconds.Value),
+	}
+	for i, m := range c.mpkis() {
+		vals[mpkiNames[i]+" MPKI"] = valueOrNaN(m)
+	}
+	return vals, true
 }
 
 var compareOrder = []string{"instructions", "cycles", "IPC", "CPI", "L1I MPKI", "L1D MPKI", "L2 MPKI", "branch MPKI", "sim seconds", "host seconds"}

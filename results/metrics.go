@@ -63,6 +63,12 @@ type CPU struct {
 	Branch         Metric           // branch mispredictions per kilo-instruction
 }
 
+// mpkiNames name the per-kilo-instruction metrics in mpkis' order.
+var mpkiNames = [4]string{"L1I", "L1D", "L2", "branch"}
+
+// mpkis returns the L1I, L1D, L2 and branch per-kilo-instruction metrics.
+func (c CPU) mpkis() [4]Metric { return [4]Metric{c.L1I, c.L1D, c.L2, c.Branch} }
+
 // IPCValue returns the IPC: gem5's when printed, else instructions/cycles.
 func (c CPU) IPCValue() (float64, string) {
 	if f, ok := c.IPC.Value.Float(); ok && c.IPC.Key != "" {

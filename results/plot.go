@@ -80,9 +80,8 @@ func ipcPlot(rows []row) (template.HTML, error) {
 // mpkiPlot groups four bars per run: L1I, L1D, L2 and branch MPKI.
 func mpkiPlot(rows []row) (template.HTML, error) {
 	p := newPlot("Misses per kilo-instruction", "MPKI", rows)
-	names := []string{"L1I", "L1D", "L2", "branch"}
 	w := vg.Points(8)
-	for k := range names {
+	for k, name := range mpkiNames {
 		vals := make(plotter.Values, len(rows))
 		for i, r := range rows {
 			vals[i] = zeroIfNaN(r.mpki[k])
@@ -95,7 +94,7 @@ func mpkiPlot(rows []row) (template.HTML, error) {
 		bars.LineStyle.Width = 0
 		bars.Offset = w * vg.Length(float64(k)-1.5)
 		p.Add(bars)
-		p.Legend.Add(names[k], bars)
+		p.Legend.Add(name, bars)
 	}
 	p.Legend.Top = true
 	var all plotter.Values

@@ -106,7 +106,7 @@ func (r *Report) rows() []row {
 			Instructions: string(c.Instructions.Value), Cycles: string(c.Cycles.Value), IPC: ipcText, CPI: cpiText,
 			L1I: metricShown(c.L1I), L1D: metricShown(c.L1D), L2: metricShown(c.L2), Branch: metricShown(c.Branch),
 			SimSeconds: string(d.SimSeconds.Value), HostSeconds: string(d.HostSeconds.Value), ipc: ipc,
-			mpki: [4]float64{valueOrNaN(c.L1I), valueOrNaN(c.L1D), valueOrNaN(c.L2), valueOrNaN(c.Branch)}}
+		}
 		rw.Sources = []string{
 			fmt.Sprintf("measured: %s, dump %d of %d — %s", c.Name, d.Index, len(run.Dumps), run.Why),
 			"instructions: " + c.Instructions.Key, "cycles: " + c.Cycles.Key,
@@ -116,12 +116,10 @@ func (r *Report) rows() []row {
 		} else {
 			rw.Sources = append(rw.Sources, "IPC: instructions / cycles")
 		}
-		for _, m := range []struct {
-			name string
-			m    Metric
-		}{{"L1I MPKI", c.L1I}, {"L1D MPKI", c.L1D}, {"L2 MPKI", c.L2}, {"branch MPKI", c.Branch}} {
-			if m.m.From != "" {
-				rw.Sources = append(rw.Sources, m.name+": "+m.m.From)
+		for i, m := range c.mpkis() {
+			rw.mpki[i] = valueOrNaN(m)
+			if m.From != "" {
+				rw.Sources = append(rw.Sources, mpkiNames[i]+" MPKI: "+m.From)
 			}
 		}
 		rw.Sources = append(rw.Sources, "sim seconds: "+d.SimSeconds.Key, "host seconds: "+d.HostSeconds.Key)
