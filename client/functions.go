@@ -17,6 +17,8 @@ package client
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -101,14 +103,7 @@ func KnownNames() []string {
 }
 
 // Services lists the gRPC services the client speaks, sorted.
-func Services() []string {
-	out := make([]string, 0, len(services()))
-	for n := range services() {
-		out = append(out, n)
-	}
-	sort.Strings(out)
-	return out
-}
+func Services() []string { return slices.Sorted(maps.Keys(services())) }
 
 // MethodIndex resolves -function-method: a method's name or its index.
 func (s *Service) MethodIndex(method string) (int, error) {

@@ -4,10 +4,11 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/bitfield/script"
@@ -81,14 +82,7 @@ func (c Config) Get(sym string) string {
 }
 
 // Symbols returns the sorted symbol names of c.
-func (c Config) Symbols() []string {
-	out := make([]string, 0, len(c))
-	for s := range c {
-		out = append(out, s)
-	}
-	sort.Strings(out)
-	return out
-}
+func (c Config) Symbols() []string { return slices.Sorted(maps.Keys(c)) }
 
 var symbolDef = regexp.MustCompile(`^\s*(?:menu)?config\s+([A-Za-z0-9_]+)\s*$`)
 
