@@ -23,7 +23,8 @@ func Config(projectDir, dir string) (path string, inProject bool, err error) {
 	if _, err := os.Stat(p); err == nil {
 		return p, true, nil
 	}
-	return materialize(dir, "run_sim.py")
+	path, err = materialize(dir, "run_sim.py")
+	return path, false, err
 }
 
 // Standin returns the path of the stand-in gem5.opt (the project's, or a
@@ -33,13 +34,13 @@ func Standin(projectDir, dir string) (string, error) {
 	if _, err := os.Stat(p); err == nil {
 		return p, nil
 	}
-	path, _, err := materialize(dir, "standin")
+	path, err := materialize(dir, "standin")
 	return filepath.Join(path, "gem5.opt"), err
 }
 
 // materialize writes the embedded file or tree name under dir, touching
 // only files whose content changed (their times matter to the engine).
-func materialize(dir, name string) (string, bool, error) {
+func materialize(dir, name string) (string, error) {
 	err := fs.WalkDir(files, name, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -64,5 +65,5 @@ func materialize(dir, name string) (string, bool, error) {
 		}
 		return os.WriteFile(dst, b, mode)
 	})
-	return filepath.Join(dir, name), false, err
+	return filepath.Join(dir, name), err
 }

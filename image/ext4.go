@@ -25,7 +25,8 @@ const (
 	firstSize  = 2048
 )
 
-// partitionTable is the sfdisk script for a disk of size bytes.
+// partitionTable is the sfdisk script of the layout; partition 2 fills the
+// rest of the disk.
 func partitionTable() string {
 	return fmt.Sprintf("label: dos\nunit: sectors\n\nstart=%d, size=%d, type=da\nstart=%d, type=83, bootable\n",
 		firstStart, firstSize, rootStart)
