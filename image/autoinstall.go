@@ -97,10 +97,7 @@ func (s Spec) autoinstall(ctx context.Context, j *graph.Job) error {
 	}
 	iso := filepath.Join(s.Dir, "downloads", filepath.Base(s.Auto.ISO.URL))
 	j.Logf("go-getter: %s (sha256 %s) -> %s", s.Auto.ISO.URL, s.Auto.ISO.SHA256, iso)
-	err := download.File(ctx, s.Auto.ISO.URL, "sha256:"+s.Auto.ISO.SHA256, iso, func(done, total int64) {
-		j.Progress("ISO %s of %s", download.Human(done), download.Human(total))
-	})
-	if err != nil {
+	if err := download.File(ctx, s.Auto.ISO.URL, "sha256:"+s.Auto.ISO.SHA256, iso, download.Report("ISO", j.Progress)); err != nil {
 		return err
 	}
 	// The installer's kernel and initrd, read from the ISO without mounting it.

@@ -210,14 +210,7 @@ func (b Build) fetch(ctx context.Context, j *graph.Job) error {
 	if !b.Source.Local() || b.Source.Checksum != "" {
 		tarball = filepath.Join(b.Dir, "downloads", filepath.Base(b.Source.Location))
 		j.Logf("go-getter: %s (checksum %s) -> %s", b.Source.Location, cmp.Or(b.Source.Checksum, "none"), tarball)
-		err := download.File(ctx, b.Source.Location, b.Source.Checksum, tarball, func(done, total int64) {
-			if total > 0 {
-				j.Progress("downloaded %s of %s", download.Human(done), download.Human(total))
-			} else {
-				j.Progress("downloaded %s", download.Human(done))
-			}
-		})
-		if err != nil {
+		if err := download.File(ctx, b.Source.Location, b.Source.Checksum, tarball, download.Report("downloaded", j.Progress)); err != nil {
 			return err
 		}
 	}

@@ -156,7 +156,7 @@ func (Image) Download(ctx context.Context) error {
 	}
 	dst := filepath.Join(cfg.Resources, "image", "downloads", filepath.Base(iso.URL))
 	p.g.UI().Printf("downloading %s (sha256 %s)", iso.URL, iso.SHA256)
-	if err := download.File(ctx, iso.URL, "sha256:"+iso.SHA256, dst, func(done, total int64) {}); err != nil {
+	if err := download.File(ctx, iso.URL, "sha256:"+iso.SHA256, dst, nil); err != nil {
 		return err
 	}
 	p.g.UI().Printf("%s %s", p.g.UI().Green("✔"), dst)

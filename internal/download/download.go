@@ -24,6 +24,18 @@ import (
 // expected (0 when unknown).
 type Progress func(done, total int64)
 
+// Report returns a Progress that tells say "<what> 45 MB of 1.2 GB", or
+// "<what> 45 MB" while the size is unknown.
+func Report(what string, say func(format string, args ...any)) Progress {
+	return func(done, total int64) {
+		if total > 0 {
+			say("%s %s of %s", what, Human(done), Human(total))
+		} else {
+			say("%s %s", what, Human(done))
+		}
+	}
+}
+
 // client returns a go-getter client that never follows X-Terraform-Get
 // redirects and never unpacks archives itself (its tar reader drops
 // symbolic links; callers extract with tar).

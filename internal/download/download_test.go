@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -124,5 +125,23 @@ func TestLocalFile(t *testing.T) {
 	ok, err := Verify(context.Background(), src, "sha256:"+hex.EncodeToString(sum[:]), dst)
 	if err != nil || !ok {
 		t.Fatalf("Verify = %v, %v", ok, err)
+	}
+}
+
+func TestReportSaysSizes(t *testing.T) {
+	cases := []struct {
+		done, total int64
+		want        string
+	}{
+		{45 << 20, 3 << 29, "ISO 45 MB of 1.5 GB"},
+		{512, 0, "ISO 512 B"},
+		{2 << 10, -1, "ISO 2 kB"},
+	}
+	for _, c := range cases {
+		var got string
+		Report("ISO", func(format string, args ...any) { got = fmt.Sprintf(format, args...) })(c.done, c.total)
+		if got != c.want {
+			t.Errorf("Report(%d, %d) = %q, want %q", c.done, c.total, got, c.want)
+		}
 	}
 }
