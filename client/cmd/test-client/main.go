@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/signal"
 	"runtime"
@@ -81,7 +82,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if *seed == 0 {
 		*seed = uint64(time.Now().UnixNano())
 	}
-	opts := client.Options{Function: *name, Addr: *url + ":" + *port, Input: *input, Method: *method, Gen: gen,
+	opts := client.Options{Function: *name, Addr: net.JoinHostPort(*url, *port), Input: *input, Method: *method, Gen: gen,
 		Lower: *lower, Upper: *upper, N: *n, W: *w, Delay: time.Duration(*delay) * time.Microsecond,
 		Timeout: *timeout, Log: log, Verbose: *verbose, Seed: *seed}
 	if _, err := client.Lookup(*name); err != nil {
