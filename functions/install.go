@@ -1,7 +1,6 @@
 package functions
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -62,7 +61,7 @@ func (in Install) Rules(deps []*graph.Rule) []*graph.Rule {
 		Inputs:  inputs,
 		Deps:    deps,
 		Params: graph.Params{"functions": strings.Join(in.Selection.Functions, " "), "compose": string(in.Selection.Catalog.Data),
-			"IMAGES": in.Images, "base": in.Base},
+			"IMAGES": in.Images, "base": in.Base, "script": installScriptText},
 		Recipe: in.install,
 	}
 	raw := &graph.Rule{
@@ -77,7 +76,9 @@ func (in Install) Rules(deps []*graph.Rule) []*graph.Rule {
 	return []*graph.Rule{install, raw}
 }
 
-var installScript = template.Must(template.New("install").Parse(`#!/bin/sh
+// installScriptText is the guest's install script; functions:install
+// reruns when it changes.
+const installScriptText = `#!/bin/sh
 # Installs functions into this disk (vswarmu-mage functions:install).
 set -u
 SERVER=$(sed -n 's/.*vswarmu\.server=\([^ ]*\).*/\1/p' /proc/cmdline)
@@ -102,6 +103,13 @@ install_one() {
 		return
 	fi
 	if test-client -function-name "$2" -url localhost -port 50000 -n 5 -input 1 -timeout 600s; then
+		# EXEC_MODE=process runs the container's command from its root file
+		# system, as vswarmu-run reads them.
+		dir={{.ProcessDir}}/$1
+		rm -rf "$dir" && mkdir -p "$dir/rootfs" &&
+			docker inspect {{.Container}} > "$dir/container.json" &&
+			docker export {{.Container}} | tar -x -C "$dir/rootfs" ||
+			echo "VSWARMU-INSTALL-ERROR $1: cannot save its root file system for EXEC_MODE=process"
 		echo "VSWARMU-INSTALL $1 ok"
 	else
 		echo "VSWARMU-INSTALL $1 failed: the client could not invoke it"
@@ -112,7 +120,18 @@ install_one() {
 {{range .Functions}}install_one {{.Name}} {{.Client}}
 {{end}}docker image ls
 sync
-`))
+`
+
+var installScript = template.Must(template.New("install").Parse(installScriptText))
+
+// script is the guest's install script, which loads the archives the
+// file server serves under those names.
+func (in Install) script(archives []string) (string, error) {
+	var b strings.Builder
+	err := installScript.Execute(&b, map[string]any{"Dir": GuestDir, "Archives": archives, "Functions": in.scriptFunctions(),
+		"ProcessDir": ProcessDir, "Container": ContainerName})
+	return b.String(), err
+}
 
 // scriptFunctions pairs each function with the name the client drives it by.
 func (in Install) scriptFunctions() []struct{ Name, Client string } {
@@ -154,8 +173,8 @@ func (in Install) install(ctx context.Context, j *graph.Job) error {
 		return err
 	}
 	files["functions.yaml"] = compose
-	var script bytes.Buffer
-	if err := installScript.Execute(&script, map[string]any{"Dir": GuestDir, "Archives": archives, "Functions": in.scriptFunctions()}); err != nil {
+	script, err := in.script(archives)
+	if err != nil {
 		return err
 	}
 	base, err := filepath.Abs(in.Base)
@@ -173,7 +192,7 @@ func (in Install) install(ctx context.Context, j *graph.Job) error {
 	j.Progress("installing %d functions (qemu %s)", len(fns), accel)
 	m := qemu.Machine{Arch: in.Arch, Kernel: in.Kernel, Append: image.RootAppend(in.Arch), MemoryMiB: max(in.MemoryMiB, 2048),
 		CPUs: max(in.CPUs, 2), Accel: accel, CPU: cpu, Disks: []qemu.Disk{{Path: overlay, Format: "qcow2"}}}
-	res, err := qemu.RunScript(ctx, j, m, script.String(), files, j.Log(), in.Timeout)
+	res, err := qemu.RunScript(ctx, j, m, script, files, j.Log(), in.Timeout)
 	if len(res.Log) > 0 {
 		j.Logf("---- install log from the guest ----\n%s---- end of the install log ----", res.Log)
 	}

@@ -23,12 +23,12 @@ services:
 		t.Fatal(err)
 	}
 	in := Install{Selection: &Selection{Catalog: cat, Functions: []string{"aes-go", "aes-rust"}}}
-	var b strings.Builder
-	if err := installScript.Execute(&b, map[string]any{"Dir": GuestDir, "Archives": []string{"a.tar"}, "Functions": in.scriptFunctions()}); err != nil {
+	script, err := in.script([]string{"a.tar"})
+	if err != nil {
 		t.Fatal(err)
 	}
-	script := b.String()
-	for _, want := range []string{"\ninstall_one aes-go aes-go\n", "\ninstall_one aes-rust aes\n", `test-client -function-name "$2"`, `$compose up -d "$1"`, "fetch a.tar /tmp/image.tar"} {
+	for _, want := range []string{"\ninstall_one aes-go aes-go\n", "\ninstall_one aes-rust aes\n", `test-client -function-name "$2"`, `$compose up -d "$1"`, "fetch a.tar /tmp/image.tar",
+		"docker inspect function > \"$dir/container.json\"", "dir=/opt/vswarmu/functions/$1"} {
 		if !strings.Contains(script, want) {
 			t.Errorf("install script lacks %q:\n%s", want, script)
 		}

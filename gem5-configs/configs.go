@@ -12,19 +12,29 @@ import (
 	"path/filepath"
 )
 
-//go:embed run_sim.py all:standin
+//go:embed *.py all:standin
 var files embed.FS
 
-// Config returns the path of run_sim.py: the project's own when it has
-// one (then it is also an input of the simulate rules), else a copy of the
-// built-in one written under dir.
-func Config(projectDir, dir string) (path string, inProject bool, err error) {
+// Config returns the path of run_sim.py and the files of the config
+// (run_sim.py and the modules beside it: systems, caches, compat): the
+// project's own when it has them (then they are inputs of the simulate
+// rules), else copies of the built-in ones written under dir.
+func Config(projectDir, dir string) (path string, projectFiles []string, err error) {
 	p := filepath.Join(projectDir, "gem5-configs", "run_sim.py")
 	if _, err := os.Stat(p); err == nil {
-		return p, true, nil
+		mods, err := filepath.Glob(filepath.Join(projectDir, "gem5-configs", "*.py"))
+		return p, mods, err
 	}
-	path, err = materialize(dir, "run_sim.py")
-	return path, false, err
+	names, err := fs.Glob(files, "*.py")
+	if err != nil {
+		return "", nil, err
+	}
+	for _, n := range names {
+		if _, err := materialize(dir, n); err != nil {
+			return "", nil, err
+		}
+	}
+	return filepath.Join(dir, "run_sim.py"), nil, nil
 }
 
 // Standin returns the path of the stand-in gem5.opt (the project's, or a

@@ -1,5 +1,5 @@
-# Simulates one containerized serverless function on gem5 (X86, full system)
-# for vswarmu-mage. Run by gem5 (v24.0 or later):
+# Simulates one containerized serverless function on gem5 (X86, full
+# system) for vswarmu-mage. Run by gem5 v24.0 or later:
 #
 #   gem5.opt --outdir=<results>/<fn> run_sim.py --kernel vmlinux --disk disk.raw \
 #       --function fibonacci-go --mode setup --checkpoint-dir cpt/fibonacci-go \
@@ -7,17 +7,23 @@
 #   gem5.opt --outdir=<results>/<fn> run_sim.py ... --mode evaluation \
 #       --atomic-warming 10 --num-invocations 10
 #
-# The protocol follows vSwarm-u: the guest's gem5init service runs the
+# The protocol follows vSwarm-u: the guest's gem5init agent runs the
 # script given with --script (read by `m5 readfile`); the script and the
 # client signal progress with m5 fail codes and work items.
 #
-# Setup mode boots on KVM cores (or atomic with --setup-cpu atomic), starts
-# the function's container, and takes a checkpoint when the client's
-# warm-up is done (fail code 32). Evaluation mode restores that checkpoint
-# on atomic cores, runs --atomic-warming invocations to warm the caches,
-# switches to the detailed cores, resets the statistics, measures
-# --num-invocations invocations (work items 100+i), dumps the statistics
-# and ends.
+# Setup mode boots on KVM cores (or atomic with --setup-cpu atomic),
+# starts the function, and takes a checkpoint when the client's warm-up is
+# done (fail code 32). Every setup runs on the same board (the setup
+# system's clock, memory and caches; --system is for evaluations), so one
+# checkpoint serves every system: a checkpoint holds no cache contents. Evaluation mode restores that checkpoint on atomic
+# cores, runs --atomic-warming invocations to warm the caches, switches to
+# the detailed cores, resets the statistics, measures --num-invocations
+# invocations (work items 100+i), dumps the statistics and ends.
+#
+# --max-ticks N checks a configuration without a guest protocol: setup
+# boots for N ticks (no checkpoint: gem5 v24 cannot drain an x86 system
+# for one that early in the boot); evaluation restores, runs N ticks on the
+# atomic cores, switches, runs N ticks on the detailed cores and dumps.
 #
 # The log lines "Start invokation N", "End invokation N" and
 # "Simulation done" are what the original's checks, and report:check, read.
@@ -25,32 +31,33 @@
 import argparse
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
-import m5
-from gem5.components.boards.x86_board import X86Board
-from gem5.components.cachehierarchies.classic.private_l1_private_l2_cache_hierarchy import (
-    PrivateL1PrivateL2CacheHierarchy,
-)
-from gem5.components.cachehierarchies.classic.private_l1_shared_l2_cache_hierarchy import (
-    PrivateL1SharedL2CacheHierarchy,
-)
-from gem5.components.memory.single_channel import SingleChannelDDR4_2400
-from gem5.components.processors.cpu_types import CPUTypes
-from gem5.components.processors.simple_switchable_processor import (
+import compat
+
+compat.allow_builds_without_ruby()
+
+import m5  # noqa: E402
+from gem5.components.boards.x86_board import X86Board  # noqa: E402
+from gem5.components.memory.single_channel import SingleChannelDDR4_2400  # noqa: E402
+from gem5.components.processors.cpu_types import CPUTypes  # noqa: E402
+from gem5.components.processors.simple_switchable_processor import (  # noqa: E402
     SimpleSwitchableProcessor,
 )
-from gem5.isas import ISA
-from gem5.resources.resource import DiskImageResource, KernelResource
-from gem5.simulate.exit_event import ExitEvent
-from gem5.simulate.simulator import Simulator
+from gem5.isas import ISA  # noqa: E402
+from gem5.resources.resource import DiskImageResource, KernelResource  # noqa: E402
+from gem5.simulate.exit_event import ExitEvent  # noqa: E402
+from gem5.simulate.simulator import Simulator  # noqa: E402
+
+import systems  # noqa: E402
 
 # m5 fail codes of the run script and the client (vSwarm-u's protocol).
 FAIL_CODES = {
     1: "booted",
-    2: "container started",
-    3: "container pinned to core 1",
+    2: "function started",
+    3: "function pinned to core 1",
     4: "warming done",
-    6: "container stopped",
+    6: "function stopped",
     10: "client started",
     11: "client finished",
     20: "client connected",
@@ -64,45 +71,17 @@ WARM_DONE = 32
 SCRIPT_END = -1
 WORK_ITEM_BASE = 100
 
-# The systems (vSwarm-u's "simple" and "skylake").
-SYSTEMS = {
-    "simple": dict(
-        clock="2.5GHz",
-        detailed=CPUTypes.TIMING,
-        caches=lambda: PrivateL1SharedL2CacheHierarchy(
-            l1d_size="16kB",
-            l1d_assoc=8,
-            l1i_size="16kB",
-            l1i_assoc=8,
-            l2_size="128kB",
-            l2_assoc=16,
-        ),
-    ),
-    # Skylake-like: O3 cores sized as Skylake (ROB 336, IQ 146, LQ 144,
-    # SQ 112, LTAGE), 32 kB L1s and a 1 MB private L2. gem5 v24.0's
-    # standard library has no three-level classic hierarchy, so the
-    # 8 MB L3 of vSwarm-u's classic configuration is not modelled.
-    "skylake": dict(
-        clock="3GHz",
-        detailed=CPUTypes.O3,
-        caches=lambda: PrivateL1PrivateL2CacheHierarchy(
-            l1d_size="32kB", l1i_size="32kB", l2_size="1MB"
-        ),
-    ),
+CORE_TYPES = {
+    "kvm": CPUTypes.KVM,
+    "atomic": CPUTypes.ATOMIC,
+    "timing": CPUTypes.TIMING,
+    "minor": CPUTypes.MINOR,
+    "o3": CPUTypes.O3,
 }
-
-SKYLAKE_O3 = dict(
-    numROBEntries=336,
-    numIQEntries=146,
-    LQEntries=144,
-    SQEntries=112,
-)
 
 
 def parse_args(argv):
-    p = argparse.ArgumentParser(
-        description="Simulate one serverless function (vswarmu-mage)."
-    )
+    p = argparse.ArgumentParser(description="Simulate one serverless function (vswarmu-mage).")
     p.add_argument("--kernel", required=True, help="vmlinux to boot")
     p.add_argument("--disk", required=True, help="raw disk image")
     p.add_argument("--function", required=True, help="function name")
@@ -112,98 +91,67 @@ def parse_args(argv):
         required=True,
         help="setup: boot and checkpoint; evaluation: restore and measure",
     )
-    p.add_argument(
-        "--checkpoint-dir",
-        required=True,
-        help="where setup writes the checkpoint and evaluation reads it",
-    )
+    p.add_argument("--checkpoint-dir", required=True, help="where setup writes the checkpoint and evaluation reads it")
     p.add_argument("--script", help="run script handed to the guest (m5 readfile)")
+    p.add_argument("--system", choices=sorted(systems.SYSTEMS), default="simple", help="simulated system")
     p.add_argument(
-        "--system", choices=sorted(SYSTEMS), default="simple", help="simulated system"
+        "--detailed-cpu",
+        choices=systems.DETAILED_CPUS,
+        help="cores the evaluation measures on (default: the system's)",
     )
     p.add_argument("--cpus", type=int, default=2, help="cores (the function runs on core 1)")
-    p.add_argument("--memory", default="2GB", help="memory size")
+    p.add_argument("--memory", default="2GB", help="memory size (at most 3GB on the X86 board)")
+    p.add_argument("--root", default="/dev/sda2", help="root device on the kernel command line")
+    p.add_argument("--setup-cpu", choices=["kvm", "atomic"], default="kvm", help="cores that boot in setup mode")
     p.add_argument(
-        "--root", default="/dev/sda2", help="root device on the kernel command line"
+        "--atomic-warming", type=int, default=10, help="invocations on atomic cores before the detailed cores take over"
     )
-    p.add_argument(
-        "--setup-cpu",
-        choices=["kvm", "atomic"],
-        default="kvm",
-        help="cores that boot in setup mode",
-    )
-    p.add_argument(
-        "--atomic-warming",
-        type=int,
-        default=10,
-        help="invocations on atomic cores before the detailed cores take over",
-    )
-    p.add_argument(
-        "--num-invocations", type=int, default=10, help="measured invocations"
-    )
+    p.add_argument("--num-invocations", type=int, default=10, help="measured invocations")
+    p.add_argument("--max-ticks", type=int, help="check the configuration: run this many ticks per phase, no guest protocol")
     args = p.parse_args(argv)
     if args.cpus < 2:
         p.error("--cpus must be at least 2: the function is pinned to core 1")
     if args.atomic_warming < 0 or args.num_invocations < 1:
         p.error("--atomic-warming must be >= 0 and --num-invocations >= 1")
-    if args.mode == "setup" and not args.script:
+    if args.mode == "setup" and not args.script and not args.max_ticks:
         p.error("--script is required in setup mode")
+    if args.max_ticks is not None and args.max_ticks < 1:
+        p.error("--max-ticks must be positive")
+    if not args.detailed_cpu:
+        args.detailed_cpu = systems.SYSTEMS[args.system].detailed
     return args
 
 
 def build_board(args):
-    system = SYSTEMS[args.system]
+    system = systems.SYSTEMS[systems.SETUP if args.mode == "setup" else args.system]
     if args.mode == "setup":
-        start = CPUTypes.KVM if args.setup_cpu == "kvm" else CPUTypes.ATOMIC
-        switch = CPUTypes.ATOMIC
+        start, switch = args.setup_cpu, "atomic"
     else:
-        start, switch = CPUTypes.ATOMIC, system["detailed"]
+        start, switch = "atomic", args.detailed_cpu
+    # Setup and evaluation build the same processor (start and switch cores
+    # of the same number), so the checkpoint's objects match on restore.
     processor = SimpleSwitchableProcessor(
-        starting_core_type=start,
-        switch_core_type=switch,
+        starting_core_type=CORE_TYPES[start],
+        switch_core_type=CORE_TYPES[switch],
         num_cores=args.cpus,
         isa=ISA.X86,
     )
-    if args.system == "skylake" and args.mode == "evaluation":
-        tune_o3(processor)
+    systems.tune(system, processor)
     board = X86Board(
-        clk_freq=system["clock"],
+        clk_freq=system.clock,
         processor=processor,
         memory=SingleChannelDDR4_2400(size=args.memory),
-        cache_hierarchy=system["caches"](),
+        cache_hierarchy=system.caches(),
     )
-    # m5 ops reach gem5 through memory-mapped I/O (the client and m5 use
-    # the address interface: it works on KVM and simulated cores alike).
-    board.m5ops_base = 0xFFFF0000
-    board.exit_on_work_items = args.mode == "evaluation"
     return board, processor
 
 
-def tune_o3(processor):
-    for core in processor.get_cores() + list(getattr(processor, "_all_cores", lambda: [])()):
-        obj = core.get_simobject() if hasattr(core, "get_simobject") else getattr(core, "core", None)
-        if obj is None or "O3" not in type(obj).__name__:
-            continue
-        for name, value in SKYLAKE_O3.items():
-            setattr(obj, name, value)
-
-
-def exit_code(simulator):
-    """The code of the last exit event (m5 fail code, work item id)."""
-    if hasattr(simulator, "get_last_exit_event_code"):
-        return simulator.get_last_exit_event_code()
-    return simulator._last_exit_event.getCode()
-
-
-def main(argv):
-    args = parse_args(argv)
-    board, processor = build_board(args)
-    cpt = Path(args.checkpoint_dir)
+def set_workload(board, args, cpt):
     script = Path(args.script).read_text() if args.script else ""
     board.set_kernel_disk_workload(
         kernel=KernelResource(local_path=args.kernel),
         disk_image=DiskImageResource(local_path=args.disk),
-        readfile_contents=script,
+        readfile_contents=script or None,
         kernel_args=[
             "earlyprintk=ttyS0",
             "console=ttyS0",
@@ -213,42 +161,47 @@ def main(argv):
             "isolcpus=1",
             "vswarmu.gem5=1",
         ],
+        # Only the evaluation stops on work items; the setup's client runs
+        # them after the checkpoint.
+        exit_on_work_items=args.mode == "evaluation",
+        # The workload restores the checkpoint (v24 takes a str path only
+        # here, not in Simulator(checkpoint_path=)).
+        checkpoint=cpt if args.mode == "evaluation" else None,
     )
-    state = {"checkpoint": False, "measured": 0}
+
+
+def protocol_handlers(run):
+    """The exit-event handlers of a run driven by the guest protocol."""
+    args, processor, cpt, state = run.args, run.processor, run.cpt, run.state
     last = args.atomic_warming + args.num_invocations - 1
 
     def on_fail():
         while True:
-            code = exit_code(simulator)
-            print(
-                "m5 fail %d: %s" % (code, FAIL_CODES.get(code, "unknown code")),
-                flush=True,
-            )
+            code = run.simulator.get_last_exit_event_code()
+            print("m5 fail %d: %s" % (code, FAIL_CODES.get(code, "unknown code")), flush=True)
             if args.mode == "setup" and code == WARM_DONE:
                 cpt.mkdir(parents=True, exist_ok=True)
-                simulator.save_checkpoint(cpt)
+                run.simulator.save_checkpoint(cpt)
                 state["checkpoint"] = True
                 print("Checkpoint taken: %s" % cpt, flush=True)
                 yield True
-            elif code == SCRIPT_END:
-                yield True
             else:
-                yield False
+                yield code == SCRIPT_END
 
     def on_workbegin():
         while True:
-            i = exit_code(simulator) - WORK_ITEM_BASE
+            i = run.simulator.get_last_exit_event_code() - WORK_ITEM_BASE
             if i == args.atomic_warming:
                 # The warming is done: measure on the detailed cores.
                 processor.switch()
                 m5.stats.reset()
-                print("Switched to the detailed cores; statistics reset", flush=True)
+                print("Switched to the detailed cores (%s); statistics reset" % args.detailed_cpu, flush=True)
             print("Start invokation %d" % i, flush=True)
             yield False
 
     def on_workend():
         while True:
-            i = exit_code(simulator) - WORK_ITEM_BASE
+            i = run.simulator.get_last_exit_event_code() - WORK_ITEM_BASE
             print("End invokation %d" % i, flush=True)
             if i >= args.atomic_warming:
                 state["measured"] += 1
@@ -262,24 +215,63 @@ def main(argv):
         print("m5 exit: the guest ended the run", flush=True)
         yield True
 
-    simulator = Simulator(
-        board=board,
-        checkpoint_path=cpt if args.mode == "evaluation" else None,
-        on_exit_event={
-            ExitEvent.FAIL: on_fail(),
-            ExitEvent.WORKBEGIN: on_workbegin(),
-            ExitEvent.WORKEND: on_workend(),
-            ExitEvent.EXIT: on_exit(),
-        },
+    return {
+        ExitEvent.FAIL: on_fail(),
+        ExitEvent.WORKBEGIN: on_workbegin(),
+        ExitEvent.WORKEND: on_workend(),
+        ExitEvent.EXIT: on_exit(),
+    }
+
+
+def bounded_handlers(run):
+    """The handlers of a --max-ticks configuration check."""
+    args, processor, cpt, state = run.args, run.processor, run.cpt, run.state
+
+    def on_max_tick():
+        if args.mode == "setup":
+            state["checkpoint"] = None  # none is owed
+            print("Booted for %d ticks on the setup board (a bounded check takes no checkpoint)" % args.max_ticks, flush=True)
+            yield True
+            return
+        processor.switch()
+        m5.stats.reset()
+        print("Switched to the detailed cores (%s) after %d ticks" % (args.detailed_cpu, args.max_ticks), flush=True)
+        yield False  # the simulator runs max_ticks more
+        m5.stats.dump()
+        state["measured"] = args.num_invocations
+        print("Ran %d ticks on the detailed cores" % args.max_ticks, flush=True)
+        yield True
+
+    return {ExitEvent.MAX_TICK: on_max_tick()}
+
+
+def main(argv):
+    args = parse_args(argv)
+    board, processor = build_board(args)
+    cpt = Path(args.checkpoint_dir)
+    set_workload(board, args, cpt)
+    # The handlers reach the simulator through run, which is made after them.
+    run = SimpleNamespace(args=args, processor=processor, cpt=cpt, state={"checkpoint": False, "measured": 0})
+    handlers = bounded_handlers if args.max_ticks else protocol_handlers
+    run.simulator = simulator = Simulator(
+        board=board, on_exit_event=handlers(run), max_ticks=args.max_ticks or m5.MaxTick
     )
-    print(
-        "vswarmu: %s mode, function %s, system %s"
-        % (args.mode, args.function, args.system),
-        flush=True,
-    )
+    state = run.state
+    if args.mode == "setup":
+        print(
+            "vswarmu: setup mode, function %s, %s cores on the setup board (%s system: %s)"
+            % (args.function, args.setup_cpu, systems.SETUP, systems.SYSTEMS[systems.SETUP].description),
+            flush=True,
+        )
+    else:
+        print(
+            "vswarmu: evaluation mode, function %s, system %s (%s), detailed cores %s"
+            % (args.function, args.system, systems.SYSTEMS[args.system].description, args.detailed_cpu),
+            flush=True,
+        )
     simulator.run()
     cause = simulator.get_last_exit_event_cause()
-    if args.mode == "setup" and not state["checkpoint"]:
+    if args.mode == "setup" and state["checkpoint"] is False:
         print("Setup ended without a checkpoint (last exit: %s)" % cause, flush=True)
         sys.exit(3)
     if args.mode == "evaluation" and state["measured"] < args.num_invocations:

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 
 	"github.com/vswarmu/vswarmu-mage/internal/proc"
@@ -109,13 +110,72 @@ type Link struct {
 	Path, Target string
 }
 
+// linkDest matches debugfs's stat of a symbolic link.
+var linkDest = regexp.MustCompile(`(?m)Type: symlink|(?:Fast link dest|Link target): "([^"]*)"`)
+
+// dirResolver resolves directories of an image's root file system through
+// its symbolic links (merged-/usr systems have /sbin -> usr/sbin), which
+// debugfs does not follow when it writes.
+type dirResolver struct {
+	image string // raw?offset=...
+	seen  map[string]string
+}
+
+// resolve returns dir with every symbolic link among its components
+// replaced by its target.
+func (d *dirResolver) resolve(ctx context.Context, dir string, depth int) (string, error) {
+	dir = filepath.Clean(dir)
+	if dir == "/" {
+		return dir, nil
+	}
+	if r, ok := d.seen[dir]; ok {
+		return r, nil
+	}
+	if depth > 40 {
+		return "", fmt.Errorf("%s: too many levels of symbolic links in the image", dir)
+	}
+	parent, err := d.resolve(ctx, filepath.Dir(dir), depth+1)
+	if err != nil {
+		return "", err
+	}
+	here := filepath.Join(parent, filepath.Base(dir))
+	out, _ := proc.Command("debugfs", "-R", "stat "+here, d.image).Output(ctx)
+	if m := linkDest.FindAllSubmatch(out, -1); len(m) == 2 {
+		target := string(m[1][1])
+		if !filepath.IsAbs(target) {
+			target = filepath.Join(parent, target)
+		}
+		if here, err = d.resolve(ctx, target, depth+1); err != nil {
+			return "", err
+		}
+	}
+	d.seen[dir] = here
+	return here, nil
+}
+
 // injectFiles writes files and links into the root file system of a raw
 // disk with debugfs (no mount, no root needed for the image file), then
-// reads each file back to check it arrived.
+// reads each file back to check it arrived. Directories are resolved
+// through the image's symbolic links first.
 func injectFiles(ctx context.Context, r Runner, raw string, files []Inject, links []Link) error {
 	off, err := RootOffset(ctx, raw)
 	if err != nil {
 		return err
+	}
+	resolver := &dirResolver{image: fmt.Sprintf("%s?offset=%d", raw, off), seen: map[string]string{}}
+	for i := range files {
+		d, err := resolver.resolve(ctx, filepath.Dir(files[i].Dst), 0)
+		if err != nil {
+			return err
+		}
+		files[i].Dst = filepath.Join(d, filepath.Base(files[i].Dst))
+	}
+	for i := range links {
+		d, err := resolver.resolve(ctx, filepath.Dir(links[i].Path), 0)
+		if err != nil {
+			return err
+		}
+		links[i].Path = filepath.Join(d, filepath.Base(links[i].Path))
 	}
 	var cmds strings.Builder
 	dirs := map[string]bool{}

@@ -49,6 +49,8 @@ type Spec struct {
 	M5           string   // the m5 utility to install, "" for none
 	Client       string   // the client to install, "" for none
 	ClientName   string   // its name in the guest
+	Launcher     string   // vswarmu-run (functions as plain processes), "" for none
+	LauncherPath string   // its path in the guest
 	Auto         Autoinstall
 }
 
@@ -89,8 +91,13 @@ func (s Spec) Base() string {
 
 // guestFile returns a guest file: from the project checkout when present
 // (and its path, so the engine sees its time), else the built-in copy.
-func (s Spec) guestFile(name string) ([]byte, string, error) {
-	p := filepath.Join(s.ProjectDir, "image", "guest", name)
+func (s Spec) guestFile(name string) ([]byte, string, error) { return GuestFile(s.ProjectDir, name) }
+
+// GuestFile returns a file of image/guest (the agent, units, init
+// scripts): projectDir's copy when it has one (and its path, so the engine
+// sees its time), else the copy built into the tool.
+func GuestFile(projectDir, name string) ([]byte, string, error) {
+	p := filepath.Join(projectDir, "image", "guest", name)
 	if b, err := os.ReadFile(p); err == nil {
 		return b, p, nil
 	}
@@ -182,7 +189,8 @@ func (s Spec) debootstrap(ctx context.Context, j *graph.Job) error {
 	if err := s.configure(ctx, j, rootfs); err != nil {
 		return err
 	}
-	return s.makeDisk(ctx, j, rootfs, j.Out(s.Base()))
+	j.Progress("making the disk")
+	return MakeDisk(ctx, j, rootfs, j.Out(s.Base()), s.DiskSize)
 }
 
 // configure sets up the root file system: hostname, fstab, DHCP with
@@ -260,27 +268,27 @@ func (s Spec) manifestBase() string {
 	return string(b) + "\n"
 }
 
-// makeDisk creates a sparse raw disk of DiskSize with the partition table
-// and writes an ext4 file system made from root into partition 2.
-func (s Spec) makeDisk(ctx context.Context, j *graph.Job, root, raw string) error {
-	j.Progress("making the disk")
+// MakeDisk creates a sparse raw disk of size bytes with this stage's
+// partition table and writes an ext4 file system made from the directory
+// root into partition 2 (mkfs.ext4 -d: no mount, no loop device).
+func MakeDisk(ctx context.Context, r Runner, root, raw string, size int64) error {
 	f, err := os.Create(raw)
 	if err != nil {
 		return err
 	}
-	if err := f.Truncate(s.DiskSize); err != nil {
+	if err := f.Truncate(size); err != nil {
 		f.Close()
-		return fmt.Errorf("disk of %d bytes: %w", s.DiskSize, err)
+		return fmt.Errorf("disk of %d bytes: %w", size, err)
 	}
 	f.Close()
-	c := j.Command("sfdisk", "--no-reread", "--no-tell-kernel", raw)
+	c := r.Command("sfdisk", "--no-reread", "--no-tell-kernel", raw)
 	c.Stdin = strings.NewReader(partitionTable())
-	if err := j.RunCmd(ctx, c); err != nil {
+	if err := c.Run(ctx); err != nil {
 		return fmt.Errorf("partition %s: %w", raw, err)
 	}
-	fsBytes := s.DiskSize - rootStart*sector
-	if err := j.Run(ctx, "mkfs.ext4", "-q", "-F", "-L", rootLabel, "-d", root,
-		"-E", fmt.Sprintf("offset=%d", rootStart*sector), raw, fmt.Sprintf("%dk", fsBytes/1024)); err != nil {
+	fsBytes := size - rootStart*sector
+	if err := r.Command("mkfs.ext4", "-q", "-F", "-L", rootLabel, "-d", root,
+		"-E", fmt.Sprintf("offset=%d", rootStart*sector), raw, fmt.Sprintf("%dk", fsBytes/1024)).Run(ctx); err != nil {
 		return fmt.Errorf("make the root file system: %w", err)
 	}
 	return nil
@@ -290,7 +298,7 @@ func (s Spec) makeDisk(ctx context.Context, j *graph.Job, root, raw string) erro
 // into it with debugfs and converts it to qcow2: seconds, so changing the
 // agent or the client never rebuilds the operating system.
 func (s Spec) buildRule(deps []*graph.Rule) *graph.Rule {
-	params := graph.Params{"m5": s.M5, "client": s.Client}
+	params := graph.Params{"m5": s.M5, "client": s.Client, "launcher": s.Launcher}
 	var inputs []string
 	for _, a := range agentFiles {
 		b, p, err := s.guestFile(a.name)
@@ -301,7 +309,7 @@ func (s Spec) buildRule(deps []*graph.Rule) *graph.Rule {
 			inputs = append(inputs, p)
 		}
 	}
-	for _, p := range []string{s.M5, s.Client} {
+	for _, p := range []string{s.M5, s.Client, s.Launcher} {
 		if p != "" {
 			inputs = append(inputs, p)
 		}
@@ -349,11 +357,15 @@ func (s Spec) finish(ctx context.Context, j *graph.Job) error {
 		files = append(files, Inject{Src: s.M5, Dst: "/sbin/m5", Mode: 0o755})
 		manifest["m5"] = fileSHA(s.M5)
 	} else {
-		j.Warnf("no m5 utility to install (GEM5 names a binary without util/m5): the image cannot talk to gem5")
+		j.Warnf("no m5 utility to install: the image cannot talk to gem5 (M5_UTIL=builtin installs this project's)")
 	}
 	if s.Client != "" {
 		files = append(files, Inject{Src: s.Client, Dst: "/usr/local/bin/" + s.ClientName, Mode: 0o755})
 		manifest["client"] = fileSHA(s.Client)
+	}
+	if s.Launcher != "" {
+		files = append(files, Inject{Src: s.Launcher, Dst: s.LauncherPath, Mode: 0o755})
+		manifest["launcher"] = fileSHA(s.Launcher)
 	}
 	mb, _ := json.MarshalIndent(manifest, "", "  ")
 	mpath := filepath.Join(tmp, "image.json")

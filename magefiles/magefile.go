@@ -39,6 +39,7 @@ var Aliases = map[string]interface{}{
 	"build-kernel":       targets.Kernel.Save,
 	"build-disk":         targets.Image.Build,
 	"build-client":       targets.Client.Build,
+	"m5ops":              targets.Client.Tools,
 	"build-resources":    targets.Resources.Build,
 	"check_simulations":  targets.Report.Check,
 	"check_sim_stats":    targets.Report.Check,

@@ -1,6 +1,8 @@
 package results
 
 import (
+	"bufio"
+	"cmp"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -60,14 +62,15 @@ type CPU struct {
 	Present        map[string]Value // every instruction-like statistic present
 	IPC, CPI       Field            // as printed by gem5 ("" when not printed)
 	L1I, L1D, L2   Metric           // misses per kilo-instruction
+	L3             Metric           // misses per kilo-instruction of a third level, when there is one
 	Branch         Metric           // branch mispredictions per kilo-instruction
 }
 
 // mpkiNames name the per-kilo-instruction metrics in mpkis' order.
-var mpkiNames = [4]string{"L1I", "L1D", "L2", "branch"}
+var mpkiNames = [5]string{"L1I", "L1D", "L2", "L3", "branch"}
 
-// mpkis returns the L1I, L1D, L2 and branch per-kilo-instruction metrics.
-func (c CPU) mpkis() [4]Metric { return [4]Metric{c.L1I, c.L1D, c.L2, c.Branch} }
+// mpkis returns the L1I, L1D, L2, L3 and branch per-kilo-instruction metrics.
+func (c CPU) mpkis() [5]Metric { return [5]Metric{c.L1I, c.L1D, c.L2, c.L3, c.Branch} }
 
 // IPCValue returns the IPC: gem5's when printed, else instructions/cycles.
 func (c CPU) IPCValue() (float64, string) {
@@ -114,10 +117,14 @@ type Run struct {
 	// -1 when the run has no CPU-like object.
 	MeasuredDump, MeasuredCPU int
 	Why                       string // how the measured CPU was chosen
+	Provenance                Provenance
 }
 
 // RunMeta is what vswarmu-mage's simulate stage records beside gem5's
-// outputs (vswarmu.json); other runs have none.
+// outputs (vswarmu.json); other runs have none. Besides the outcome it
+// says what made the numbers: the gem5 (its sha256 and the version it
+// printed, and whether it was the stand-in), the kernel, the disk, the
+// config, the function's image, the execution mode and every parameter.
 type RunMeta struct {
 	Function       string  `json:"function"`
 	MeasuredCPU    string  `json:"measured_cpu"`
@@ -128,10 +135,72 @@ type RunMeta struct {
 	System         string  `json:"system"`
 	Gem5           string  `json:"gem5"`
 	ElapsedSeconds float64 `json:"elapsed_seconds"`
+
+	Standin      bool              `json:"standin"`
+	Gem5Version  string            `json:"gem5_version,omitempty"`
+	Gem5SHA256   string            `json:"gem5_sha256,omitempty"`
+	Kernel       *FileID           `json:"kernel,omitempty"`
+	Disk         *FileID           `json:"disk,omitempty"`
+	Config       *FileID           `json:"config,omitempty"`
+	Image        string            `json:"image,omitempty"`
+	ExecMode     string            `json:"exec_mode,omitempty"`
+	Parameters   map[string]string `json:"parameters,omitempty"`
+	SetupSeconds float64           `json:"setup_elapsed_seconds,omitempty"`
+	Command      []string          `json:"command,omitempty"`
+}
+
+// FileID names an input file: its sha256, or for files too large to hash
+// on every run (disks) its size and modification time.
+type FileID struct {
+	Path    string `json:"path"`
+	SHA256  string `json:"sha256,omitempty"`
+	Size    int64  `json:"size"`
+	ModTime string `json:"mtime,omitempty"`
 }
 
 // MetaFile is the name of the simulate stage's record in a results dir.
 const MetaFile = "vswarmu.json"
+
+// bannerVersion matches the version line of gem5's banner, and the
+// stand-in's, which says it is one.
+var bannerVersion = regexp.MustCompile(`^gem5 version (\S+)(.*)$`)
+
+// Gem5Banner reads the version gem5 printed in its banner at the top of
+// a gem5.log, and whether the banner is the stand-in's.
+func Gem5Banner(log string) (version string, standin bool) {
+	f, err := os.Open(log)
+	if err != nil {
+		return "", false
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for n := 0; sc.Scan() && n < 40; n++ {
+		if m := bannerVersion.FindStringSubmatch(strings.TrimSpace(sc.Text())); m != nil {
+			return m[1], strings.Contains(m[2], "stand-in")
+		}
+	}
+	return "", false
+}
+
+// Provenance is what made a run, as far as its directory tells.
+type Provenance struct {
+	Standin     bool   // the stand-in gem5 made it: its numbers are not measurements
+	Gem5Version string // "" when unknown
+	ExecMode    string // container or process ("" when unknown)
+	System      string
+}
+
+// provenance reads the run's record and gem5's banner.
+func (r *Run) provenance() Provenance {
+	version, standin := Gem5Banner(filepath.Join(r.Dir, LogFile))
+	p := Provenance{Standin: standin, Gem5Version: version}
+	if m := r.Meta; m != nil {
+		p.Standin = p.Standin || m.Standin
+		p.Gem5Version = cmp.Or(m.Gem5Version, p.Gem5Version)
+		p.ExecMode, p.System = m.ExecMode, m.System
+	}
+	return p
+}
 
 // LoadRun reads a results directory.
 func LoadRun(dir string) (*Run, error) {
@@ -153,6 +222,7 @@ func LoadRun(dir string) (*Run, error) {
 		r.Dumps = append(r.Dumps, analyze(d, cfg))
 	}
 	r.chooseMeasured()
+	r.Provenance = r.provenance()
 	return r, nil
 }
 
@@ -224,10 +294,11 @@ func analyze(d *Dump, cfg *SimConfig) DumpMetrics {
 		if v, ok := d.Value(prefix + ".cpi"); ok {
 			c.CPI = Field{Value: v, Key: prefix + ".cpi"}
 		}
-		l1i, l1d, l2 := cacheObjects(d, prefix)
+		l1i, l1d, l2, l3 := cacheObjects(d, prefix)
 		c.L1I = mpki(d, c, l1i, missKeys)
 		c.L1D = mpki(d, c, l1d, missKeys)
 		c.L2 = mpki(d, c, l2, missKeys)
+		c.L3 = mpki(d, c, l3, missKeys)
 		c.Branch = mpki(d, c, []string{prefix}, branchKeys)
 		m.CPUs = append(m.CPUs, c)
 	}
@@ -235,35 +306,44 @@ func analyze(d *Dump, cfg *SimConfig) DumpMetrics {
 }
 
 // stdlibCore matches the cores of gem5 standard-library boards:
-// board.processor.cores<N>.core.
-var stdlibCore = regexp.MustCompile(`^(.+)\.processor\.cores(\d+)\.core$`)
+// board.processor.start<N>.core and switch<N>.core (switchable
+// processors), board.processor.cores<N>.core (simple ones).
+var stdlibCore = regexp.MustCompile(`^(.+)\.processor\.(start|switch|cores)(\d*)\.core$`)
 
-// cacheObjects returns the candidate L1I, L1D and last-level cache objects
-// of a CPU: classic configs hang caches below the CPU (system.cpu.icache)
-// and share an L2 at the root (system.l2); standard-library boards keep
-// them in board.cache_hierarchy, one per core position (l1icaches<k>),
-// where switchable processors number their start cores first and their
-// switch cores after them, both sharing the same caches.
-func cacheObjects(d *Dump, cpu string) (l1i, l1d, l2 []string) {
+// cacheObjects returns the candidate L1I, L1D, second- and third-level
+// cache objects of a CPU: classic configs hang caches below the CPU
+// (system.cpu.icache) and share an L2 at the root (system.l2);
+// standard-library boards keep them in board.cache_hierarchy, one per
+// core position (l1icaches<k>, l2caches<k>) and shared (l2cache, or
+// l3cache behind private L2s). A switchable processor's start and switch
+// cores of position k share the caches of position k.
+func cacheObjects(d *Dump, cpu string) (l1i, l1d, l2, l3 []string) {
 	root, _, _ := strings.Cut(cpu, ".")
 	l1i = []string{cpu + ".icache", cpu + ".l1i", cpu + ".l1icache"}
 	l1d = []string{cpu + ".dcache", cpu + ".l1d", cpu + ".l1dcache"}
-	l2 = []string{cpu + ".l2cache", cpu + ".l2", root + ".l2", root + ".l2cache", root + ".llc", root + ".l3"}
-	if m := stdlibCore.FindStringSubmatch(cpu); m != nil {
-		hier := m[1] + ".cache_hierarchy."
-		n := 0
-		for d.has(fmt.Sprintf("%sl1icaches%d.%s", hier, n, missKeys[0])) || d.has(fmt.Sprintf("%sl1icaches%d.%s", hier, n, missKeys[2])) {
-			n++
-		}
-		if n > 0 {
-			idx, _ := strconv.Atoi(m[2])
-			k := idx % n
-			l1i = append([]string{fmt.Sprintf("%sl1icaches%d", hier, k)}, l1i...)
-			l1d = append([]string{fmt.Sprintf("%sl1dcaches%d", hier, k)}, l1d...)
-			l2 = append([]string{fmt.Sprintf("%sl2caches%d", hier, k), hier + "l2cache", hier + "l3cache"}, l2...)
-		}
+	l2 = []string{cpu + ".l2cache", cpu + ".l2", root + ".l2", root + ".l2cache", root + ".llc"}
+	l3 = []string{root + ".l3", root + ".l3cache"}
+	m := stdlibCore.FindStringSubmatch(cpu)
+	if m == nil {
+		return l1i, l1d, l2, l3
 	}
-	return l1i, l1d, l2
+	hier := m[1] + ".cache_hierarchy."
+	n := 0
+	for d.has(fmt.Sprintf("%sl1icaches%d.%s", hier, n, missKeys[0])) || d.has(fmt.Sprintf("%sl1icaches%d.%s", hier, n, missKeys[2])) {
+		n++
+	}
+	if n == 0 {
+		return l1i, l1d, l2, l3
+	}
+	k, _ := strconv.Atoi(m[3])
+	if m[2] == "cores" {
+		k %= n // one vector numbers the start cores, then the switch cores
+	}
+	l1i = append([]string{fmt.Sprintf("%sl1icaches%d", hier, k)}, l1i...)
+	l1d = append([]string{fmt.Sprintf("%sl1dcaches%d", hier, k)}, l1d...)
+	l2 = append([]string{fmt.Sprintf("%sl2caches%d", hier, k), hier + "l2cache"}, l2...)
+	l3 = append([]string{hier + "l3cache"}, l3...)
+	return l1i, l1d, l2, l3
 }
 
 func (d *Dump) has(name string) bool {

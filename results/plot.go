@@ -19,7 +19,7 @@ var (
 	IPCColor   = color.RGBA{R: 0x2f, G: 0x6f, B: 0xd6, A: 0xff}
 	mpkiColors = []color.RGBA{
 		{R: 0x2f, G: 0x6f, B: 0xd6, A: 0xff}, {R: 0xe0, G: 0x7a, B: 0x1f, A: 0xff},
-		{R: 0x3a, G: 0x9e, B: 0x5c, A: 0xff}, {R: 0x9b, G: 0x4d, B: 0xca, A: 0xff},
+		{R: 0x3a, G: 0x9e, B: 0x5c, A: 0xff}, {R: 0xc2, G: 0x3b, B: 0x5a, A: 0xff}, {R: 0x9b, G: 0x4d, B: 0xca, A: 0xff},
 	}
 )
 
@@ -51,6 +51,9 @@ func newPlot(title, ylabel string, rows []row) *plot.Plot {
 	names := make([]string, len(rows))
 	for i, r := range rows {
 		names[i] = r.Run
+		if r.Standin {
+			names[i] += " (stand-in)"
+		}
 	}
 	p.NominalX(names...)
 	p.X.Tick.Label.Rotation = -0.5
@@ -77,7 +80,7 @@ func ipcPlot(rows []row) (template.HTML, error) {
 	return svg(p, plotWidth(len(rows)))
 }
 
-// mpkiPlot groups four bars per run: L1I, L1D, L2 and branch MPKI.
+// mpkiPlot groups five bars per run: L1I, L1D, L2, L3 and branch MPKI.
 func mpkiPlot(rows []row) (template.HTML, error) {
 	p := newPlot("Misses per kilo-instruction", "MPKI", rows)
 	w := vg.Points(8)
@@ -92,7 +95,7 @@ func mpkiPlot(rows []row) (template.HTML, error) {
 		}
 		bars.Color = mpkiColors[k]
 		bars.LineStyle.Width = 0
-		bars.Offset = w * vg.Length(float64(k)-1.5)
+		bars.Offset = w * vg.Length(float64(k)-2)
 		p.Add(bars)
 		p.Legend.Add(name, bars)
 	}

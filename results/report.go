@@ -2,6 +2,7 @@ package results
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/csv"
 	"fmt"
 	"html/template"
@@ -30,11 +31,12 @@ func Build(dir string, want []string, expected int) *Report {
 
 // CSVHeader are report.csv's columns; the first thirteen are a contract.
 var CSVHeader = []string{"run", "dump", "cpu", "measured", "instructions", "instructions_key", "cycles", "ipc", "cpi",
-	"sim_seconds", "sim_insts", "sim_ticks", "host_seconds", "cpu_type", "l1i_mpki", "l1d_mpki", "l2_mpki", "branch_mpki"}
+	"sim_seconds", "sim_insts", "sim_ticks", "host_seconds", "cpu_type", "l1i_mpki", "l1d_mpki", "l2_mpki", "branch_mpki", "l3_mpki", "standin", "gem5", "exec_mode", "system"}
 
 // WriteCSV writes one row per run × dump × CPU-like object; numbers gem5
 // printed are copied exactly, IPC and CPI are computed only when gem5 did
-// not print them.
+// not print them; the standin column is true for every row the stand-in
+// gem5 made (not a measurement).
 func (r *Report) WriteCSV(w io.Writer) error {
 	cw := csv.NewWriter(w)
 	if err := cw.Write(CSVHeader); err != nil {
@@ -49,7 +51,8 @@ func (r *Report) WriteCSV(w io.Writer) error {
 					strconv.FormatBool(di == run.MeasuredDump && ci == run.MeasuredCPU),
 					string(c.Instructions.Value), c.InstructionKey, string(c.Cycles.Value), ipc, cpi,
 					string(d.SimSeconds.Value), string(d.SimInsts.Value), string(d.SimTicks.Value), string(d.HostSeconds.Value),
-					c.Type, metricText(c.L1I), metricText(c.L1D), metricText(c.L2), metricText(c.Branch)}
+					c.Type, metricText(c.L1I), metricText(c.L1D), metricText(c.L2), metricText(c.Branch), metricText(c.L3),
+					strconv.FormatBool(run.Provenance.Standin), run.Provenance.Gem5Version, run.Provenance.ExecMode, run.Provenance.System}
 				if err := cw.Write(row); err != nil {
 					return err
 				}
@@ -77,10 +80,12 @@ func metricShown(m Metric) string {
 // row is a run's measured numbers, formatted for tables.
 type row struct {
 	Run, Status, Reason, CPU, Instructions, Cycles, IPC, CPI string
-	L1I, L1D, L2, Branch, SimSeconds, HostSeconds            string
+	Gem5                                                     string // the version, or StandinMark
+	Standin                                                  bool
+	L1I, L1D, L2, L3, Branch, SimSeconds, HostSeconds        string
 	Sources                                                  []string
 	ipc                                                      float64
-	mpki                                                     [4]float64
+	mpki                                                     [5]float64
 }
 
 func (r *Report) rows() []row {
@@ -95,16 +100,21 @@ func (r *Report) rows() []row {
 		if ok {
 			status, reason = string(ck.Outcome), ck.Reason
 		}
+		gem5 := cmp.Or(run.Provenance.Gem5Version, "–")
+		if run.Provenance.Standin {
+			gem5 = StandinMark
+		}
 		d, c, ok := run.Measured()
 		if !ok {
-			out = append(out, row{Run: run.Name, Status: status, Reason: reason, CPU: "–", Sources: []string{run.Why}, ipc: math.NaN()})
+			out = append(out, row{Run: run.Name, Status: status, Reason: reason, CPU: "–", Sources: []string{run.Why}, ipc: math.NaN(),
+				Gem5: gem5, Standin: run.Provenance.Standin})
 			continue
 		}
 		ipc, ipcText := c.IPCValue()
 		_, cpiText := c.CPIValue()
-		rw := row{Run: run.Name, Status: status, Reason: reason, CPU: c.Name,
+		rw := row{Run: run.Name, Status: status, Reason: reason, CPU: c.Name, Gem5: gem5, Standin: run.Provenance.Standin,
 			Instructions: string(c.Instructions.Value), Cycles: string(c.Cycles.Value), IPC: ipcText, CPI: cpiText,
-			L1I: metricShown(c.L1I), L1D: metricShown(c.L1D), L2: metricShown(c.L2), Branch: metricShown(c.Branch),
+			L1I: metricShown(c.L1I), L1D: metricShown(c.L1D), L2: metricShown(c.L2), L3: metricShown(c.L3), Branch: metricShown(c.Branch),
 			SimSeconds: string(d.SimSeconds.Value), HostSeconds: string(d.HostSeconds.Value), ipc: ipc,
 		}
 		rw.Sources = []string{
@@ -135,18 +145,24 @@ func valueOrNaN(m Metric) float64 {
 	return m.Value
 }
 
-var mdColumns = []string{"run", "status", "CPU", "instructions", "cycles", "IPC", "CPI", "L1I MPKI", "L1D MPKI", "L2 MPKI", "branch MPKI", "sim s", "host s"}
+// StandinMark stands in the gem5 column of the stand-in's runs.
+const StandinMark = "STAND-IN (not a measurement)"
+
+var mdColumns = []string{"run", "gem5", "status", "CPU", "instructions", "cycles", "IPC", "CPI", "L1I MPKI", "L1D MPKI", "L2 MPKI", "L3 MPKI", "branch MPKI", "sim s", "host s"}
 
 // WriteMarkdown writes the table, the checks, where each number came from
 // and any problems.
 func (r *Report) WriteMarkdown(w io.Writer) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# gem5 results: %s\n\nGenerated %s from %d runs.\n\n", r.Dir, r.Generated.Format(time.RFC1123), len(r.Runs))
+	if w := r.standinWarning(); w != "" {
+		fmt.Fprintf(&b, "> **%s**\n\n", w)
+	}
 	b.WriteString("| " + strings.Join(mdColumns, " | ") + " |\n|" + strings.Repeat(" --- |", len(mdColumns)) + "\n")
 	rows := r.rows()
 	for _, rw := range rows {
-		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", rw.Run, rw.Status, rw.CPU,
-			rw.Instructions, rw.Cycles, rw.IPC, rw.CPI, rw.L1I, rw.L1D, rw.L2, rw.Branch, rw.SimSeconds, rw.HostSeconds)
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", rw.Run, rw.Gem5, rw.Status, rw.CPU,
+			rw.Instructions, rw.Cycles, rw.IPC, rw.CPI, rw.L1I, rw.L1D, rw.L2, rw.L3, rw.Branch, rw.SimSeconds, rw.HostSeconds)
 	}
 	if len(r.Checks) > 0 {
 		b.WriteString("\n## Checks\n\n| run | outcome | why |\n| --- | --- | --- |\n")
@@ -169,6 +185,20 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// standinWarning says how many runs the stand-in gem5 made ("" for none).
+func (r *Report) standinWarning() string {
+	n := 0
+	for _, run := range r.Runs {
+		if run.Provenance.Standin {
+			n++
+		}
+	}
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%d of %d runs were made by the stand-in gem5 (GEM5=standin): their numbers are made up by the stand-in, not measured. Rows marked STAND-IN.", n, len(r.Runs))
 }
 
 // problems lists unreadable runs and malformed lines.
@@ -207,19 +237,21 @@ body{font-family:system-ui,-apple-system,sans-serif;margin:2rem;color:#1d2330;ma
 h1{font-size:1.4rem}h2{font-size:1.1rem;margin-top:2rem}
 table{border-collapse:collapse;font-size:.85rem}td,th{border:1px solid #d5d9e0;padding:.3rem .5rem;text-align:right}
 th{background:#f1f3f7}td:first-child,th:first-child,td.t,th.t{text-align:left}
+.standin td{background:#fff3cd}.warning{background:#fff3cd;border:1px solid #e0b400;padding:.5rem .8rem}
 .succeeded{color:#1b7f3b}.warn{color:#a86b00}.failed,.hung{color:#b3261e;font-weight:600}
 .plots{display:flex;flex-wrap:wrap;gap:1.5rem}.plots figure{margin:0}figcaption{font-size:.8rem;color:#555}
 ul.src{font-size:.8rem;color:#444}
 </style></head><body>
 <h1>gem5 results: {{.Dir}}</h1>
 <p>{{len .Rows}} runs, generated {{.Generated}}.</p>
+{{if .Warning}}<p class="warning" id="standin-warning"><b>{{.Warning}}</b></p>{{end}}
 <div class="plots">
 <figure id="plot-ipc">{{.IPCPlot}}<figcaption>IPC of the measured CPU per run</figcaption></figure>
 <figure id="plot-mpki">{{.MPKIPlot}}<figcaption>Misses per kilo-instruction per run</figcaption></figure>
 </div>
 <h2>Measured numbers</h2>
 <table><tr>{{range .Columns}}<th>{{.}}</th>{{end}}</tr>
-{{range .Rows}}<tr><td>{{.Run}}</td><td class="t {{.Status}}" title="{{.Reason}}">{{.Status}}</td><td class="t">{{.CPU}}</td><td>{{.Instructions}}</td><td>{{.Cycles}}</td><td>{{.IPC}}</td><td>{{.CPI}}</td><td>{{.L1I}}</td><td>{{.L1D}}</td><td>{{.L2}}</td><td>{{.Branch}}</td><td>{{.SimSeconds}}</td><td>{{.HostSeconds}}</td></tr>
+{{range .Rows}}<tr{{if .Standin}} class="standin"{{end}}><td>{{.Run}}</td><td class="t">{{.Gem5}}</td><td class="t {{.Status}}" title="{{.Reason}}">{{.Status}}</td><td class="t">{{.CPU}}</td><td>{{.Instructions}}</td><td>{{.Cycles}}</td><td>{{.IPC}}</td><td>{{.CPI}}</td><td>{{.L1I}}</td><td>{{.L1D}}</td><td>{{.L2}}</td><td>{{.L3}}</td><td>{{.Branch}}</td><td>{{.SimSeconds}}</td><td>{{.HostSeconds}}</td></tr>
 {{end}}</table>
 {{if .Checks}}<h2>Checks</h2><table><tr><th>run</th><th class="t">outcome</th><th class="t">why</th></tr>
 {{range .Checks}}<tr><td>{{.Run}}</td><td class="t {{.Outcome}}">{{.Outcome}}</td><td class="t">{{.Reason}}</td></tr>{{end}}</table>{{end}}
@@ -244,7 +276,7 @@ func (r *Report) WriteHTML(w io.Writer) error {
 	var buf bytes.Buffer
 	err = htmlPage.Execute(&buf, map[string]any{
 		"Dir": r.Dir, "Generated": r.Generated.Format(time.RFC1123), "Rows": rows, "Columns": mdColumns,
-		"Checks": r.Checks, "Problems": r.problems(), "IPCPlot": ipc, "MPKIPlot": mpki,
+		"Checks": r.Checks, "Problems": r.problems(), "IPCPlot": ipc, "MPKIPlot": mpki, "Warning": r.standinWarning(),
 	})
 	if err != nil {
 		return err

@@ -99,7 +99,7 @@ func TestReportFromThreeFunctions(t *testing.T) {
 	var md bytes.Buffer
 	rep.WriteMarkdown(&md)
 	for _, want := range []string{
-		"| fibonacci-go | succeeded | system.cpu | 12233308 | 9057957 | 1.350559 | 0.740434 |",
+		"| fibonacci-go | – | succeeded | system.cpu | 12233308 | 9057957 | 1.350559 | 0.740434 |",
 		"| aes-go | warn | 7 of 10 invocations ended |",
 		"| auth-go | hung | no progress for 15m0s: killed (attempt 2 of 2) |",
 		"| rate | failed | no results directory: not simulated yet |",
@@ -282,4 +282,48 @@ func BenchmarkParseStats(b *testing.B) {
 	}
 	b.ReportMetric(float64(dumps), "dumps")
 	b.ReportMetric(float64(len(data))/1e6, "MB")
+}
+
+// TestStandinRunsAreMarkedEverywhere: a run the stand-in gem5 made (its
+// banner, or its record) says so in every format, so its numbers are
+// never mistaken for measurements; a real run does not.
+func TestStandinRunsAreMarkedEverywhere(t *testing.T) {
+	dir := resultsFixture(t)
+	banner := "gem5 Simulator System.  https://www.gem5.org\ngem5 version 24.0.0.0 (vswarmu-mage stand-in)\n"
+	os.WriteFile(filepath.Join(dir, "fibonacci-go", LogFile), []byte(banner+logWith(10, true)), 0o644)
+	os.WriteFile(filepath.Join(dir, "auth-go", MetaFile), []byte(`{"function":"auth-go","status":"ok","standin":true}`), 0o644)
+	real := "gem5 Simulator System.  https://www.gem5.org\ngem5 version 24.0.0.1\n"
+	os.WriteFile(filepath.Join(dir, "aes-go", LogFile), []byte(real+logWith(10, true)), 0o644)
+	rep := Build(dir, nil, 10)
+
+	var md, csvBuf, html bytes.Buffer
+	rep.WriteMarkdown(&md)
+	rep.WriteCSV(&csvBuf)
+	if err := rep.WriteHTML(&html); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"2 of 3 runs were made by the stand-in gem5", "| fibonacci-go | " + StandinMark + " |",
+		"| auth-go | " + StandinMark + " |", "| aes-go | 24.0.0.1 |"} {
+		if !strings.Contains(md.String(), want) {
+			t.Errorf("report.md lacks %q:\n%s", want, md.String())
+		}
+	}
+	recs, _ := csv.NewReader(&csvBuf).ReadAll()
+	col := map[string]int{}
+	for i, h := range recs[0] {
+		col[h] = i
+	}
+	for _, rec := range recs[1:] {
+		want := map[string]string{"fibonacci-go": "true", "auth-go": "true", "aes-go": "false"}[rec[0]]
+		if rec[col["standin"]] != want {
+			t.Errorf("CSV row %v: standin %q, want %s", rec, rec[col["standin"]], want)
+		}
+	}
+	page := html.String()
+	for _, want := range []string{`id="standin-warning"`, `<tr class="standin"><td>fibonacci-go</td><td class="t">` + StandinMark,
+		"fibonacci-go (stand-in)", `<tr><td>aes-go</td><td class="t">24.0.0.1</td>`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("report.html lacks %q", want)
+		}
+	}
 }

@@ -20,58 +20,98 @@ type Client mg.Namespace
 // Build builds the static test-client for linux/amd64 and linux/arm64 into $RESOURCES/test-client-<arch>; CLIENT=/path skips it.
 func (Client) Build(ctx context.Context) error { return buildOrSkip(ctx, "client:build", "CLIENT") }
 
-const clientPackage = "github.com/vswarmu/vswarmu-mage/client/cmd/test-client"
+// Tools builds the guest's tools: the m5 utility and vswarmu-run (starts a function as a plain process), static, for amd64 and arm64.
+func (Client) Tools(ctx context.Context) error { return build(ctx, "client:tools") }
 
-// clientArches are the architectures client:build makes.
+const modulePath = "github.com/vswarmu/vswarmu-mage"
+
+// clientArches are the architectures client:build and client:tools make.
 var clientArches = []string{"amd64", "arm64"}
 
-// addClient adds the client rule, unless CLIENT names a binary.
+// guestTool is a static Go program of this module the guest runs.
+type guestTool struct {
+	name, pkg string   // binary name, package path in the module
+	src       []string // the module's directories it is built from (a test checks them against go list -deps)
+}
+
+var (
+	clientTool = guestTool{"test-client", "client/cmd/test-client", []string{"client", "client/m5", "client/pb/**", "client/cmd/test-client"}}
+	m5Tool     = guestTool{"m5", "client/cmd/m5", []string{"client/m5", "client/cmd/m5"}}
+	runTool    = guestTool{"vswarmu-run", "functions/cmd/vswarmu-run", []string{"functions/cmd/vswarmu-run"}}
+)
+
+// toolPath is where a tool is built for arch.
+func (p *pipeline) toolPath(t guestTool, arch string) string {
+	return filepath.Join(p.cfg.Resources, t.name+"-"+arch)
+}
+
+// addClient adds client:build, unless CLIENT names a binary, and
+// client:tools.
 func (p *pipeline) addClient() error {
 	c := p.cfg
-	out := func(arch string) string { return filepath.Join(c.Resources, "test-client-"+arch) }
+	p.tools = p.goBuildRule("client:tools", "build the guest tools (m5, vswarmu-run) for amd64 and arm64", m5Tool, runTool)
+	if err := p.g.Add(p.tools); err != nil {
+		return err
+	}
 	if c.Client != "" {
 		p.clientPath = c.Client
 		return nil
 	}
-	// The client is built inside this module's source (a checkout, or the
-	// module cache when another project imports these targets); in a
-	// checkout its files are inputs.
+	p.client = p.goBuildRule("client:build", "build the static test-client for amd64 and arm64", clientTool)
+	p.clientPath = p.toolPath(clientTool, c.Arch)
+	return p.g.Add(p.client)
+}
+
+// goBuildRule builds static binaries of tools for every arch in
+// clientArches, inside this module's source (a checkout, or the module
+// cache when another project imports these targets); in a checkout the
+// source files are inputs.
+func (p *pipeline) goBuildRule(target, doc string, tools ...guestTool) *graph.Rule {
 	dir := sourceRoot()
-	pkg := "./client/cmd/test-client"
+	prefix := "./"
 	var inputs []string
 	switch {
 	case dir == "":
-		pkg, dir = clientPackage, c.ProjectDir
+		prefix, dir = modulePath+"/", p.cfg.ProjectDir
 	case isCheckout(dir):
-		inputs = []string{filepath.Join(dir, "client", "**", "*.go"), filepath.Join(dir, "client", "proto"),
-			filepath.Join(dir, "go.mod"), filepath.Join(dir, "go.sum")}
+		inputs = []string{filepath.Join(dir, "go.mod"), filepath.Join(dir, "go.sum"), "!" + filepath.Join(dir, "**", "*_test.go")}
+		for _, t := range tools {
+			for _, src := range t.src {
+				inputs = append(inputs, filepath.Join(dir, src, "*.go"))
+			}
+		}
 	}
 	version := moduleVersion()
-	var outputs []string
+	var outputs, pkgs []string
 	for _, a := range clientArches {
-		outputs = append(outputs, out(a))
+		for _, t := range tools {
+			outputs = append(outputs, p.toolPath(t, a))
+		}
 	}
-	p.client = &graph.Rule{
-		Target:  "client:build",
-		Doc:     "build the static test-client for amd64 and arm64",
+	for _, t := range tools {
+		pkgs = append(pkgs, prefix+t.pkg)
+	}
+	return &graph.Rule{
+		Target:  target,
+		Doc:     doc,
 		Outputs: outputs,
 		Inputs:  inputs,
-		Params:  graph.Params{"package": pkg, "version": version},
+		Params:  graph.Params{"packages": strings.Join(pkgs, " "), "version": version},
 		Recipe: func(ctx context.Context, j *graph.Job) error {
 			for _, a := range clientArches {
-				cmd := j.Command("go", "build", "-trimpath", "-ldflags", "-s -w -X main.version="+version, "-o", j.Out(out(a)), pkg)
-				cmd.Dir = dir
-				cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH="+a)
-				j.Progress("go build for %s", a)
-				if err := j.RunCmd(ctx, cmd); err != nil {
-					return fmt.Errorf("build the client for %s: %w", a, err)
+				for i, t := range tools {
+					cmd := j.Command("go", "build", "-trimpath", "-ldflags", "-s -w -X main.version="+version, "-o", j.Out(p.toolPath(t, a)), pkgs[i])
+					cmd.Dir = dir
+					cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH="+a)
+					j.Progress("go build %s for %s", t.name, a)
+					if err := j.RunCmd(ctx, cmd); err != nil {
+						return fmt.Errorf("build %s for %s: %w", t.name, a, err)
+					}
 				}
 			}
 			return nil
 		},
 	}
-	p.clientPath = out(c.Arch)
-	return p.g.Add(p.client)
 }
 
 // sourceRoot is the root of this module's source as the running binary

@@ -43,7 +43,7 @@ func (Gem5) All(ctx context.Context) error {
 func (p *pipeline) gem5Build() gem5.Build {
 	c := p.cfg
 	return gem5.Build{Repo: c.Gem5Repo, Version: c.Gem5Version, Dir: c.Gem5Dir, Arch: c.Gem5Arch,
-		GuestArch: c.Arch, Jobs: c.Jobs, CCache: c.CCache, CCacheDir: filepath.Join(c.Resources, "ccache")}
+		GuestArch: c.Arch, Jobs: c.Jobs, CCache: c.CCache, CCacheDir: filepath.Join(c.Resources, "ccache"), Ruby: c.Gem5Ruby}
 }
 
 // addGem5 adds the gem5 rules, unless GEM5 names a binary to use instead.

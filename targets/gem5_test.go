@@ -14,8 +14,11 @@ import (
 
 // The gem5 fixture is a git repository shaped like gem5 where it matters to
 // the stage: an SConstruct that honours `scons build/<ISA>/gem5.opt -j N
-// --ignore-style` and CC from the environment, util/term with a Makefile and
-// util/m5 with its own SConstruct. Tags v1 and v2 print different versions.
+// --ignore-style` and CC from the environment, gem5 v24's Kconfig commands
+// (`defconfig build/<ISA> build_opts/<ISA>` writes build/<ISA>/config,
+// `setconfig build/<ISA> KEY=VALUE...` changes it; the binary prints its
+// RUBY setting), util/term with a Makefile and util/m5 with its own
+// SConstruct. Tags v1 and v2 print different versions.
 const fixtureSConstruct = `import os, time
 AddOption('--ignore-style', action='store_true', help='Disable style checking hooks')
 AddOption('--install-hooks', action='store_true', help='Install revision control hooks')
@@ -23,15 +26,30 @@ env = Environment(ENV=os.environ)
 for var in ('CC', 'CXX'):
     if var in os.environ:
         env[var] = os.environ[var]
+targets = [str(t) for t in BUILD_TARGETS]
+if targets and targets[0] in ('defconfig', 'setconfig'):
+    build = targets[1]
+    os.makedirs(build, exist_ok=True)
+    config = os.path.join(build, 'config')
+    if targets[0] == 'defconfig':
+        lines = open(targets[2]).read().split()
+    else:
+        lines = open(config).read().split()
+        for k, v in ARGUMENTS.items():
+            lines = [l for l in lines if not l.startswith(k + '=')] + [k + '=' + v]
+    open(config, 'w').write('\n'.join(sorted(lines)) + '\n')
+    Exit(0)
 if os.environ.get('FIXTURE_SLOW'):
     open(os.environ['FIXTURE_SLOW'], 'w').close()
     time.sleep(60)
-for t in BUILD_TARGETS:
-    parts = str(t).split('/')
+for t in targets:
+    parts = t.split('/')
     if len(parts) != 3 or parts[0] != 'build' or parts[2] != 'gem5.opt':
-        print('scons: *** Do not know how to make File target ' + str(t))
+        print('scons: *** Do not know how to make File target ' + t)
         Exit(2)
-    env.Program(str(t), ['src/main.c'], CPPDEFINES=[('ISA', '\\"' + parts[1] + '\\"')])
+    config = os.path.join('build', parts[1], 'config')
+    ruby = [l for l in open(config).read().split() if l.startswith('RUBY')] if os.path.exists(config) else ['no-config']
+    env.Program(t, ['src/main.c'], CPPDEFINES=[('ISA', '\\"' + parts[1] + '\\"'), ('RUBY', '\\"' + ' '.join(ruby) + '\\"')])
 `
 
 const fixtureM5SConstruct = `import os
@@ -63,9 +81,9 @@ func gem5Fixture(t *testing.T) string {
 	repo := filepath.Join(t.TempDir(), "gem5-fixture")
 	files := map[string]string{
 		"SConstruct":           fixtureSConstruct,
-		"src/main.c":           "#include <stdio.h>\nint main(void) { puts(\"gem5 fixture \" ISA \" v1\"); return 0; }\n",
+		"src/main.c":           "#include <stdio.h>\nint main(void) { puts(\"gem5 fixture \" ISA \" v1 \" RUBY); return 0; }\n",
 		"site_scons/README":    "site tools\n",
-		"build_opts/X86":       "RUBY=y\n",
+		"build_opts/X86":       "RUBY=y\nRUBY_PROTOCOL_MESI_TWO_LEVEL=y\nBUILD_ISA=y\n",
 		"include/gem5/m5ops.h": "/* m5 ops */\n",
 		"util/term/Makefile":   "m5term: term.c\n\t$(CC) -o $@ term.c\n",
 		"util/term/term.c":     "int main(void) { return 0; }\n",
@@ -79,7 +97,7 @@ func gem5Fixture(t *testing.T) string {
 	git(t, repo, "add", "-A")
 	git(t, repo, "commit", "-qm", "v1")
 	git(t, repo, "tag", "v1")
-	writeFile(t, filepath.Join(repo, "src/main.c"), "#include <stdio.h>\nint main(void) { puts(\"gem5 fixture \" ISA \" v2\"); return 0; }\n")
+	writeFile(t, filepath.Join(repo, "src/main.c"), "#include <stdio.h>\nint main(void) { puts(\"gem5 fixture \" ISA \" v2 \" RUBY); return 0; }\n")
 	git(t, repo, "commit", "-qam", "v2")
 	git(t, repo, "tag", "v2")
 	return repo
@@ -109,8 +127,8 @@ func TestGem5Stage(t *testing.T) {
 	if r.Code != 0 {
 		t.Fatalf("first build: exit %d\n%s", r.Code, r.Output)
 	}
-	if v := version(); v != "gem5 fixture X86 v1" {
-		t.Fatalf("built %q", v)
+	if v := version(); v != "gem5 fixture X86 v1 RUBY=n RUBY_PROTOCOL_MESI_TWO_LEVEL=y" {
+		t.Fatalf("built %q (want classic caches only: RUBY=n)", v)
 	}
 	for _, want := range []string{"▶ gem5:source — never built", "▶ gem5:build", "2 run, 0 up to date"} {
 		if !strings.Contains(r.Output, want) {
@@ -127,7 +145,9 @@ func TestGem5Stage(t *testing.T) {
 	if r.Code != 0 || !strings.Contains(r.Output, "nothing to do: 2 rules up to date") {
 		t.Fatalf("second run: exit %d\n%s", r.Code, r.Output)
 	}
-	if r := magetest.Mage(t, work, env(), "status"); r.Code != 1 || !strings.Contains(r.Output, "stale gem5:m5") ||
+	// The image takes the project's own m5 (M5_UTIL=builtin): gem5:m5 is
+	// not part of the main job.
+	if r := magetest.Mage(t, work, env(), "status"); r.Code != 1 || !strings.Contains(r.Output, "not needed by simulate:all: gem5:term, gem5:m5") ||
 		strings.Contains(r.Output, "stale gem5:build") || strings.Contains(r.Output, "stale gem5:source") {
 		t.Fatalf("status after gem5:build: exit %d\n%s", r.Code, r.Output)
 	}
@@ -137,7 +157,7 @@ func TestGem5Stage(t *testing.T) {
 	if r.Code != 0 || !strings.Contains(r.Output, "GEM5_VERSION v1 → v2") {
 		t.Fatalf("version bump: exit %d\n%s", r.Code, r.Output)
 	}
-	if v := version(); v != "gem5 fixture X86 v2" {
+	if v := version(); v != "gem5 fixture X86 v2 RUBY=n RUBY_PROTOCOL_MESI_TWO_LEVEL=y" {
 		t.Fatalf("after GEM5_VERSION=v2 built %q", v)
 	}
 
@@ -157,8 +177,21 @@ func TestGem5Stage(t *testing.T) {
 	if r.Code != 0 || !strings.Contains(r.Output, "▶ gem5:build — last run interrupted") {
 		t.Fatalf("rerun after interruption: exit %d\n%s", r.Code, r.Output)
 	}
-	if v := version(); v != "gem5 fixture X86 v1" {
+	if v := version(); v != "gem5 fixture X86 v1 RUBY=n RUBY_PROTOCOL_MESI_TWO_LEVEL=y" {
 		t.Fatalf("after the rerun built %q", v)
+	}
+
+	// A Ruby protocol on request: the build is stale and compiles it in.
+	r = magetest.Mage(t, work, env("GEM5_RUBY=MI_example"), "gem5:build")
+	if r.Code != 0 || !strings.Contains(r.Output, "GEM5_RUBY none → MI_example") {
+		t.Fatalf("GEM5_RUBY=MI_example: exit %d\n%s", r.Code, r.Output)
+	}
+	if v := version(); v != "gem5 fixture X86 v1 RUBY=y RUBY_PROTOCOL_MESI_TWO_LEVEL=y RUBY_PROTOCOL_MI_EXAMPLE=y" {
+		t.Fatalf("with GEM5_RUBY=MI_example built %q", v)
+	}
+	r = magetest.Mage(t, work, env(), "gem5:build")
+	if v := version(); r.Code != 0 || !strings.HasPrefix(v, "gem5 fixture X86 v1 RUBY=n") {
+		t.Fatalf("back to GEM5_RUBY=none: exit %d, built %q\n%s", r.Code, v, r.Output)
 	}
 
 	// A wrong version lists the available tags.

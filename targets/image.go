@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/magefile/mage/mg"
 
+	"github.com/vswarmu/vswarmu-mage/functions"
 	"github.com/vswarmu/vswarmu-mage/image"
 	"github.com/vswarmu/vswarmu-mage/internal/config"
 	"github.com/vswarmu/vswarmu-mage/internal/download"
@@ -85,9 +87,22 @@ func (p *pipeline) addImage() error {
 	if spec.Builder == "autoinstall" && p.kernelSave != nil {
 		baseDeps = append(baseDeps, p.kernelSave) // the finalize boot uses it
 	}
-	if p.m5 != nil {
+	switch c.M5Util {
+	case "builtin":
+		spec.M5 = p.toolPath(m5Tool, c.Arch)
+		buildDeps = append(buildDeps, p.tools)
+	case "gem5":
+		if p.m5 == nil {
+			return fmt.Errorf("M5_UTIL=gem5 builds gem5's util/m5 from GEM5_DIR, but GEM5=%s replaces the gem5 stage: use M5_UTIL=builtin or M5_UTIL=<path to an m5>", c.Gem5)
+		}
 		spec.M5 = p.gem5Build().M5()
 		buildDeps = append(buildDeps, p.m5)
+	default:
+		spec.M5 = c.M5Util
+	}
+	spec.Launcher, spec.LauncherPath = p.toolPath(runTool, c.Arch), functions.Launcher
+	if !slices.Contains(buildDeps, p.tools) {
+		buildDeps = append(buildDeps, p.tools)
 	}
 	if p.client != nil {
 		spec.Client = p.clientPath

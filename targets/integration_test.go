@@ -38,7 +38,7 @@ func linuxSource(t *testing.T) string {
 	t.Helper()
 	m, _ := filepath.Glob("/usr/src/linux-source-*.tar.xz")
 	if len(m) == 0 {
-		t.Fatal("no /usr/src/linux-source-*.tar.xz: apt-get install linux-source")
+		t.Fatal("no /usr/src/linux-source-*.tar.xz: apt-get install linux-source-6.1")
 	}
 	return m[len(m)-1]
 }
@@ -57,6 +57,31 @@ func project(t *testing.T) string {
 		os.WriteFile(filepath.Join(dst, e.Name()), b, 0o644)
 	}
 	return dir
+}
+
+// testKernel builds the tiny kernel the real-gem5 tier boots with the
+// project's kernel stage (Debian's linux-source, tinyconfig + the
+// project's fragments: gem5's disk controller, serial console, m5 ops,
+// and what containers need) and returns its path. Its own working
+// directory under the resources keeps it up to date between runs.
+func testKernel(t *testing.T) string {
+	t.Helper()
+	for _, tool := range []string{"make", "gcc", "flex", "bison", "bc"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Fatalf("%s is not installed: `mage kernel:depInstall` installs what kernels build with", tool)
+		}
+	}
+	res := resourcesDir(t)
+	out := filepath.Join(res, "vmlinux-test-amd64")
+	env := []string{"RESOURCES=" + res, "WORKING_DIR=" + filepath.Join(res, "wk-test-kernel"), "KERNEL_SOURCE=" + linuxSource(t),
+		"KVERSION=v6.1", "KERNEL_BASE=tinyconfig", "KERNEL_OUT=" + out, "GEM5=/bin/true", "JOBS=2"}
+	start := time.Now()
+	r := magetest.Start(t, magetest.RepoRoot(t), env, "kernel:save").Wait(t, 40*time.Minute)
+	if r.Code != 0 {
+		t.Fatalf("kernel:save of the test kernel: exit %d\n%s", r.Code, r.Output)
+	}
+	t.Logf("test kernel %s ready in %v", out, time.Since(start).Round(time.Second))
+	return out
 }
 
 func resourcesDir(t *testing.T) string {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/vswarmu/vswarmu-mage/functions"
 	"github.com/vswarmu/vswarmu-mage/internal/config"
+	"github.com/vswarmu/vswarmu-mage/internal/simulate"
 	"github.com/vswarmu/vswarmu-mage/internal/ui"
 	"github.com/vswarmu/vswarmu-mage/kernel"
 	"github.com/vswarmu/vswarmu-mage/targets/graph"
@@ -31,6 +32,8 @@ type pipeline struct {
 
 	client     *graph.Rule // nil when CLIENT names a binary
 	clientPath string
+	tools      *graph.Rule // client:tools: m5 and vswarmu-run
+	files      simulate.Files
 
 	warnOnce        sync.Once
 	warnAtomicSetup sync.Once

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -78,6 +79,9 @@ func (Functions) List() error {
 	return nil
 }
 
+// Tiny makes the tiny disk (INSTALLED_DISK=tiny): busybox, gem5init, m5, the client and the reference functions as plain processes, to check a gem5 in minutes.
+func (Functions) Tiny(ctx context.Context) error { return build(ctx, "functions:tiny") }
+
 // Reference builds docker archives of the Go reference functions (fibonacci-go, aes-go, auth-go) for IMAGES=reference.
 func (Functions) Reference(ctx context.Context) error { return build(ctx, "functions:reference") }
 
@@ -132,6 +136,14 @@ func (p *pipeline) addFunctions() error {
 	if err := p.addReference(); err != nil {
 		return err
 	}
+	if c.ExecMode == functions.Process {
+		if err := sel.Catalog.CheckProcessMode(sel.Functions); err != nil {
+			return fmt.Errorf("EXEC_MODE=process: %w", err)
+		}
+	}
+	if c.InstalledDisk == "tiny" {
+		return p.addTiny()
+	}
 	if c.InstalledDisk != "" {
 		p.simDisk = c.InstalledDisk
 		return nil
@@ -155,6 +167,39 @@ func (p *pipeline) addFunctions() error {
 }
 
 func (p *pipeline) referenceDir() string { return filepath.Join(p.cfg.Resources, "images") }
+
+// addTiny adds functions:tiny (INSTALLED_DISK=tiny): the tiny busybox disk
+// with the reference functions as plain processes.
+func (p *pipeline) addTiny() error {
+	c := p.cfg
+	cat := p.selection.Catalog
+	archives := map[string]string{}
+	for _, fn := range slices.Sorted(maps.Keys(functions.References)) {
+		if s, ok := cat.Project.Services[fn]; ok && s.Image != "" {
+			archives[fn] = filepath.Join(p.referenceDir(), functions.ArchiveName(s.Image))
+		}
+	}
+	var missing []string
+	for _, fn := range p.functions {
+		if archives[fn] == "" {
+			missing = append(missing, fn)
+		}
+	}
+	if len(missing) > 0 || p.reference == nil {
+		return fmt.Errorf("INSTALLED_DISK=tiny holds only the reference functions (%s); %s: not among them (FUNCTIONS=fibonacci-go selects one)",
+			strings.Join(slices.Sorted(maps.Keys(functions.References)), ", "), strings.Join(missing, " "))
+	}
+	busybox, err := exec.LookPath("busybox")
+	if err != nil {
+		busybox = "/bin/busybox" // functions:tiny says what to install
+	}
+	t := functions.Tiny{Catalog: cat, Archives: archives, Busybox: busybox, M5: p.toolPath(m5Tool, c.Arch),
+		Client: p.clientPath, Launcher: p.toolPath(runTool, c.Arch), ProjectDir: c.ProjectDir,
+		Out: filepath.Join(c.Resources, "tiny-"+c.Arch+".raw")}
+	rule := t.Rule(present(p.reference, p.tools, p.client))
+	p.installRaw, p.simDisk = rule, t.Out
+	return p.g.Add(rule)
+}
 
 // addReference adds functions:reference: docker archives of the Go
 // reference functions, built from this module's source.
@@ -224,22 +269,28 @@ func (p *pipeline) addSimulations() error {
 			return fmt.Errorf("gem5 stand-in: %w", err)
 		}
 	}
-	config, inProject, err := gem5configs.Config(c.ProjectDir, filepath.Join(c.WorkingDir, "gem5-configs"))
+	config, inputs, err := gem5configs.Config(c.ProjectDir, filepath.Join(c.WorkingDir, "gem5-configs"))
 	if err != nil {
 		return fmt.Errorf("gem5 config: %w", err)
 	}
-	var inputs []string
-	if inProject {
-		inputs = []string{config}
-	}
 	deps := present(p.installRaw, p.gem5, p.kernelSave)
+	detailed := c.DetailedCPU
+	if detailed == "auto" {
+		detailed = ""
+	}
+	cat := p.selection.Catalog
 	for _, fn := range p.functions {
+		port, err := cat.Port(fn)
+		if err != nil {
+			return err
+		}
 		s := simulate.Spec{Gem5: gem5, Config: config, Kernel: p.kernelPath, Disk: p.simDisk, Function: fn,
-			Client: p.selection.Catalog.ClientName(fn),
+			Client: cat.ClientName(fn), Image: cat.Project.Services[fn].Image, ExecMode: c.ExecMode, Port: port,
+			Standin: c.Gem5 == "standin", DetailedCPU: detailed,
 			System: c.System, CPUs: c.CPUs, MemoryMiB: c.Memory.MiB(), Root: p.rootDevice(), SetupCPU: c.SetupCPU,
 			AtomicWarming: c.AtomicWarming, Invocations: c.NumInvocations, Warmup: c.Warmup,
 			GuestDir: functions.GuestDir, Work: c.WorkingDir, HangTimeout: c.HangTimeout, Timeout: c.SimTimeout,
-			Inputs: inputs, Deps: deps, ResolveSetupCPU: p.setupCPU}
+			Inputs: inputs, Deps: deps, ResolveSetupCPU: p.setupCPU, Files: &p.files}
 		setup := s.SetupRule()
 		eval := s.EvalRule(setup)
 		if err := p.g.Add(setup, eval); err != nil {

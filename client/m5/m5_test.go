@@ -52,7 +52,7 @@ func TestLoadReadsTheOpWord(t *testing.T) {
 			t.Errorf("op %#x loaded %#x", op, got)
 		}
 	}
-	if got := load(uintptr(unsafe.Pointer(&mem[0]))+Offset(OpFail), 1, 2); got != 0xC0DE0000+OpFail {
+	if got := load(uintptr(unsafe.Pointer(&mem[0]))+Offset(OpFail), 1, 2, 3, 4); got != 0xC0DE0000+OpFail {
 		t.Errorf("load = %#x", got)
 	}
 	// Disabled ops touch nothing.

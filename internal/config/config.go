@@ -70,6 +70,7 @@ type Config struct {
 	Gem5Arch    string `env:"GEM5_ARCH" default:"${ARCH:amd64=X86,arm64=ARM}" allowed:"X86,ARM" group:"gem5" doc:"gem5 ISA to build (build/<GEM5_ARCH>/gem5.opt)"`
 	Gem5        string `env:"GEM5" path:"1" exists:"1" keywords:"standin" group:"gem5" doc:"use this gem5.opt instead of building one; standin runs the built-in stand-in (dry runs, no gem5)"`
 	CCache      bool   `env:"CCACHE" default:"0" group:"gem5" doc:"compile gem5 through ccache so rebuilds after a version bump reuse objects"`
+	Gem5Ruby    string `env:"GEM5_RUBY" default:"none" allowed:"none,MESI_Two_Level,MESI_Three_Level,MESI_Three_Level_HTM,MI_example,MOESI_CMP_directory,MOESI_CMP_token,MOESI_hammer,CHI,GPU_VIPER" group:"gem5" doc:"Ruby coherence protocol gem5:build compiles in: none (classic caches only, all the configs use; a shorter build) or a protocol"`
 
 	KVersion       string   `env:"KVERSION" default:"v5.4.84" match:"^v?[0-9]+\\.[0-9]+(\\.[0-9]+)?$" group:"kernel" doc:"Linux version to build"`
 	KernelSource   string   `env:"KERNEL_SOURCE" default:"kernel.org" group:"kernel" doc:"kernel.org (tarball, sha256 checked), git (stable tree) or a local tarball/directory"`
@@ -91,6 +92,7 @@ type Config struct {
 	Mirror        string   `env:"MIRROR" group:"image" doc:"apt mirror for the debootstrap builder (default: the distribution's public mirror)"`
 	DiskSize      Size     `env:"DISK_SIZE" default:"16G" group:"image" doc:"size of the disk image"`
 	Disk          string   `env:"DISK" path:"1" exists:"1" group:"image" doc:"use this disk image instead of building one"`
+	M5Util        string   `env:"M5_UTIL" default:"builtin" path:"1" exists:"1" keywords:"builtin,gem5" group:"image" doc:"the guest's m5 utility: builtin (this project's static Go m5, built by client:build), gem5 (gem5's util/m5, built by gem5:m5) or a file"`
 	KernelOut     string   `env:"KERNEL_OUT" default:"${RESOURCES}/vmlinux-${DISTRO}-${ARCH}" path:"1" group:"kernel" doc:"where kernel:save puts vmlinux"`
 	RootPassword  string   `env:"ROOT_PASSWORD" default:"root" secret:"1" group:"image" doc:"root password in the disk image (the original's default, warned about)"`
 
@@ -101,12 +103,14 @@ type Config struct {
 
 	FunctionsYAML  string        `env:"FUNCTIONS_YAML" path:"1" exists:"1" group:"simulation" doc:"compose file of the functions (default: functions/functions.yaml)"`
 	Images         string        `env:"IMAGES" default:"registry" path:"1" exists:"dir" keywords:"registry,reference" group:"simulation" doc:"where the guest gets function images: registry (Docker Hub), reference (the Go reference functions, offline) or a directory of docker-archive tarballs"`
-	InstalledDisk  string        `env:"INSTALLED_DISK" path:"1" exists:"1" group:"simulation" doc:"a raw disk that has the functions installed already: skips functions:install"`
+	InstalledDisk  string        `env:"INSTALLED_DISK" path:"1" exists:"1" keywords:"tiny" group:"simulation" doc:"a raw disk that has the functions installed already: skips functions:install; tiny builds the tiny busybox disk (functions:tiny, EXEC_MODE=process)"`
+	ExecMode       string        `env:"EXEC_MODE" default:"container" allowed:"container,process" group:"simulation" doc:"how the run script starts a function: container (docker-compose, vSwarm-u's way) or process (its container's command as a plain process)"`
 	SetupCPU       string        `env:"SETUP_CPU" default:"auto" allowed:"auto,kvm,atomic" group:"simulation" doc:"cores that boot in gem5's setup run: kvm, atomic, or auto (KVM when a probe boot works)"`
 	Warmup         int           `env:"WARMUP_INVOCATIONS" default:"5000" min:"0" group:"simulation" doc:"client warm-up invocations before the checkpoint (cheap on KVM cores)"`
 	RootDevice     string        `env:"ROOT_DEVICE" default:"auto" group:"simulation" doc:"root device gem5's kernel mounts: auto (/dev/hda2 for KVERSION < 5.14, else /dev/sda2) or a device"`
 	Functions      []string      `env:"FUNCTIONS" group:"simulation" doc:"functions to install and simulate (default: functions/functions.list)"`
 	System         string        `env:"SYSTEM" default:"simple" allowed:"simple,skylake" group:"simulation" doc:"simulated system"`
+	DetailedCPU    string        `env:"DETAILED_CPU" default:"auto" allowed:"auto,timing,o3" group:"simulation" doc:"cores the evaluation measures on: auto (the system's: simple timing, skylake o3), timing or o3 (gem5 v24's MinorCPU makes no progress on x86)"`
 	AtomicWarming  int           `env:"ATOMIC_WARMING" default:"10" min:"0" group:"simulation" doc:"invocations on the atomic CPU before the detailed CPU takes over"`
 	NumInvocations int           `env:"NUM_INVOCATIONS" default:"10" min:"1" group:"simulation" doc:"measured invocations per function"`
 	BootTimeout    time.Duration `env:"BOOT_TIMEOUT" default:"20m" group:"simulation" doc:"limit for a qemu guest run (install, finalize, probe)"`
@@ -239,6 +243,9 @@ func (c *Config) crossCheck() error {
 	if c.Arch == "arm64" && c.Gem5Arch == "X86" || c.Arch == "amd64" && c.Gem5Arch == "ARM" {
 		return fmt.Errorf("GEM5_ARCH=%s does not simulate ARCH=%s guests: use GEM5_ARCH=%s or change ARCH",
 			c.Gem5Arch, c.Arch, map[string]string{"amd64": "X86", "arm64": "ARM"}[c.Arch])
+	}
+	if c.InstalledDisk == "tiny" && c.ExecMode != "process" {
+		return fmt.Errorf("INSTALLED_DISK=tiny has no docker: its functions run as plain processes; set EXEC_MODE=process")
 	}
 	return nil
 }

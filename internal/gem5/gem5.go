@@ -5,6 +5,7 @@ package gem5
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"os"
@@ -37,6 +38,18 @@ type Build struct {
 	Jobs      int
 	CCache    bool   // compile through ccache
 	CCacheDir string // where ccache keeps objects
+	// Ruby is the Ruby coherence protocol compiled in, "none" (or "")
+	// for classic caches only: the configs use classic caches.
+	Ruby string
+}
+
+// rubyOptions are the Kconfig settings (gem5 v24's `scons setconfig`)
+// that select the Ruby protocol, or none.
+func (b Build) rubyOptions() []string {
+	if b.Ruby == "" || b.Ruby == "none" {
+		return []string{"RUBY=n"}
+	}
+	return []string{"RUBY=y", "RUBY_PROTOCOL_" + strings.ToUpper(b.Ruby) + "=y"}
 }
 
 // Binary is the gem5 executable this build makes.
@@ -176,11 +189,14 @@ func (b Build) BuildRule(source *graph.Rule) *graph.Rule {
 		Outputs: []string{b.Binary()},
 		Inputs:  []string{in("SConstruct"), in("src"), in("site_scons"), in("build_opts"), in("include")},
 		Deps:    []*graph.Rule{source},
-		Params:  graph.Params{"GEM5_ARCH": b.Arch, "variant": "opt"},
+		Params:  graph.Params{"GEM5_ARCH": b.Arch, "variant": "opt", "GEM5_RUBY": cmp.Or(b.Ruby, "none")},
 		InPlace: true,
 		Slots:   b.Jobs, // scons -j JOBS uses every slot
 		Recipe: func(ctx context.Context, j *graph.Job) error {
 			if err := apt.Need("gem5:depInstall", "scons", "g++", "python3"); err != nil {
+				return err
+			}
+			if err := b.configure(ctx, j); err != nil {
 				return err
 			}
 			target := filepath.Join("build", b.Arch, "gem5.opt")
@@ -192,6 +208,34 @@ func (b Build) BuildRule(source *graph.Rule) *graph.Rule {
 			return j.RunCmd(ctx, c)
 		},
 	}
+}
+
+// configure sets the build's Kconfig options (gem5 v24 and later: the
+// build_opts file holds KEY=y lines): the ISA's defaults, then the Ruby
+// protocol or none. Older gem5 versions take no Kconfig; they build their
+// default protocol, which is said in the log.
+func (b Build) configure(ctx context.Context, j *graph.Job) error {
+	opts, err := os.ReadFile(filepath.Join(b.Dir, "build_opts", b.Arch))
+	if err != nil {
+		return fmt.Errorf("GEM5_ARCH=%s: %s has no build_opts/%s: %w", b.Arch, b.Dir, b.Arch, err)
+	}
+	if !bytes.Contains(opts, []byte("=y")) {
+		j.Logf("gem5 %s has no Kconfig build options: GEM5_RUBY=%s is not applied (it builds its default protocol)", b.Version, b.Ruby)
+		return nil
+	}
+	build := filepath.Join("build", b.Arch)
+	steps := [][]string{append([]string{"setconfig", build}, b.rubyOptions()...)}
+	if _, err := os.Stat(filepath.Join(b.Dir, build, "config")); err != nil {
+		steps = append([][]string{{"defconfig", build, filepath.Join("build_opts", b.Arch)}}, steps...)
+	}
+	for _, args := range steps {
+		c := j.Command("scons", args...)
+		c.Dir, c.Env = b.Dir, b.env()
+		if err := j.RunCmd(ctx, c); err != nil {
+			return fmt.Errorf("scons %s: %w", strings.Join(args, " "), err)
+		}
+	}
+	return nil
 }
 
 // env is the environment scons runs with: ccache through CC/CXX, which

@@ -20,6 +20,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/vswarmu/vswarmu-mage/functions"
 	"github.com/vswarmu/vswarmu-mage/internal/proc"
 	"github.com/vswarmu/vswarmu-mage/internal/qemu"
 	"github.com/vswarmu/vswarmu-mage/results"
@@ -35,6 +36,11 @@ type Spec struct {
 	Function      string
 	Client        string // the name the client drives Function by (its vswarmu.client label); Function when empty
 	System        string // simple or skylake
+	DetailedCPU   string // timing, minor or o3; "" for the system's
+	ExecMode      string // container or process (functions.Container, functions.Process)
+	Port          int    // the function's own port, which the client uses in process mode
+	Image         string // the function's image, for the run's record
+	Standin       bool   // gem5 is the stand-in: its numbers are not measurements
 	CPUs          int
 	MemoryMiB     int64
 	Root          string // root device on the kernel command line
@@ -47,6 +53,7 @@ type Spec struct {
 	HangTimeout   time.Duration
 	Timeout       time.Duration
 	Inputs        []string // files that define the run (the config, on disk)
+	Files         *Files   // identifies input files for the runs' records (shared, nil-safe)
 	Deps          []*graph.Rule
 	// ResolveSetupCPU turns SetupCPU=auto into kvm or atomic when the
 	// setup runs (it may boot a probe).
@@ -66,33 +73,68 @@ func (s Spec) ResultsDir() string { return filepath.Join(s.Work, "results", s.Fu
 func (s Spec) ScriptPath() string { return filepath.Join(s.Work, "scripts", s.Function+".sh") }
 
 // MeasuredCPU is the core the function runs on (core 1, pinned and
-// isolated) among the switched-in detailed cores of gem5's standard-library
-// switchable processor, which numbers the start cores first.
+// isolated) among the detailed cores of gem5's standard-library
+// switchable processor: board.processor.switch1.core (gem5 numbers a
+// list of SimObjects with zero-padded indices: switch01 from 11 cores).
 func (s Spec) MeasuredCPU() string {
-	return fmt.Sprintf("board.processor.cores%d.core", s.CPUs+1)
+	return "board.processor." + Gem5Child("switch", 1, s.CPUs) + ".core"
 }
+
+// Gem5Child is the name gem5 gives element i of a list of n SimObjects
+// assigned to attr: attr itself for a list of one, else attr and the
+// index, zero-padded to the digits of n-1.
+func Gem5Child(attr string, i, n int) string {
+	if n == 1 {
+		return attr
+	}
+	width := len(fmt.Sprint(n - 1))
+	return fmt.Sprintf("%s%0*d", attr, width, i)
+}
+
+// m5Line invokes the guest's m5 utility. gem5 v24's util/m5 does not read
+// an address after --addr (it prints its usage and sends nothing), so the
+// address interface is chosen with --addr alone: m5ops_base's default on
+// x86 (0xffff0000) and arm64 (0x10010000).
+const m5Line = `M5="/sbin/m5 --addr"`
 
 // RunScript is the script the guest runs (m5 readfile): vSwarm-u's
 // protocol of m5 fail codes around starting, pinning and invoking the
-// function.
+// function, in a container (docker-compose) or as a plain process.
 func (s Spec) RunScript() string {
-	compose := "docker-compose -p vswarmu -f " + s.GuestDir + "/functions.yaml"
+	start, stop, port := s.containerLines()
+	if s.ExecMode == functions.Process {
+		start, stop, port = s.processLines()
+	}
 	return fmt.Sprintf(`#!/bin/sh
-# vswarmu-mage run script for %[1]s (handed to the guest by m5 readfile).
-M5="/sbin/m5 --addr 0xffff0000"
+# vswarmu-mage run script for %[1]s, %[2]s mode (handed to the guest by m5 readfile).
+%[3]s
 $M5 fail 1
-cd %[2]s
-%[3]s up -d %[1]s
-$M5 fail 2
-docker update function --cpuset-cpus 1
-$M5 fail 3
+%[4]s
 $M5 fail 10
-/usr/local/bin/test-client -function-name %[6]s -url localhost -port 50000 -n %[4]d -w %[5]d -m5ops -input 10 -timeout 600s
+/usr/local/bin/test-client -function-name %[5]s -url localhost -port %[6]d -n %[7]d -w %[8]d -m5ops -input 10 -timeout 600s
 $M5 fail 11
-%[3]s down
-$M5 fail 6
+%[9]s
 $M5 fail -1
-`, s.Function, s.GuestDir, compose, s.ClientInvocations(), s.Warmup, cmp.Or(s.Client, s.Function))
+`, s.Function, cmp.Or(s.ExecMode, functions.Container), m5Line, start, cmp.Or(s.Client, s.Function), port,
+		s.ClientInvocations(), s.Warmup, stop)
+}
+
+// containerLines start the function's container with docker-compose and
+// pin it to core 1 (vSwarm-u's way); the client uses the published port.
+func (s Spec) containerLines() (start, stop string, port int) {
+	compose := "docker-compose -p vswarmu -f " + s.GuestDir + "/functions.yaml"
+	start = fmt.Sprintf("cd %s\n%s up -d %s\n$M5 fail 2\ndocker update %s --cpuset-cpus 1\n$M5 fail 3",
+		s.GuestDir, compose, s.Function, functions.ContainerName)
+	return start, compose + " down\n$M5 fail 6", functions.HostPort
+}
+
+// processLines start the container's command as a plain process on core
+// 1 (vswarmu-run pins itself before it executes the function); the client
+// uses the function's own port.
+func (s Spec) processLines() (start, stop string, port int) {
+	start = fmt.Sprintf("%s -cpus 1 %s > /tmp/function.log 2>&1 &\nFUNCTION=$!\n$M5 fail 2\n$M5 fail 3",
+		functions.Launcher, functions.ProcessSpec(s.Function))
+	return start, "kill $FUNCTION\n$M5 fail 6", s.Port
 }
 
 // ClientInvocations is the client's -n: at least the invocations the
@@ -103,13 +145,23 @@ func (s Spec) ClientInvocations() int {
 	return max(100, s.AtomicWarming+s.Invocations)
 }
 
+func (s Spec) detailedCPU() string { return cmp.Or(s.DetailedCPU, "system's default") }
+
+func (s Spec) execMode() string { return cmp.Or(s.ExecMode, functions.Container) }
+
+// commonArgs are run_sim.py's arguments of both modes.
 func (s Spec) commonArgs() []string {
 	return []string{s.Config, "--kernel", s.Kernel, "--disk", s.Disk, "--function", s.Function,
-		"--system", s.System, "--cpus", fmt.Sprint(s.CPUs), "--memory", fmt.Sprintf("%dMB", s.MemoryMiB),
-		"--root", s.Root}
+		"--cpus", fmt.Sprint(s.CPUs), "--memory", fmt.Sprintf("%dMB", s.MemoryMiB), "--root", s.Root}
 }
 
-// SetupRule boots the function and checkpoints it after the warm-up.
+// setupRecord is the setup run's vswarmu.json (in SetupDir): how long it
+// took, on which cores, with which gem5; evaluations copy it.
+const setupRecord = "vswarmu.json"
+
+// SetupRule boots the function and checkpoints it after the warm-up. The
+// setup board does not depend on SYSTEM (run_sim.py boots every setup on
+// the same board), so one checkpoint serves every system.
 func (s Spec) SetupRule() *graph.Rule {
 	return &graph.Rule{
 		Target:  "simulate:setup:" + s.Function,
@@ -117,32 +169,47 @@ func (s Spec) SetupRule() *graph.Rule {
 		Outputs: []string{s.CheckpointDir()},
 		Inputs:  s.Inputs,
 		Deps:    s.Deps,
-		Params: graph.Params{"script": s.RunScript(), "SYSTEM": s.System, "CPUS": fmt.Sprint(s.CPUs),
+		Params: graph.Params{"script": s.RunScript(), "CPUS": fmt.Sprint(s.CPUs),
 			"MEMORY": fmt.Sprint(s.MemoryMiB), "setup-cpu": s.SetupCPU, "root": s.Root, "gem5": s.Gem5},
-		Recipe: func(ctx context.Context, j *graph.Job) error {
-			if err := os.MkdirAll(filepath.Dir(s.ScriptPath()), 0o755); err != nil {
-				return err
-			}
-			if err := os.WriteFile(s.ScriptPath(), []byte(s.RunScript()), 0o755); err != nil {
-				return err
-			}
-			cpu := s.SetupCPU
-			if cpu == "auto" && s.ResolveSetupCPU != nil {
-				cpu = s.ResolveSetupCPU(ctx, j)
-			}
-			args := append(s.commonArgs(), "--mode", "setup", "--checkpoint-dir", j.Out(s.CheckpointDir()),
-				"--script", s.ScriptPath(), "--setup-cpu", cpu)
-			out, err := s.run(ctx, j, s.SetupDir(), args)
-			if err != nil {
-				s.recordSetupFailure(out, err)
-				return fmt.Errorf("%s (gem5 output: %s)", err, filepath.Join(s.SetupDir(), results.LogFile))
-			}
-			if _, err := os.Stat(filepath.Join(j.Out(s.CheckpointDir()), "m5.cpt")); err != nil {
-				return fmt.Errorf("gem5 ended without a checkpoint in %s (%s)", s.CheckpointDir(), out.last)
-			}
-			return nil
-		},
+		Recipe: s.setup,
 	}
+}
+
+func (s Spec) setup(ctx context.Context, j *graph.Job) error {
+	if err := os.MkdirAll(filepath.Dir(s.ScriptPath()), 0o755); err != nil {
+		return err
+	}
+	if err := os.WriteFile(s.ScriptPath(), []byte(s.RunScript()), 0o755); err != nil {
+		return err
+	}
+	cpu := s.SetupCPU
+	if cpu == "auto" && s.ResolveSetupCPU != nil {
+		cpu = s.ResolveSetupCPU(ctx, j)
+	}
+	// The log of a previous setup would mix with this one's.
+	if err := os.RemoveAll(s.SetupDir()); err != nil {
+		return err
+	}
+	args := append(s.commonArgs(), "--mode", "setup", "--checkpoint-dir", j.Out(s.CheckpointDir()),
+		"--script", s.ScriptPath(), "--setup-cpu", cpu)
+	start := time.Now()
+	out, err := s.run(ctx, j, s.SetupDir(), args)
+	meta := s.record(out, err, "setup run: ", s.SetupDir(), cpu)
+	meta.ElapsedSeconds = time.Since(start).Seconds()
+	if werr := writeMeta(filepath.Join(s.SetupDir(), setupRecord), meta); werr != nil && err == nil {
+		err = werr
+	}
+	if err != nil {
+		// report:check says why the function has no results.
+		if os.MkdirAll(s.ResultsDir(), 0o755) == nil {
+			_ = writeMeta(filepath.Join(s.ResultsDir(), results.MetaFile), meta)
+		}
+		return fmt.Errorf("%w (gem5 output: %s)", err, filepath.Join(s.SetupDir(), results.LogFile))
+	}
+	if _, err := os.Stat(filepath.Join(j.Out(s.CheckpointDir()), "m5.cpt")); err != nil {
+		return fmt.Errorf("gem5 ended without a checkpoint in %s (%s)", s.CheckpointDir(), out.last)
+	}
+	return nil
 }
 
 // EvalRule restores the checkpoint and measures the function.
@@ -154,47 +221,55 @@ func (s Spec) EvalRule(setup *graph.Rule) *graph.Rule {
 		Outputs: []string{filepath.Join(dir, "stats.txt"), filepath.Join(dir, results.MetaFile)},
 		Inputs:  s.Inputs,
 		Deps:    []*graph.Rule{setup},
-		Params: graph.Params{"SYSTEM": s.System, "ATOMIC_WARMING": fmt.Sprint(s.AtomicWarming),
+		Params: graph.Params{"SYSTEM": s.System, "DETAILED_CPU": s.DetailedCPU, "ATOMIC_WARMING": fmt.Sprint(s.AtomicWarming),
 			"NUM_INVOCATIONS": fmt.Sprint(s.Invocations), "CPUS": fmt.Sprint(s.CPUs), "MEMORY": fmt.Sprint(s.MemoryMiB), "gem5": s.Gem5},
 		InPlace: true, // gem5 writes its outputs into the results directory itself
-		Recipe: func(ctx context.Context, j *graph.Job) error {
-			// gem5 appends dumps to stats.txt: start from an empty directory.
-			if err := os.RemoveAll(dir); err != nil {
-				return err
-			}
-			args := append(s.commonArgs(), "--mode", "evaluation", "--checkpoint-dir", s.CheckpointDir(),
-				"--atomic-warming", fmt.Sprint(s.AtomicWarming), "--num-invocations", fmt.Sprint(s.Invocations))
-			start := time.Now()
-			out, err := s.run(ctx, j, dir, args)
-			meta := s.record(out, err, "")
-			meta.ElapsedSeconds = time.Since(start).Seconds()
-			if werr := writeMeta(filepath.Join(dir, results.MetaFile), meta); werr != nil && err == nil {
-				err = werr
-			}
-			if err != nil {
-				return fmt.Errorf("%s (gem5 output: %s)", err, filepath.Join(dir, results.LogFile))
-			}
-			if _, serr := os.Stat(filepath.Join(dir, "stats.txt")); serr != nil {
-				return fmt.Errorf("gem5 ended without writing stats.txt in %s (%s)", dir, out.last)
-			}
-			return nil
-		},
+		Recipe:  s.evaluate,
 	}
 }
 
-// recordSetupFailure leaves a record in the results directory, so
-// report:check says why the function has no results.
-func (s Spec) recordSetupFailure(out outcome, err error) {
-	if os.MkdirAll(s.ResultsDir(), 0o755) == nil {
-		_ = writeMeta(filepath.Join(s.ResultsDir(), results.MetaFile), s.record(out, err, "setup run: "))
+func (s Spec) evaluate(ctx context.Context, j *graph.Job) error {
+	dir := s.ResultsDir()
+	// gem5 appends dumps to stats.txt: start from an empty directory.
+	if err := os.RemoveAll(dir); err != nil {
+		return err
 	}
+	args := append(s.commonArgs(), "--mode", "evaluation", "--system", s.System, "--checkpoint-dir", s.CheckpointDir(),
+		"--atomic-warming", fmt.Sprint(s.AtomicWarming), "--num-invocations", fmt.Sprint(s.Invocations))
+	if s.DetailedCPU != "" {
+		args = append(args, "--detailed-cpu", s.DetailedCPU)
+	}
+	start := time.Now()
+	out, err := s.run(ctx, j, dir, args)
+	var setup results.RunMeta
+	_ = readMeta(filepath.Join(s.SetupDir(), setupRecord), &setup)
+	meta := s.record(out, err, "", dir, setup.Parameters["SETUP_CPU"])
+	meta.ElapsedSeconds = time.Since(start).Seconds()
+	meta.SetupSeconds = setup.ElapsedSeconds
+	if werr := writeMeta(filepath.Join(dir, results.MetaFile), meta); werr != nil && err == nil {
+		err = werr
+	}
+	if err != nil {
+		return fmt.Errorf("%w (gem5 output: %s)", err, filepath.Join(dir, results.LogFile))
+	}
+	if _, serr := os.Stat(filepath.Join(dir, "stats.txt")); serr != nil {
+		return fmt.Errorf("gem5 ended without writing stats.txt in %s (%s)", dir, out.last)
+	}
+	return nil
 }
 
-// record is a run's vswarmu.json: ok, hung or failed, the reason prefixed
-// with the stage it happened in.
-func (s Spec) record(out outcome, err error, stage string) results.RunMeta {
+// record is a run's vswarmu.json: ok, hung or failed (the reason prefixed
+// with the stage it happened in), and what made it (see results.RunMeta).
+func (s Spec) record(out outcome, err error, stage, dir, setupCPU string) results.RunMeta {
+	version, standin := results.Gem5Banner(filepath.Join(dir, results.LogFile))
 	meta := results.RunMeta{Function: s.Function, MeasuredCPU: s.MeasuredCPU(), Invocations: s.Invocations,
-		Status: "ok", Attempts: out.attempts, System: s.System, Gem5: s.Gem5}
+		Status: "ok", Attempts: out.attempts, System: s.System, Gem5: s.Gem5,
+		Standin: s.Standin || standin, Gem5Version: version, Kernel: s.Files.ID(s.Kernel), Disk: s.Files.ID(s.Disk),
+		Config: s.Files.ID(s.Config), Image: s.Image, ExecMode: s.execMode(), Parameters: s.parameters(setupCPU),
+		Command: out.command}
+	if g := s.Files.ID(s.Gem5); g != nil {
+		meta.Gem5SHA256 = g.SHA256
+	}
 	switch {
 	case out.hung:
 		meta.Status, meta.Reason = string(results.Hung), fmt.Sprintf("%sno output for %v: killed (attempt %d of 2)", stage, s.HangTimeout, out.attempts)
@@ -202,6 +277,14 @@ func (s Spec) record(out outcome, err error, stage string) results.RunMeta {
 		meta.Status, meta.Reason = string(results.Failed), stage+err.Error()
 	}
 	return meta
+}
+
+func readMeta(path string, m *results.RunMeta) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(b, m)
 }
 
 func writeMeta(path string, m results.RunMeta) error {
@@ -215,8 +298,9 @@ func writeMeta(path string, m results.RunMeta) error {
 // outcome is how the gem5 runs of a rule went.
 type outcome struct {
 	attempts int
-	hung     bool   // the last attempt was killed for making no progress
-	last     string // the last line gem5 printed
+	hung     bool     // the last attempt was killed for making no progress
+	last     string   // the last line gem5 printed
+	command  []string // gem5's command line
 }
 
 var errHung = errors.New("gem5 made no progress")
@@ -270,6 +354,7 @@ func (s Spec) attempt(ctx context.Context, j *graph.Job, outdir string, args []s
 			case <-stop:
 				return
 			case <-tick.C:
+				w.consoleGrew(filepath.Join(outdir, ConsoleFile))
 				if w.idle() > s.HangTimeout {
 					cancel(errHung)
 					return
@@ -277,7 +362,8 @@ func (s Spec) attempt(ctx context.Context, j *graph.Job, outdir string, args []s
 			}
 		}
 	}()
-	cmd := j.Command(s.Gem5, append([]string{"--outdir=" + outdir}, args...)...)
+	out.command = append([]string{s.Gem5, "--outdir=" + outdir}, args...)
+	cmd := j.Command(out.command[0], out.command[1:]...)
 	cmd.Kind = "gem5"
 	cmd.Stdout, cmd.Stderr = w, w
 	err = j.RunCmd(runCtx, cmd)
@@ -292,13 +378,33 @@ func (s Spec) attempt(ctx context.Context, j *graph.Job, outdir string, args []s
 	return nil
 }
 
+// ConsoleFile is where gem5's X86 board writes the guest's serial console
+// (in the run's output directory).
+const ConsoleFile = "board.pc.com_1.device"
+
 // watcher passes output on and remembers when and what gem5 last printed.
+// Output of the guest on its console counts as progress too: a setup on
+// atomic cores boots for many minutes without gem5 printing a line.
 type watcher struct {
-	mu   sync.Mutex
-	w    io.Writer
-	last time.Time
-	line []byte
-	prev string
+	mu      sync.Mutex
+	w       io.Writer
+	last    time.Time
+	line    []byte
+	prev    string
+	console int64 // the console file's size when last seen
+}
+
+// consoleGrew counts the console file's growth as progress.
+func (w *watcher) consoleGrew(path string) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if fi.Size() != w.console {
+		w.console, w.last = fi.Size(), time.Now()
+	}
 }
 
 func (w *watcher) Write(p []byte) (int, error) {

@@ -1,12 +1,15 @@
 """The emulated simulation behind the stand-in m5 and gem5 modules.
 
-A guest is emulated from the script given to `m5 readfile`: each
-`m5 ... fail <code>` line is a FAIL exit with that code, each `m5 ... exit`
-an EXIT; the test-client line with -m5ops gives fail 20, 31 (warm-up), 32
-(warm-up done), then n work items 100..100+n-1 (WORKBEGIN/WORKEND exits
-when the board exits on work items), as the real client does. Time and
-instruction counts advance per event, per core; the detailed cores of
-evaluation runs count cycles and instructions as gem5 would report them.
+A guest is emulated from the script given to `m5 readfile`: each m5 line
+is parsed as gem5 v24's util/m5 parses it (`m5 --addr fail 1` works,
+`m5 --addr 0xffff0000 fail 1` prints the usage and sends nothing), `fail
+<code>` is a FAIL exit with that code and `exit` an EXIT; the test-client
+line with -m5ops gives fail 20, 31 (warm-up), 32 (warm-up done), then n
+work items 100..100+n-1 (WORKBEGIN/WORKEND exits when the board exits on
+work items), as the real client does. Time and instruction counts advance
+per event, per active core; the detailed cores of evaluation runs count
+cycles and instructions as gem5 would report them, under the names gem5
+gives them (board.processor.switch1.core ...).
 """
 import json
 import os
@@ -16,6 +19,9 @@ import sys
 import time
 
 FREQ = 10**12  # ticks per second
+
+# Cycles per instruction of each core type on the function's core.
+CPI = {"X86AtomicSimpleCPU": 1.0, "X86TimingSimpleCPU": 2.5, "X86O3CPU": 1.1, "X86MinorCPU": 1.8}
 
 
 class ExitInfo:
@@ -29,23 +35,50 @@ class ExitInfo:
         return self._code
 
 
+def m5_command(words):
+    """The m5 command a guest line runs, as gem5 v24's util/m5 reads it:
+    (command, args), or None when it is no m5 line or util/m5 would print
+    its usage (an address after --addr, an unknown option)."""
+    if not words or not (os.path.basename(words[0]) == "m5" or words[0] in ("$M5", "${M5}")):
+        return None
+    rest = words[1:]
+    while rest and rest[0].startswith("--"):
+        opt = rest.pop(0)
+        if opt != "--addr":
+            return None  # --addr=0x...: util/m5 v24 prints its usage
+    if rest and rest[0].startswith("0x"):
+        return None  # --addr 0x...: util/m5 v24 prints its usage
+    if not rest:
+        return None
+    return rest[0], rest[1:]
+
+
+def expand_m5_variable(script):
+    """Replaces $M5 with its value where the script sets M5="...", as the
+    guest's shell does."""
+    m = re.search(r'^M5="([^"]*)"', script, re.M)
+    if not m:
+        return script
+    return script.replace("${M5}", m.group(1)).replace("$M5", m.group(1))
+
+
 def events_from_script(script, exit_on_work_items):
-    """The exit events a guest running script produces, in order, with a
-    mark after the one at which setup takes its checkpoint."""
+    """The exit events a guest running script produces, in order."""
     events = []
-    for raw in script.splitlines():
+    for raw in expand_m5_variable(script).splitlines():
         line = raw.strip()
-        if not line or line.startswith("#"):
+        if not line or line.startswith("#") or line.startswith("M5="):
             continue
         try:
             words = shlex.split(line)
         except ValueError:
             continue
-        if any(w.endswith("m5") for w in words[:3]) or (words and words[0] in ("$M5", "${M5}")):
-            if "fail" in words:
-                code = int(words[words.index("fail") + 1])
-                events.append(("m5_fail instruction encountered", code))
-            elif "exit" in words:
+        cmd = m5_command(words)
+        if cmd is not None:
+            name, args = cmd
+            if name == "fail" and args:
+                events.append(("m5_fail instruction encountered", int(args[0], 0)))
+            elif name == "exit":
                 events.append(("m5_exit instruction encountered", 0))
             continue
         if any(os.path.basename(w) == "test-client" for w in words):
@@ -72,18 +105,32 @@ def _flag(words, name, default):
     return default
 
 
+def fatal(msg):
+    sys.stdout.flush()
+    sys.stderr.write("fatal: %s\n" % msg)
+    sys.exit(1)
+
+
+def cost(cause):
+    """Simulated ticks and instructions of one step of the guest."""
+    if cause in ("workend", "work"):
+        return 2_000_000_000, 4_900_000  # one invocation
+    if cause == "workbegin":
+        return 40_000_000, 60_000
+    return 500_000_000_000, 900_000_000  # boot, starting the function, ...
+
+
 class Sim:
     def __init__(self):
         self.tick = 0
         self.behavior = ""
         self.board = None
-        self.instantiated = False
         self.events = []
         self.position = 0
+        self.spent = 0  # ticks already spent on the next event
         self.stats_start_tick = 0
-        self.dumps = 0
         self.host_start = time.time()
-        self.counters = {}  # core name -> [cycles, instructions]
+        self.counters = {}  # core path -> [cycles, instructions]
 
     def configure(self, behavior):
         self.behavior = behavior
@@ -94,42 +141,49 @@ class Sim:
 
         if self.board is None:
             raise RuntimeError("stand-in: instantiate() before a board exists")
-        outdir = m5.options.outdir
-        self.write_config(outdir)
-        script = self.board.readfile_contents or ""
+        self.write_config(m5.options.outdir)
+        script = self.board._readfile_contents or ""
         if ckpt_dir:
-            cpt = os.path.join(str(ckpt_dir), "m5.cpt")
-            if not os.path.isfile(cpt):
-                sys.stderr.write("fatal: Can't open checkpoint file '%s'\n" % cpt)
-                sys.exit(1)
-            with open(cpt) as f:
-                state = json.load(f)
-            script = state["script"]
-            self.tick = state["tick"]
-            self.events = events_from_script(script, self.board.exit_on_work_items)
-            self.position = state["position"]
-        else:
-            self.events = events_from_script(script, self.board.exit_on_work_items)
+            self.restore(ckpt_dir)
+            return
+        self.events = events_from_script(script, self.board.exit_on_work_items)
+
+    def restore(self, ckpt_dir):
+        cpt = os.path.join(ckpt_dir, "m5.cpt")
+        if not os.path.isfile(cpt):
+            fatal("Can't load checkpoint file '%s//m5.cpt'" % ckpt_dir.rstrip("/"))
+        with open(cpt) as f:
+            state = json.load(f)
+        cores = len(self.board.processor.get_cores())
+        if state["cores"] != cores:
+            fatal("Can't find section 'board.processor.start%d.core' in checkpoint (taken with %d cores, restored onto %d)"
+                  % (min(cores, state["cores"]), state["cores"], cores))
+        if state["memory"] != self.board.memory.get_size():
+            fatal("Memory size %s does not match the checkpoint's %s" % (self.board.memory.get_size(), state["memory"]))
+        self.tick = state["tick"]
+        self.events = events_from_script(state["script"], self.board.exit_on_work_items)
+        self.position = state["position"]
         self.stats_start_tick = self.tick
-        self.instantiated = True
 
     def write_config(self, outdir):
-        board = self.board
-        objs = {"type": "Root", "path": "root", "name": "root", "full_system": True,
-                "board": board.config_json()}
+        objs = [o for o in self.board.descendants()]
         with open(os.path.join(outdir, "config.json"), "w") as f:
-            json.dump(objs, f, indent=4)
+            json.dump({"type": "Root", "path": "root", "name": "root", "full_system": True,
+                       "board": _json(self.board)}, f, indent=4)
         with open(os.path.join(outdir, "config.ini"), "w") as f:
             f.write("[root]\ntype=Root\nchildren=board\nfull_system=true\n\n")
-            for path, typ, params in board.config_ini():
-                f.write("[%s]\ntype=%s\n" % (path, typ))
-                for k, v in params.items():
-                    f.write("%s=%s\n" % (k, v))
+            for o in objs:
+                f.write("[%s]\ntype=%s\n" % (o.path(), o.type))
+                kids = " ".join(c._name for c in o.children())
+                if kids:
+                    f.write("children=%s\n" % kids)
+                for k, v in sorted(o.params().items()):
+                    f.write("%s=%s\n" % (k, str(v).lower() if isinstance(v, bool) else v))
                 f.write("\n")
 
     # -- running ---------------------------------------------------------
-    def next_event(self):
-        """Advance to the next exit event and return it (None at the end)."""
+    def simulate(self, max_ticks):
+        """Runs to the next exit event or for max_ticks, whichever is first."""
         import m5
 
         if self.behavior.startswith("slow:"):
@@ -146,40 +200,46 @@ class Sim:
                 time.sleep(3600)
         while self.position < len(self.events):
             cause, code = self.events[self.position]
+            ticks, insts = cost(cause)
+            left = ticks - self.spent
+            if left > max_ticks:
+                self.spent += max_ticks
+                self.advance(max_ticks, insts * max_ticks // ticks)
+                return ExitInfo("simulate() limit reached", 0)
             self.position += 1
-            self.advance(cause, code)
+            self.spent = 0
+            self.advance(left, insts * left // ticks)
             if cause == "work":  # a work item the board does not exit on
                 continue
             return ExitInfo(cause, code)
-        return None
+        # The guest script ran out: a real guest idles forever; the
+        # stand-in ends as if the last thread exited.
+        return ExitInfo("exiting with last active thread context", 0)
 
-    def advance(self, cause, code):
-        """Simulated time and instructions of one step of the guest."""
-        if cause in ("workend", "work"):
-            ticks, insts = 2_000_000_000, 4_900_000  # one invocation
-        elif cause == "workbegin":
-            ticks, insts = 40_000_000, 60_000
-        else:
-            ticks, insts = 500_000_000_000, 900_000_000  # boot, docker, ...
+    def advance(self, ticks, insts):
+        """Simulated time and instructions of the active cores."""
         self.tick += ticks
         proc = self.board.processor
         clock = self.board.clock_period_ticks()
         for idx, core in enumerate(proc.get_cores()):
-            name = proc.core_path(core)
-            c = self.counters.setdefault(name, [0, 0])
-            cycles = ticks // clock
-            share = insts if idx == 1 else insts // 7  # the function runs on core 1
-            if core.cpu_type.name == "KVM":
+            obj = core.get_simobject()
+            if obj.type == "X86KvmCPU":
                 continue  # KVM cores report no simulated cycles
-            cpi = {"ATOMIC": 1.0, "TIMING": 2.5, "O3": 1.1, "MINOR": 1.8}[core.cpu_type.name]
-            c[0] += cycles if idx != 1 else int(share * cpi)
+            c = self.counters.setdefault(obj.path(), [0, 0])
+            share = insts if idx == 1 else insts // 7  # the function runs on core 1
+            c[0] += ticks // clock if idx != 1 else int(share * CPI[obj.type])
             c[1] += share
+
+    def switch_cpus(self, pairs):
+        for old, new in pairs:
+            if old.type == new.type == "X86KvmCPU":
+                fatal("cannot switch between two KVM CPUs")
 
     def checkpoint(self, path):
         os.makedirs(path, exist_ok=True)
         with open(os.path.join(path, "m5.cpt"), "w") as f:
-            json.dump({"tick": self.tick, "position": self.position,
-                       "script": self.board.readfile_contents}, f)
+            json.dump({"tick": self.tick, "position": self.position, "script": self.board._readfile_contents,
+                       "cores": len(self.board.processor.get_cores()), "memory": self.board.memory.get_size()}, f)
 
     # -- statistics --------------------------------------------------------
     def reset_stats(self):
@@ -191,36 +251,61 @@ class Sim:
 
         ticks = self.tick - self.stats_start_tick
         host = max(time.time() - self.host_start, 0.01)
-        total_insts = sum(c[1] for c in self.counters.values())
+        total = sum(c[1] for c in self.counters.values())
         lines = [
             ("simSeconds", "%f" % (ticks / FREQ), "Number of seconds simulated (Second)"),
             ("simTicks", str(ticks), "Number of ticks simulated (Tick)"),
             ("finalTick", str(self.tick), "Number of ticks from beginning of simulation (restored from checkpoints and never reset) (Tick)"),
             ("simFreq", str(FREQ), "The number of ticks per simulated second ((Tick/Second))"),
             ("hostSeconds", "%.2f" % host, "Real time elapsed on the host (Second)"),
-            ("simInsts", str(total_insts), "Number of instructions simulated (Count)"),
+            ("simInsts", str(total), "Number of instructions simulated (Count)"),
         ]
-        proc = self.board.processor
-        for idx, core in enumerate(proc.get_cores()):
-            name = proc.core_path(core)
+        per_core = []
+        for core in self.board.processor.get_cores():
+            name = core.get_simobject().path()
             cycles, insts = self.counters.get(name, [0, 0])
+            per_core.append(insts)
             lines.append((name + ".numCycles", str(cycles), "Number of cpu cycles simulated (Cycle)"))
             if insts and cycles:
                 lines.append((name + ".cpi", "%f" % (cycles / insts), "CPI: cycles per instruction (core level) ((Cycle/Count))"))
                 lines.append((name + ".ipc", "%f" % (insts / cycles), "IPC: instructions per cycle (core level) ((Count/Cycle))"))
             lines.append((name + ".commitStats0.numInsts", str(insts), "Number of instructions committed (thread level) (Count)"))
-            k = idx
-            for cache, per_kilo in (("l1icaches%d" % k, 2), ("l1dcaches%d" % k, 9)):
-                misses = insts * per_kilo // 1000
-                lines.append(("board.cache_hierarchy.%s.overallMisses::total" % cache, str(misses), "number of overall misses (Count)"))
-        l2 = sum(c[1] for c in self.counters.values()) * 3 // 1000
-        lines.append(("board.cache_hierarchy.%s.overallMisses::total" % self.board.cache_hierarchy.l2_name(0), str(l2), "number of overall misses (Count)"))
+        for cache in self.board.cache_hierarchy.descendants():
+            if cache.type == "Cache":
+                misses = cache_misses(cache._name, per_core)
+                lines.append((cache.path() + ".overallMisses::total", str(misses), "number of overall misses (Count)"))
         with open(os.path.join(m5.options.outdir, "stats.txt"), "a") as f:
             f.write("\n---------- Begin Simulation Statistics ----------\n")
             for name, value, desc in lines:
                 f.write("%-60s %20s %30s\n" % (name, value, "# " + desc))
             f.write("\n---------- End Simulation Statistics   ----------\n")
-        self.dumps += 1
+
+
+# Misses per thousand instructions of each level, by the names the
+# configs give the caches (l1icaches<k>, l2caches<k>, l3cache, ...).
+_CACHE_MPKI = [(re.compile(r"l1icaches?(\d*)$"), 2), (re.compile(r"l1dcaches?(\d*)$"), 9),
+               (re.compile(r"l2caches(\d*)$"), 3), (re.compile(r"(?:l2|l3)cache$"), 1)]
+
+
+def cache_misses(name, per_core):
+    for pattern, mpki in _CACHE_MPKI:
+        m = pattern.match(name)
+        if not m:
+            continue
+        if m.groups() and m.group(1):
+            insts = per_core[int(m.group(1))] if int(m.group(1)) < len(per_core) else 0
+        else:
+            insts = sum(per_core)
+        return insts * mpki // 1000
+    return 0
+
+
+def _json(obj):
+    out = {"type": obj.type, "path": obj.path(), "name": obj._name}
+    out.update(obj.params())
+    for c in obj.children():
+        out[c._name] = _json(c)
+    return out
 
 
 sim = Sim()

@@ -1,4 +1,4 @@
-"""Stand-in gem5.simulate.exit_event (same names and strings as gem5)."""
+"""Stand-in gem5.simulate.exit_event (v24.0's names and strings)."""
 from enum import Enum
 
 
@@ -14,6 +14,8 @@ class ExitEvent(Enum):
     USER_INTERRUPT = "user interupt"
     SIMPOINT_BEGIN = "simpoint begins"
     MAX_INSTS = "number of instructions reached"
+    KERNEL_PANIC = "kernel panic in simulated system"
+    KERNEL_OOPS = "kernel oops in simulated system"
 
     @classmethod
     def translate_exit_status(cls, exit_string):
@@ -23,10 +25,12 @@ class ExitEvent(Enum):
             "m5_workend instruction encountered": cls.WORKEND,
             "workend": cls.WORKEND,
             "m5_exit instruction encountered": cls.EXIT,
+            "exiting with last active thread context": cls.EXIT,
             "simulate() limit reached": cls.MAX_TICK,
             "m5_fail instruction encountered": cls.FAIL,
             "checkpoint": cls.CHECKPOINT,
             "user interrupt received": cls.USER_INTERRUPT,
+            "Kernel panic in simulated system.": cls.KERNEL_PANIC,
         }
         if exit_string not in table:
             raise NotImplementedError("Exit event '%s' not implemented" % exit_string)

@@ -1,20 +1,50 @@
-"""Stand-in gem5.simulate.simulator.Simulator over the emulated guest."""
+"""Stand-in gem5.simulate.simulator.Simulator, as v24.0's: generators,
+lists of functions or functions per exit event, the default behaviour for
+events without one, max_ticks per run, and the checkpoint taken from the
+board's workload (a checkpoint_path given here reaches the C++ side as
+is, so a pathlib.Path fails there)."""
+from types import GeneratorType
+
 import m5
 from m5 import _standin
+from m5.util import warn
 
 from .exit_event import ExitEvent
 
 
+def _exit():
+    while True:
+        yield True
+
+
+def _continue_with(action):
+    while True:
+        action()
+        yield False
+
+
 class Simulator:
-    def __init__(self, board, full_system=None, on_exit_event=None,
-                 expected_execution_order=None, checkpoint_path=None):
-        for event, gen in (on_exit_event or {}).items():
-            if not isinstance(event, ExitEvent):
-                raise TypeError("on_exit_event keys must be ExitEvent values, not %r" % (event,))
-            if not hasattr(gen, "__next__"):
-                raise TypeError("the handler for %s must be a generator" % event)
+    def __init__(self, board, full_system=None, on_exit_event=None, expected_execution_order=None,
+                 checkpoint_path=None, max_ticks=m5.MaxTick, id=None):
         self._board = board
-        self._on_exit_event = on_exit_event or {}
+        self._max_ticks = max_ticks
+        self._defaults = {
+            ExitEvent.WORKBEGIN: _continue_with(m5.stats.reset),
+            ExitEvent.WORKEND: _continue_with(m5.stats.dump),
+            ExitEvent.SWITCHCPU: _continue_with(board.get_processor().switch),
+        }
+        self._on_exit_event = {}
+        for key, value in (on_exit_event or {}).items():
+            if isinstance(value, GeneratorType):
+                self._on_exit_event[key] = value
+            elif isinstance(value, list):
+                self._on_exit_event[key] = (f() for f in value)
+            elif callable(value):
+                self._on_exit_event[key] = (value() for _ in iter(int, 1))
+            else:
+                raise Exception("`on_exit_event` for '%s' event is not a Generator or List[Callable]." % key.value)
+        if checkpoint_path:
+            warn("Setting the checkpoint path via the Simulator constructor is deprecated")
         self._checkpoint_path = checkpoint_path
         self._last_exit_event = None
         self._instantiated = False
@@ -22,37 +52,39 @@ class Simulator:
     def _instantiate(self):
         if not self._instantiated:
             _standin.sim.board = self._board
-            m5.instantiate(self._checkpoint_path)
+            self._board._pre_instantiate()
+            if self._board._checkpoint:
+                m5.instantiate(self._board._checkpoint.as_posix())
+            else:
+                m5.instantiate(self._checkpoint_path)
             self._instantiated = True
 
     def get_last_exit_event_cause(self):
         return self._last_exit_event.getCause() if self._last_exit_event else ""
 
+    def get_last_exit_event_code(self):
+        return self._last_exit_event.getCode()
+
     def get_current_tick(self):
         return m5.curTick()
+
+    def set_max_ticks(self, max_ticks):
+        self._max_ticks = max_ticks
 
     def save_checkpoint(self, checkpoint_dir):
         m5.checkpoint(str(checkpoint_dir))
 
-    def run(self, max_ticks=m5.MaxTick):
+    def run(self, max_ticks=None):
+        if max_ticks:
+            self._max_ticks = max_ticks
         self._instantiate()
         while True:
-            ev = _standin.sim.next_event()
-            if ev is None:
-                # The guest script ran out: gem5 would wait forever; the
-                # stand-in ends as if the last thread exited.
-                self._last_exit_event = _standin.ExitInfo("exiting with last active thread context", 0)
-                return
-            self._last_exit_event = ev
-            kind = ExitEvent.translate_exit_status(ev.getCause())
-            handler = self._on_exit_event.get(kind)
-            if handler is None:
-                if kind in (ExitEvent.EXIT, ExitEvent.FAIL):
-                    return
-                continue
+            self._last_exit_event = m5.simulate(self._max_ticks)
+            kind = ExitEvent.translate_exit_status(self._last_exit_event.getCause())
+            handler = self._on_exit_event.get(kind) or self._defaults.get(kind) or _exit()
             try:
                 stop = next(handler)
             except StopIteration:
-                stop = kind in (ExitEvent.EXIT, ExitEvent.FAIL)
+                stop = next(self._defaults.get(kind) or _exit())
             if stop:
                 return

@@ -1,53 +1,40 @@
-"""Stand-in SimpleSwitchableProcessor: start cores, then switch cores, all
-in one `cores` vector (board.processor.cores<N>.core), as gem5 names them."""
-from .cpu_types import CPUTypes
+"""Stand-in SimpleSwitchableProcessor: the start and switch cores are
+children named as gem5 names them (board.processor.start0.core,
+board.processor.switch1.core, ...); switch() swaps them."""
+import m5
+from m5.objects import SubSystem
 
-_SIMOBJECT = {
-    CPUTypes.ATOMIC: "X86AtomicSimpleCPU",
-    CPUTypes.KVM: "X86KvmCPU",
-    CPUTypes.O3: "X86O3CPU",
-    CPUTypes.TIMING: "X86TimingSimpleCPU",
-    CPUTypes.MINOR: "X86MinorCPU",
-}
+from .simple_core import SimpleCore
 
 
-class _CPU:
-    pass
-
-
-class SimpleCore:
-    def __init__(self, cpu_type, core_id, isa=None):
-        self.cpu_type = cpu_type
-        self.core_id = core_id
-        self.core = type(_SIMOBJECT[cpu_type], (_CPU,), {})()
-
-    def get_simobject(self):
-        return self.core
-
-    def is_kvm_core(self):
-        return self.cpu_type == CPUTypes.KVM
-
-
-class SimpleSwitchableProcessor:
+class SimpleSwitchableProcessor(SubSystem):
     def __init__(self, starting_core_type, switch_core_type, num_cores, isa=None):
         if num_cores <= 0:
-            raise AssertionError("num_cores must be positive")
-        self._start = [SimpleCore(starting_core_type, i, isa) for i in range(num_cores)]
-        self._switch = [SimpleCore(switch_core_type, i, isa) for i in range(num_cores)]
-        self.cores = self._start + self._switch
-        self._current = self._start
+            raise AssertionError("Number of cores must be a positive integer!")
+        super().__init__()
+        self._isa = isa
+        self._cores = {
+            "start": [SimpleCore(cpu_type=starting_core_type, core_id=i, isa=isa) for i in range(num_cores)],
+            "switch": [SimpleCore(cpu_type=switch_core_type, core_id=i, isa=isa) for i in range(num_cores)],
+        }
+        for name, cores in self._cores.items():
+            setattr(self, name, cores)
+        self._current = "start"
+
+    def get_isa(self):
+        return self._isa
 
     def get_cores(self):
-        return list(self._current)
-
-    def _all_cores(self):
-        return list(self.cores)
+        return list(self._cores[self._current])
 
     def get_num_cores(self):
-        return len(self._current)
+        return len(self._cores[self._current])
+
+    def incorporate_processor(self, board):
+        self._board = board
 
     def switch(self):
-        self._current = self._switch if self._current is self._start else self._start
-
-    def core_path(self, core):
-        return "board.processor.cores%d.core" % self.cores.index(core)
+        to = "switch" if self._current == "start" else "start"
+        m5.switchCpus(self._board, list(zip([c.get_simobject() for c in self._cores[self._current]],
+                                            [c.get_simobject() for c in self._cores[to]])))
+        self._current = to

@@ -1,0 +1,142 @@
+"""Stand-in m5.objects: SimObjects that behave like gem5's where a config
+can tell: parameters and ports are checked against the names of gem5
+v24.0's classes (params.json, read off a real gem5.opt), a SimObject or a
+list of them assigned to an attribute becomes a child named as gem5 names
+it (a list of one is not numbered; longer lists are numbered with
+zero-padded indices), and any other unknown attribute is an error with
+gem5's message."""
+import json
+import math
+import os
+
+with open(os.path.join(os.path.dirname(__file__), "params.json")) as _f:
+    _KNOWN = json.load(_f)
+
+
+def _is_simobjects(v):
+    if isinstance(v, SimObject):
+        return True
+    return isinstance(v, (list, tuple)) and len(v) > 0 and all(isinstance(x, SimObject) for x in v)
+
+
+class Port:
+    """A port of a SimObject; assignments connect it."""
+
+    def __init__(self, owner, name):
+        self.owner, self.name = owner, name
+
+    def __repr__(self):
+        return "%s.%s" % (self.owner.path(), self.name)
+
+
+class SimObject:
+    """Parameters, ports and children, as gem5's SimObject takes them."""
+
+    _params = ()
+    _ports = ()
+    type = "SimObject"
+
+    def __init__(self, **kwargs):
+        object.__setattr__(self, "_values", {})
+        object.__setattr__(self, "_children", {})
+        object.__setattr__(self, "_parent", None)
+        object.__setattr__(self, "_name", None)
+        object.__setattr__(self, "_connections", {})
+        for k, v in kwargs.items():
+            setattr(self, k, v)
+
+    def __setattr__(self, attr, value):
+        # In gem5's order: private names, ports, parameters, children;
+        # then Python attributes a class defines; anything else is an error.
+        if attr.startswith("_"):
+            object.__setattr__(self, attr, value)
+        elif attr in self._ports:
+            self._connections.setdefault(attr, []).append(value)
+        elif attr in self._params:
+            self._values[attr] = value
+            if _is_simobjects(value):
+                self._adopt(attr, value)
+        elif _is_simobjects(value):
+            self._children[attr] = value
+            self._adopt(attr, value)
+        elif any(attr in c.__dict__ for c in type(self).__mro__):
+            object.__setattr__(self, attr, value)
+        else:
+            raise AttributeError("Class %s has no parameter %s" % (type(self).__name__, attr))
+
+    def __getattr__(self, attr):
+        if attr.startswith("_"):
+            raise AttributeError(attr)
+        if attr in self._children:
+            return self._children[attr]
+        if attr in self._values:
+            return self._values[attr]
+        if attr in self._ports:
+            return Port(self, attr)
+        if attr in self._params:
+            return None
+        raise AttributeError("object '%s' has no attribute '%s'" % (type(self).__name__, attr))
+
+    def _adopt(self, name, value):
+        if isinstance(value, SimObject):
+            value._set_parent(self, name)
+            return
+        if len(value) == 1:
+            value[0]._set_parent(self, name)
+            return
+        width = int(math.ceil(math.log(len(value)) / math.log(10)))
+        for i, v in enumerate(value):
+            v._set_parent(self, "%s%0*d" % (name, width, i))
+
+    def _set_parent(self, parent, name):
+        object.__setattr__(self, "_parent", parent)
+        object.__setattr__(self, "_name", name)
+
+    def path(self):
+        if self._parent is None:
+            return self._name or "root"
+        return self._parent.path() + "." + self._name
+
+    def children(self):
+        """The direct children, in assignment order, flattened."""
+        out = []
+        for v in list(self._children.values()) + [v for v in self._values.values() if _is_simobjects(v)]:
+            out.extend([v] if isinstance(v, SimObject) else v)
+        return out
+
+    def descendants(self):
+        yield self
+        for c in self.children():
+            yield from c.descendants()
+
+    def params(self):
+        """Parameter values for config.json/config.ini (scalars as text)."""
+        out = {}
+        for k, v in self._values.items():
+            if _is_simobjects(v):
+                continue
+            out[k] = v if isinstance(v, (int, float, bool)) else str(v)
+        return out
+
+
+def _make(name, bases):
+    known = _KNOWN.get(name, {"params": [], "ports": []})
+    return type(name, bases, {"_params": frozenset(known["params"]), "_ports": frozenset(known["ports"]), "type": name})
+
+
+# Classes the configs and the stand-in library use, with gem5's bases.
+SubSystem = _make("SubSystem", (SimObject,))
+ClockedObject = _make("ClockedObject", (SimObject,))
+BaseCPU = _make("BaseCPU", (ClockedObject,))
+BaseO3CPU = _make("BaseO3CPU", (BaseCPU,))
+X86O3CPU = _make("X86O3CPU", (BaseO3CPU,))
+X86TimingSimpleCPU = _make("X86TimingSimpleCPU", (BaseCPU,))
+X86AtomicSimpleCPU = _make("X86AtomicSimpleCPU", (BaseCPU,))
+X86MinorCPU = _make("X86MinorCPU", (BaseCPU,))
+X86KvmCPU = _make("X86KvmCPU", (BaseCPU,))
+Cache = _make("Cache", (ClockedObject,))
+L2XBar = _make("L2XBar", (ClockedObject,))
+SystemXBar = _make("SystemXBar", (ClockedObject,))
+BadAddr = _make("BadAddr", (ClockedObject,))
+TaggedPrefetcher = _make("TaggedPrefetcher", (ClockedObject,))
+LTAGE = _make("LTAGE", (SimObject,))

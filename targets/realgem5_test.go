@@ -1,0 +1,275 @@
+package targets_test
+
+import (
+	"bufio"
+	"crypto/sha256"
+	"encoding/csv"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vswarmu/vswarmu-mage/internal/magetest"
+	"github.com/vswarmu/vswarmu-mage/results"
+)
+
+// The real-gem5 tier runs the main job on a real gem5 (VSWARMU_GEM5 names
+// its gem5.opt; CI unpacks the prebuilt v24.0.0.1 X86 binary): a tiny
+// kernel from the project's kernel stage (tinyconfig + the fragments) and
+// the tiny disk (functions:tiny: busybox, the agent, m5, the client, the
+// reference fibonacci-go as a plain process). Setup boots on atomic cores
+// (no KVM here) and checkpoints; the evaluations restore it on both
+// systems and detailed core types. About 12 minutes on 2 cores.
+
+func realGem5(t *testing.T) string {
+	t.Helper()
+	g := os.Getenv("VSWARMU_GEM5")
+	if g == "" {
+		t.Skip("set VSWARMU_GEM5=<gem5.opt> to run the real-gem5 tests (../shared/tools/gem5/unpack prints the shared one)")
+	}
+	if _, err := os.Stat(g); err != nil {
+		t.Fatalf("VSWARMU_GEM5=%s: %v", g, err)
+	}
+	return g
+}
+
+// realRun is the configuration of the tier's main job.
+type realRun struct {
+	dir  string
+	env  []string
+	work string
+}
+
+func (r realRun) mage(t *testing.T, within time.Duration, extra []string, args ...string) magetest.Result {
+	t.Helper()
+	start := time.Now()
+	res := magetest.Start(t, r.dir, append(append([]string(nil), r.env...), extra...), args...).Wait(t, within)
+	t.Logf("mage %s %s: exit %d in %v", strings.Join(extra, " "), strings.Join(args, " "), res.Code, time.Since(start).Round(time.Second))
+	return res
+}
+
+func TestRealGem5MainJob(t *testing.T) {
+	gem5 := realGem5(t)
+	kernel := testKernel(t)
+	res := resourcesDir(t)
+	dir := t.TempDir()
+	run := realRun{dir: dir, work: filepath.Join(dir, "wk"), env: []string{
+		"GEM5=" + gem5, "KERNEL=" + kernel, "INSTALLED_DISK=tiny", "EXEC_MODE=process", "SETUP_CPU=atomic",
+		"FUNCTIONS=fibonacci-go", "WARMUP_INVOCATIONS=5", "ATOMIC_WARMING=2", "NUM_INVOCATIONS=3",
+		"HANG_TIMEOUT=10m", "RESOURCES=" + res, "WORKING_DIR=" + filepath.Join(dir, "wk"), "JOBS=2",
+	}}
+	results := filepath.Join(run.work, "results", "fibonacci-go")
+
+	r := run.mage(t, 40*time.Minute, nil, "simulate:all")
+	if r.Code != 0 {
+		log, _ := os.ReadFile(filepath.Join(run.work, "setup", "fibonacci-go", "gem5.log"))
+		t.Fatalf("simulate:all on the real gem5: exit %d\n%s\nsetup log tail:\n%s", r.Code, r.Output, tail(string(log), 3000))
+	}
+	checkMeasuredRun(t, run, gem5, "simple", "X86TimingSimpleCPU")
+	if r := run.mage(t, 5*time.Minute, nil, "report:check"); r.Code != 0 || !strings.Contains(r.Output, "fibonacci-go") ||
+		!strings.Contains(r.Output, "succeeded") {
+		t.Fatalf("report:check: exit %d\n%s", r.Code, r.Output)
+	}
+	if r := run.mage(t, 5*time.Minute, nil, "simulate:all"); r.Code != 0 || !strings.Contains(r.Output, "nothing to do") {
+		t.Fatalf("second simulate:all: exit %d\n%s", r.Code, r.Output)
+	}
+
+	// The other system and core types restore the same checkpoint: only
+	// the evaluation and the report run.
+	for _, c := range []struct {
+		env     []string
+		system  string
+		cpuType string
+	}{
+		{[]string{"SYSTEM=skylake"}, "skylake", "X86O3CPU"},
+		{[]string{"SYSTEM=skylake", "DETAILED_CPU=timing"}, "skylake", "X86TimingSimpleCPU"},
+		{[]string{"SYSTEM=simple", "DETAILED_CPU=o3"}, "simple", "X86O3CPU"},
+	} {
+		r := run.mage(t, 15*time.Minute, c.env, "simulate:all")
+		if r.Code != 0 || strings.Contains(r.Output, "▶ simulate:setup") || !strings.Contains(r.Output, "▶ simulate:fn:fibonacci-go") {
+			t.Fatalf("%v: exit %d (want only the evaluation to run)\n%s", c.env, r.Code, r.Output)
+		}
+		checkMeasuredRun(t, realRun{dir: run.dir, work: run.work, env: append(append([]string(nil), run.env...), c.env...)}, gem5, c.system, c.cpuType)
+	}
+	stats, _ := os.ReadFile(filepath.Join(results, "stats.txt"))
+	if !strings.Contains(string(stats), "board.cache_hierarchy.l1icaches1.") || !strings.Contains(string(stats), "board.cache_hierarchy.l2cache.") {
+		t.Errorf("simple's stats lack its L1s or shared LLC")
+	}
+
+	t.Run("every system and core type instantiates and simulates (bounded)", func(t *testing.T) {
+		boundedRuns(t, run, gem5)
+	})
+	t.Run("mage kill stops a real evaluation, reported as killed", func(t *testing.T) {
+		killRealEvaluation(t, run)
+	})
+}
+
+// checkMeasuredRun checks the report and the run's record after an
+// evaluation: real numbers, exactly NUM_INVOCATIONS measured invocations,
+// the provenance of every input, and no stand-in mark.
+func checkMeasuredRun(t *testing.T, run realRun, gem5, system, cpuType string) {
+	t.Helper()
+	dir := filepath.Join(run.work, "results", "fibonacci-go")
+	f, err := os.Open(filepath.Join(run.work, "results", "report.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	recs, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := map[string]int{}
+	for i, h := range recs[0] {
+		col[h] = i
+	}
+	var row []string
+	for _, rec := range recs[1:] {
+		if rec[col["run"]] == "fibonacci-go" && rec[col["measured"]] == "true" {
+			row = rec
+		}
+	}
+	if row == nil {
+		t.Fatalf("report.csv has no measured row for fibonacci-go:\n%v", recs)
+	}
+	insts, _ := strconv.ParseFloat(row[col["instructions"]], 64)
+	cycles, _ := strconv.ParseFloat(row[col["cycles"]], 64)
+	ipc, _ := strconv.ParseFloat(row[col["ipc"]], 64)
+	if insts <= 0 || cycles <= 0 || ipc < 0.01 || ipc > 4 || row[col["cpu"]] != "board.processor.switch1.core" ||
+		row[col["cpu_type"]] != cpuType || row[col["gem5"]] != "24.0.0.1" || row[col["standin"]] != "false" {
+		t.Fatalf("%s: measured row %v", system, row)
+	}
+	t.Logf("%s (%s): %.0f instructions, %.0f cycles, IPC %.3f over %s invocations", system, cpuType, insts, cycles, ipc, "3")
+	if n := measuredInvocations(t, filepath.Join(dir, results.LogFile), 2); n != 3 {
+		t.Fatalf("%s: %d measured invocations in gem5.log, want NUM_INVOCATIONS=3", system, n)
+	}
+	stats, _ := os.ReadFile(filepath.Join(dir, "stats.txt"))
+	if n := strings.Count(string(stats), "Begin Simulation Statistics"); n != 1 {
+		t.Fatalf("%s: stats.txt has %d dumps, want the one of the measured invocations", system, n)
+	}
+	if system == "skylake" && !strings.Contains(string(stats), "board.cache_hierarchy.l3cache.overallMisses::total") {
+		t.Fatalf("skylake's stats show no L3")
+	}
+	var meta results.RunMeta
+	b, _ := os.ReadFile(filepath.Join(dir, results.MetaFile))
+	if err := json.Unmarshal(b, &meta); err != nil {
+		t.Fatal(err)
+	}
+	if meta.Standin || meta.Gem5Version != "24.0.0.1" || meta.Gem5SHA256 != sha256Of(t, gem5) || meta.ExecMode != "process" ||
+		meta.System != system || meta.Kernel == nil || meta.Kernel.SHA256 == "" || meta.Disk == nil || meta.Disk.Size == 0 ||
+		meta.Image != "vhiveease/fibonacci-go:latest" || meta.Parameters["SETUP_CPU"] != "atomic" || meta.SetupSeconds <= 0 {
+		t.Fatalf("%s: run record %s", system, b)
+	}
+}
+
+// measuredInvocations counts the invocations gem5 measured: those that
+// ended after the atomic warming.
+func measuredInvocations(t *testing.T, log string, warming int) int {
+	t.Helper()
+	f, err := os.Open(log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	re := regexp.MustCompile(`^End invokation (\d+)$`)
+	n := 0
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if m := re.FindStringSubmatch(strings.TrimSpace(sc.Text())); m != nil {
+			if i, _ := strconv.Atoi(m[1]); i >= warming {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+func sha256Of(t *testing.T, path string) string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	h := sha256.New()
+	io.Copy(h, f)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// boundedRuns runs run_sim.py's --max-ticks check of every system and
+// detailed core type from the run's setup checkpoint, and of the setup
+// mode: each instantiates, restores, switches and simulates on the real
+// gem5.
+func boundedRuns(t *testing.T, run realRun, gem5 string) {
+	config := filepath.Join(magetest.RepoRoot(t), "gem5-configs", "run_sim.py")
+	disk := filepath.Join(resourcesDir(t), "tiny-amd64.raw")
+	kernel := testKernel(t)
+	common := []string{config, "--kernel", kernel, "--disk", disk, "--function", "fibonacci-go", "--root", "/dev/sda2", "--max-ticks", "100000000"}
+	cases := [][]string{{"--mode", "setup", "--setup-cpu", "atomic", "--checkpoint-dir", filepath.Join(t.TempDir(), "unused")}}
+	for _, system := range []string{"simple", "skylake"} {
+		for _, cpu := range []string{"timing", "o3"} {
+			cases = append(cases, []string{"--mode", "evaluation", "--system", system, "--detailed-cpu", cpu,
+				"--checkpoint-dir", filepath.Join(run.work, "cpt", "fibonacci-go")})
+		}
+	}
+	for _, c := range cases {
+		out := t.TempDir()
+		start := time.Now()
+		b, err := exec.Command(gem5, append([]string{"--outdir=" + out}, append(common, c...)...)...).CombinedOutput()
+		if err != nil || !strings.Contains(string(b), "Simulation done") {
+			t.Fatalf("%v: %v\n%s", c, err, tail(string(b), 3000))
+		}
+		if c[1] == "evaluation" {
+			stats, _ := os.ReadFile(filepath.Join(out, "stats.txt"))
+			if !regexp.MustCompile(`board\.processor\.switch1\.core\.numCycles\s+[1-9]`).Match(stats) {
+				t.Fatalf("%v: the detailed core ran no cycles:\n%s", c, tail(string(stats), 2000))
+			}
+		}
+		t.Logf("%s: %v", strings.Join(c[:4], " "), time.Since(start).Round(100*time.Millisecond))
+	}
+}
+
+// killRealEvaluation starts a longer evaluation, runs `mage kill` once
+// gem5 measures on the detailed cores, and checks that the run reports the
+// rule as killed and leaves nothing that looks up to date.
+func killRealEvaluation(t *testing.T, run realRun) {
+	env := append(append([]string(nil), run.env...), "NUM_INVOCATIONS=60")
+	log := filepath.Join(run.work, "results", "fibonacci-go", results.LogFile)
+	r := magetest.Start(t, run.dir, env, "simulate:all")
+	deadline := time.Now().Add(10 * time.Minute)
+	for {
+		b, _ := os.ReadFile(log)
+		if strings.Contains(string(b), "Switched to the detailed cores") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the evaluation did not reach the detailed cores:\n%s", r.Output())
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	k := magetest.Mage(t, run.dir, env, "kill")
+	if k.Code != 0 || !strings.Contains(k.Output, "gem5") {
+		t.Fatalf("mage kill: exit %d\n%s", k.Code, k.Output)
+	}
+	res := r.Wait(t, 2*time.Minute)
+	if res.Code == 0 || !regexp.MustCompile(`simulate:fn:fibonacci-go (was )?killed`).MatchString(res.Output) {
+		t.Fatalf("the killed run: exit %d, want simulate:fn:fibonacci-go reported as killed\n%s", res.Code, res.Output)
+	}
+	if s := magetest.Mage(t, run.dir, env, "status"); s.Code != 1 || !strings.Contains(s.Output, "stale simulate:fn:fibonacci-go") {
+		t.Fatalf("after the kill the evaluation looks up to date: exit %d\n%s", s.Code, s.Output)
+	}
+}
+
+func tail(s string, n int) string {
+	if len(s) > n {
+		return s[len(s)-n:]
+	}
+	return s
+}
