@@ -19,19 +19,48 @@ type Report struct {
 	Dir       string
 	Runs      []*Run
 	Checks    []Check
-	Errors    []error // runs that could not be read
+	Errors    []error         // runs that could not be read
+	Current   map[string]bool // the functions of the current list ("want")
 	Generated time.Time
 }
 
-// Build reads every run under dir and checks it.
+// Build reads every run under dir and checks it; want is the current
+// function list, whose runs the report tells from older ones.
 func Build(dir string, want []string, expected int) *Report {
 	runs, errs := LoadResults(dir)
-	return &Report{Dir: dir, Runs: runs, Checks: CheckAll(dir, want, expected), Errors: errs, Generated: time.Now()}
+	cur := map[string]bool{}
+	for _, w := range want {
+		cur[w] = true
+	}
+	return &Report{Dir: dir, Runs: runs, Checks: CheckAll(dir, want, expected), Errors: errs, Current: cur, Generated: time.Now()}
+}
+
+// others are the runs that are not of the current function list (kept
+// from an earlier list), sorted.
+func (r *Report) others() []string {
+	var out []string
+	for _, run := range r.Runs {
+		if len(r.Current) > 0 && !r.Current[run.Name] {
+			out = append(out, run.Name)
+		}
+	}
+	return out
+}
+
+// runsLine says how many runs the report covers and which are not of the
+// current function list.
+func (r *Report) runsLine() string {
+	others := r.others()
+	if len(others) == 0 {
+		return fmt.Sprintf("%d runs", len(r.Runs))
+	}
+	return fmt.Sprintf("%d runs: %d of the current function list, %d from earlier lists (%s; delete their directories to drop them)",
+		len(r.Runs), len(r.Runs)-len(others), len(others), strings.Join(others, ", "))
 }
 
 // CSVHeader are report.csv's columns; the first thirteen are a contract.
 var CSVHeader = []string{"run", "dump", "cpu", "measured", "instructions", "instructions_key", "cycles", "ipc", "cpi",
-	"sim_seconds", "sim_insts", "sim_ticks", "host_seconds", "cpu_type", "l1i_mpki", "l1d_mpki", "l2_mpki", "branch_mpki", "l3_mpki", "standin", "gem5", "exec_mode", "system"}
+	"sim_seconds", "sim_insts", "sim_ticks", "host_seconds", "cpu_type", "l1i_mpki", "l1d_mpki", "l2_mpki", "branch_mpki", "l3_mpki", "standin", "gem5", "exec_mode", "system", "current_list"}
 
 // WriteCSV writes one row per run × dump × CPU-like object; numbers gem5
 // printed are copied exactly, IPC and CPI are computed only when gem5 did
@@ -52,7 +81,8 @@ func (r *Report) WriteCSV(w io.Writer) error {
 					string(c.Instructions.Value), c.InstructionKey, string(c.Cycles.Value), ipc, cpi,
 					string(d.SimSeconds.Value), string(d.SimInsts.Value), string(d.SimTicks.Value), string(d.HostSeconds.Value),
 					c.Type, metricText(c.L1I), metricText(c.L1D), metricText(c.L2), metricText(c.Branch), metricText(c.L3),
-					strconv.FormatBool(run.Provenance.Standin), run.Provenance.Gem5Version, run.Provenance.ExecMode, run.Provenance.System}
+					strconv.FormatBool(run.Provenance.Standin), run.Provenance.Gem5Version, run.Provenance.ExecMode, run.Provenance.System,
+					strconv.FormatBool(len(r.Current) == 0 || r.Current[run.Name])}
 				if err := cw.Write(row); err != nil {
 					return err
 				}
@@ -154,7 +184,7 @@ var mdColumns = []string{"run", "gem5", "status", "CPU", "instructions", "cycles
 // and any problems.
 func (r *Report) WriteMarkdown(w io.Writer) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "# gem5 results: %s\n\nGenerated %s from %d runs.\n\n", r.Dir, r.Generated.Format(time.RFC1123), len(r.Runs))
+	fmt.Fprintf(&b, "# gem5 results: %s\n\nGenerated %s from %s.\n\n", r.Dir, r.Generated.Format(time.RFC1123), r.runsLine())
 	if w := r.standinWarning(); w != "" {
 		fmt.Fprintf(&b, "> **%s**\n\n", w)
 	}
@@ -243,7 +273,7 @@ th{background:#f1f3f7}td:first-child,th:first-child,td.t,th.t{text-align:left}
 ul.src{font-size:.8rem;color:#444}
 </style></head><body>
 <h1>gem5 results: {{.Dir}}</h1>
-<p>{{len .Rows}} runs, generated {{.Generated}}.</p>
+<p>{{.RunsLine}}, generated {{.Generated}}.</p>
 {{if .Warning}}<p class="warning" id="standin-warning"><b>{{.Warning}}</b></p>{{end}}
 <div class="plots">
 <figure id="plot-ipc">{{.IPCPlot}}<figcaption>IPC of the measured CPU per run</figcaption></figure>
@@ -276,7 +306,7 @@ func (r *Report) WriteHTML(w io.Writer) error {
 	var buf bytes.Buffer
 	err = htmlPage.Execute(&buf, map[string]any{
 		"Dir": r.Dir, "Generated": r.Generated.Format(time.RFC1123), "Rows": rows, "Columns": mdColumns,
-		"Checks": r.Checks, "Problems": r.problems(), "IPCPlot": ipc, "MPKIPlot": mpki, "Warning": r.standinWarning(),
+		"Checks": r.Checks, "Problems": r.problems(), "IPCPlot": ipc, "MPKIPlot": mpki, "Warning": r.standinWarning(), "RunsLine": r.runsLine(),
 	})
 	if err != nil {
 		return err

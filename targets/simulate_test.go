@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -238,5 +239,71 @@ services:
 	want := "fibonacci-rust (" + filepath.Join(dir, "functions", "functions.yaml") + "): the client cannot drive it: name the protocol it speaks with the label vswarmu.client"
 	if r.Code == 0 || !strings.Contains(r.Output, want) || strings.Contains(r.Output, "▶") {
 		t.Fatalf("unlabelled function: exit %d\n%s", r.Code, r.Output)
+	}
+}
+
+// TestReportWriteSimulatesNothing: results copied from another machine
+// are reported as they are; report:write builds no gem5 and runs no
+// simulation, and the report tells the current list's runs from others.
+func TestReportWriteSimulatesNothing(t *testing.T) {
+	dir, env := standinEnv(t, "FUNCTIONS=fibonacci-go aes-go auth-go")
+	if r := magetest.Mage(t, dir, env, "simulate:all"); r.Code != 0 {
+		t.Fatalf("simulate:all: exit %d\n%s", r.Code, r.Output)
+	}
+	// Another machine: no GEM5, no kernel, nothing built; the results
+	// directory is copied in.
+	other := t.TempDir()
+	work := filepath.Join(other, "wk")
+	os.MkdirAll(work, 0o755)
+	if out, err := exec.Command("cp", "-a", filepath.Join(dir, "wk", "results"), work).CombinedOutput(); err != nil {
+		t.Fatalf("cp: %v %s", err, out)
+	}
+	oenv := []string{"WORKING_DIR=" + work, "RESOURCES=" + filepath.Join(other, "res"), "FUNCTIONS=fibonacci-go", "JOBS=2"}
+	r := magetest.Mage(t, other, oenv, "report:write")
+	if r.Code != 0 || strings.Contains(r.Output, "gem5:") || strings.Contains(r.Output, "simulate:") || !strings.Contains(r.Output, "▶ report:write") {
+		t.Fatalf("report:write on copied results: exit %d\n%s", r.Code, r.Output)
+	}
+	md, _ := os.ReadFile(filepath.Join(work, "results", "report.md"))
+	if !strings.Contains(string(md), "from 3 runs: 1 of the current function list, 2 from earlier lists (aes-go, auth-go;") {
+		t.Fatalf("report.md does not tell the current list's runs from the others:\n%.600s", md)
+	}
+	if !strings.Contains(r.Output, "(and 2 runs of functions not in the current list; the report has them too)") {
+		t.Fatalf("summary:\n%s", r.Output)
+	}
+	if r := magetest.Mage(t, other, oenv, "report:write"); r.Code != 0 || !strings.Contains(r.Output, "nothing to do") {
+		t.Fatalf("second report:write: exit %d\n%s", r.Code, r.Output)
+	}
+}
+
+// TestKilledSimulationIsReportedAsKilled: `mage kill` stops the gem5 of a
+// running simulation; the run that started it says the rule was killed
+// (the simulate stage's errors keep the process's KilledError), and the
+// evaluation is left stale.
+func TestKilledSimulationIsReportedAsKilled(t *testing.T) {
+	dir, env := standinEnv(t, "FUNCTIONS=fibonacci-go")
+	if r := magetest.Mage(t, dir, env, "simulate:setup", "fibonacci-go"); r.Code != 0 {
+		t.Fatalf("setup: exit %d\n%s", r.Code, r.Output)
+	}
+	log := filepath.Join(dir, "wk", "results", "fibonacci-go", "gem5.log")
+	run := magetest.Start(t, dir, append(env, "STANDIN_BEHAVIOR=hang"), "simulate:fn", "fibonacci-go")
+	deadline := time.Now().Add(time.Minute)
+	for {
+		if b, _ := os.ReadFile(log); strings.Contains(string(b), "stopped making progress") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the evaluation did not start:\n%s", run.Output())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if k := magetest.Mage(t, dir, env, "kill"); k.Code != 0 {
+		t.Fatalf("mage kill: exit %d\n%s", k.Code, k.Output)
+	}
+	res := run.Wait(t, time.Minute)
+	if res.Code == 0 || !strings.Contains(res.Output, "simulate:fn:fibonacci-go killed") {
+		t.Fatalf("exit %d, want simulate:fn:fibonacci-go reported as killed:\n%s", res.Code, res.Output)
+	}
+	if s := magetest.Mage(t, dir, env, "status"); s.Code != 1 || !strings.Contains(s.Output, "stale simulate:fn:fibonacci-go") {
+		t.Fatalf("status after the kill: exit %d\n%s", s.Code, s.Output)
 	}
 }

@@ -103,6 +103,7 @@ func (b Build) SourceRule() *graph.Rule {
 		Outputs: []string{head},
 		Params:  graph.Params{"GEM5_REPO": b.Repo, "GEM5_VERSION": b.Version},
 		InPlace: true,
+		Tree:    b.Dir, // the checkout: the build and the utilities read files of it
 		Slots:   -1,
 		Check: func(ctx context.Context) (string, error) {
 			want, ok := b.resolve(ctx)

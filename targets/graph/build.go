@@ -105,7 +105,7 @@ func (g *Graph) buildRule(ctx context.Context, r *Rule, res *result) {
 			res.err = &DepError{Rule: r.Target, Dep: r.Deps[i].Target}
 			return
 		}
-		states[i] = depState{rule: r.Deps[i], produced: r.Deps[i].Outputs}
+		states[i] = depState{rule: r.Deps[i], produced: r.Deps[i].Outputs, tree: r.Deps[i].Tree}
 	}
 	if why := g.stopping(ctx); why != "" {
 		res.status, res.err = ui.NotRun, errors.New(why)
@@ -378,7 +378,7 @@ func (g *Graph) Evaluate(ctx context.Context, rules ...*Rule) ([]Verdict, error)
 		states := make([]depState, len(r.Deps))
 		for k, d := range r.Deps {
 			dv := verdicts[d]
-			states[k] = depState{rule: d, produced: d.Outputs, willRun: dv.Stale && len(d.Outputs) > 0}
+			states[k] = depState{rule: d, produced: d.Outputs, tree: d.Tree, willRun: dv.Stale && len(d.Outputs) > 0}
 		}
 		v, err := g.check(ctx, cache, r, states, checks[r])
 		if err != nil {
@@ -464,7 +464,7 @@ func (g *Graph) Explain(ctx context.Context, r *Rule) (Verdict, []Verdict, error
 	}
 	states := make([]depState, len(r.Deps))
 	for i, d := range r.Deps {
-		states[i] = depState{rule: d, produced: d.Outputs, willRun: byRule[d].Stale && len(d.Outputs) > 0}
+		states[i] = depState{rule: d, produced: d.Outputs, tree: d.Tree, willRun: byRule[d].Stale && len(d.Outputs) > 0}
 	}
 	// Asked ahead, the Check hook's reason is listed even when another
 	// reason made the rule stale already.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -608,5 +609,104 @@ func TestMatchPath(t *testing.T) {
 		if got := matchPath(c.pattern, c.name); got != c.want {
 			t.Errorf("matchPath(%q, %q) = %v, want %v", c.pattern, c.name, got, c.want)
 		}
+	}
+}
+
+// checkout is a rule that makes a source tree in place (its output is a
+// stamp inside it) and a rule that reads a file of that tree.
+func checkout(f *fixture) []*Rule {
+	src := &Rule{
+		Target: "source", Outputs: []string{f.path("tree/.stamp")}, InPlace: true, Tree: f.path("tree"),
+		Recipe: func(ctx context.Context, j *Job) error {
+			f.mu.Lock()
+			f.runs = append(f.runs, "source")
+			f.mu.Unlock()
+			os.MkdirAll(f.path("tree/util"), 0o755)
+			os.WriteFile(f.path("tree/util/SConstruct"), []byte("x"), 0o644)
+			return os.WriteFile(f.path("tree/.stamp"), nil, 0o644)
+		},
+	}
+	tool := f.rule("tool", []*Rule{src}, "tree/util/SConstruct")
+	return []*Rule{src, tool}
+}
+
+// TestInputInsideADependencysTree: before the tree exists, an input in it
+// counts as made by the rule that makes the tree: a dry run plans both,
+// status judges both, and the build runs them in order.
+func TestInputInsideADependencysTree(t *testing.T) {
+	f := newFixture(t)
+	f.opts.DryRun = true
+	if _, err := f.run(checkout, "tool"); err != nil {
+		t.Fatalf("dry run on a fresh tree: %v\n%s", err, f.out.String())
+	}
+	if out := f.out.String(); !strings.Contains(out, "would run tool: never built") || !strings.Contains(out, "dependency source will run") {
+		t.Fatalf("plan:\n%s", out)
+	}
+	f.opts.DryRun = false
+	f.mustRun(checkout, []string{"source", "tool"}, "tool")
+	f.mustRun(checkout, nil, "tool")
+}
+
+// TestLockWaitJudgesAfterTheLock: a run that waits for the working
+// directory's lock judges its rules once it holds the lock, from the build
+// log the first run has just finished; it does not rerun what that run
+// made (it used to see the first run's "started" record and rebuild).
+func TestLockWaitJudgesAfterTheLock(t *testing.T) {
+	f := newFixture(t)
+	f.write("l1.in", "x")
+	release := make(chan struct{})
+	started := make(chan struct{})
+	slow := func(f *fixture) []*Rule {
+		rules := chain(f)
+		inner := rules[0].Recipe
+		rules[0].Recipe = func(ctx context.Context, j *Job) error {
+			select {
+			case <-started:
+			default:
+				close(started)
+				<-release
+			}
+			return inner(ctx, j)
+		}
+		return rules
+	}
+	newGraph := func(wait bool) *Graph {
+		g, err := New(Options{StateDir: f.path(".vswarmu"), LogDir: f.path("logs"), LockWait: wait, UI: ui.New(io.Discard, false)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		g.MustAdd(slow(f)...)
+		return g
+	}
+	first := newGraph(false)
+	done := make(chan error)
+	go func() {
+		l4, _ := first.Rule("l4")
+		done <- first.Build(context.Background(), l4)
+		first.Close()
+	}()
+	<-started // the first run holds the lock and has logged l1 as started
+	second := newGraph(true)
+	defer second.Close()
+	waited := make(chan error)
+	go func() {
+		l4, _ := second.Rule("l4")
+		waited <- second.Build(context.Background(), l4)
+	}()
+	time.Sleep(100 * time.Millisecond)
+	f.mu.Lock()
+	before := len(f.runs)
+	f.mu.Unlock()
+	close(release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if err := <-waited; err != nil {
+		t.Fatal(err)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if ran := f.runs[before:]; len(ran) != 4 {
+		t.Fatalf("the waiting run reran %v after the first run built l1..l4", ran[4:])
 	}
 }

@@ -47,6 +47,11 @@ type Rule struct {
 	// image, a source checkout). An interrupted run is still seen as stale
 	// through the build log.
 	InPlace bool
+	// Tree is the directory an in-place rule makes or changes as a whole
+	// (a source checkout whose output is .git/HEAD): an input inside it
+	// that does not exist yet counts as made by this rule, so dependents
+	// can name files of the tree before it exists.
+	Tree string
 	// Slots is how many of the JOBS slots the recipe holds while it runs
 	// (0 means 1; more than JOBS means all of them). Negative: no slot, for
 	// recipes that only write small files.

@@ -39,6 +39,16 @@ func (g *Graph) prepare(ctx context.Context) error {
 	if err := g.acquireLock(ctx); err != nil {
 		return err
 	}
+	// What the build log and the file system said before the lock may be
+	// out of date by now (LockWait: another run just finished): judge
+	// from what is there once this run holds the working directory.
+	bl, err := readBuildLog(g.log.path)
+	if err != nil {
+		return err
+	}
+	g.mu.Lock()
+	g.log, g.cache = bl, newStatCache()
+	g.mu.Unlock()
 	if err := g.log.openForAppend(); err != nil {
 		return err
 	}

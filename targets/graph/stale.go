@@ -51,6 +51,15 @@ type depState struct {
 	rule     *Rule
 	willRun  bool // dry runs: the dependency is stale and would run
 	produced []string
+	tree     string // the directory an in-place dependency makes (Rule.Tree)
+}
+
+// made are the paths d makes: its outputs and its tree.
+func (d depState) made() []string {
+	if d.tree == "" {
+		return d.produced
+	}
+	return append(append([]string(nil), d.produced...), d.tree)
 }
 
 // check decides whether r is out of date, statting through cache. deps
@@ -108,7 +117,7 @@ func (g *Graph) check(ctx context.Context, cache *statCache, r *Rule, deps []dep
 	for _, d := range deps {
 		if d.willRun {
 			v.Deps = append(v.Deps, d.rule.Target)
-			for _, p := range d.produced {
+			for _, p := range d.made() {
 				pending[filepath.Clean(p)] = d.rule.Target
 			}
 		}
@@ -187,7 +196,7 @@ func makerOf(p string, pending map[string]string) string {
 func makerOfRules(p string, deps []depState) string {
 	m := map[string]string{}
 	for _, d := range deps {
-		for _, o := range d.produced {
+		for _, o := range d.made() {
 			m[filepath.Clean(o)] = d.rule.Target
 		}
 	}
