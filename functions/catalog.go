@@ -12,7 +12,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/compose-spec/compose-go/v2/loader"
@@ -64,10 +66,36 @@ func Load(path string, data []byte) (*Catalog, error) {
 		o.SkipConsistencyCheck = false
 	})
 	if err != nil {
-		return nil, fmt.Errorf("function catalogue %s: %w", path, err)
+		return nil, fmt.Errorf("function catalogue %s: %w", path, yamlLines(err))
 	}
 	return &Catalog{Path: path, Data: data, Project: p}, nil
 }
+
+// yamlContext matches a YAML syntax error of the form yaml.v3 gives it
+// when it names the construct the problem is in; both of its line numbers
+// count from 0 there (its columns from 1).
+var yamlContext = regexp.MustCompile(`while ([^:]*?) at line (\d+), column (\d+): line (\d+), column (\d+): (.*)$`)
+
+// yamlLines rewrites such an error with lines counted from 1, as an
+// editor shows them.
+func yamlLines(err error) error {
+	m := yamlContext.FindStringSubmatchIndex(err.Error())
+	if m == nil {
+		return err
+	}
+	msg := err.Error()
+	num := func(i int) int { n, _ := strconv.Atoi(msg[m[2*i]:m[2*i+1]]); return n }
+	return &yamlError{err: err, msg: fmt.Sprintf("%sline %d, column %d: %s (in %s that starts at line %d, column %d)",
+		msg[:m[0]], num(4)+1, num(5), msg[m[12]:m[13]], msg[m[2]:m[3]], num(2)+1, num(3))}
+}
+
+type yamlError struct {
+	err error
+	msg string
+}
+
+func (e *yamlError) Error() string { return e.msg }
+func (e *yamlError) Unwrap() error { return e.err }
 
 // LoadFile loads the catalogue at path.
 func LoadFile(path string) (*Catalog, error) {

@@ -153,3 +153,14 @@ func TestSelectPrefersTheProject(t *testing.T) {
 		t.Fatalf("FUNCTIONS_YAML without the listed function: %v", err)
 	}
 }
+
+// TestYAMLErrorsCountLinesFromOne: a syntax error names the lines an
+// editor shows (yaml.v3 counts them from 0 in these messages).
+func TestYAMLErrorsCountLinesFromOne(t *testing.T) {
+	data := "version: \"3.3\"\nservices:\n  fibonacci-go:\n    image: x\n    container_name: [function\n    ports: [\"50000:50051\"]\n"
+	_, err := Load("functions.yaml", []byte(data))
+	want := "line 6, column 10: did not find expected ',' or ']' (in parsing a flow sequence that starts at line 5, column 21)"
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("got %v\nwant %q", err, want)
+	}
+}

@@ -5,10 +5,13 @@ import (
 	"html/template"
 	"image/color"
 	"math"
+	"slices"
 	"strings"
 
 	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/font"
 	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/text"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgsvg"
@@ -23,10 +26,23 @@ var (
 	}
 )
 
-// svg renders p as an inline SVG element.
-func svg(p *plot.Plot, width vg.Length) (template.HTML, error) {
+// legendWidth is the room right of a plot for its legend.
+const legendWidth = 1.1 * vg.Inch
+
+// svg renders p as an inline SVG element, with the legend (when there is
+// one) right of the plot, where no bar can be under it.
+func svg(p *plot.Plot, legend *plot.Legend, width vg.Length) (template.HTML, error) {
+	if legend != nil {
+		width += legendWidth
+	}
 	c := vgsvg.New(width, 3.2*vg.Inch)
-	p.Draw(draw.New(c))
+	dc := draw.New(c)
+	if legend != nil {
+		p.Draw(draw.Crop(dc, 0, -legendWidth, 0, 0))
+		legend.Draw(draw.Crop(dc, width-legendWidth+vg.Points(6), 0, 0, -vg.Points(24)))
+	} else {
+		p.Draw(dc)
+	}
 	var buf bytes.Buffer
 	if _, err := c.WriteTo(&buf); err != nil {
 		return "", err
@@ -43,8 +59,18 @@ func plotWidth(n int) vg.Length {
 	return max(w, 4*vg.Inch)
 }
 
+// sansFont is the report page's face (the plots' default is a serif).
+var sansFont = font.Font{Typeface: "Liberation", Variant: "Sans"}
+
+func sans(sizes ...*text.Style) {
+	for _, s := range sizes {
+		s.Font.Typeface, s.Font.Variant = sansFont.Typeface, sansFont.Variant
+	}
+}
+
 func newPlot(title, ylabel string, rows []row) *plot.Plot {
 	p := plot.New()
+	sans(&p.Title.TextStyle, &p.X.Label.TextStyle, &p.Y.Label.TextStyle, &p.X.Tick.Label, &p.Y.Tick.Label, &p.Legend.TextStyle)
 	p.Title.Text = title
 	p.Y.Label.Text = ylabel
 	p.Y.Min = 0
@@ -77,17 +103,27 @@ func ipcPlot(rows []row) (template.HTML, error) {
 	bars.LineStyle.Width = 0
 	p.Add(bars)
 	headroom(p, vals)
-	return svg(p, plotWidth(len(rows)))
+	return svg(p, nil, plotWidth(len(rows)))
 }
 
-// mpkiPlot groups five bars per run: L1I, L1D, L2, L3 and branch MPKI.
+// mpkiPlot groups a bar per metric per run (L1I, L1D, L2, L3, branch
+// MPKI), for the metrics some run has; the legend lists only those.
 func mpkiPlot(rows []row) (template.HTML, error) {
 	p := newPlot("Misses per kilo-instruction", "MPKI", rows)
 	w := vg.Points(8)
-	for k, name := range mpkiNames {
+	var shown []int
+	for k := range mpkiNames {
+		if slices.ContainsFunc(rows, func(r row) bool { return !math.IsNaN(r.mpki[k]) }) {
+			shown = append(shown, k)
+		}
+	}
+	legend := plot.NewLegend()
+	sans(&legend.TextStyle)
+	legend.Top, legend.Left = true, true
+	for i, k := range shown {
 		vals := make(plotter.Values, len(rows))
-		for i, r := range rows {
-			vals[i] = zeroIfNaN(r.mpki[k])
+		for j, r := range rows {
+			vals[j] = zeroIfNaN(r.mpki[k])
 		}
 		bars, err := plotter.NewBarChart(vals, w)
 		if err != nil {
@@ -95,11 +131,10 @@ func mpkiPlot(rows []row) (template.HTML, error) {
 		}
 		bars.Color = mpkiColors[k]
 		bars.LineStyle.Width = 0
-		bars.Offset = w * vg.Length(float64(k)-2)
+		bars.Offset = w * vg.Length(float64(i)-float64(len(shown)-1)/2)
 		p.Add(bars)
-		p.Legend.Add(name, bars)
+		legend.Add(mpkiNames[k]+" MPKI", bars)
 	}
-	p.Legend.Top = true
 	var all plotter.Values
 	for _, r := range rows {
 		for _, m := range r.mpki {
@@ -107,7 +142,10 @@ func mpkiPlot(rows []row) (template.HTML, error) {
 		}
 	}
 	headroom(p, all)
-	return svg(p, plotWidth(len(rows)*2))
+	if len(shown) == 0 {
+		return svg(p, nil, plotWidth(len(rows)*2))
+	}
+	return svg(p, &legend, plotWidth(len(rows)*2))
 }
 
 // headroom leaves a quarter of the axis above the tallest bar (room for the

@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"image/png"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -324,6 +325,39 @@ func TestStandinRunsAreMarkedEverywhere(t *testing.T) {
 		"fibonacci-go (stand-in)", `<tr><td>aes-go</td><td class="t">24.0.0.1</td>`} {
 		if !strings.Contains(page, want) {
 			t.Errorf("report.html lacks %q", want)
+		}
+	}
+}
+
+// TestPlotsLegendAndFont: the MPKI legend names only the metrics some run
+// has (no branch MPKI when no run has mispredictions) and sits beside the
+// bars; the plots' text is in the page's sans-serif face.
+func TestPlotsLegendAndFont(t *testing.T) {
+	rows := []row{
+		{Run: "a", ipc: 0.5, mpki: [5]float64{1, 2, 3, math.NaN(), math.NaN()}},
+		{Run: "b", ipc: 0.7, mpki: [5]float64{2, 1, math.NaN(), math.NaN(), math.NaN()}},
+	}
+	mpki, err := mpkiPlot(rows)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ipc, err := ipcPlot(rows)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, svg := range []string{string(mpki), string(ipc)} {
+		if strings.Contains(svg, "Serif") || !strings.Contains(svg, "Liberation Sans") {
+			t.Errorf("plot text is not sans-serif:\n%.400s", svg)
+		}
+	}
+	for _, want := range []string{">L1I MPKI<", ">L1D MPKI<", ">L2 MPKI<"} {
+		if !strings.Contains(string(mpki), want) {
+			t.Errorf("legend lacks %s", want)
+		}
+	}
+	for _, absent := range []string{"branch MPKI", "L3 MPKI"} {
+		if strings.Contains(string(mpki), absent) {
+			t.Errorf("legend lists %s, which no run has", absent)
 		}
 	}
 }

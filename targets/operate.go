@@ -25,25 +25,37 @@ func Config() error {
 		return err
 	}
 	w := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
-	group := ""
+	// Each group once, in the order groups first appear.
+	var groups []string
+	byGroup := map[string][]config.Value{}
 	for _, v := range cfg.Values() {
-		if v.Group != group {
-			group = v.Group
-			fmt.Fprintf(w, "\n%s\t\t\n", strings.ToUpper(group))
+		if _, ok := byGroup[v.Group]; !ok {
+			groups = append(groups, v.Group)
 		}
-		val := v.Value
-		if v.Secret && val != "" {
-			val = "(set)"
-			if v.Source == "default" {
-				val = "(the original's default: set " + v.Name + " for shared machines)"
-			}
+		byGroup[v.Group] = append(byGroup[v.Group], v)
+	}
+	for _, group := range groups {
+		fmt.Fprintf(w, "\n%s\t\t\n", strings.ToUpper(group))
+		for _, v := range byGroup[group] {
+			writeValue(w, v)
 		}
-		if val == "" {
-			val = "-"
-		}
-		fmt.Fprintf(w, "  %s\t%s\t%s\n", v.Name, val, v.Source)
 	}
 	return w.Flush()
+}
+
+// writeValue writes one setting's line of `mage config`.
+func writeValue(w *tabwriter.Writer, v config.Value) {
+	val := v.Value
+	if v.Secret && val != "" {
+		val = "(set)"
+		if v.Source == "default" {
+			val = "(the original's default: set " + v.Name + " for shared machines)"
+		}
+	}
+	if val == "" {
+		val = "-"
+	}
+	fmt.Fprintf(w, "  %s\t%s\t%s\n", v.Name, val, v.Source)
 }
 
 // Status lists the out-of-date rules the main job (simulate:all) needs, with the reason; exit status 1 when any is.

@@ -2,12 +2,17 @@ package targets
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 
 	"github.com/vswarmu/vswarmu-mage/functions"
 	"github.com/vswarmu/vswarmu-mage/internal/config"
+	"github.com/vswarmu/vswarmu-mage/internal/download"
 	"github.com/vswarmu/vswarmu-mage/internal/simulate"
 	"github.com/vswarmu/vswarmu-mage/internal/ui"
 	"github.com/vswarmu/vswarmu-mage/kernel"
@@ -70,7 +75,36 @@ func newPipeline(cfg *config.Config, out *ui.Printer) (*pipeline, error) {
 	if err := p.checkForce(); err != nil {
 		return nil, err
 	}
+	p.adviseOnNetworkFailures()
 	return p, nil
+}
+
+// networkAdvice says, for the rules that download, which settings avoid
+// the network.
+var networkAdvice = map[string]string{
+	"gem5:source":    "set GEM5_REPO to a mirror or a local clone of gem5, or GEM5 to a gem5.opt you have",
+	"kernel:source":  "set KERNEL_MIRROR to a kernel.org mirror you can reach, KERNEL_SOURCE to a local tarball or source directory, or KERNEL to a vmlinux you have",
+	"image:base":     "set MIRROR to an apt mirror you can reach, or DISK to a disk image you have",
+	"image:download": "set ISO_URL (and ISO_SHA256) to a copy you can reach, or use IMAGE_BUILDER=debootstrap",
+}
+
+// adviseOnNetworkFailures makes a network failure of a downloading rule
+// say how to do without that server.
+func (p *pipeline) adviseOnNetworkFailures() {
+	for name, advice := range networkAdvice {
+		r, ok := p.g.Rule(name)
+		if !ok {
+			continue
+		}
+		recipe := r.Recipe
+		r.Recipe = func(ctx context.Context, j *graph.Job) error {
+			err := recipe(ctx, j)
+			if err != nil && download.IsNetwork(err) {
+				return fmt.Errorf("%w (no network? %s)", err, advice)
+			}
+			return err
+		}
+	}
 }
 
 // checkForce rejects FORCE names that are not rules, before any work.
@@ -89,6 +123,11 @@ func (p *pipeline) checkForce() error {
 
 // build brings rules up to date, saying the configuration's warnings once.
 func (p *pipeline) build(ctx context.Context, rules ...*graph.Rule) error {
+	if !p.cfg.DryRun {
+		if err := p.checkWritable(rules); err != nil {
+			return err
+		}
+	}
 	p.warnOnce.Do(func() {
 		if p.cfg.DryRun {
 			return
@@ -97,7 +136,49 @@ func (p *pipeline) build(ctx context.Context, rules ...*graph.Rule) error {
 			p.g.UI().Warnf("%s", w)
 		}
 	})
-	return p.g.Build(ctx, rules...)
+	err := p.g.Build(ctx, rules...)
+	var be *graph.BuildError
+	if errors.As(err, &be) && !p.cfg.DryRun {
+		// Each failure has had its line (with its log) and the summary
+		// listed them: say it once more only in a word.
+		return &exitError{code: be.ExitStatus(), msg: be.Short()}
+	}
+	return err
+}
+
+// checkWritable makes sure the directories the rules write to can be
+// written, so a read-only one is named before any work: WORKING_DIR
+// always, RESOURCES when a rule of the build makes something there.
+func (p *pipeline) checkWritable(rules []*graph.Rule) error {
+	dirs := []struct{ name, dir string }{{"WORKING_DIR", p.cfg.WorkingDir}}
+	for _, r := range graph.Closure(rules...) {
+		if slices.ContainsFunc(r.Outputs, func(o string) bool { return strings.HasPrefix(o, p.cfg.Resources+string(filepath.Separator)) }) {
+			dirs = append(dirs, struct{ name, dir string }{"RESOURCES", p.cfg.Resources})
+			break
+		}
+	}
+	for _, d := range dirs {
+		if err := writable(d.dir); err != nil {
+			return fmt.Errorf("%s=%s is not writable (%v): point %s to a directory you can write", d.name, d.dir, err, d.name)
+		}
+	}
+	return nil
+}
+
+// writable creates dir if needed and writes a file in it.
+func writable(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return errors.Unwrap(err)
+	}
+	f, err := os.CreateTemp(dir, ".vswarmu-writable-")
+	if err != nil {
+		if u := errors.Unwrap(err); u != nil {
+			return u
+		}
+		return err
+	}
+	f.Close()
+	return os.Remove(f.Name())
 }
 
 // present returns the rules that exist in this configuration (a stage

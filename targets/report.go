@@ -95,7 +95,7 @@ func (p *pipeline) addReport() error {
 		Deps:    p.simulations,
 		Params: graph.Params{"runs": strings.Join(runDirs(dir, p.functions), " "), "functions": strings.Join(p.functions, " "),
 			"NUM_INVOCATIONS": fmt.Sprint(p.cfg.NumInvocations)},
-		Slots:   -1,
+		Slots: -1,
 		Recipe: func(ctx context.Context, j *graph.Job) error {
 			rep := results.Build(dir, p.functions, p.cfg.NumInvocations)
 			if len(rep.Runs) == 0 && len(rep.Errors) == 0 {

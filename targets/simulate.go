@@ -90,12 +90,31 @@ type Simulate mg.Namespace
 
 // Setup boots one function on gem5's KVM cores and checkpoints it after the warm-up.
 func (Simulate) Setup(ctx context.Context, function string) error {
-	return build(ctx, "simulate:setup:"+function)
+	return buildFunction(ctx, "simulate:setup:", function)
 }
 
 // Fn simulates one function: setup if needed, then the measured evaluation run.
 func (Simulate) Fn(ctx context.Context, function string) error {
-	return build(ctx, "simulate:fn:"+function)
+	return buildFunction(ctx, "simulate:fn:", function)
+}
+
+// buildFunction builds a function's rule, or says that the function is
+// not in the list (and how to select it).
+func buildFunction(ctx context.Context, prefix, function string) error {
+	_, p, err := load()
+	if err != nil {
+		return err
+	}
+	if !slices.Contains(p.functions, function) {
+		hint := "FUNCTIONS=" + function + " selects it"
+		if _, ok := p.selection.Catalog.Project.Services[function]; !ok {
+			hint = fmt.Sprintf("%s does not define it either (functions there: %s)", p.selection.Catalog.Path,
+				strings.Join(p.selection.Catalog.Functions(), ", "))
+		}
+		return fmt.Errorf("%s is not in the function list (%s: %s); %s", function, p.selection.ListFrom,
+			strings.Join(p.functions, " "), hint)
+	}
+	return build(ctx, prefix+function)
 }
 
 // All simulates every listed function (JOBS at a time) and writes the report: the main job.

@@ -307,3 +307,48 @@ func TestKilledSimulationIsReportedAsKilled(t *testing.T) {
 		t.Fatalf("status after the kill: exit %d\n%s", s.Code, s.Output)
 	}
 }
+
+// TestNetworkFailuresSayWhatToDo: an unreachable gem5 repository or
+// kernel mirror is reported as a network failure with git's own reason or
+// the network's, and the settings that avoid that server.
+func TestNetworkFailuresSayWhatToDo(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git not installed (apt-get install git)")
+	}
+	dir := t.TempDir()
+	env := []string{"WORKING_DIR=" + filepath.Join(dir, "wk"), "RESOURCES=" + filepath.Join(dir, "res"), "JOBS=2"}
+	cases := []struct {
+		env        []string
+		target     string
+		want, also string
+	}{
+		{[]string{"GEM5_REPO=http://127.0.0.1:1/gem5.git"}, "gem5:source",
+			"Failed to connect to 127.0.0.1 port 1", "set GEM5_REPO to a mirror or a local clone of gem5, or GEM5 to a gem5.opt you have"},
+		{[]string{"KERNEL_MIRROR=http://127.0.0.1:1/pub/linux/kernel", "GEM5=/bin/true"}, "kernel:source",
+			"cannot reach 127.0.0.1:1 to download http://127.0.0.1:1/pub/linux/kernel/v5.x/linux-5.4.84.tar.xz", "KERNEL_SOURCE to a local tarball"},
+	}
+	for _, c := range cases {
+		r := magetest.Mage(t, dir, append(append([]string(nil), env...), c.env...), c.target)
+		if r.Code == 0 || !strings.Contains(r.Output, c.want) || !strings.Contains(r.Output, c.also) || strings.Contains(r.Output, "invalid checksum") {
+			t.Errorf("%s: exit %d, want %q and %q:\n%s", c.target, r.Code, c.want, c.also, r.Output)
+		}
+	}
+}
+
+// TestReadOnlyResourcesIsNamed: a RESOURCES that cannot be written is
+// named, with the setting to change, before any work.
+func TestReadOnlyResourcesIsNamed(t *testing.T) {
+	dir := t.TempDir()
+	ro := filepath.Join(dir, "res")
+	os.MkdirAll(ro, 0o755)
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", ro).CombinedOutput(); err != nil {
+		t.Skipf("cannot mount a read-only file system here (needs root): %v %s", err, out)
+	}
+	defer exec.Command("umount", ro).Run()
+	env := []string{"WORKING_DIR=" + filepath.Join(dir, "wk"), "RESOURCES=" + ro, "GEM5=/bin/true", "JOBS=2"}
+	r := magetest.Mage(t, dir, env, "client:build")
+	want := "RESOURCES=" + ro + " is not writable (read-only file system): point RESOURCES to a directory you can write"
+	if r.Code == 0 || !strings.Contains(r.Output, want) || strings.Contains(r.Output, "▶") {
+		t.Fatalf("exit %d, want %q before any rule:\n%s", r.Code, want, r.Output)
+	}
+}

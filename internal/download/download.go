@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -129,8 +130,64 @@ func Verify(ctx context.Context, src, checksum, path string) (bool, error) {
 	return true, nil
 }
 
+// NetworkError says a download could not reach its server: the host and
+// the network's own reason (not a checksum problem, though go-getter
+// reports a checksum list it could not fetch as one).
+type NetworkError struct {
+	Src, Host string
+	Err       error
+}
+
+func (e *NetworkError) Error() string {
+	return fmt.Sprintf("cannot reach %s to download %s: %v", e.Host, e.Src, e.Err)
+}
+
+func (e *NetworkError) Unwrap() error { return e.Err }
+
+// networkReasons are what Go's and libc's resolvers and sockets say when
+// the network, not the file, is the problem.
+var networkReasons = []string{"no such host", "connection refused", "network is unreachable", "i/o timeout",
+	"temporary failure in name resolution", "could not resolve host", "server misbehaving", "connection reset",
+	"tls handshake timeout", "no route to host", "failed to connect to"}
+
+// IsNetwork reports whether err, or a message, tells of an unreachable
+// server.
+func IsNetwork(err error) bool {
+	var ne net.Error
+	var dns *net.DNSError
+	if errors.As(err, &dns) || errors.As(err, &ne) {
+		return true
+	}
+	msg := strings.ToLower(err.Error())
+	for _, r := range networkReasons {
+		if strings.Contains(msg, r) {
+			return true
+		}
+	}
+	return false
+}
+
+// networkCause digs the reason out of go-getter's message (it flattens
+// the chain): the part from the failing "dial"/"lookup" on.
+func networkCause(err error) error {
+	msg := err.Error()
+	for _, key := range []string{"dial tcp", "lookup "} {
+		if i := strings.Index(msg, key); i >= 0 {
+			return errors.New(msg[i:])
+		}
+	}
+	return err
+}
+
 // describe turns go-getter's errors into one clear sentence.
 func describe(src string, err error) error {
+	if IsNetwork(err) {
+		host := src
+		if u, perr := url.Parse(src); perr == nil && u.Host != "" {
+			host = u.Host
+		}
+		return &NetworkError{Src: src, Host: host, Err: networkCause(err)}
+	}
 	var ce *getter.ChecksumError
 	if errors.As(err, &ce) {
 		return fmt.Errorf("download %s: checksum mismatch: expected %x, got %x (the file is corrupt or not the one expected; nothing was kept)",

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -142,6 +143,27 @@ func TestReportSaysSizes(t *testing.T) {
 		Report("ISO", func(format string, args ...any) { got = fmt.Sprintf(format, args...) })(c.done, c.total)
 		if got != c.want {
 			t.Errorf("Report(%d, %d) = %q, want %q", c.done, c.total, got, c.want)
+		}
+	}
+}
+
+// TestNetworkFailureIsNotAChecksumError: a server that cannot be reached,
+// while fetching the checksum list or the file, is said to be a network
+// problem naming the host, with the network's reason.
+func TestNetworkFailureIsNotAChecksumError(t *testing.T) {
+	dst := filepath.Join(t.TempDir(), "linux.tar.xz")
+	for _, c := range []struct{ src, checksum string }{
+		{"http://127.0.0.1:1/linux.tar.xz", "file:http://127.0.0.1:1/sha256sums.asc"},
+		{"http://127.0.0.1:1/linux.tar.xz", "sha256:" + strings.Repeat("0", 64)},
+	} {
+		err := File(context.Background(), c.src, c.checksum, dst, nil)
+		var ne *NetworkError
+		if !errors.As(err, &ne) || ne.Host != "127.0.0.1:1" || strings.Contains(err.Error(), "checksum") ||
+			!strings.Contains(err.Error(), "connection refused") {
+			t.Fatalf("%s: %v", c.checksum, err)
+		}
+		if _, serr := os.Stat(dst); serr == nil {
+			t.Fatal("a failed download left the file")
 		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -239,17 +240,34 @@ func (c *Cmd) Wait() error {
 	}
 	switch {
 	case killed:
-		return &KilledError{Cmd: c.String(), PID: pid, By: killedBy}
+		return &KilledError{Cmd: c.Short(), PID: pid, By: killedBy}
 	case c.ctx.Err() != nil && sig != 0:
-		return &StoppedError{Cmd: c.String(), PID: pid, Signal: sig, Cause: context.Cause(c.ctx)}
+		return &StoppedError{Cmd: c.Short(), PID: pid, Signal: sig, Cause: context.Cause(c.ctx)}
 	case waitErr != nil:
 		var ee *exec.ExitError
 		if errors.As(waitErr, &ee) {
-			return &ExitError{Cmd: c.String(), PID: pid, State: ee.ProcessState}
+			return &ExitError{Cmd: c.Short(), PID: pid, State: ee.ProcessState}
 		}
 		return fmt.Errorf("%s: %w", c.name(), waitErr)
 	}
 	return nil
+}
+
+// Short names the command in errors: the program and its first argument
+// (the full command line is in the log, written before it ran).
+func (c *Cmd) Short() string {
+	args := c.Args
+	if len(args) == 0 {
+		return c.Path
+	}
+	s := filepath.Base(args[0])
+	if len(args) > 1 && len(args[1]) <= 40 {
+		s += " " + args[1]
+	}
+	if len(args) > 2 {
+		s += " …"
+	}
+	return s
 }
 
 // drainOutputs waits for the output copies to reach EOF; a process that

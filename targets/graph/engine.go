@@ -314,6 +314,23 @@ func (e *BuildError) Error() string {
 	return b.String()
 }
 
+// Short says in one line what failed, for a caller that printed the
+// failures already.
+func (e *BuildError) Short() string {
+	var names []string
+	for _, f := range e.Failed {
+		names = append(names, f.Rule+" "+f.Status.String())
+	}
+	msg := "build failed"
+	if len(names) > 0 {
+		msg = strings.Join(names, ", ")
+	}
+	if e.Cause != nil {
+		msg = fmt.Sprintf("build stopped (%v): %s", e.Cause, msg)
+	}
+	return msg + " (each failure's line above names its log)"
+}
+
 // ExitStatus is the exit status Mage uses for the error.
 func (e *BuildError) ExitStatus() int {
 	var se *SignalError

@@ -710,3 +710,24 @@ func TestLockWaitJudgesAfterTheLock(t *testing.T) {
 		t.Fatalf("the waiting run reran %v after the first run built l1..l4", ran[4:])
 	}
 }
+
+func TestParameterChangesInTheirOwnWords(t *testing.T) {
+	long := strings.Repeat("line\n", 3)
+	cases := []struct {
+		old, cur map[string]string
+		want     string
+	}{
+		{map[string]string{"KVERSION": "v5.4.84"}, map[string]string{"KVERSION": "v6.1"}, "KVERSION v5.4.84 → v6.1"},
+		{map[string]string{"runs": "fibonacci-go fibonacci-nodejs fibonacci-python"}, map[string]string{"runs": "aes-go fibonacci-go fibonacci-nodejs"},
+			"runs: added aes-go, removed fibonacci-python"},
+		{Params{"script": long}.summary(), Params{"script": long + "more\n"}.summary(), "script changed"},
+		{map[string]string{"x": "a b"}, map[string]string{"x": "b a"}, "x reordered"},
+		{map[string]string{}, map[string]string{"SYSTEM": "skylake"}, "SYSTEM added (skylake)"},
+		{map[string]string{"FORCE": ""}, map[string]string{}, `FORCE removed (was "")`},
+	}
+	for _, c := range cases {
+		if got := strings.Join(diffParams(c.old, c.cur), "; "); got != c.want {
+			t.Errorf("%v → %v: %q, want %q", c.old, c.cur, got, c.want)
+		}
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"sync"
 	"time"
 
@@ -129,14 +130,82 @@ func (j *Job) Run(ctx context.Context, name string, args ...string) error {
 	return j.RunCmd(ctx, c)
 }
 
-// RunCmd runs a prepared command, logging its command line first.
+// RunCmd runs a prepared command, logging its command line first. When
+// the command fails, the error ends with the last lines it wrote to the
+// log (git's, make's or apt's own reason), so one line says why.
 func (j *Job) RunCmd(ctx context.Context, c *proc.Cmd) error {
 	dir := ""
 	if c.Dir != "" {
 		dir = " (in " + c.Dir + ")"
 	}
 	j.Logf("$ %s%s", c.String(), dir)
-	return c.Run(ctx)
+	tail := &lastLines{}
+	if c.Stderr == j.log {
+		c.Stderr = io.MultiWriter(j.log, tail)
+	}
+	if c.Stdout == j.log {
+		c.Stdout = io.MultiWriter(j.log, tail)
+	}
+	err := c.Run(ctx)
+	if err != nil && tail.String() != "" {
+		return &CommandError{Err: err, Said: tail.String()}
+	}
+	return err
+}
+
+// CommandError is a failed command with the last words it said.
+type CommandError struct {
+	Err  error
+	Said string // its last output lines, joined with " / "
+}
+
+func (e *CommandError) Error() string { return e.Err.Error() + ": " + e.Said }
+
+func (e *CommandError) Unwrap() error { return e.Err }
+
+// lastLines keeps the last few non-empty lines written to it.
+type lastLines struct {
+	mu    sync.Mutex
+	part  []byte
+	lines []string
+}
+
+const keptLines = 2
+
+func (l *lastLines) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.part = append(l.part, p...)
+	for {
+		i := bytes.IndexByte(l.part, '\n')
+		if i < 0 {
+			break
+		}
+		if line := string(bytes.TrimSpace(l.part[:i])); line != "" {
+			l.lines = append(l.lines, line)
+			if len(l.lines) > keptLines {
+				l.lines = l.lines[1:]
+			}
+		}
+		l.part = l.part[i+1:]
+	}
+	if len(l.part) > 1024 {
+		l.part = l.part[len(l.part)-1024:]
+	}
+	return len(p), nil
+}
+
+func (l *lastLines) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	lines := l.lines
+	if rest := string(bytes.TrimSpace(l.part)); rest != "" {
+		lines = append(append([]string(nil), lines...), rest)
+		if len(lines) > keptLines {
+			lines = lines[len(lines)-keptLines:]
+		}
+	}
+	return strings.Join(lines, " / ")
 }
 
 // commit renames the outputs into place, checks that each exists and makes

@@ -101,13 +101,21 @@ func (p Params) keys() []string {
 func (p Params) summary() map[string]string {
 	out := make(map[string]string, len(p))
 	for k, v := range p {
-		if len(v) > 80 || strings.ContainsAny(v, "\n\t") {
-			sum := sha256.Sum256([]byte(v))
-			v = "sha256:" + hex.EncodeToString(sum[:6])
+		if len(v) > 4096 || strings.ContainsAny(v, "\n\t") {
+			v = hashedPrefix + digest(v)
 		}
 		out[k] = v
 	}
 	return out
+}
+
+// hashedPrefix marks a parameter kept in the build log as a digest (texts:
+// scripts, compose files).
+const hashedPrefix = "sha256:"
+
+func digest(v string) string {
+	sum := sha256.Sum256([]byte(v))
+	return hex.EncodeToString(sum[:6])
 }
 
 func encodeParams(m map[string]string) string {
@@ -127,12 +135,52 @@ func diffParams(old, cur map[string]string) []string {
 		case !ok:
 			out = append(out, fmt.Sprintf("%s added (%s)", k, cur[k]))
 		case o != cur[k]:
-			out = append(out, fmt.Sprintf("%s %s → %s", k, quoteEmpty(o), quoteEmpty(cur[k])))
+			out = append(out, changed(k, o, cur[k]))
 		}
 	}
 	for _, k := range Params(old).keys() {
 		if !seen[k] {
 			out = append(out, fmt.Sprintf("%s removed (was %s)", k, quoteEmpty(old[k])))
+		}
+	}
+	return out
+}
+
+// changed says how one parameter changed, in the words of its values: a
+// text kept as a digest "changed", a list of words gained and lost words,
+// anything else old → new.
+func changed(k, old, cur string) string {
+	if strings.HasPrefix(old, hashedPrefix) || strings.HasPrefix(cur, hashedPrefix) {
+		return k + " changed"
+	}
+	ow, cw := strings.Fields(old), strings.Fields(cur)
+	if len(ow) < 2 && len(cw) < 2 {
+		return fmt.Sprintf("%s %s → %s", k, quoteEmpty(old), quoteEmpty(cur))
+	}
+	added, removed := wordDiff(ow, cw), wordDiff(cw, ow)
+	var parts []string
+	if len(added) > 0 {
+		parts = append(parts, "added "+strings.Join(added, " "))
+	}
+	if len(removed) > 0 {
+		parts = append(parts, "removed "+strings.Join(removed, " "))
+	}
+	if len(parts) == 0 {
+		return k + " reordered"
+	}
+	return k + ": " + strings.Join(parts, ", ")
+}
+
+// wordDiff returns the words of b that a lacks.
+func wordDiff(a, b []string) []string {
+	have := map[string]bool{}
+	for _, w := range a {
+		have[w] = true
+	}
+	var out []string
+	for _, w := range b {
+		if !have[w] {
+			out = append(out, w)
 		}
 	}
 	return out

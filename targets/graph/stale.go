@@ -29,16 +29,12 @@ type Stamp struct {
 
 func toStamp(s stamp) Stamp { return Stamp{Path: s.path, Mod: s.mod, Exists: s.exists} }
 
-// Reason returns the first reason, or "up to date".
+// Reason returns every reason, or "up to date".
 func (v Verdict) Reason() string {
 	if len(v.Reasons) == 0 {
 		return "up to date"
 	}
-	r := v.Reasons[0]
-	if n := len(v.Reasons) - 1; n > 0 {
-		r += fmt.Sprintf(" (+%d more)", n)
-	}
-	return r
+	return strings.Join(v.Reasons, "; ")
 }
 
 func (v *Verdict) add(format string, args ...any) {
@@ -93,6 +89,7 @@ func (g *Graph) check(ctx context.Context, cache *statCache, r *Rule, deps []dep
 	}
 
 	// Outputs: all must exist; the oldest one is compared with the inputs.
+	// (A rule never built has none: that goes without saying.)
 	var oldest stamp
 	for _, out := range r.Outputs {
 		s, err := cache.stat(filepath.Clean(out))
@@ -100,7 +97,10 @@ func (g *Graph) check(ctx context.Context, cache *statCache, r *Rule, deps []dep
 			return v, fmt.Errorf("rule %s: output %s: %w", r.Target, out, err)
 		}
 		if !s.exists {
-			v.add("output %s is missing", out)
+			if ok {
+				v.add("output %s is missing", out)
+			}
+			v.Stale = true
 			continue
 		}
 		if oldest.path == "" || s.mod.Before(oldest.mod) {
