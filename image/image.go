@@ -26,11 +26,33 @@ import (
 //go:embed guest/*
 var guestFS embed.FS
 
-// Packages are the host packages the image stage needs.
-var Packages = []string{
-	"mmdebstrap", "debootstrap", "e2fsprogs", "fdisk", "qemu-utils", "qemu-system-x86", "qemu-system-arm",
-	"ubuntu-keyring", "debian-archive-keyring", "xorriso", "ovmf", "qemu-efi-aarch64",
+// Packages are the host packages the image stage needs to build and boot
+// a disk of distro for arch with builder (debootstrap or autoinstall).
+func Packages(builder, distro, arch string) []string {
+	pkgs := append([]string{"e2fsprogs", "fdisk"}, QemuPackages(arch)...)
+	switch builder {
+	case "autoinstall":
+		pkgs = append(pkgs, "xorriso")
+	default:
+		pkgs = append(pkgs, "mmdebstrap", "debootstrap", distro+"-keyring")
+		if distro == "debian" {
+			pkgs[len(pkgs)-1] = "debian-archive-keyring"
+		}
+	}
+	return pkgs
 }
+
+// QemuPackages are what booting an arch guest under qemu needs.
+func QemuPackages(arch string) []string {
+	if arch == "arm64" {
+		return []string{"qemu-utils", "qemu-system-arm", "qemu-efi-aarch64"}
+	}
+	return []string{"qemu-utils", "qemu-system-x86"}
+}
+
+// KeyringHint says what to do when Ubuntu's archive keyring cannot be
+// installed (Debian does not package it).
+const KeyringHint = "Ubuntu's archive keyring (ubuntu-keyring) is not packaged for this host: set UBUNTU_KEYRING to Ubuntu's ubuntu-archive-keyring.gpg (from an Ubuntu machine, /usr/share/keyrings), or build a Debian disk with DISTRO=debian"
 
 // Spec describes the disk image to build.
 type Spec struct {
@@ -39,6 +61,7 @@ type Spec struct {
 	Suite        string // focal, jammy, bookworm, ...
 	Arch         string // amd64 or arm64
 	Mirror       string // apt mirror ("" = the distribution's public one)
+	Keyring      string // the archive keyring of an Ubuntu image ("" = the host's ubuntu-keyring)
 	DiskSize     int64  // bytes
 	RootPassword string
 	Extra        []string // extra packages
@@ -171,17 +194,23 @@ func (s Spec) debootstrap(ctx context.Context, j *graph.Job) error {
 	}
 	defer os.RemoveAll(rootfs)
 	components := "main"
+	var keyring []string
 	if s.Distro == "ubuntu" {
 		components = "main,universe"
+		k, err := s.ubuntuKeyring()
+		if err != nil {
+			return err
+		}
+		keyring = []string{"--keyring=" + k}
 	}
 	j.Progress("mmdebstrap %s %s", s.Distro, s.Suite)
 	start := time.Now()
-	err := j.Run(ctx, "mmdebstrap", "--variant=minbase", "--mode=root",
+	err := j.Run(ctx, "mmdebstrap", append(keyring, "--variant=minbase", "--mode=root",
 		"--architectures="+s.Arch, "--components="+components,
 		"--include="+strings.Join(s.BasePackages(), ","),
 		"--dpkgopt=path-exclude=/usr/share/doc/*", "--dpkgopt=path-exclude=/usr/share/man/*",
 		"--dpkgopt=path-exclude=/usr/share/locale/*", "--dpkgopt=path-include=/usr/share/locale/locale.alias",
-		s.Suite, rootfs, s.mirror())
+		s.Suite, rootfs, s.mirror())...)
 	if err != nil {
 		return fmt.Errorf("mmdebstrap %s %s from %s: %w", s.Distro, s.Suite, s.mirror(), err)
 	}
@@ -191,6 +220,19 @@ func (s Spec) debootstrap(ctx context.Context, j *graph.Job) error {
 	}
 	j.Progress("making the disk")
 	return MakeDisk(ctx, j, rootfs, j.Out(s.Base()), s.DiskSize)
+}
+
+// ubuntuKeyring is the keyring that checks the Ubuntu archive: the one
+// given, else the host's ubuntu-keyring package's.
+func (s Spec) ubuntuKeyring() (string, error) {
+	if s.Keyring != "" {
+		return s.Keyring, nil
+	}
+	const host = "/usr/share/keyrings/ubuntu-archive-keyring.gpg"
+	if _, err := os.Stat(host); err != nil {
+		return "", fmt.Errorf("DISTRO=ubuntu: no %s: %s", host, KeyringHint)
+	}
+	return host, nil
 }
 
 // configure sets up the root file system: hostname, fstab, DHCP with

@@ -26,11 +26,15 @@ import (
 //go:embed configs/*.config
 var embedded embed.FS
 
-// Packages are the Debian/Ubuntu packages kernel builds need (the
-// original's list).
-var Packages = []string{
-	"git", "build-essential", "libncurses-dev", "xz-utils", "libssl-dev", "bc", "flex", "libelf-dev",
-	"bison", "gcc-aarch64-linux-gnu", "cpio", "kmod", "rsync",
+// Packages are the Debian/Ubuntu packages kernel builds for arch need
+// (the original's list; the cross compiler only for arm64).
+func Packages(arch string) []string {
+	pkgs := []string{"git", "build-essential", "libncurses-dev", "xz-utils", "libssl-dev", "bc", "flex", "libelf-dev",
+		"bison", "cpio", "kmod", "rsync"}
+	if arch == "arm64" {
+		pkgs = append(pkgs, "gcc-aarch64-linux-gnu")
+	}
+	return pkgs
 }
 
 // Fragment is one configuration fragment and where it came from.
@@ -178,7 +182,7 @@ func (b Build) Rules() []*graph.Rule {
 
 func (b Build) sourceRule() *graph.Rule {
 	var inputs []string
-	if b.Source.Local() {
+	if b.Source.Local() && !b.Source.installed() {
 		inputs = []string{b.Source.Location}
 	}
 	return &graph.Rule{
@@ -207,6 +211,12 @@ func (b Build) fetch(ctx context.Context, j *graph.Job) error {
 		return nil
 	}
 	tarball := b.Source.Location
+	if b.Source.installed() {
+		if _, err := os.Stat(tarball); err != nil {
+			return fmt.Errorf("KERNEL_SOURCE=debian reads %s, which Debian's %s package installs: `mage kernel:depInstall` installs it", tarball,
+				strings.TrimSuffix(filepath.Base(tarball), ".tar.xz"))
+		}
+	}
 	if !b.Source.Local() || b.Source.Checksum != "" {
 		tarball = filepath.Join(b.Dir, "downloads", filepath.Base(b.Source.Location))
 		j.Logf("go-getter: %s (checksum %s) -> %s", b.Source.Location, cmp.Or(b.Source.Checksum, "none"), tarball)

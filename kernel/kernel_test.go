@@ -221,3 +221,16 @@ func TestSourceVersionAndSymbols(t *testing.T) {
 		t.Fatalf("arm64 symbols: %v", syms)
 	}
 }
+
+func TestDebianSource(t *testing.T) {
+	s, err := ResolveSource("debian", "6.1", "", "")
+	if err != nil || s.Kind != "debian" || s.Location != "/usr/src/linux-source-6.1.tar.xz" || SourcePackage("debian", "6.1.84") != "linux-source-6.1" {
+		t.Fatalf("%+v %v", s, err)
+	}
+	if _, err := ResolveSource("debian", "latest", "", ""); err == nil || !strings.Contains(err.Error(), "like v6.1") {
+		t.Fatalf("bad version: %v", err)
+	}
+	if SourcePackage("kernel.org", "6.1") != "" {
+		t.Fatal("kernel.org has no package")
+	}
+}

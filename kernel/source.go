@@ -12,7 +12,7 @@ import (
 
 // Source says where a kernel's source comes from.
 type Source struct {
-	Kind     string // "tarball" (URL or local file), "git" or "dir"
+	Kind     string // "tarball" (URL or local file), "debian" (a linux-source package's tarball), "git" or "dir"
 	Location string // URL, repository or local path
 	Checksum string // go-getter checksum for tarballs ("file:<list url>", "sha256:<hex>", or empty)
 	Ref      string // git tag
@@ -29,10 +29,18 @@ var versionRE = regexp.MustCompile(`^(\d+)\.(\d+)(\.\d+)?$`)
 //     mirror's sha256sums.asc;
 //   - "git" or "git::<repository>": the stable tree (or another) at tag v<version>;
 //   - an http(s) URL of a tarball, checked with checksum when given;
+//   - "debian": Debian's linux-source-<major>.<minor> package (offline,
+//     checked by apt), which kernel:depInstall installs;
 //   - a local tarball or an unpacked source directory (offline use).
 func ResolveSource(spec, version, mirror, checksum string) (Source, error) {
 	m := versionRE.FindStringSubmatch(version)
 	switch {
+	case spec == "debian":
+		pkg := SourcePackage(spec, version)
+		if pkg == "" {
+			return Source{}, fmt.Errorf("KVERSION=%s: KERNEL_SOURCE=debian takes a version like v6.1 (Debian's linux-source-6.1)", version)
+		}
+		return Source{Kind: "debian", Location: "/usr/src/" + pkg + ".tar.xz", Name: pkg + "-debian"}, nil
 	case spec == "kernel.org" || spec == "":
 		if m == nil {
 			return Source{}, fmt.Errorf("KVERSION=%s is not a kernel.org release version like v5.4.84 or v6.1", version)
@@ -71,6 +79,16 @@ func ResolveSource(spec, version, mirror, checksum string) (Source, error) {
 	return Source{Kind: "tarball", Location: abs, Checksum: checksum, Name: name + "-" + shortHash(abs)}, nil
 }
 
+// SourcePackage is the Debian package that holds the source for
+// KERNEL_SOURCE=debian ("" for other sources).
+func SourcePackage(spec, version string) string {
+	m := versionRE.FindStringSubmatch(version)
+	if spec != "debian" || m == nil {
+		return ""
+	}
+	return "linux-source-" + m[1] + "." + m[2]
+}
+
 func shortHash(s string) string {
 	sum := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(sum[:4])
@@ -78,6 +96,10 @@ func shortHash(s string) string {
 
 // Local reports whether the source is a file or directory on this machine.
 func (s Source) Local() bool { return !strings.Contains(s.Location, "://") }
+
+// installed reports whether the source comes from a package the depInstall
+// target installs (so it may not be there when the graph is made).
+func (s Source) installed() bool { return s.Kind == "debian" }
 
 // VersionBefore reports whether version (5.4.84, 6.1) is older than
 // major.minor; a version it cannot read counts as new.

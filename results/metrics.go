@@ -190,6 +190,22 @@ type Provenance struct {
 	System      string
 }
 
+// String says what made the run, as far as it is known.
+func (p Provenance) String() string {
+	gem5 := "gem5 " + cmp.Or(p.Gem5Version, "(version unknown)")
+	if p.Standin {
+		gem5 = "the stand-in gem5 (not a measurement)"
+	}
+	parts := []string{"made by " + gem5}
+	if p.System != "" {
+		parts = append(parts, "system "+p.System)
+	}
+	if p.ExecMode != "" {
+		parts = append(parts, "function run as a "+p.ExecMode)
+	}
+	return strings.Join(parts, ", ")
+}
+
 // provenance reads the run's record and gem5's banner.
 func (r *Run) provenance() Provenance {
 	version, standin := Gem5Banner(filepath.Join(r.Dir, LogFile))

@@ -149,6 +149,7 @@ func (r *Report) rows() []row {
 		}
 		rw.Sources = []string{
 			fmt.Sprintf("measured: %s, dump %d of %d — %s", c.Name, d.Index, len(run.Dumps), run.Why),
+			run.Provenance.String(),
 			"instructions: " + c.Instructions.Key, "cycles: " + c.Cycles.Key,
 		}
 		if c.IPC.Key != "" {

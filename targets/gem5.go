@@ -2,15 +2,12 @@ package targets
 
 import (
 	"context"
-	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/magefile/mage/mg"
 
-	"github.com/vswarmu/vswarmu-mage/internal/apt"
 	"github.com/vswarmu/vswarmu-mage/internal/gem5"
-	"github.com/vswarmu/vswarmu-mage/internal/ui"
 	"github.com/vswarmu/vswarmu-mage/targets/graph"
 )
 
@@ -19,7 +16,7 @@ type Gem5 mg.Namespace
 
 // DepInstall installs gem5's apt build dependencies (as root or with sudo); what is installed already is skipped.
 func (Gem5) DepInstall(ctx context.Context) error {
-	return depInstall(ctx, "gem5:depInstall", gem5.Packages)
+	return depInstall(ctx, "gem5:depInstall")
 }
 
 // Source clones GEM5_REPO into GEM5_DIR and checks out GEM5_VERSION.
@@ -58,21 +55,6 @@ func (p *pipeline) addGem5() error {
 	p.m5 = b.M5Rule(src)
 	p.gem5Bin = b.Binary()
 	return p.g.Add(src, p.gem5, b.TermRule(src), p.m5)
-}
-
-// depInstall installs missing apt packages and says what it did.
-func depInstall(ctx context.Context, what string, pkgs []string) error {
-	out := ui.New(os.Stdout, os.Getenv("GITHUB_ACTIONS") == "true")
-	installed, err := apt.Install(ctx, what, pkgs, os.Stdout)
-	if err != nil {
-		return err
-	}
-	if len(installed) == 0 {
-		out.Printf("%s %s: all %d packages are installed", out.Green("✔"), what, len(pkgs))
-	} else {
-		out.Printf("%s %s: installed %d packages", out.Green("✔"), what, len(installed))
-	}
-	return nil
 }
 
 // buildOrSkip builds the space-separated rules, or says which setting

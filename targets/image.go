@@ -23,7 +23,7 @@ type Image mg.Namespace
 
 // DepInstall installs what building and booting images needs (mmdebstrap, e2fsprogs, qemu, keyrings) with apt.
 func (Image) DepInstall(ctx context.Context) error {
-	return depInstall(ctx, "image:depInstall", image.Packages)
+	return depInstall(ctx, "image:depInstall")
 }
 
 // Base builds the operating system disk: debootstrap (default) or the original's Ubuntu autoinstall (IMAGE_BUILDER).
@@ -76,7 +76,7 @@ func (p *pipeline) addImage() error {
 	}
 	iso := installerISO(c, suite)
 	spec := image.Spec{
-		Builder: c.ImageBuilder, Distro: c.Distro, Suite: suite, Arch: c.Arch, Mirror: c.Mirror,
+		Builder: c.ImageBuilder, Distro: c.Distro, Suite: suite, Arch: c.Arch, Mirror: c.Mirror, Keyring: c.UbuntuKeyring,
 		DiskSize: int64(c.DiskSize), RootPassword: c.RootPassword, Extra: c.ImagePackages,
 		Dir: filepath.Join(c.Resources, "image"), Out: filepath.Join(c.Resources, "disk-image.qcow2"),
 		Raw: filepath.Join(c.Resources, "disk-image.raw"), ProjectDir: c.ProjectDir, ClientName: "test-client",

@@ -41,7 +41,7 @@ func sha256File(t *testing.T, p string) string {
 
 func TestAutoinstallChecksumMismatch(t *testing.T) {
 	if _, err := exec.LookPath("xorriso"); err != nil {
-		t.Skip("xorriso not installed")
+		t.Skip("xorriso not installed (apt-get install xorriso, or IMAGE_BUILDER=autoinstall mage image:depInstall)")
 	}
 	dir := t.TempDir()
 	iso := filepath.Join(dir, "ubuntu-22.04.4-live-server-amd64.iso")

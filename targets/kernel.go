@@ -17,7 +17,7 @@ type Kernel mg.Namespace
 
 // DepInstall installs the kernel build dependencies with apt (as root or with sudo); what is installed already is skipped.
 func (Kernel) DepInstall(ctx context.Context) error {
-	return depInstall(ctx, "kernel:depInstall", kernel.Packages)
+	return depInstall(ctx, "kernel:depInstall")
 }
 
 // Source fetches the Linux source for KVERSION (kernel.org tarball with its sha256, KERNEL_SOURCE=git, or a local tarball/directory).

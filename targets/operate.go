@@ -12,11 +12,19 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/magefile/mage/mg"
+
 	"github.com/vswarmu/vswarmu-mage/internal/config"
 	"github.com/vswarmu/vswarmu-mage/internal/proc"
 	"github.com/vswarmu/vswarmu-mage/internal/ui"
 	"github.com/vswarmu/vswarmu-mage/targets/graph"
 )
+
+// Test installs what the test suite needs.
+type Test mg.Namespace
+
+// DepInstall installs the packages the tests use beyond the stages' own (Chromium, protoc, scons, busybox, cpio, xorriso).
+func (Test) DepInstall(ctx context.Context) error { return depInstall(ctx, "test:depInstall") }
 
 // Config prints the effective configuration and where each value comes from.
 func Config() error {

@@ -127,6 +127,9 @@ func (p *pipeline) build(ctx context.Context, rules ...*graph.Rule) error {
 		if err := p.checkWritable(rules); err != nil {
 			return err
 		}
+		if err := p.autoInstall(ctx, rules); err != nil {
+			return err
+		}
 	}
 	p.warnOnce.Do(func() {
 		if p.cfg.DryRun {

@@ -43,6 +43,36 @@ func Missing(ctx context.Context, pkgs []string) ([]string, error) {
 	return missing, nil
 }
 
+// Unavailable returns the packages of pkgs that apt has no installation
+// candidate for (a package of another distribution, or lists not yet
+// updated: callers update first when they install).
+func Unavailable(ctx context.Context, pkgs []string) []string {
+	if len(pkgs) == 0 {
+		return nil
+	}
+	out, _ := proc.Command("apt-cache", append([]string{"policy"}, pkgs...)...).Output(ctx)
+	candidate := map[string]bool{}
+	cur := ""
+	sc := bufio.NewScanner(strings.NewReader(string(out)))
+	for sc.Scan() {
+		line := sc.Text()
+		if !strings.HasPrefix(line, " ") && strings.HasSuffix(line, ":") {
+			cur = strings.TrimSuffix(line, ":")
+			continue
+		}
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "Candidate:"); ok && strings.TrimSpace(v) != "(none)" {
+			candidate[cur] = true
+		}
+	}
+	var out2 []string
+	for _, p := range pkgs {
+		if !candidate[p] {
+			out2 = append(out2, p)
+		}
+	}
+	return out2
+}
+
 // Install installs whatever of pkgs is missing, writing apt's output to
 // log. It says what it did in its return value: the packages installed.
 func Install(ctx context.Context, what string, pkgs []string, log io.Writer) ([]string, error) {
@@ -55,14 +85,7 @@ func Install(ctx context.Context, what string, pkgs []string, log io.Writer) ([]
 		return nil, fmt.Errorf("%s needs root to install %s: %w\nrun as root: apt-get install -y %s",
 			what, strings.Join(missing, " "), err, strings.Join(missing, " "))
 	}
-	run := func(args ...string) error {
-		argv := append(append([]string(nil), prefix...), args...)
-		c := proc.Command(argv[0], argv[1:]...)
-		c.Env = append(os.Environ(), "DEBIAN_FRONTEND=noninteractive")
-		c.Stdout, c.Stderr = log, log
-		fmt.Fprintf(log, "$ %s\n", proc.Quote(argv))
-		return c.Run(ctx)
-	}
+	run := func(args ...string) error { return runPrivileged(ctx, prefix, log, args...) }
 	install := append([]string{"apt-get", "install", "-y", "--no-install-recommends"}, missing...)
 	if err := run(install...); err != nil {
 		// Stale package lists are the usual cause: update once and retry.
@@ -74,6 +97,39 @@ func Install(ctx context.Context, what string, pkgs []string, log io.Writer) ([]
 		}
 	}
 	return missing, nil
+}
+
+// runPrivileged runs an apt command with the prefix that gives root.
+func runPrivileged(ctx context.Context, prefix []string, log io.Writer, args ...string) error {
+	argv := append(append([]string(nil), prefix...), args...)
+	c := proc.Command(argv[0], argv[1:]...)
+	c.Env = append(os.Environ(), "DEBIAN_FRONTEND=noninteractive")
+	c.Stdout, c.Stderr = log, log
+	fmt.Fprintf(log, "$ %s\n", proc.Quote(argv))
+	return c.Run(ctx)
+}
+
+// Update refreshes apt's package lists.
+func Update(ctx context.Context, log io.Writer) error {
+	prefix, err := privilege()
+	if err != nil {
+		return fmt.Errorf("apt-get update needs root: %w", err)
+	}
+	if err := runPrivileged(ctx, prefix, log, "apt-get", "update"); err != nil {
+		return fmt.Errorf("apt-get update: %w", err)
+	}
+	return nil
+}
+
+// Available reports whether packages can be installed here without
+// asking: apt-get is present and this process is root or has
+// password-less sudo.
+func Available() bool {
+	if _, err := exec.LookPath("apt-get"); err != nil {
+		return false
+	}
+	_, err := privilege()
+	return err == nil
 }
 
 // Need checks that the tools a recipe runs are on PATH; the error names the

@@ -73,7 +73,7 @@ type Config struct {
 	Gem5Ruby    string `env:"GEM5_RUBY" default:"none" allowed:"none,MESI_Two_Level,MESI_Three_Level,MESI_Three_Level_HTM,MI_example,MOESI_CMP_directory,MOESI_CMP_token,MOESI_hammer,CHI,GPU_VIPER" group:"gem5" doc:"Ruby coherence protocol gem5:build compiles in: none (classic caches only, all the configs use; a shorter build) or a protocol"`
 
 	KVersion       string   `env:"KVERSION" default:"v5.4.84" match:"^v?[0-9]+\\.[0-9]+(\\.[0-9]+)?$" group:"kernel" doc:"Linux version to build"`
-	KernelSource   string   `env:"KERNEL_SOURCE" default:"kernel.org" group:"kernel" doc:"kernel.org (tarball, sha256 checked), git (stable tree) or a local tarball/directory"`
+	KernelSource   string   `env:"KERNEL_SOURCE" default:"kernel.org" group:"kernel" doc:"kernel.org (tarball, sha256 checked), git (stable tree), debian (Debian's linux-source package, offline) or a local tarball/directory"`
 	KernelBase     string   `env:"KERNEL_BASE" default:"defconfig" allowed:"defconfig,tinyconfig" group:"kernel" doc:"base configuration the gem5/container fragment is merged onto"`
 	KernelMirror   string   `env:"KERNEL_MIRROR" default:"https://cdn.kernel.org/pub/linux/kernel" group:"kernel" doc:"kernel.org mirror: tarballs and sha256sums.asc under v<major>.x/"`
 	KernelChecksum string   `env:"KERNEL_CHECKSUM" group:"kernel" doc:"checksum of a KERNEL_SOURCE tarball (sha256:<hex> or file:<checksum list URL>)"`
@@ -92,6 +92,7 @@ type Config struct {
 	Mirror        string   `env:"MIRROR" group:"image" doc:"apt mirror for the debootstrap builder (default: the distribution's public mirror)"`
 	DiskSize      Size     `env:"DISK_SIZE" default:"16G" group:"image" doc:"size of the disk image"`
 	Disk          string   `env:"DISK" path:"1" exists:"1" group:"image" doc:"use this disk image instead of building one"`
+	UbuntuKeyring string   `env:"UBUNTU_KEYRING" path:"1" exists:"1" group:"image" doc:"Ubuntu's archive keyring for DISTRO=ubuntu on hosts without the ubuntu-keyring package (Debian): a copy of ubuntu-archive-keyring.gpg"`
 	M5Util        string   `env:"M5_UTIL" default:"builtin" path:"1" exists:"1" keywords:"builtin,gem5" group:"image" doc:"the guest's m5 utility: builtin (this project's static Go m5, built by client:build), gem5 (gem5's util/m5, built by gem5:m5) or a file"`
 	KernelOut     string   `env:"KERNEL_OUT" default:"${RESOURCES}/vmlinux-${DISTRO}-${ARCH}" path:"1" group:"kernel" doc:"where kernel:save puts vmlinux"`
 	RootPassword  string   `env:"ROOT_PASSWORD" default:"root" secret:"1" group:"image" doc:"root password in the disk image (the original's default, warned about)"`
@@ -124,6 +125,7 @@ type Config struct {
 	Verbose     bool   `env:"VERBOSE" default:"0" group:"engine" doc:"echo recipe output to the terminal (it always goes to wkdir/logs)"`
 	GraphFormat string `env:"GRAPH_FORMAT" default:"dot" allowed:"dot,mermaid" group:"engine" doc:"format of mage graph"`
 	LockWait    bool   `env:"LOCK_WAIT" default:"0" group:"engine" doc:"wait for another run on the same working directory instead of failing"`
+	AutoInstall bool   `env:"AUTO_INSTALL" default:"1" group:"engine" doc:"install the apt packages the rules about to run need (as root or with password-less sudo); 0 leaves that to the depInstall targets"`
 
 	// ProjectDir is the directory relative paths are resolved against.
 	ProjectDir string `env:"-"`

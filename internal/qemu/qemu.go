@@ -170,9 +170,7 @@ type Outcome struct {
 // limit passes. The serial console goes to console. A guest that did not
 // power off cleanly is an error that says how it ended.
 func Run(ctx context.Context, c Commander, m Machine, console io.Writer, limit time.Duration) (Outcome, error) {
-	if err := apt.Need("image:depInstall", m.Binary()); err != nil {
-		return Outcome{Ended: "failed"}, err
-	}
+	// The machine's own files first: they are the caller's to fix.
 	for _, p := range []string{m.Kernel, m.Initrd} {
 		if p == "" {
 			continue
@@ -180,6 +178,9 @@ func Run(ctx context.Context, c Commander, m Machine, console io.Writer, limit t
 		if _, err := os.Stat(p); err != nil {
 			return Outcome{Ended: "failed"}, fmt.Errorf("guest boot: %w", err)
 		}
+	}
+	if err := apt.Need("image:depInstall", m.Binary()); err != nil {
+		return Outcome{Ended: "failed"}, err
 	}
 	runCtx := ctx
 	var cancel context.CancelFunc

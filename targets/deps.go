@@ -1,0 +1,221 @@
+package targets
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"slices"
+	"strings"
+
+	"github.com/vswarmu/vswarmu-mage/image"
+	"github.com/vswarmu/vswarmu-mage/internal/apt"
+	"github.com/vswarmu/vswarmu-mage/internal/config"
+	"github.com/vswarmu/vswarmu-mage/internal/gem5"
+	"github.com/vswarmu/vswarmu-mage/internal/ui"
+	"github.com/vswarmu/vswarmu-mage/kernel"
+	"github.com/vswarmu/vswarmu-mage/targets/graph"
+)
+
+// stageNeeds are the host packages a stage's rules need in a
+// configuration: the depInstall target that installs them, and the rule
+// names (or name prefixes, ending in ":") they are for.
+type stageNeeds struct {
+	depInstall string
+	rules      []string
+	packages   []string
+}
+
+// needs lists every stage's packages for cfg.
+func needs(c *config.Config) []stageNeeds {
+	var out []stageNeeds
+	// A stage replaced by a given artifact needs nothing.
+	if c.Gem5 == "" {
+		out = append(out, stageNeeds{"gem5:depInstall", []string{"gem5:"}, gem5.Packages})
+	}
+	if c.Kernel == "" {
+		out = append(out, stageNeeds{"kernel:depInstall", []string{"kernel:"}, kernelPackages(c)})
+	}
+	if c.Disk == "" {
+		out = append(out, stageNeeds{"image:depInstall", []string{"image:"}, image.Packages(c.ImageBuilder, c.Distro, c.Arch)})
+	}
+	switch c.InstalledDisk {
+	case "":
+		out = append(out, stageNeeds{"image:depInstall", []string{"functions:install", "functions:raw"}, image.QemuPackages(c.Arch)})
+	case "tiny":
+		out = append(out, stageNeeds{"image:depInstall", []string{"functions:tiny"}, []string{"busybox-static", "e2fsprogs", "fdisk"}})
+	}
+	switch c.Gem5 {
+	case "standin":
+		out = append(out, stageNeeds{"gem5:depInstall", []string{"simulate:"}, []string{"python3"}})
+	case "":
+	default:
+		out = append(out, stageNeeds{"gem5:depInstall", []string{"simulate:"}, gem5RuntimePackages(c.Gem5)})
+	}
+	return out
+}
+
+// gem5Libraries are the Debian/Ubuntu packages of the shared libraries a
+// gem5.opt built on Debian 12 or Ubuntu links (gem5's build dependencies
+// install them where gem5 is built; a gem5 given with GEM5 may lack them).
+var gem5Libraries = map[string]string{
+	"libpython3.11.so.1.0":      "libpython3.11",
+	"libpython3.12.so.1.0":      "libpython3.12",
+	"libpython3.10.so.1.0":      "libpython3.10",
+	"libtcmalloc_minimal.so.4":  "libtcmalloc-minimal4",
+	"libprotobuf.so.32":         "libprotobuf32",
+	"libhdf5_serial.so.103":     "libhdf5-103-1",
+	"libhdf5_serial_cpp.so.103": "libhdf5-cpp-103-1",
+	"libpng16.so.16":            "libpng16-16",
+	"libz.so.1":                 "zlib1g",
+}
+
+// gem5RuntimePackages are the packages of the libraries gem5 (a given
+// gem5.opt) needs and this host lacks, as ldd reports them.
+func gem5RuntimePackages(gem5 string) []string {
+	out, _ := exec.Command("ldd", gem5).Output()
+	var pkgs []string
+	for _, line := range strings.Split(string(out), "\n") {
+		lib, rest, _ := strings.Cut(strings.TrimSpace(line), " => ")
+		if strings.Contains(rest, "not found") {
+			if pkg, ok := gem5Libraries[lib]; ok {
+				pkgs = append(pkgs, pkg)
+			}
+		}
+	}
+	return pkgs
+}
+
+// kernelPackages are the kernel build's packages, with Debian's kernel
+// source for KERNEL_SOURCE=debian.
+func kernelPackages(c *config.Config) []string {
+	pkgs := kernel.Packages(c.Arch)
+	if src := kernel.SourcePackage(c.KernelSource, c.KernelVersion()); src != "" {
+		pkgs = append(pkgs, src)
+	}
+	return pkgs
+}
+
+// packagesOf are the packages a depInstall target installs.
+func packagesOf(c *config.Config, depInstall string) []string {
+	var pkgs []string
+	for _, n := range needs(c) {
+		if n.depInstall == depInstall {
+			for _, p := range n.packages {
+				if !slices.Contains(pkgs, p) {
+					pkgs = append(pkgs, p)
+				}
+			}
+		}
+	}
+	return pkgs
+}
+
+func (n stageNeeds) covers(rule string) bool {
+	return slices.ContainsFunc(n.rules, func(r string) bool {
+		return r == rule || strings.HasSuffix(r, ":") && strings.HasPrefix(rule, r)
+	})
+}
+
+// unavailableHint says what to do without a package apt cannot install.
+func unavailableHint(pkg string) string {
+	if pkg == "ubuntu-keyring" {
+		return image.KeyringHint
+	}
+	return pkg + " has no installation candidate here: install it from another source"
+}
+
+// installPackages installs what of pkgs is missing, skipping (and saying
+// so) packages apt has no candidate for, and returns what it installed.
+func installPackages(ctx context.Context, what string, pkgs []string, out *ui.Printer, log io.Writer) ([]string, error) {
+	missing, err := apt.Missing(ctx, pkgs)
+	if err != nil || len(missing) == 0 {
+		return nil, err
+	}
+	skip := apt.Unavailable(ctx, missing)
+	if len(skip) > 0 {
+		// Package lists may be missing or old (a new machine): update once.
+		if err := apt.Update(ctx, log); err != nil {
+			return nil, fmt.Errorf("%s: %w", what, err)
+		}
+		skip = apt.Unavailable(ctx, missing)
+	}
+	for _, s := range skip {
+		out.Warnf("%s: skipping %s: %s", what, s, unavailableHint(s))
+	}
+	return apt.Install(ctx, what, slices.DeleteFunc(missing, func(p string) bool { return slices.Contains(skip, p) }), log)
+}
+
+// depInstall installs a depInstall target's packages for the current
+// configuration and says what it did.
+func depInstall(ctx context.Context, what string) error {
+	cfg, err := config.FromEnv()
+	if err != nil {
+		return err
+	}
+	pkgs := packagesOf(cfg, what)
+	if what == "test:depInstall" {
+		pkgs = TestPackages
+	}
+	out := ui.New(os.Stdout, os.Getenv("GITHUB_ACTIONS") == "true")
+	installed, err := installPackages(ctx, what, pkgs, out, os.Stdout)
+	if err != nil {
+		return err
+	}
+	if len(installed) == 0 {
+		out.Printf("%s %s: the %d packages this configuration needs are installed (or skipped above)", out.Green("✔"), what, len(pkgs))
+	} else {
+		out.Printf("%s %s: installed %s", out.Green("✔"), what, strings.Join(installed, " "))
+	}
+	return nil
+}
+
+// TestPackages are what the test suite uses beyond the stages' packages:
+// Chromium renders the HTML report, protoc checks the generated stubs,
+// scons builds the gem5 stage's fixture, busybox and cpio make guests,
+// xorriso a fake installer ISO.
+var TestPackages = []string{"chromium", "protobuf-compiler", "scons", "git", "busybox-static", "cpio", "xorriso",
+	"e2fsprogs", "fdisk", "python3"}
+
+// autoInstall installs the packages of the stages whose rules this build
+// will run (AUTO_INSTALL=1, root or password-less sudo, apt present).
+func (p *pipeline) autoInstall(ctx context.Context, rules []*graph.Rule) error {
+	if !p.cfg.AutoInstall || p.cfg.DryRun || !apt.Available() {
+		return nil
+	}
+	verdicts, err := p.g.Evaluate(ctx, graph.Closure(rules...)...)
+	if err != nil {
+		return nil // the build itself reports what is wrong
+	}
+	var pkgs, why []string
+	for _, n := range needs(p.cfg) {
+		for _, v := range verdicts {
+			if v.Stale && n.covers(v.Rule.Target) {
+				for _, pkg := range n.packages {
+					if !slices.Contains(pkgs, pkg) {
+						pkgs = append(pkgs, pkg)
+					}
+				}
+				why = append(why, v.Rule.Target)
+				break
+			}
+		}
+	}
+	missing, err := apt.Missing(ctx, pkgs)
+	if err != nil || len(missing) == 0 {
+		return nil
+	}
+	out := p.g.UI()
+	out.Printf("installing %s for %s (AUTO_INSTALL=0 turns this off)", strings.Join(missing, " "), strings.Join(why, ", "))
+	logFile, err := os.CreateTemp("", "vswarmu-apt-*.log")
+	if err != nil {
+		return err
+	}
+	defer logFile.Close()
+	if _, err := installPackages(ctx, "AUTO_INSTALL", missing, out, logFile); err != nil {
+		return fmt.Errorf("%w (apt's output: %s)", err, logFile.Name())
+	}
+	_ = os.Remove(logFile.Name())
+	return nil
+}
