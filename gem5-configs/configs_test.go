@@ -90,7 +90,7 @@ func TestSetupThenEvaluation(t *testing.T) {
 		t.Errorf("stats.txt:\n%s", stats)
 	}
 	cfg, _ = os.ReadFile(filepath.Join(res, "config.json"))
-	if !strings.Contains(string(cfg), `"type": "X86O3CPU"`) {
+	if !strings.Contains(string(cfg), `"type": "BaseO3CPU"`) {
 		t.Errorf("skylake evaluation has no O3 cores in config.json")
 	}
 }

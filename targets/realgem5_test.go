@@ -72,7 +72,7 @@ func TestRealGem5MainJob(t *testing.T) {
 		log, _ := os.ReadFile(filepath.Join(run.work, "setup", "fibonacci-go", "gem5.log"))
 		t.Fatalf("simulate:all on the real gem5: exit %d\n%s\nsetup log tail:\n%s", r.Code, r.Output, tail(string(log), 3000))
 	}
-	checkMeasuredRun(t, run, gem5, "simple", "X86TimingSimpleCPU")
+	checkMeasuredRun(t, run, gem5, "simple", "BaseTimingSimpleCPU")
 	if r := run.mage(t, 5*time.Minute, nil, "report:check"); r.Code != 0 || !strings.Contains(r.Output, "fibonacci-go") ||
 		!strings.Contains(r.Output, "succeeded") {
 		t.Fatalf("report:check: exit %d\n%s", r.Code, r.Output)
@@ -88,9 +88,9 @@ func TestRealGem5MainJob(t *testing.T) {
 		system  string
 		cpuType string
 	}{
-		{[]string{"SYSTEM=skylake"}, "skylake", "X86O3CPU"},
-		{[]string{"SYSTEM=skylake", "DETAILED_CPU=timing"}, "skylake", "X86TimingSimpleCPU"},
-		{[]string{"SYSTEM=simple", "DETAILED_CPU=o3"}, "simple", "X86O3CPU"},
+		{[]string{"SYSTEM=skylake"}, "skylake", "BaseO3CPU"},
+		{[]string{"SYSTEM=skylake", "DETAILED_CPU=timing"}, "skylake", "BaseTimingSimpleCPU"},
+		{[]string{"SYSTEM=simple", "DETAILED_CPU=o3"}, "simple", "BaseO3CPU"},
 	} {
 		r := run.mage(t, 15*time.Minute, c.env, "simulate:all")
 		if r.Code != 0 || strings.Contains(r.Output, "▶ simulate:setup") || !strings.Contains(r.Output, "▶ simulate:fn:fibonacci-go") {

@@ -21,7 +21,7 @@ import time
 FREQ = 10**12  # ticks per second
 
 # Cycles per instruction of each core type on the function's core.
-CPI = {"X86AtomicSimpleCPU": 1.0, "X86TimingSimpleCPU": 2.5, "X86O3CPU": 1.1, "X86MinorCPU": 1.8}
+CPI = {"BaseAtomicSimpleCPU": 1.0, "BaseTimingSimpleCPU": 2.5, "BaseO3CPU": 1.1, "BaseMinorCPU": 1.8}
 
 
 class ExitInfo:
@@ -301,10 +301,13 @@ def cache_misses(name, per_core):
 
 
 def _json(obj):
-    out = {"type": obj.type, "path": obj.path(), "name": obj._name}
+    """An object as gem5's config.json has it: type, C++ class, name, path,
+    parameters, and children under the attribute they were assigned to
+    (a list for a vector)."""
+    out = {"type": obj.type, "cxx_class": obj.cxx_class, "name": obj._name, "path": obj.path()}
     out.update(obj.params())
-    for c in obj.children():
-        out[c._name] = _json(c)
+    for attr, child in obj.child_groups().items():
+        out[attr] = [_json(c) for c in child] if isinstance(child, (list, tuple)) else _json(child)
     return out
 
 

@@ -97,6 +97,13 @@ class SimObject:
             return self._name or "root"
         return self._parent.path() + "." + self._name
 
+    def child_groups(self):
+        """The children by the attribute they were assigned to: a SimObject
+        or a list of them."""
+        out = dict(self._children)
+        out.update({k: v for k, v in self._values.items() if _is_simobjects(v)})
+        return out
+
     def children(self):
         """The direct children, in assignment order, flattened."""
         out = []
@@ -119,9 +126,14 @@ class SimObject:
         return out
 
 
-def _make(name, bases):
+def _make(name, bases, typ=None, cxx=None):
+    """A class with gem5's parameters and ports for name; typ is the type
+    gem5 writes in config.ini/config.json (the C++ SimObject's: an ISA's
+    CPU class writes its base's), cxx the C++ class."""
     known = _KNOWN.get(name, {"params": [], "ports": []})
-    return type(name, bases, {"_params": frozenset(known["params"]), "_ports": frozenset(known["ports"]), "type": name})
+    typ = typ or name
+    return type(name, bases, {"_params": frozenset(known["params"]), "_ports": frozenset(known["ports"]), "type": typ,
+                              "cxx_class": cxx or "gem5::" + typ})
 
 
 # Classes the configs and the stand-in library use, with gem5's bases.
@@ -129,11 +141,11 @@ SubSystem = _make("SubSystem", (SimObject,))
 ClockedObject = _make("ClockedObject", (SimObject,))
 BaseCPU = _make("BaseCPU", (ClockedObject,))
 BaseO3CPU = _make("BaseO3CPU", (BaseCPU,))
-X86O3CPU = _make("X86O3CPU", (BaseO3CPU,))
-X86TimingSimpleCPU = _make("X86TimingSimpleCPU", (BaseCPU,))
-X86AtomicSimpleCPU = _make("X86AtomicSimpleCPU", (BaseCPU,))
-X86MinorCPU = _make("X86MinorCPU", (BaseCPU,))
-X86KvmCPU = _make("X86KvmCPU", (BaseCPU,))
+X86O3CPU = _make("X86O3CPU", (BaseO3CPU,), "BaseO3CPU", "gem5::o3::CPU")
+X86TimingSimpleCPU = _make("X86TimingSimpleCPU", (BaseCPU,), "BaseTimingSimpleCPU", "gem5::TimingSimpleCPU")
+X86AtomicSimpleCPU = _make("X86AtomicSimpleCPU", (BaseCPU,), "BaseAtomicSimpleCPU", "gem5::AtomicSimpleCPU")
+X86MinorCPU = _make("X86MinorCPU", (BaseCPU,), "BaseMinorCPU", "gem5::minor::MinorCPU")
+X86KvmCPU = _make("X86KvmCPU", (BaseCPU,), "X86KvmCPU", "gem5::X86KvmCPU")
 Cache = _make("Cache", (ClockedObject,))
 L2XBar = _make("L2XBar", (ClockedObject,))
 SystemXBar = _make("SystemXBar", (ClockedObject,))

@@ -16,6 +16,7 @@ _CLOCK = re.compile(r"(\d+(?:\.\d+)?)(GHz|MHz)")
 
 class X86Board(SubSystem):
     _params = frozenset({"m5ops_base", "exit_on_work_items", "readfile", "mem_mode", "mem_ranges", "clk_domain", "workload"})
+    type, cxx_class = "System", "gem5::System"  # as gem5 writes the board
 
     def __init__(self, clk_freq, processor, memory, cache_hierarchy):
         super().__init__()
