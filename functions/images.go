@@ -3,10 +3,13 @@ package functions
 import (
 	"archive/tar"
 	"bytes"
+	"context"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -14,6 +17,9 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
+
+	"github.com/vswarmu/vswarmu-mage/internal/gobuild"
+	"github.com/vswarmu/vswarmu-mage/internal/job"
 )
 
 // References are the functions that have Go reference servers in
@@ -85,4 +91,38 @@ func WriteServerImage(ref, server, arch, out string) error {
 		return err
 	}
 	return tarball.WriteToFile(out, tag, img)
+}
+
+// ReferenceBuild makes docker archives of the Go reference functions from
+// this module's source, under the image names a catalogue gives them.
+type ReferenceBuild struct {
+	SourceDir string            // this module's source (a checkout or the module cache)
+	Arch      string            // GOARCH of the servers
+	Images    map[string]string // function -> image name
+	Dir       string            // where the archives go
+}
+
+// Archive is where fn's archive goes.
+func (r ReferenceBuild) Archive(fn string) string {
+	return filepath.Join(r.Dir, ArchiveName(r.Images[fn]))
+}
+
+// Make builds each server and writes its image to j.Out(Archive(fn)).
+func (r ReferenceBuild) Make(ctx context.Context, j job.Job) error {
+	tmp, err := os.MkdirTemp("", "vswarmu-reference-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	for _, fn := range slices.Sorted(maps.Keys(r.Images)) {
+		bin := filepath.Join(tmp, fn)
+		if err := gobuild.Build(ctx, j, r.SourceDir, "reference", References[fn], r.Arch, bin); err != nil {
+			return fmt.Errorf("the %s server: %w", fn, err)
+		}
+		if err := WriteServerImage(r.Images[fn], bin, r.Arch, j.Out(r.Archive(fn))); err != nil {
+			return fmt.Errorf("image %s: %w", r.Images[fn], err)
+		}
+		j.Logf("%s: %s", r.Images[fn], r.Archive(fn))
+	}
+	return nil
 }

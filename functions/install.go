@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"github.com/vswarmu/vswarmu-mage/image"
+	"github.com/vswarmu/vswarmu-mage/internal/job"
 	"github.com/vswarmu/vswarmu-mage/internal/qemu"
-	"github.com/vswarmu/vswarmu-mage/targets/graph"
 )
 
 // Install describes functions:install: the functions' images go into a
@@ -48,32 +48,24 @@ func (in Install) Summary() string { return filepath.Join(in.Dir, "install.json"
 // GuestDir is where the compose file lives in the guest.
 const GuestDir = "/root/vswarmu"
 
-// Rules returns functions:install and functions:raw.
-func (in Install) Rules(deps []*graph.Rule) []*graph.Rule {
-	var inputs []string
+// Inputs are the files an install reads besides the base disk: the
+// catalogue, when it is a file.
+func (in Install) Inputs() []string {
 	if in.Selection.Catalog.Path != "" && !strings.Contains(in.Selection.Catalog.Path, "(built in)") {
-		inputs = append(inputs, in.Selection.Catalog.Path)
+		return []string{in.Selection.Catalog.Path}
 	}
-	install := &graph.Rule{
-		Target:  "functions:install",
-		Doc:     "install the functions' containers into the disk (qemu) and invoke each once",
-		Outputs: []string{in.Overlay(), in.Summary()},
-		Inputs:  inputs,
-		Deps:    deps,
-		Params: graph.Params{"functions": strings.Join(in.Selection.Functions, " "), "compose": string(in.Selection.Catalog.Data),
-			"IMAGES": in.Images, "base": in.Base, "script": installScriptText},
-		Recipe: in.install,
-	}
-	raw := &graph.Rule{
-		Target:  "functions:raw",
-		Doc:     "convert the installed disk to the raw format gem5 reads",
-		Outputs: []string{in.Raw()},
-		Deps:    []*graph.Rule{install},
-		Recipe: func(ctx context.Context, j *graph.Job) error {
-			return j.Run(ctx, "qemu-img", "convert", "-O", "raw", in.Overlay(), j.Out(in.Raw()))
-		},
-	}
-	return []*graph.Rule{install, raw}
+	return nil
+}
+
+// Description is what shapes an install (a change makes it stale).
+func (in Install) Description() map[string]string {
+	return map[string]string{"functions": strings.Join(in.Selection.Functions, " "), "compose": string(in.Selection.Catalog.Data),
+		"IMAGES": in.Images, "base": in.Base, "script": installScriptText}
+}
+
+// ToRaw converts the installed disk to the raw format gem5 reads.
+func (in Install) ToRaw(ctx context.Context, j job.Job) error {
+	return j.Run(ctx, "qemu-img", "convert", "-O", "raw", in.Overlay(), j.Out(in.Raw()))
 }
 
 // installScriptText is the guest's install script; functions:install
@@ -144,7 +136,11 @@ func (in Install) scriptFunctions() []struct{ Name, Client string } {
 
 var resultLine = regexp.MustCompile(`(?m)^VSWARMU-INSTALL(-ERROR)? (.*)$`)
 
-func (in Install) install(ctx context.Context, j *graph.Job) error {
+// Run boots the disk under qemu with an overlay (j.Out(Overlay())), loads
+// or pulls every function's images, starts and invokes each function
+// once, keeps what EXEC_MODE=process needs, and writes the verdicts to
+// j.Out(Summary()).
+func (in Install) Run(ctx context.Context, j job.Job) error {
 	fns := in.Selection.Functions
 	files := map[string]string{}
 	var archives []string

@@ -13,7 +13,7 @@ import (
 
 	"github.com/vswarmu/vswarmu-mage/image"
 	"github.com/vswarmu/vswarmu-mage/internal/apt"
-	"github.com/vswarmu/vswarmu-mage/targets/graph"
+	"github.com/vswarmu/vswarmu-mage/internal/job"
 )
 
 // Tiny describes functions:tiny: a small disk that boots in minutes on a
@@ -43,34 +43,36 @@ func (t Tiny) tools() []image.Inject {
 	}
 }
 
-// Rule returns functions:tiny.
-func (t Tiny) Rule(deps []*graph.Rule) *graph.Rule {
-	inputs := []string{}
-	params := graph.Params{}
+// Inputs are the files the tiny disk is made of.
+func (t Tiny) Inputs() []string {
+	var inputs []string
 	for _, f := range t.tools() {
 		inputs = append(inputs, f.Src)
 	}
 	for _, fn := range sortedKeys(t.Archives) {
 		inputs = append(inputs, t.Archives[fn])
-		params["function:"+fn] = string(t.Catalog.serviceText(fn))
 	}
 	for _, name := range []string{"tiny-init", "gem5init"} {
-		if b, p, err := image.GuestFile(t.ProjectDir, name); err == nil {
-			params["guest:"+name] = string(b)
-			if p != "" {
-				inputs = append(inputs, p)
-			}
+		if _, p, err := image.GuestFile(t.ProjectDir, name); err == nil && p != "" {
+			inputs = append(inputs, p)
 		}
 	}
-	return &graph.Rule{
-		Target:  "functions:tiny",
-		Doc:     "make the tiny disk: busybox, gem5init, m5, the client and the reference functions as plain processes",
-		Outputs: []string{t.Out},
-		Inputs:  inputs,
-		Deps:    deps,
-		Params:  params,
-		Recipe:  t.build,
+	return inputs
+}
+
+// Description is what shapes the tiny disk: its functions' services and
+// its guest files.
+func (t Tiny) Description() map[string]string {
+	d := map[string]string{}
+	for _, fn := range sortedKeys(t.Archives) {
+		d["function:"+fn] = string(t.Catalog.serviceText(fn))
 	}
+	for _, name := range []string{"tiny-init", "gem5init"} {
+		if b, _, err := image.GuestFile(t.ProjectDir, name); err == nil {
+			d["guest:"+name] = string(b)
+		}
+	}
+	return d
 }
 
 func sortedKeys(m map[string]string) []string {
@@ -82,8 +84,9 @@ func sortedKeys(m map[string]string) []string {
 	return out
 }
 
-func (t Tiny) build(ctx context.Context, j *graph.Job) error {
-	if err := apt.Need("image:depInstall", "mkfs.ext4", "sfdisk"); err != nil {
+// Make makes the tiny disk at j.Out(Out).
+func (t Tiny) Make(ctx context.Context, j job.Job) error {
+	if err := apt.Need("mkfs.ext4", "sfdisk"); err != nil {
 		return err
 	}
 	if len(t.Archives) == 0 {
@@ -111,7 +114,7 @@ func (t Tiny) build(ctx context.Context, j *graph.Job) error {
 }
 
 // populate writes the guest's files into tree.
-func (t Tiny) populate(ctx context.Context, j *graph.Job, tree string) error {
+func (t Tiny) populate(ctx context.Context, j job.Job, tree string) error {
 	for _, d := range []string{"proc", "sys", "dev", "tmp", "root", "etc/vswarmu", "usr/local/sbin", "usr/local/bin", "sbin", "bin"} {
 		if err := os.MkdirAll(filepath.Join(tree, d), 0o755); err != nil {
 			return err
@@ -161,7 +164,7 @@ func (t Tiny) populate(ctx context.Context, j *graph.Job, tree string) error {
 
 // busyboxLinks links every applet busybox lists to /bin/busybox, except
 // init (the tiny disk has its own).
-func (t Tiny) busyboxLinks(ctx context.Context, j *graph.Job, tree string) error {
+func (t Tiny) busyboxLinks(ctx context.Context, j job.Job, tree string) error {
 	out, err := j.Command(t.Busybox, "--list-full").Output(ctx)
 	if err != nil {
 		return fmt.Errorf("%s --list-full (a static busybox is needed: apt-get install busybox-static): %w", t.Busybox, err)

@@ -9,12 +9,12 @@ import (
 
 	"github.com/vswarmu/vswarmu-mage/internal/apt"
 	"github.com/vswarmu/vswarmu-mage/internal/download"
+	"github.com/vswarmu/vswarmu-mage/internal/job"
 	"github.com/vswarmu/vswarmu-mage/internal/qemu"
 	"github.com/vswarmu/vswarmu-mage/internal/serve"
-	"github.com/vswarmu/vswarmu-mage/targets/graph"
 )
 
-// Runner makes registered commands (a *graph.Job is one).
+// Runner makes registered commands (a job.Job is one).
 type Runner = qemu.Commander
 
 // ISO is an installer image and its published sha256.
@@ -88,11 +88,11 @@ echo finalized
 // autoinstall installs Ubuntu from the live-server ISO in qemu, as the
 // original did, then finalizes the installed disk with the kernel stage's
 // kernel.
-func (s Spec) autoinstall(ctx context.Context, j *graph.Job) error {
+func (s Spec) autoinstall(ctx context.Context, j job.Job) error {
 	if s.Auto.ISO.URL == "" {
 		return fmt.Errorf("IMAGE_BUILDER=autoinstall: no installer ISO known for %s %s; set ISO_URL and ISO_SHA256", s.Distro, s.Suite)
 	}
-	if err := apt.Need("image:depInstall", "xorriso", "qemu-img"); err != nil {
+	if err := apt.Need("xorriso", "qemu-img"); err != nil {
 		return err
 	}
 	iso := filepath.Join(s.Dir, "downloads", filepath.Base(s.Auto.ISO.URL))
@@ -146,7 +146,7 @@ func (s Spec) autoinstall(ctx context.Context, j *graph.Job) error {
 		return fmt.Errorf("autoinstall: %w", err)
 	}
 	if _, ok := srv.Uploaded("install.log"); !ok {
-		return fmt.Errorf("autoinstall: the installer powered off without reporting (no install.log upload); see the console in %s", j.Rule().Target)
+		return fmt.Errorf("autoinstall: the installer powered off without reporting (no install.log upload); its console is in the log")
 	}
 	j.Progress("finalizing with the kernel stage's kernel")
 	res, err := qemu.RunScript(ctx, j, qemu.Machine{Arch: s.Arch, Kernel: s.Auto.Kernel, MemoryMiB: s.Auto.MemoryMiB,

@@ -20,7 +20,7 @@ import (
 	"time"
 
 	"github.com/vswarmu/vswarmu-mage/internal/apt"
-	"github.com/vswarmu/vswarmu-mage/targets/graph"
+	"github.com/vswarmu/vswarmu-mage/internal/job"
 )
 
 //go:embed guest/*
@@ -137,40 +137,30 @@ var agentFiles = []struct {
 	{"gem5init.service", "/etc/systemd/system/gem5init.service", 0o644},
 }
 
-// Rules returns image:base, image:build and image:raw. deps are rules
-// whose outputs the image holds (the m5 utility, the client, and for the
-// autoinstall builder the kernel that finalizes it).
-func (s Spec) Rules(baseDeps, buildDeps []*graph.Rule) []*graph.Rule {
-	base := s.baseRule(baseDeps)
-	build := s.buildRule(append([]*graph.Rule{base}, buildDeps...))
-	raw := &graph.Rule{
-		Target:  "image:raw",
-		Doc:     "convert the disk image to the raw format gem5 reads",
-		Outputs: []string{s.Raw},
-		Deps:    []*graph.Rule{build},
-		Recipe: func(ctx context.Context, j *graph.Job) error {
-			return j.Run(ctx, "qemu-img", "convert", "-O", "raw", s.Out, j.Out(s.Raw))
-		},
+// BaseDescription is what shapes the base disk (for a build's
+// parameters: a change makes the disk stale).
+func (s Spec) BaseDescription() map[string]string {
+	d := map[string]string{"IMAGE_BUILDER": s.Builder, "DISTRO": s.Distro, "suite": s.Suite, "ARCH": s.Arch,
+		"MIRROR": s.mirror(), "DISK_SIZE": fmt.Sprint(s.DiskSize), "packages": strings.Join(s.BasePackages(), " "),
+		"ROOT_PASSWORD": hashed(s.RootPassword)}
+	if s.Builder == "autoinstall" {
+		d["iso"] = s.Auto.ISO.URL + " " + s.Auto.ISO.SHA256
 	}
-	return []*graph.Rule{base, build, raw}
+	return d
 }
 
-func (s Spec) baseRule(deps []*graph.Rule) *graph.Rule {
-	r := &graph.Rule{
-		Target:  "image:base",
-		Doc:     "build the operating system disk (IMAGE_BUILDER)",
-		Outputs: []string{s.Base()},
-		Deps:    deps,
-		Params: graph.Params{"IMAGE_BUILDER": s.Builder, "DISTRO": s.Distro, "suite": s.Suite, "ARCH": s.Arch,
-			"MIRROR": s.mirror(), "DISK_SIZE": fmt.Sprint(s.DiskSize), "packages": strings.Join(s.BasePackages(), " "),
-			"ROOT_PASSWORD": hashed(s.RootPassword)},
-		Recipe: s.debootstrap,
-	}
+// MakeBase builds the operating system disk at j.Out(Base()) with the
+// spec's builder.
+func (s Spec) MakeBase(ctx context.Context, j job.Job) error {
 	if s.Builder == "autoinstall" {
-		r.Params["iso"] = s.Auto.ISO.URL + " " + s.Auto.ISO.SHA256
-		r.Recipe = func(ctx context.Context, j *graph.Job) error { return s.autoinstall(ctx, j) }
+		return s.autoinstall(ctx, j)
 	}
-	return r
+	return s.debootstrap(ctx, j)
+}
+
+// ToRaw converts the disk image (Out) to the raw format gem5 reads.
+func (s Spec) ToRaw(ctx context.Context, j job.Job) error {
+	return j.Run(ctx, "qemu-img", "convert", "-O", "raw", s.Out, j.Out(s.Raw))
 }
 
 func hashed(s string) string {
@@ -181,11 +171,11 @@ func hashed(s string) string {
 // debootstrap makes the operating system with mmdebstrap into a directory,
 // configures it, and builds the partitioned raw disk around it with
 // mkfs.ext4 -d (no mounts).
-func (s Spec) debootstrap(ctx context.Context, j *graph.Job) error {
+func (s Spec) debootstrap(ctx context.Context, j job.Job) error {
 	if os.Geteuid() != 0 {
 		return fmt.Errorf("the debootstrap builder needs root (mmdebstrap and chroot); run it as root or with sudo")
 	}
-	if err := apt.Need("image:depInstall", "mmdebstrap", "mkfs.ext4", "sfdisk", "qemu-img", "debugfs"); err != nil {
+	if err := apt.Need("mmdebstrap", "mkfs.ext4", "sfdisk", "qemu-img", "debugfs"); err != nil {
 		return err
 	}
 	rootfs := filepath.Join(s.Dir, ".rootfs-"+filepath.Base(s.Base()))
@@ -238,7 +228,7 @@ func (s Spec) ubuntuKeyring() (string, error) {
 // configure sets up the root file system: hostname, fstab, DHCP with
 // systemd-networkd, DNS for qemu's user network, the root password, and
 // no periodic apt jobs (they would disturb measurements).
-func (s Spec) configure(ctx context.Context, j *graph.Job, root string) error {
+func (s Spec) configure(ctx context.Context, j job.Job, root string) error {
 	network, _, err := s.guestFile("20-dhcp.network")
 	if err != nil {
 		return err
@@ -336,16 +326,14 @@ func MakeDisk(ctx context.Context, r Runner, root, raw string, size int64) error
 	return nil
 }
 
-// buildRule copies the base disk, writes the agent, m5 and the client
-// into it with debugfs and converts it to qcow2: seconds, so changing the
-// agent or the client never rebuilds the operating system.
-func (s Spec) buildRule(deps []*graph.Rule) *graph.Rule {
-	params := graph.Params{"m5": s.M5, "client": s.Client, "launcher": s.Launcher}
-	var inputs []string
+// FinishInputs are the files image:build copies into the disk and
+// what they hold (for a build's inputs and parameters).
+func (s Spec) FinishInputs() (inputs []string, description map[string]string) {
+	description = map[string]string{"m5": s.M5, "client": s.Client, "launcher": s.Launcher}
 	for _, a := range agentFiles {
 		b, p, err := s.guestFile(a.name)
 		if err == nil {
-			params["agent:"+a.name] = string(b)
+			description["agent:"+a.name] = string(b)
 		}
 		if p != "" {
 			inputs = append(inputs, p)
@@ -356,19 +344,15 @@ func (s Spec) buildRule(deps []*graph.Rule) *graph.Rule {
 			inputs = append(inputs, p)
 		}
 	}
-	return &graph.Rule{
-		Target:  "image:build",
-		Doc:     "make disk-image.qcow2: the base disk with gem5init, m5 and the client",
-		Outputs: []string{s.Out},
-		Inputs:  inputs,
-		Deps:    deps,
-		Params:  params,
-		Recipe:  s.finish,
-	}
+	return inputs, description
 }
 
-func (s Spec) finish(ctx context.Context, j *graph.Job) error {
-	if err := apt.Need("image:depInstall", "debugfs", "qemu-img", "sfdisk", "cp"); err != nil {
+// Finish copies the base disk, writes the agent, m5, the client and the
+// launcher into it with debugfs and converts it to qcow2 at j.Out(Out):
+// seconds, so changing the agent or the client never rebuilds the
+// operating system.
+func (s Spec) Finish(ctx context.Context, j job.Job) error {
+	if err := apt.Need("debugfs", "qemu-img", "sfdisk", "cp"); err != nil {
 		return err
 	}
 	work := filepath.Join(s.Dir, ".work-"+filepath.Base(s.Out)+".raw")

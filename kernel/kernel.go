@@ -19,8 +19,8 @@ import (
 	"strings"
 
 	"github.com/vswarmu/vswarmu-mage/internal/download"
+	"github.com/vswarmu/vswarmu-mage/internal/job"
 	"github.com/vswarmu/vswarmu-mage/internal/qemu"
-	"github.com/vswarmu/vswarmu-mage/targets/graph"
 )
 
 //go:embed configs/*.config
@@ -152,53 +152,9 @@ func (b Build) makeArgs(targets ...string) []string {
 	return append(args, targets...)
 }
 
-// Rules returns the kernel rules in dependency order: kernel:source (unless
-// the source is a local directory), kernel:patch (when patches are
-// configured), kernel:config, kernel:build and kernel:save.
-func (b Build) Rules() []*graph.Rule {
-	var rules []*graph.Rule
-	var last *graph.Rule
-	deps := func() []*graph.Rule {
-		if last == nil {
-			return nil
-		}
-		return []*graph.Rule{last}
-	}
-	if b.Source.Kind != "dir" {
-		last = b.sourceRule()
-		rules = append(rules, last)
-	}
-	if len(b.Patches) > 0 {
-		last = b.patchRule(deps())
-		rules = append(rules, last)
-	}
-	cfg := b.configRule(deps())
-	last = cfg
-	build := b.buildRule(deps())
-	last = build
-	save := b.saveRule(deps())
-	return append(rules, cfg, build, save)
-}
-
-func (b Build) sourceRule() *graph.Rule {
-	var inputs []string
-	if b.Source.Local() && !b.Source.installed() {
-		inputs = []string{b.Source.Location}
-	}
-	return &graph.Rule{
-		Target:  "kernel:source",
-		Doc:     "fetch and unpack the Linux source for KVERSION",
-		Outputs: []string{b.SourceDir()},
-		Inputs:  inputs,
-		Params: graph.Params{"KVERSION": b.Version, "source": b.Source.Kind + " " + b.Source.Location,
-			"checksum": b.Source.Checksum, "ref": b.Source.Ref},
-		Recipe: b.fetch,
-	}
-}
-
-// fetch downloads (go-getter, checksum verified) and unpacks the source
-// into the rule's temporary output; the engine renames it into place.
-func (b Build) fetch(ctx context.Context, j *graph.Job) error {
+// Fetch downloads (go-getter, checksum verified) and unpacks the source
+// into j.Out(SourceDir()).
+func (b Build) Fetch(ctx context.Context, j job.Job) error {
 	out := j.Out(b.SourceDir())
 	if b.Source.Kind == "git" {
 		// A shallow clone of the tag: the stable tree's history is many
@@ -211,10 +167,9 @@ func (b Build) fetch(ctx context.Context, j *graph.Job) error {
 		return nil
 	}
 	tarball := b.Source.Location
-	if b.Source.installed() {
+	if b.Source.Installed() {
 		if _, err := os.Stat(tarball); err != nil {
-			return fmt.Errorf("KERNEL_SOURCE=debian reads %s, which Debian's %s package installs: `mage kernel:depInstall` installs it", tarball,
-				strings.TrimSuffix(filepath.Base(tarball), ".tar.xz"))
+			return &MissingPackageError{Package: strings.TrimSuffix(filepath.Base(tarball), ".tar.xz"), Path: tarball}
 		}
 	}
 	if !b.Source.Local() || b.Source.Checksum != "" {
@@ -238,66 +193,35 @@ func (b Build) fetch(ctx context.Context, j *graph.Job) error {
 	return nil
 }
 
-// patchStamp records the patches applied to the source tree.
-func (b Build) patchStamp() string { return filepath.Join(b.SourceDir(), ".vswarmu-patches") }
+// PatchStamp records the patches applied to the source tree.
+func (b Build) PatchStamp() string { return filepath.Join(b.SourceDir(), ".vswarmu-patches") }
 
-func (b Build) patchRule(deps []*graph.Rule) *graph.Rule {
-	return &graph.Rule{
-		Target:  "kernel:patch",
-		Doc:     "apply KERNEL_PATCHES to the source tree (once)",
-		Outputs: []string{b.patchStamp()},
-		Inputs:  b.Patches,
-		Deps:    deps,
-		Params:  graph.Params{"KERNEL_PATCHES": strings.Join(b.Patches, " ")},
-		InPlace: true,
-		Slots:   -1,
-		Recipe: func(ctx context.Context, j *graph.Job) error {
-			var applied []string
-			for _, p := range b.Patches {
-				// Already applied when it reverses cleanly: idempotent.
-				c := j.Command("git", "apply", "--check", "-R", p)
-				c.Dir = b.SourceDir()
-				if err := j.RunCmd(ctx, c); err == nil {
-					j.Logf("%s is already applied", p)
-					applied = append(applied, p)
-					continue
-				}
-				c = j.Command("git", "apply", p)
-				c.Dir = b.SourceDir()
-				if err := j.RunCmd(ctx, c); err != nil {
-					return fmt.Errorf("patch %s does not apply to %s: %w", p, b.SourceDir(), err)
-				}
-				applied = append(applied, p)
-			}
-			return os.WriteFile(b.patchStamp(), []byte(strings.Join(applied, "\n")+"\n"), 0o644)
-		},
-	}
-}
-
-func (b Build) configRule(deps []*graph.Rule) *graph.Rule {
-	var inputs []string
-	for _, f := range b.Fragments {
-		if f.Path != "" {
-			inputs = append(inputs, f.Path)
+// Patch applies the patches to the source tree, each once (a patch that
+// reverses cleanly is applied already), and writes PatchStamp.
+func (b Build) Patch(ctx context.Context, j job.Job) error {
+	var applied []string
+	for _, p := range b.Patches {
+		c := j.Command("git", "apply", "--check", "-R", p)
+		c.Dir = b.SourceDir()
+		if err := j.RunCmd(ctx, c); err == nil {
+			j.Logf("%s is already applied", p)
+			applied = append(applied, p)
+			continue
 		}
+		c = j.Command("git", "apply", p)
+		c.Dir = b.SourceDir()
+		if err := j.RunCmd(ctx, c); err != nil {
+			return fmt.Errorf("patch %s does not apply to %s: %w", p, b.SourceDir(), err)
+		}
+		applied = append(applied, p)
 	}
-	return &graph.Rule{
-		Target:  "kernel:config",
-		Doc:     "merge the gem5 + container fragment onto KERNEL_BASE and olddefconfig",
-		Outputs: []string{b.ConfigPath()},
-		Inputs:  inputs,
-		Deps:    deps,
-		Params: graph.Params{"ARCH": b.Arch, "KERNEL_BASE": b.Base, "fragment": Merged(b.Fragments),
-			"source": b.SourceDir()},
-		InPlace: true,
-		Recipe:  b.configure,
-	}
+	return os.WriteFile(b.PatchStamp(), []byte(strings.Join(applied, "\n")+"\n"), 0o644)
 }
 
-// configure writes .config: base config, fragment merged with
+// Configure writes .config: base config, fragment merged with
 // merge_config.sh, olddefconfig; then every fragment option must have
 // survived, unless this kernel does not have it.
-func (b Build) configure(ctx context.Context, j *graph.Job) error {
+func (b Build) Configure(ctx context.Context, j job.Job) error {
 	build := b.BuildDir()
 	if err := os.MkdirAll(build, 0o755); err != nil {
 		return err
@@ -343,43 +267,25 @@ func (b Build) configure(ctx context.Context, j *graph.Job) error {
 	return nil
 }
 
-func (b Build) buildRule(deps []*graph.Rule) *graph.Rule {
-	return &graph.Rule{
-		Target:  "kernel:build",
-		Doc:     "build vmlinux for ARCH (arm64 with aarch64-linux-gnu-)",
-		Outputs: []string{b.Vmlinux()},
-		Deps:    deps,
-		Params:  graph.Params{"ARCH": b.Arch},
-		InPlace: true,
-		Slots:   b.Jobs,
-		Recipe: func(ctx context.Context, j *graph.Job) error {
-			c := j.Command("make", b.makeArgs("-j", fmt.Sprint(b.Jobs), "vmlinux")...)
-			c.Stdout = j.StepCounter(kbuildStep, "%d files")
-			c.Stderr = c.Stdout
-			if err := j.RunCmd(ctx, c); err != nil {
-				return fmt.Errorf("make vmlinux: %w", err)
-			}
-			return nil
-		},
+// Compile builds vmlinux with make -j Jobs.
+func (b Build) Compile(ctx context.Context, j job.Job) error {
+	c := j.Command("make", b.makeArgs("-j", fmt.Sprint(b.Jobs), "vmlinux")...)
+	c.Stdout = job.StepCounter(j, kbuildStep, "%d files")
+	c.Stderr = c.Stdout
+	if err := j.RunCmd(ctx, c); err != nil {
+		return fmt.Errorf("make vmlinux: %w", err)
 	}
+	return nil
 }
 
 var kbuildStep = regexp.MustCompile(`^\s+(CC|AS|LD|AR)\s`)
 
-func (b Build) saveRule(deps []*graph.Rule) *graph.Rule {
-	return &graph.Rule{
-		Target:  "kernel:save",
-		Doc:     "copy vmlinux and its config to KERNEL_OUT",
-		Outputs: []string{b.Out, b.Out + ".config"},
-		Deps:    deps,
-		Slots:   -1,
-		Recipe: func(ctx context.Context, j *graph.Job) error {
-			if err := copyFile(b.Vmlinux(), j.Out(b.Out), 0o755); err != nil {
-				return err
-			}
-			return copyFile(b.ConfigPath(), j.Out(b.Out+".config"), 0o644)
-		},
+// Save copies vmlinux and its .config to Out and Out.config.
+func (b Build) Save(ctx context.Context, j job.Job) error {
+	if err := copyFile(b.Vmlinux(), j.Out(b.Out), 0o755); err != nil {
+		return err
 	}
+	return copyFile(b.ConfigPath(), j.Out(b.Out+".config"), 0o644)
 }
 
 func copyFile(src, dst string, mode os.FileMode) error {

@@ -97,9 +97,16 @@ func shortHash(s string) string {
 // Local reports whether the source is a file or directory on this machine.
 func (s Source) Local() bool { return !strings.Contains(s.Location, "://") }
 
-// installed reports whether the source comes from a package the depInstall
-// target installs (so it may not be there when the graph is made).
-func (s Source) installed() bool { return s.Kind == "debian" }
+// Installed reports whether the source comes from a package (Debian's
+// linux-source), which may not be installed yet when a build is planned.
+func (s Source) Installed() bool { return s.Kind == "debian" }
+
+// MissingPackageError says the source's package is not installed.
+type MissingPackageError struct{ Package, Path string }
+
+func (e *MissingPackageError) Error() string {
+	return fmt.Sprintf("no %s: Debian's %s package (the kernel source) is not installed", e.Path, e.Package)
+}
 
 // VersionBefore reports whether version (5.4.84, 6.1) is older than
 // major.minor; a version it cannot read counts as new.

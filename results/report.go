@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"cmp"
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"html/template"
 	"io"
 	"math"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -314,4 +317,44 @@ func (r *Report) WriteHTML(w io.Writer) error {
 	}
 	_, err = w.Write(buf.Bytes())
 	return err
+}
+
+// ErrNoRuns says a results directory holds no run.
+var ErrNoRuns = errors.New("no run (a directory with stats.txt)")
+
+// Writer writes a results directory's report files.
+type Writer struct {
+	Dir         string   // the results directory
+	Functions   []string // the current function list
+	Invocations int      // NUM_INVOCATIONS, for the checks
+}
+
+// Files are report.md, report.csv and report.html in Dir.
+func (w Writer) Files() []string {
+	return []string{filepath.Join(w.Dir, "report.md"), filepath.Join(w.Dir, "report.csv"), filepath.Join(w.Dir, "report.html")}
+}
+
+// Write builds the report and writes each file to out(file) (a temporary
+// name, or the file itself); it returns the report with the runs that
+// could not be read joined into the error.
+func (w Writer) Write(out func(string) string) (*Report, error) {
+	rep := Build(w.Dir, w.Functions, w.Invocations)
+	if len(rep.Runs) == 0 && len(rep.Errors) == 0 {
+		return nil, fmt.Errorf("%w under %s", ErrNoRuns, w.Dir)
+	}
+	files := w.Files()
+	for i, write := range []func(io.Writer) error{rep.WriteMarkdown, rep.WriteCSV, rep.WriteHTML} {
+		f, err := os.Create(out(files[i]))
+		if err != nil {
+			return rep, err
+		}
+		if err := write(f); err != nil {
+			f.Close()
+			return rep, fmt.Errorf("%s: %w", filepath.Base(files[i]), err)
+		}
+		if err := f.Close(); err != nil {
+			return rep, err
+		}
+	}
+	return rep, errors.Join(rep.Errors...)
 }

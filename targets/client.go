@@ -2,8 +2,6 @@ package targets
 
 import (
 	"context"
-	"fmt"
-	"os"
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
@@ -11,7 +9,9 @@ import (
 
 	"github.com/magefile/mage/mg"
 
-	"github.com/vswarmu/vswarmu-mage/targets/graph"
+	"github.com/vswarmu/vswarmu-mage/internal/engine"
+	"github.com/vswarmu/vswarmu-mage/internal/gobuild"
+	"github.com/vswarmu/vswarmu-mage/internal/job"
 )
 
 // Client builds the function invocation client (the original tools/client).
@@ -41,32 +41,32 @@ var (
 )
 
 // toolPath is where a tool is built for arch.
-func (p *pipeline) toolPath(t guestTool, arch string) string {
+func (p *plan) toolPath(t guestTool, arch string) string {
 	return filepath.Join(p.cfg.Resources, t.name+"-"+arch)
 }
 
-// addClient adds client:build, unless CLIENT names a binary, and
-// client:tools.
-func (p *pipeline) addClient() error {
-	c := p.cfg
-	p.tools = p.goBuildRule("client:tools", "build the guest tools (m5, vswarmu-run) for amd64 and arm64", m5Tool, runTool)
-	if err := p.g.Add(p.tools); err != nil {
-		return err
+// client is the test-client for the guest: CLIENT's, else client:build's.
+func (p *plan) client() artifact {
+	if p.cfg.Client != "" {
+		return p.given("CLIENT", p.cfg.Client)
 	}
-	if c.Client != "" {
-		p.clientPath = c.Client
-		return nil
-	}
-	p.client = p.goBuildRule("client:build", "build the static test-client for amd64 and arm64", clientTool)
-	p.clientPath = p.toolPath(clientTool, c.Arch)
-	return p.g.Add(p.client)
+	return artifact{path: p.toolPath(clientTool, p.cfg.Arch), rule: p.rule("client:build", func() (*engine.Rule, error) {
+		return p.goBuildRule("build the static test-client for amd64 and arm64", clientTool), nil
+	})}
+}
+
+// tools is client:tools: the guest's m5 and vswarmu-run.
+func (p *plan) tools() *engine.Rule {
+	return p.rule("client:tools", func() (*engine.Rule, error) {
+		return p.goBuildRule("build the guest tools (m5, vswarmu-run) for amd64 and arm64", m5Tool, runTool), nil
+	})
 }
 
 // goBuildRule builds static binaries of tools for every arch in
 // clientArches, inside this module's source (a checkout, or the module
 // cache when another project imports these targets); in a checkout the
 // source files are inputs.
-func (p *pipeline) goBuildRule(target, doc string, tools ...guestTool) *graph.Rule {
+func (p *plan) goBuildRule(doc string, tools ...guestTool) *engine.Rule {
 	dir := sourceRoot()
 	prefix := "./"
 	var inputs []string
@@ -82,35 +82,23 @@ func (p *pipeline) goBuildRule(target, doc string, tools ...guestTool) *graph.Ru
 		}
 	}
 	version := moduleVersion()
-	var outputs, pkgs []string
+	var outputs []gobuild.Binary
 	for _, a := range clientArches {
 		for _, t := range tools {
-			outputs = append(outputs, p.toolPath(t, a))
+			outputs = append(outputs, gobuild.Binary{Package: prefix + t.pkg, Arch: a, Out: p.toolPath(t, a)})
 		}
+	}
+	var outs, pkgs []string
+	for _, b := range outputs {
+		outs = append(outs, b.Out)
 	}
 	for _, t := range tools {
 		pkgs = append(pkgs, prefix+t.pkg)
 	}
-	return &graph.Rule{
-		Target:  target,
-		Doc:     doc,
-		Outputs: outputs,
-		Inputs:  inputs,
-		Params:  graph.Params{"packages": strings.Join(pkgs, " "), "version": version},
-		Recipe: func(ctx context.Context, j *graph.Job) error {
-			for _, a := range clientArches {
-				for i, t := range tools {
-					cmd := j.Command("go", "build", "-trimpath", "-ldflags", "-s -w -X main.version="+version, "-o", j.Out(p.toolPath(t, a)), pkgs[i])
-					cmd.Dir = dir
-					cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH="+a)
-					j.Progress("go build %s for %s", t.name, a)
-					if err := j.RunCmd(ctx, cmd); err != nil {
-						return fmt.Errorf("build %s for %s: %w", t.name, a, err)
-					}
-				}
-			}
-			return nil
-		},
+	return &engine.Rule{
+		Doc: doc, Outputs: outs, Inputs: inputs,
+		Params: engine.Params{"packages": strings.Join(pkgs, " "), "version": version},
+		Recipe: recipe(func(ctx context.Context, j job.Job) error { return gobuild.Static(ctx, j, dir, version, outputs) }),
 	}
 }
 

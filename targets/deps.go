@@ -9,13 +9,13 @@ import (
 	"slices"
 	"strings"
 
+	gem5configs "github.com/vswarmu/vswarmu-mage/gem5-configs"
 	"github.com/vswarmu/vswarmu-mage/image"
 	"github.com/vswarmu/vswarmu-mage/internal/apt"
 	"github.com/vswarmu/vswarmu-mage/internal/config"
-	"github.com/vswarmu/vswarmu-mage/internal/gem5"
+	"github.com/vswarmu/vswarmu-mage/internal/engine"
 	"github.com/vswarmu/vswarmu-mage/internal/ui"
 	"github.com/vswarmu/vswarmu-mage/kernel"
-	"github.com/vswarmu/vswarmu-mage/targets/graph"
 )
 
 // stageNeeds are the host packages a stage's rules need in a
@@ -32,7 +32,7 @@ func needs(c *config.Config) []stageNeeds {
 	var out []stageNeeds
 	// A stage replaced by a given artifact needs nothing.
 	if c.Gem5 == "" {
-		out = append(out, stageNeeds{"gem5:depInstall", []string{"gem5:"}, gem5.Packages})
+		out = append(out, stageNeeds{"gem5:depInstall", []string{"gem5:"}, gem5configs.Packages})
 	}
 	if c.Kernel == "" {
 		out = append(out, stageNeeds{"kernel:depInstall", []string{"kernel:"}, kernelPackages(c)})
@@ -118,6 +118,16 @@ func (n stageNeeds) covers(rule string) bool {
 	})
 }
 
+// depInstallFor is the depInstall target that installs what rule needs.
+func depInstallFor(c *config.Config, rule string) string {
+	for _, n := range needs(c) {
+		if n.covers(rule) {
+			return n.depInstall
+		}
+	}
+	return "image:depInstall"
+}
+
 // unavailableHint says what to do without a package apt cannot install.
 func unavailableHint(pkg string) string {
 	if pkg == "ubuntu-keyring" {
@@ -180,11 +190,11 @@ var TestPackages = []string{"chromium", "protobuf-compiler", "scons", "git", "bu
 
 // autoInstall installs the packages of the stages whose rules this build
 // will run (AUTO_INSTALL=1, root or password-less sudo, apt present).
-func (p *pipeline) autoInstall(ctx context.Context, rules []*graph.Rule) error {
+func (p *plan) autoInstall(ctx context.Context, rules []*engine.Rule) error {
 	if !p.cfg.AutoInstall || p.cfg.DryRun || !apt.Available() {
 		return nil
 	}
-	verdicts, err := p.g.Evaluate(ctx, graph.Closure(rules...)...)
+	verdicts, err := p.g.Evaluate(ctx, engine.Closure(rules...)...)
 	if err != nil {
 		return nil // the build itself reports what is wrong
 	}

@@ -3,21 +3,18 @@ package targets
 import (
 	"context"
 	"path/filepath"
-	"strings"
 
 	"github.com/magefile/mage/mg"
 
-	"github.com/vswarmu/vswarmu-mage/internal/gem5"
-	"github.com/vswarmu/vswarmu-mage/targets/graph"
+	gem5configs "github.com/vswarmu/vswarmu-mage/gem5-configs"
+	"github.com/vswarmu/vswarmu-mage/internal/engine"
 )
 
 // Gem5 builds the simulator (the original setup/gem5.Makefile).
 type Gem5 mg.Namespace
 
-// DepInstall installs gem5's apt build dependencies (as root or with sudo); what is installed already is skipped.
-func (Gem5) DepInstall(ctx context.Context) error {
-	return depInstall(ctx, "gem5:depInstall")
-}
+// DepInstall installs gem5's apt build dependencies (with GEM5=<gem5.opt>, the libraries it lacks); what is installed already is skipped.
+func (Gem5) DepInstall(ctx context.Context) error { return depInstall(ctx, "gem5:depInstall") }
 
 // Source clones GEM5_REPO into GEM5_DIR and checks out GEM5_VERSION.
 func (Gem5) Source(ctx context.Context) error { return buildOrSkip(ctx, "gem5:source", "GEM5") }
@@ -37,43 +34,82 @@ func (Gem5) All(ctx context.Context) error {
 }
 
 // gem5Build is the gem5 build the configuration describes.
-func (p *pipeline) gem5Build() gem5.Build {
+func (p *plan) gem5Build() gem5configs.Build {
 	c := p.cfg
-	return gem5.Build{Repo: c.Gem5Repo, Version: c.Gem5Version, Dir: c.Gem5Dir, Arch: c.Gem5Arch,
+	return gem5configs.Build{Repo: c.Gem5Repo, Version: c.Gem5Version, Dir: c.Gem5Dir, Arch: c.Gem5Arch,
 		GuestArch: c.Arch, Jobs: c.Jobs, CCache: c.CCache, CCacheDir: filepath.Join(c.Resources, "ccache"), Ruby: c.Gem5Ruby}
 }
 
-// addGem5 adds the gem5 rules, unless GEM5 names a binary to use instead.
-func (p *pipeline) addGem5() error {
-	b := p.gem5Build()
-	if p.cfg.Gem5 != "" {
-		p.gem5Bin = p.cfg.Gem5
-		return nil
+// gem5 is the gem5.opt simulations run: GEM5's (or the stand-in), else
+// gem5:build's.
+func (p *plan) gem5() artifact {
+	switch c := p.cfg; c.Gem5 {
+	case "standin":
+		path, err := gem5configs.Standin(c.ProjectDir, filepath.Join(c.WorkingDir, "gem5-configs"))
+		if err != nil {
+			p.errs = append(p.errs, err)
+		}
+		return p.given("GEM5", path)
+	case "":
+		b := p.gem5Build()
+		return artifact{path: b.Binary(), rule: p.rule("gem5:build", func() (*engine.Rule, error) {
+			return &engine.Rule{
+				Doc: "build gem5.opt for GEM5_ARCH with scons", Outputs: []string{b.Binary()}, Inputs: b.CompileInputs(),
+				Deps: []*engine.Rule{p.gem5Source()}, Params: b.CompileDescription(), InPlace: true,
+				Slots:  b.Jobs, // scons -j JOBS uses every slot
+				Recipe: func(ctx context.Context, j *engine.Job) error { return b.Compile(ctx, j) },
+			}, nil
+		})}
+	default:
+		return p.given("GEM5", c.Gem5)
 	}
-	src := b.SourceRule()
-	p.gem5 = b.BuildRule(src)
-	p.m5 = b.M5Rule(src)
-	p.gem5Bin = b.Binary()
-	return p.g.Add(src, p.gem5, b.TermRule(src), p.m5)
 }
 
-// buildOrSkip builds the space-separated rules, or says which setting
-// replaces them when an artifact path is configured instead.
-func buildOrSkip(ctx context.Context, names, replacedBy string) error {
-	cfg, p, err := load()
-	if err != nil {
-		return err
+// gem5Source is gem5:source: the checkout, at GEM5_VERSION.
+func (p *plan) gem5Source() *engine.Rule {
+	b := p.gem5Build()
+	return p.rule("gem5:source", func() (*engine.Rule, error) {
+		return &engine.Rule{
+			Doc: "clone gem5 and check out GEM5_VERSION", Outputs: []string{b.Head()},
+			Params:  engine.Params{"GEM5_REPO": b.Repo, "GEM5_VERSION": b.Version},
+			InPlace: true, Tree: b.Dir, // the build and the utilities read files of the checkout
+			Slots:  -1,
+			Check:  b.CheckoutStale,
+			Recipe: func(ctx context.Context, j *engine.Job) error { return b.Checkout(ctx, j) },
+		}, nil
+	})
+}
+
+// gem5All declares gem5's rules (none when GEM5 names a binary).
+func (p *plan) gem5All() {
+	if p.cfg.Gem5 != "" {
+		return
 	}
-	var rules []*graph.Rule
-	for _, n := range strings.Fields(names) {
-		if r, ok := p.g.Rule(n); ok {
-			rules = append(rules, r)
-		}
-	}
-	if len(rules) == 0 {
-		val := map[string]string{"GEM5": cfg.Gem5, "KERNEL": cfg.Kernel, "DISK": cfg.Disk, "CLIENT": cfg.Client}[replacedBy]
-		p.g.UI().Printf("%s=%s is used instead: nothing to build for %s", replacedBy, val, names)
-		return nil
-	}
-	return p.build(ctx, rules...)
+	p.gem5()
+	p.gem5Term()
+	p.gem5M5()
+}
+
+// gem5Term is gem5:term: m5term.
+func (p *plan) gem5Term() *engine.Rule {
+	b := p.gem5Build()
+	return p.rule("gem5:term", func() (*engine.Rule, error) {
+		return &engine.Rule{
+			Doc: "build m5term, the terminal for a simulated system's console", Outputs: []string{b.M5Term()},
+			Inputs: b.TermInputs(), Deps: []*engine.Rule{p.gem5Source()}, InPlace: true,
+			Recipe: func(ctx context.Context, j *engine.Job) error { return b.BuildTerm(ctx, j) },
+		}, nil
+	})
+}
+
+// gem5M5 is gem5:m5: gem5's own m5 utility for the guest.
+func (p *plan) gem5M5() artifact {
+	b := p.gem5Build()
+	return artifact{path: b.M5(), rule: p.rule("gem5:m5", func() (*engine.Rule, error) {
+		return &engine.Rule{
+			Doc: "build the guest's m5 utility for ARCH", Outputs: []string{b.M5()}, Inputs: b.M5Inputs(),
+			Deps: []*engine.Rule{p.gem5Source()}, Params: engine.Params{"ARCH": b.GuestArch}, InPlace: true,
+			Recipe: func(ctx context.Context, j *engine.Job) error { return b.BuildM5(ctx, j) },
+		}, nil
+	})}
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"time"
 
 	"github.com/magefile/mage/mg"
@@ -14,8 +13,8 @@ import (
 	"github.com/vswarmu/vswarmu-mage/image"
 	"github.com/vswarmu/vswarmu-mage/internal/config"
 	"github.com/vswarmu/vswarmu-mage/internal/download"
+	"github.com/vswarmu/vswarmu-mage/internal/engine"
 	"github.com/vswarmu/vswarmu-mage/internal/qemu"
-	"github.com/vswarmu/vswarmu-mage/targets/graph"
 )
 
 // Image builds the base disk image (the original setup/disk.Makefile).
@@ -41,20 +40,19 @@ func (Image) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if deps := present(p.kernelSave, p.imageBuild); len(deps) > 0 {
-		if err := p.build(ctx, deps...); err != nil {
-			return err
-		}
+	kern, disk := p.kernel(), p.disk()
+	if err := p.build(ctx, deps(kern, disk)...); err != nil {
+		return err
 	}
-	persist := os.Getenv("PERSIST") == "1"
-	accel, cpu := p.accel(ctx, qemu.Unregistered{})
-	m := qemu.Machine{Arch: cfg.Arch, Kernel: p.kernelPath, Append: image.RootAppend(cfg.Arch) + " vswarmu.keep=1",
+	persist := cfg.Persist
+	accel, cpu := p.qemuAccel(ctx, qemu.Unregistered{})
+	m := qemu.Machine{Arch: cfg.Arch, Kernel: kern.path, Append: image.RootAppend(cfg.Arch) + " vswarmu.keep=1",
 		MemoryMiB: cfg.Memory.MiB(), CPUs: cfg.CPUs, Accel: accel, CPU: cpu, Network: true, Interactive: true,
-		Disks: []qemu.Disk{{Path: p.diskPath, Snapshot: !persist}}}
+		Disks: []qemu.Disk{{Path: disk.path, Snapshot: !persist}}}
 	if persist {
-		fmt.Printf("booting %s (changes are kept); leave with Ctrl-A x or poweroff\n", p.diskPath)
+		fmt.Printf("booting %s (changes are kept); leave with Ctrl-A x or poweroff\n", disk.path)
 	} else {
-		fmt.Printf("booting %s (changes are dropped; PERSIST=1 keeps them); leave with Ctrl-A x or poweroff\n", p.diskPath)
+		fmt.Printf("booting %s (changes are dropped; PERSIST=1 keeps them); leave with Ctrl-A x or poweroff\n", disk.path)
 	}
 	if cfg.RootPassword == "root" {
 		fmt.Println("log in as root with password \"root\" (ROOT_PASSWORD sets another one)")
@@ -63,60 +61,89 @@ func (Image) Run(ctx context.Context) error {
 	return err
 }
 
-// addImage adds the image rules, unless DISK names an image to use.
-func (p *pipeline) addImage() error {
+// imageSpec is the disk image the configuration describes.
+func (p *plan) imageSpec() image.Spec {
 	c := p.cfg
-	if c.Disk != "" {
-		p.diskPath, p.rawPath = c.Disk, c.Disk
-		return nil
-	}
 	suite := c.UbuntuVersion
 	if c.Distro == "debian" {
 		suite = c.DebianVersion
 	}
-	iso := installerISO(c, suite)
 	spec := image.Spec{
 		Builder: c.ImageBuilder, Distro: c.Distro, Suite: suite, Arch: c.Arch, Mirror: c.Mirror, Keyring: c.UbuntuKeyring,
 		DiskSize: int64(c.DiskSize), RootPassword: c.RootPassword, Extra: c.ImagePackages,
 		Dir: filepath.Join(c.Resources, "image"), Out: filepath.Join(c.Resources, "disk-image.qcow2"),
 		Raw: filepath.Join(c.Resources, "disk-image.raw"), ProjectDir: c.ProjectDir, ClientName: "test-client",
-		Auto: image.Autoinstall{ISO: iso, Kernel: p.kernelPath, MemoryMiB: max(c.Memory.MiB(), 4096), CPUs: c.CPUs, Timeout: 3 * time.Hour},
+		Launcher: p.toolPath(runTool, c.Arch), LauncherPath: functions.Launcher,
+		Auto: image.Autoinstall{ISO: installerISO(c, suite), Kernel: p.kernel().path, MemoryMiB: max(c.Memory.MiB(), 4096),
+			CPUs: c.CPUs, Timeout: 3 * time.Hour},
 	}
-	spec.Auto.Accel = p.accel
-	var baseDeps, buildDeps []*graph.Rule
-	if spec.Builder == "autoinstall" && p.kernelSave != nil {
-		baseDeps = append(baseDeps, p.kernelSave) // the finalize boot uses it
+	spec.Auto.Accel = p.qemuAccel
+	return spec
+}
+
+// disk is the disk image qemu boots: DISK's, else image:build's.
+func (p *plan) disk() artifact {
+	if p.cfg.Disk != "" {
+		return p.given("DISK", p.cfg.Disk)
 	}
-	switch c.M5Util {
-	case "builtin":
-		spec.M5 = p.toolPath(m5Tool, c.Arch)
-		buildDeps = append(buildDeps, p.tools)
-	case "gem5":
-		if p.m5 == nil {
-			return fmt.Errorf("M5_UTIL=gem5 builds gem5's util/m5 from GEM5_DIR, but GEM5=%s replaces the gem5 stage: use M5_UTIL=builtin or M5_UTIL=<path to an m5>", c.Gem5)
+	spec := p.imageSpec()
+	m5, client, tools := p.m5(), p.client(), p.tools()
+	spec.M5, spec.Client = m5.path, client.path
+	inputs, description := spec.FinishInputs()
+	return artifact{path: spec.Out, rule: p.rule("image:build", func() (*engine.Rule, error) {
+		return &engine.Rule{
+			Doc: "make disk-image.qcow2: the base disk with gem5init, m5 and the client", Outputs: []string{spec.Out},
+			Inputs: inputs, Deps: append([]*engine.Rule{p.imageBase(), tools}, deps(m5, client)...), Params: description,
+			Recipe: recipe(spec.Finish),
+		}, nil
+	})}
+}
+
+// imageBase is image:base: the operating system disk.
+func (p *plan) imageBase() *engine.Rule {
+	spec := p.imageSpec()
+	return p.rule("image:base", func() (*engine.Rule, error) {
+		var deps []*engine.Rule
+		if spec.Builder == "autoinstall" {
+			deps = append(deps, p.kernel().rule) // the finalize boot uses it
 		}
-		spec.M5 = p.gem5Build().M5()
-		buildDeps = append(buildDeps, p.m5)
+		return &engine.Rule{
+			Doc: "build the operating system disk (IMAGE_BUILDER)", Outputs: []string{spec.Base()}, Deps: deps,
+			Params: spec.BaseDescription(), Recipe: recipe(spec.MakeBase),
+		}, nil
+	})
+}
+
+// imageRaw is image:raw: the disk image converted for gem5 (none when
+// DISK names an image).
+func (p *plan) imageRaw() {
+	if p.cfg.Disk != "" {
+		return
+	}
+	spec := p.imageSpec()
+	p.rule("image:raw", func() (*engine.Rule, error) {
+		return &engine.Rule{
+			Doc: "convert the disk image to the raw format gem5 reads", Outputs: []string{spec.Raw},
+			Deps: deps(p.disk()), Recipe: recipe(spec.ToRaw),
+		}, nil
+	})
+}
+
+// m5 is the guest's m5 utility: this project's (client:tools), gem5's
+// util/m5 (gem5:m5) or M5_UTIL's file.
+func (p *plan) m5() artifact {
+	switch c := p.cfg; c.M5Util {
+	case "builtin":
+		return artifact{path: p.toolPath(m5Tool, c.Arch), rule: p.tools()}
+	case "gem5":
+		if c.Gem5 != "" {
+			p.errs = append(p.errs, fmt.Errorf("M5_UTIL=gem5 builds gem5's util/m5 from GEM5_DIR, but GEM5=%s replaces the gem5 stage: use M5_UTIL=builtin or M5_UTIL=<path to an m5>", c.Gem5))
+			return artifact{}
+		}
+		return p.gem5M5()
 	default:
-		spec.M5 = c.M5Util
+		return p.given("M5_UTIL", c.M5Util)
 	}
-	spec.Launcher, spec.LauncherPath = p.toolPath(runTool, c.Arch), functions.Launcher
-	if !slices.Contains(buildDeps, p.tools) {
-		buildDeps = append(buildDeps, p.tools)
-	}
-	if p.client != nil {
-		spec.Client = p.clientPath
-		buildDeps = append(buildDeps, p.client)
-	} else if c.Client != "" {
-		spec.Client = c.Client
-	}
-	rules := spec.Rules(baseDeps, buildDeps)
-	p.imageBuild, p.imageRaw = rules[1], rules[2]
-	p.diskPath, p.rawPath = spec.Out, spec.Raw
-	if c.RootPassword == "root" {
-		p.warnings = append(p.warnings, "the disk image's root password is the original's default \"root\"; set ROOT_PASSWORD on shared machines")
-	}
-	return p.g.Add(rules...)
 }
 
 // installerISO is the autoinstall builder's ISO: ISO_URL with ISO_SHA256,
@@ -128,35 +155,24 @@ func installerISO(c *config.Config, suite string) image.ISO {
 	return image.ISOs[suite]
 }
 
-// accel decides how qemu runs guests: CPU=kvm or tcg as asked, a -cpu
-// model with TCG, or with CPU=auto KVM only when a probe boot proves it
-// works here (remembered per boot). The choice is said once.
-func (p *pipeline) accel(ctx context.Context, c qemu.Commander) (accel, cpu string) {
-	p.accelOnce.Do(func() {
-		switch p.cfg.CPU {
-		case "kvm":
-			p.accelChoice = [2]string{"kvm", ""}
-		case "tcg":
-			p.accelChoice = [2]string{"tcg", ""}
-		case "auto":
-			cache := qemu.ProbeCache{Path: filepath.Join(p.cfg.StateDir(), "kvm-probe")}
-			ok, why, found := cache.Get(p.cfg.Arch, p.kernelPath)
-			if !found {
-				ok, why = qemu.ProbeKVM(ctx, c, p.cfg.Arch, p.kernelPath, 30*time.Second)
-				_ = cache.Put(p.cfg.Arch, p.kernelPath, ok, why)
-			}
-			if ok {
-				p.accelChoice = [2]string{"kvm", ""}
-				p.g.UI().Printf("qemu uses KVM (a probe boot worked)")
-			} else {
-				p.accelChoice = [2]string{"tcg", ""}
-				p.g.UI().Warnf("KVM is not usable here (%s): qemu uses TCG, which is slower; CPU=kvm forces KVM", why)
-			}
-		default:
-			p.accelChoice = [2]string{"tcg", p.cfg.CPU}
-		}
-	})
-	return p.accelChoice[0], p.accelChoice[1]
+// qemuAccel decides how qemu runs guests (see qemu.Accelerator), once per
+// invocation.
+func (p *plan) qemuAccel(ctx context.Context, c qemu.Commander) (accel, cpu string) {
+	p.mu.Lock()
+	if p.accel == nil {
+		p.accel = &qemu.Accelerator{Choice: p.cfg.CPU, Arch: p.cfg.Arch, Kernel: p.kernel().path,
+			Cache: qemu.ProbeCache{Path: filepath.Join(p.cfg.StateDir(), "kvm-probe")},
+			Say: func(ok bool, why string) {
+				if ok {
+					p.g.UI().Printf("qemu uses KVM (a probe boot worked)")
+				} else {
+					p.g.UI().Warnf("KVM is not usable here (%s): qemu uses TCG, which is slower; CPU=kvm forces KVM", why)
+				}
+			}}
+	}
+	a := p.accel
+	p.mu.Unlock()
+	return a.Resolve(ctx, c)
 }
 
 // Download fetches the Ubuntu live-server ISO of UBUNTU_VERSION (or ISO_URL) and checks its sha256, for IMAGE_BUILDER=autoinstall.

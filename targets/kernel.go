@@ -3,12 +3,13 @@ package targets
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/magefile/mage/mg"
 
+	"github.com/vswarmu/vswarmu-mage/internal/engine"
+	"github.com/vswarmu/vswarmu-mage/internal/job"
 	"github.com/vswarmu/vswarmu-mage/kernel"
 )
 
@@ -54,8 +55,12 @@ func (Kernel) Check(ctx context.Context) error {
 	path := cfg.KernelConfig
 	if path == "" {
 		switch {
-		case p.kernel != nil:
-			path = p.kernel.ConfigPath()
+		case cfg.Kernel == "":
+			b, err := p.kernelBuild()
+			if err != nil {
+				return err
+			}
+			path = b.ConfigPath()
 			if err := buildOrSkip(ctx, "kernel:config", "KERNEL"); err != nil {
 				return err
 			}
@@ -84,10 +89,14 @@ func (Kernel) Clean() error {
 	if err != nil {
 		return err
 	}
-	if p.kernel == nil {
+	if p.cfg.Kernel != "" {
 		return nil
 	}
-	return removeAll(p.kernel.BuildDir())
+	b, err := p.kernelBuild()
+	if err != nil {
+		return err
+	}
+	return removeAll(b.BuildDir())
 }
 
 // CleanAll removes every kernel source, build and download under $RESOURCES/kernel.
@@ -99,39 +108,116 @@ func (Kernel) CleanAll() error {
 	return removeAll(filepath.Join(cfg.Resources, "kernel"))
 }
 
-// addKernel adds the kernel rules, unless KERNEL names a vmlinux to use.
-func (p *pipeline) addKernel() error {
+// kernelBuild is the kernel build the configuration describes.
+func (p *plan) kernelBuild() (kernel.Build, error) {
 	c := p.cfg
-	if c.Kernel != "" {
-		p.kernelPath = c.Kernel
-		return nil
-	}
 	src, err := kernel.ResolveSource(c.KernelSource, c.KernelVersion(), c.KernelMirror, c.KernelChecksum)
 	if err != nil {
-		return err
+		return kernel.Build{}, err
 	}
 	frags, err := kernel.Fragments(c.ProjectDir, c.Arch, c.KernelVersion(), c.KernelFrags)
 	if err != nil {
-		return err
+		return kernel.Build{}, err
 	}
-	b := kernel.Build{Version: c.KernelVersion(), Source: src, Arch: c.Arch, Base: c.KernelBase,
-		Dir: filepath.Join(c.Resources, "kernel"), Out: c.KernelOut, Jobs: c.Jobs, Patches: c.KernelPatches, Fragments: frags}
-	rules := b.Rules()
-	p.kernel = &b
-	p.kernelSave = rules[len(rules)-1]
-	p.kernelPath = c.KernelOut
-	return p.g.Add(rules...)
+	return kernel.Build{Version: c.KernelVersion(), Source: src, Arch: c.Arch, Base: c.KernelBase,
+		Dir: filepath.Join(c.Resources, "kernel"), Out: c.KernelOut, Jobs: c.Jobs, Patches: c.KernelPatches, Fragments: frags}, nil
 }
 
-func fileExists(p string) bool {
-	_, err := os.Stat(p)
-	return err == nil
+// kernel is the vmlinux guests boot: KERNEL's, else kernel:save's.
+func (p *plan) kernel() artifact {
+	if p.cfg.Kernel != "" {
+		return p.given("KERNEL", p.cfg.Kernel)
+	}
+	return artifact{path: p.cfg.KernelOut, rule: p.kernelStep("kernel:save", func(b kernel.Build) *engine.Rule {
+		return &engine.Rule{
+			Doc: "copy vmlinux and its config to KERNEL_OUT", Outputs: []string{b.Out, b.Out + ".config"},
+			Deps: []*engine.Rule{p.kernelCompile()}, Slots: -1, Recipe: recipe(b.Save),
+		}
+	})}
 }
 
-func removeAll(dir string) error {
-	if err := os.RemoveAll(dir); err != nil {
-		return fmt.Errorf("remove %s: %w", dir, err)
+// kernelStep declares a kernel rule from the configuration's build.
+func (p *plan) kernelStep(name string, decl func(b kernel.Build) *engine.Rule) *engine.Rule {
+	return p.rule(name, func() (*engine.Rule, error) {
+		b, err := p.kernelBuild()
+		if err != nil {
+			return nil, err
+		}
+		return decl(b), nil
+	})
+}
+
+// kernelCompile is kernel:build: vmlinux.
+func (p *plan) kernelCompile() *engine.Rule {
+	return p.kernelStep("kernel:build", func(b kernel.Build) *engine.Rule {
+		return &engine.Rule{
+			Doc: "build vmlinux for ARCH (arm64 with aarch64-linux-gnu-)", Outputs: []string{b.Vmlinux()},
+			Deps: []*engine.Rule{p.kernelConfig()}, Params: engine.Params{"ARCH": b.Arch}, InPlace: true,
+			Slots: b.Jobs, Recipe: recipe(b.Compile),
+		}
+	})
+}
+
+// kernelConfig is kernel:config: .config from the base and the fragments.
+func (p *plan) kernelConfig() *engine.Rule {
+	return p.kernelStep("kernel:config", func(b kernel.Build) *engine.Rule {
+		var inputs []string
+		for _, f := range b.Fragments {
+			if f.Path != "" {
+				inputs = append(inputs, f.Path)
+			}
+		}
+		return &engine.Rule{
+			Doc: "merge the gem5 + container fragment onto KERNEL_BASE and olddefconfig", Outputs: []string{b.ConfigPath()},
+			Inputs: inputs, Deps: p.kernelTree(),
+			Params: engine.Params{"ARCH": b.Arch, "KERNEL_BASE": b.Base, "fragment": kernel.Merged(b.Fragments),
+				"source": b.SourceDir()},
+			InPlace: true, Recipe: recipe(b.Configure),
+		}
+	})
+}
+
+// kernelTree are the rules that prepare the source tree: kernel:source
+// (unless the source is a directory) and kernel:patch (with patches).
+func (p *plan) kernelTree() []*engine.Rule {
+	b, err := p.kernelBuild()
+	if err != nil {
+		p.errs = append(p.errs, err)
+		return nil
 	}
-	fmt.Printf("removed %s\n", dir)
-	return nil
+	var out []*engine.Rule
+	if b.Source.Kind != "dir" {
+		out = append(out, p.kernelSource())
+	}
+	if len(b.Patches) > 0 {
+		out = []*engine.Rule{p.kernelStep("kernel:patch", func(b kernel.Build) *engine.Rule {
+			return &engine.Rule{
+				Doc: "apply KERNEL_PATCHES to the source tree (once)", Outputs: []string{b.PatchStamp()},
+				Inputs: b.Patches, Deps: out, Params: engine.Params{"KERNEL_PATCHES": strings.Join(b.Patches, " ")},
+				InPlace: true, Slots: -1, Recipe: recipe(b.Patch),
+			}
+		})}
+	}
+	return out
+}
+
+// kernelSource is kernel:source: the unpacked (or cloned) source.
+func (p *plan) kernelSource() *engine.Rule {
+	return p.kernelStep("kernel:source", func(b kernel.Build) *engine.Rule {
+		var inputs []string
+		if b.Source.Local() && !b.Source.Installed() {
+			inputs = []string{b.Source.Location}
+		}
+		return &engine.Rule{
+			Doc: "fetch and unpack the Linux source for KVERSION", Outputs: []string{b.SourceDir()}, Inputs: inputs,
+			Params: engine.Params{"KVERSION": b.Version, "source": b.Source.Kind + " " + b.Source.Location,
+				"checksum": b.Source.Checksum, "ref": b.Source.Ref},
+			Recipe: recipe(b.Fetch),
+		}
+	})
+}
+
+// recipe adapts a stage's step to a rule's recipe.
+func recipe(step func(context.Context, job.Job) error) func(context.Context, *engine.Job) error {
+	return func(ctx context.Context, j *engine.Job) error { return step(ctx, j) }
 }

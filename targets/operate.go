@@ -15,9 +15,9 @@ import (
 	"github.com/magefile/mage/mg"
 
 	"github.com/vswarmu/vswarmu-mage/internal/config"
+	"github.com/vswarmu/vswarmu-mage/internal/engine"
 	"github.com/vswarmu/vswarmu-mage/internal/proc"
 	"github.com/vswarmu/vswarmu-mage/internal/ui"
-	"github.com/vswarmu/vswarmu-mage/targets/graph"
 )
 
 // Test installs what the test suite needs.
@@ -72,8 +72,8 @@ func Status(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	main := map[*graph.Rule]bool{}
-	for _, r := range graph.Closure(p.mainJob()...) {
+	main := map[*engine.Rule]bool{}
+	for _, r := range engine.Closure(p.mainJob()...) {
 		main[r] = true
 	}
 	verdicts, evalErr := p.g.Evaluate(ctx, p.g.Rules()...)
@@ -186,9 +186,9 @@ func Graph(ctx context.Context) error {
 		stale[v.Rule.Target] = v.Stale
 	}
 	if cfg.GraphFormat == "mermaid" {
-		return graph.WriteMermaid(os.Stdout, p.g.Rules(), stale)
+		return engine.WriteMermaid(os.Stdout, p.g.Rules(), stale)
 	}
-	return graph.WriteDOT(os.Stdout, p.g.Rules(), stale)
+	return engine.WriteDOT(os.Stdout, p.g.Rules(), stale)
 }
 
 // Kill stops the gem5, qemu and other processes this tool started in WORKING_DIR (checked by PID and start time, never by name).

@@ -242,6 +242,7 @@ func boundedRuns(t *testing.T, run realRun, gem5 string) {
 func killRealEvaluation(t *testing.T, run realRun) {
 	env := append(append([]string(nil), run.env...), "NUM_INVOCATIONS=60")
 	log := filepath.Join(run.work, "results", "fibonacci-go", results.LogFile)
+	os.Remove(log) // the last evaluation's: wait for this one's
 	r := magetest.Start(t, run.dir, env, "simulate:all")
 	deadline := time.Now().Add(10 * time.Minute)
 	for {

@@ -11,8 +11,9 @@ import (
 
 	"github.com/magefile/mage/mg"
 
+	"github.com/vswarmu/vswarmu-mage/internal/engine"
+	"github.com/vswarmu/vswarmu-mage/internal/job"
 	"github.com/vswarmu/vswarmu-mage/results"
-	"github.com/vswarmu/vswarmu-mage/targets/graph"
 )
 
 // Report turns gem5's outputs in WORKING_DIR/results into tables and plots.
@@ -26,8 +27,9 @@ func (Report) Write(ctx context.Context) error {
 	}
 	// The report of what is there: results copied from another machine
 	// need no gem5 here (simulate:all writes it after its simulations).
-	p.report.Deps = nil
-	return p.build(ctx, p.report)
+	r := p.report()
+	r.Deps = nil
+	return p.build(ctx, r)
 }
 
 // Check says per function whether its simulation succeeded, warned (fewer invocations), failed or hung, and how to rerun it.
@@ -36,7 +38,7 @@ func (Report) Check() error {
 	if err != nil {
 		return err
 	}
-	checks := results.CheckAll(cfg.ResultsDir(), p.functions, cfg.NumInvocations)
+	checks := results.CheckAll(cfg.ResultsDir(), p.sel.Functions, cfg.NumInvocations)
 	out := p.g.UI()
 	bad := 0
 	for _, c := range checks {
@@ -78,56 +80,37 @@ func (Report) Compare(dirA, dirB string) error {
 	return results.Compare(sets[0], sets[1]).Write(os.Stdout, filepath.Base(filepath.Clean(dirA)), filepath.Base(filepath.Clean(dirB)))
 }
 
-// addReport adds the report rule: it reads every results directory and
-// reruns only when a result changed.
-func (p *pipeline) addReport() error {
-	dir := p.cfg.ResultsDir()
-	out := func(ext string) string { return filepath.Join(dir, "report."+ext) }
-	var inputs []string
-	for _, f := range []string{"stats.txt", "config.json", "config.ini", results.LogFile, results.MetaFile} {
-		inputs = append(inputs, filepath.Join(dir, "*", f))
-	}
-	p.report = &graph.Rule{
-		Target:  "report:write",
-		Doc:     "write report.md, report.csv and report.html from the results",
-		Outputs: []string{out("md"), out("csv"), out("html")},
-		Inputs:  inputs,
-		Deps:    p.simulations,
-		Params: graph.Params{"runs": strings.Join(runDirs(dir, p.functions), " "), "functions": strings.Join(p.functions, " "),
-			"NUM_INVOCATIONS": fmt.Sprint(p.cfg.NumInvocations)},
-		Slots: -1,
-		Recipe: func(ctx context.Context, j *graph.Job) error {
-			rep := results.Build(dir, p.functions, p.cfg.NumInvocations)
-			if len(rep.Runs) == 0 && len(rep.Errors) == 0 {
-				return fmt.Errorf("no run (a directory with stats.txt) under %s: run mage simulate:all first", dir)
-			}
-			for ext, write := range map[string]func(*os.File) error{
-				"md":   func(f *os.File) error { return rep.WriteMarkdown(f) },
-				"csv":  func(f *os.File) error { return rep.WriteCSV(f) },
-				"html": func(f *os.File) error { return rep.WriteHTML(f) },
-			} {
-				f, err := os.Create(j.Out(out(ext)))
-				if err != nil {
-					return err
+// report is report:write: the report of every run under results/, after
+// the simulations of the list; it reruns only when a result changed.
+func (p *plan) report() *engine.Rule {
+	return p.rule("report:write", func() (*engine.Rule, error) {
+		c := p.cfg
+		dir := c.ResultsDir()
+		var inputs []string
+		for _, f := range []string{"stats.txt", "config.json", "config.ini", results.LogFile, results.MetaFile} {
+			inputs = append(inputs, filepath.Join(dir, "*", f))
+		}
+		w := results.Writer{Dir: dir, Functions: p.sel.Functions, Invocations: c.NumInvocations}
+		return &engine.Rule{
+			Doc: "write report.md, report.csv and report.html from the results", Outputs: w.Files(), Inputs: inputs,
+			Deps: p.simulations(),
+			Params: engine.Params{"runs": strings.Join(runDirs(dir, p.sel.Functions), " "), "functions": strings.Join(p.sel.Functions, " "),
+				"NUM_INVOCATIONS": fmt.Sprint(c.NumInvocations)},
+			Slots: -1,
+			Recipe: recipe(func(ctx context.Context, j job.Job) error {
+				rep, err := w.Write(j.Out)
+				if rep != nil {
+					p.summarize(rep)
 				}
-				if err := write(f); err != nil {
-					f.Close()
-					return fmt.Errorf("report.%s: %w", ext, err)
-				}
-				if err := f.Close(); err != nil {
-					return err
-				}
-			}
-			p.summarize(rep)
-			return errors.Join(rep.Errors...)
-		},
-	}
-	return p.g.Add(p.report)
+				return err
+			}),
+		}, nil
+	})
 }
 
 // summarize prints the measured numbers of the current function list's
 // runs on the terminal, and how many others the report holds.
-func (p *pipeline) summarize(rep *results.Report) {
+func (p *plan) summarize(rep *results.Report) {
 	out := p.g.UI()
 	outcome := map[string]results.Outcome{}
 	for _, c := range rep.Checks {

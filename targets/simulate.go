@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"maps"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -14,10 +13,9 @@ import (
 
 	"github.com/vswarmu/vswarmu-mage/functions"
 	gem5configs "github.com/vswarmu/vswarmu-mage/gem5-configs"
+	"github.com/vswarmu/vswarmu-mage/internal/engine"
 	"github.com/vswarmu/vswarmu-mage/internal/qemu"
-	"github.com/vswarmu/vswarmu-mage/internal/simulate"
 	"github.com/vswarmu/vswarmu-mage/kernel"
-	"github.com/vswarmu/vswarmu-mage/targets/graph"
 )
 
 // Functions installs the serverless functions into the disk (the original simulation/Makefile's install_functions).
@@ -35,15 +33,15 @@ func (Functions) Check() error {
 	if err != nil {
 		return err
 	}
-	if p.install == nil {
+	if cfg.InstalledDisk != "" {
 		return fmt.Errorf("INSTALLED_DISK=%s is used: nothing was installed by this tool", cfg.InstalledDisk)
 	}
-	status, err := functions.Installed(p.install.Summary())
+	status, err := functions.Installed(p.install().Summary())
 	if err != nil {
 		return fmt.Errorf("no install record (%v): run mage functions:install", err)
 	}
 	var bad []string
-	for _, fn := range p.functions {
+	for _, fn := range p.sel.Functions {
 		v, ok := status[fn]
 		switch {
 		case !ok:
@@ -68,12 +66,12 @@ func (Functions) List() error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("functions (from %s):\n", p.selection.ListFrom)
-	for _, fn := range p.functions {
+	fmt.Printf("functions (from %s):\n", p.sel.ListFrom)
+	for _, fn := range p.sel.Functions {
 		fmt.Printf("  %s\n", fn)
 	}
-	fmt.Printf("images (from %s):\n", p.selection.Catalog.Path)
-	for _, img := range p.selection.Catalog.Images(p.functions) {
+	fmt.Printf("images (from %s):\n", p.sel.Catalog.Path)
+	for _, img := range p.sel.Catalog.Images(p.sel.Functions) {
 		fmt.Printf("  %s\n", img)
 	}
 	return nil
@@ -105,14 +103,14 @@ func buildFunction(ctx context.Context, prefix, function string) error {
 	if err != nil {
 		return err
 	}
-	if !slices.Contains(p.functions, function) {
+	if !slices.Contains(p.sel.Functions, function) {
 		hint := "FUNCTIONS=" + function + " selects it"
-		if _, ok := p.selection.Catalog.Project.Services[function]; !ok {
-			hint = fmt.Sprintf("%s does not define it either (functions there: %s)", p.selection.Catalog.Path,
-				strings.Join(p.selection.Catalog.Functions(), ", "))
+		if _, ok := p.sel.Catalog.Project.Services[function]; !ok {
+			hint = fmt.Sprintf("%s does not define it either (functions there: %s)", p.sel.Catalog.Path,
+				strings.Join(p.sel.Catalog.Functions(), ", "))
 		}
-		return fmt.Errorf("%s is not in the function list (%s: %s); %s", function, p.selection.ListFrom,
-			strings.Join(p.functions, " "), hint)
+		return fmt.Errorf("%s is not in the function list (%s: %s); %s", function, p.sel.ListFrom,
+			strings.Join(p.sel.Functions, " "), hint)
 	}
 	return build(ctx, prefix+function)
 }
@@ -135,194 +133,234 @@ func (Resources) Build(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	rules := present(p.gem5, p.m5, p.kernelSave, p.imageBuild, p.client)
-	if len(rules) == 0 {
+	var made []artifact
+	for _, a := range []artifact{p.gem5(), p.kernel(), p.disk(), p.client(), {rule: p.tools()}} {
+		if a.rule != nil && !a.rule.Leaf() {
+			made = append(made, a)
+		}
+	}
+	if p.cfg.Gem5 == "" {
+		made = append(made, p.gem5M5())
+	}
+	if len(made) == 0 {
 		p.g.UI().Printf("GEM5, KERNEL, DISK and CLIENT name existing files: nothing to build")
 		return nil
 	}
-	return p.build(ctx, rules...)
+	return p.build(ctx, deps(made...)...)
 }
 
-// addFunctions loads the catalogue and the list, and adds the install
-// rules unless INSTALLED_DISK names a disk with the functions in it.
-func (p *pipeline) addFunctions() error {
+// functionsCatalog is the selection's catalogue.
+func (p *plan) catalog() *functions.Catalog { return p.sel.Catalog }
+
+// install describes functions:install for the configuration.
+func (p *plan) install() functions.Install {
 	c := p.cfg
-	sel, err := functions.Select(c.ProjectDir, c.FunctionsYAML, c.Functions)
-	if err != nil {
-		return err
-	}
-	p.selection, p.functions = sel, sel.Functions
-	if err := p.addReference(); err != nil {
-		return err
-	}
-	if c.ExecMode == functions.Process {
-		if err := sel.Catalog.CheckProcessMode(sel.Functions); err != nil {
-			return fmt.Errorf("EXEC_MODE=process: %w", err)
-		}
-	}
-	if c.InstalledDisk == "tiny" {
-		return p.addTiny()
-	}
-	if c.InstalledDisk != "" {
-		p.simDisk = c.InstalledDisk
-		return nil
-	}
-	images := c.Images
-	deps := present(p.imageBuild, p.kernelSave)
-	if images == "reference" {
-		if p.reference == nil {
-			return fmt.Errorf("IMAGES=reference: no reference function (%s) to build: this module's source is not at hand, or %s defines none of them",
-				strings.Join(slices.Sorted(maps.Keys(functions.References)), ", "), p.selection.Catalog.Path)
-		}
-		images = p.referenceDir()
-		deps = append(deps, p.reference)
-	}
-	in := functions.Install{Selection: sel, Base: p.diskPath, Dir: filepath.Join(c.WorkingDir, "disk"), Kernel: p.kernelPath,
-		Arch: c.Arch, MemoryMiB: c.Memory.MiB(), CPUs: c.CPUs, Images: images, Timeout: c.BootTimeout, Accel: p.accel}
-	rules := in.Rules(deps)
-	p.install, p.installRaw = &in, rules[1]
-	p.simDisk = in.Raw()
-	return p.g.Add(rules...)
+	return functions.Install{Selection: p.sel, Base: p.disk().path, Dir: filepath.Join(c.WorkingDir, "disk"), Kernel: p.kernel().path,
+		Arch: c.Arch, MemoryMiB: c.Memory.MiB(), CPUs: c.CPUs, Images: c.Images, Timeout: c.BootTimeout, Accel: p.qemuAccel}
 }
 
-func (p *pipeline) referenceDir() string { return filepath.Join(p.cfg.Resources, "images") }
-
-// addTiny adds functions:tiny (INSTALLED_DISK=tiny): the tiny busybox disk
-// with the reference functions as plain processes.
-func (p *pipeline) addTiny() error {
-	c := p.cfg
-	cat := p.selection.Catalog
-	archives := map[string]string{}
-	for _, fn := range slices.Sorted(maps.Keys(functions.References)) {
-		if s, ok := cat.Project.Services[fn]; ok && s.Image != "" {
-			archives[fn] = filepath.Join(p.referenceDir(), functions.ArchiveName(s.Image))
-		}
+// installedDisk is the raw disk with the functions that gem5 boots:
+// INSTALLED_DISK's, the tiny disk, or functions:raw's.
+func (p *plan) installedDisk() artifact {
+	switch c := p.cfg; c.InstalledDisk {
+	case "tiny":
+		return p.tinyDisk()
+	case "":
+	default:
+		return p.given("INSTALLED_DISK", c.InstalledDisk)
 	}
-	var missing []string
-	for _, fn := range p.functions {
-		if archives[fn] == "" {
-			missing = append(missing, fn)
-		}
-	}
-	if len(missing) > 0 || p.reference == nil {
-		return fmt.Errorf("INSTALLED_DISK=tiny holds only the reference functions (%s); %s: not among them (FUNCTIONS=fibonacci-go selects one)",
-			strings.Join(slices.Sorted(maps.Keys(functions.References)), ", "), strings.Join(missing, " "))
-	}
-	busybox, err := exec.LookPath("busybox")
-	if err != nil {
-		busybox = "/bin/busybox" // functions:tiny says what to install
-	}
-	t := functions.Tiny{Catalog: cat, Archives: archives, Busybox: busybox, M5: p.toolPath(m5Tool, c.Arch),
-		Client: p.clientPath, Launcher: p.toolPath(runTool, c.Arch), ProjectDir: c.ProjectDir,
-		Out: filepath.Join(c.Resources, "tiny-"+c.Arch+".raw")}
-	rule := t.Rule(present(p.reference, p.tools, p.client))
-	p.installRaw, p.simDisk = rule, t.Out
-	return p.g.Add(rule)
+	in := p.install()
+	return artifact{path: in.Raw(), rule: p.rule("functions:raw", func() (*engine.Rule, error) {
+		return &engine.Rule{
+			Doc: "convert the installed disk to the raw format gem5 reads", Outputs: []string{in.Raw()},
+			Deps: []*engine.Rule{p.functionsInstall()}, Recipe: recipe(in.ToRaw),
+		}, nil
+	})}
 }
 
-// addReference adds functions:reference: docker archives of the Go
-// reference functions, built from this module's source.
-func (p *pipeline) addReference() error {
-	dir := sourceRoot()
-	if dir == "" {
-		return nil
-	}
-	// The reference functions the catalogue defines, under its image names.
-	var names, outputs []string
-	images := map[string]string{}
+// functionsInstall is functions:install.
+func (p *plan) functionsInstall() *engine.Rule {
+	return p.rule("functions:install", func() (*engine.Rule, error) {
+		in := p.install()
+		needs := deps(p.disk(), p.kernel())
+		if p.cfg.Images == "reference" {
+			ref := p.references()
+			if ref.rule == nil {
+				return nil, fmt.Errorf("IMAGES=reference: no reference function (%s) to build: this module's source is not at hand, or %s defines none of them",
+					strings.Join(slices.Sorted(maps.Keys(functions.References)), ", "), p.catalog().Path)
+			}
+			in.Images = ref.path
+			needs = append(needs, ref.rule)
+		}
+		return &engine.Rule{
+			Doc:     "install the functions' containers into the disk (qemu) and invoke each once",
+			Outputs: []string{in.Overlay(), in.Summary()}, Inputs: in.Inputs(), Deps: needs, Params: in.Description(),
+			Recipe: recipe(in.Run),
+		}, nil
+	})
+}
+
+// referenceDir holds the reference functions' docker archives.
+func (p *plan) referenceDir() string { return filepath.Join(p.cfg.Resources, "images") }
+
+// referenceImages are the reference functions the catalogue defines and
+// the image names it gives them.
+func (p *plan) referenceImages() (names []string, images map[string]string) {
+	images = map[string]string{}
 	for _, fn := range slices.Sorted(maps.Keys(functions.References)) {
-		if s, ok := p.selection.Catalog.Project.Services[fn]; ok && s.Image != "" {
+		if s, ok := p.catalog().Project.Services[fn]; ok && s.Image != "" {
 			names = append(names, fn)
 			images[fn] = s.Image
-			outputs = append(outputs, filepath.Join(p.referenceDir(), functions.ArchiveName(s.Image)))
 		}
 	}
-	if len(names) == 0 {
-		return nil
-	}
-	var inputs []string
-	if isCheckout(dir) {
-		inputs = []string{filepath.Join(dir, "functions", "src"), filepath.Join(dir, "functions", "reference"),
-			filepath.Join(dir, "client", "pb"), filepath.Join(dir, "go.mod")}
-	}
-	arch := p.cfg.Arch
-	p.reference = &graph.Rule{
-		Target:  "functions:reference",
-		Doc:     "build docker archives of the Go reference functions (offline images)",
-		Outputs: outputs,
-		Inputs:  inputs,
-		Params:  graph.Params{"ARCH": arch, "images": fmt.Sprint(images)},
-		Recipe: func(ctx context.Context, j *graph.Job) error {
-			tmp, err := os.MkdirTemp("", "vswarmu-reference-")
-			if err != nil {
-				return err
-			}
-			defer os.RemoveAll(tmp)
-			for i, fn := range names {
-				bin := filepath.Join(tmp, fn)
-				cmd := j.Command("go", "build", "-trimpath", "-ldflags", "-s -w", "-o", bin, functions.References[fn])
-				cmd.Dir = dir
-				cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH="+arch)
-				j.Progress("building %s", fn)
-				if err := j.RunCmd(ctx, cmd); err != nil {
-					return fmt.Errorf("build the %s server: %w", fn, err)
-				}
-				if err := functions.WriteServerImage(images[fn], bin, arch, j.Out(outputs[i])); err != nil {
-					return fmt.Errorf("image %s: %w", images[fn], err)
-				}
-				j.Logf("%s: %s", images[fn], outputs[i])
-			}
-			return nil
-		},
-	}
-	return p.g.Add(p.reference)
+	return names, images
 }
 
-// addSimulations adds one setup and one evaluation rule per function.
-func (p *pipeline) addSimulations() error {
+// references is functions:reference: docker archives of the Go reference
+// functions, built from this module's source (no rule without them).
+func (p *plan) references() artifact {
+	dir := sourceRoot()
+	names, images := p.referenceImages()
+	if dir == "" || len(names) == 0 {
+		return artifact{}
+	}
+	return artifact{path: p.referenceDir(), rule: p.rule("functions:reference", func() (*engine.Rule, error) {
+		var inputs, outputs []string
+		if isCheckout(dir) {
+			inputs = []string{filepath.Join(dir, "functions", "src"), filepath.Join(dir, "functions", "reference"),
+				filepath.Join(dir, "client", "pb"), filepath.Join(dir, "go.mod")}
+		}
+		ref := functions.ReferenceBuild{SourceDir: dir, Arch: p.cfg.Arch, Images: images, Dir: p.referenceDir()}
+		for _, fn := range names {
+			outputs = append(outputs, ref.Archive(fn))
+		}
+		return &engine.Rule{
+			Doc: "build docker archives of the Go reference functions (offline images)", Outputs: outputs, Inputs: inputs,
+			Params: engine.Params{"ARCH": p.cfg.Arch, "images": fmt.Sprint(images)}, Recipe: recipe(ref.Make),
+		}, nil
+	})}
+}
+
+// tinyDisk is functions:tiny (INSTALLED_DISK=tiny): the tiny busybox disk
+// with the reference functions as plain processes.
+func (p *plan) tinyDisk() artifact {
 	c := p.cfg
-	gem5 := p.gem5Bin
-	if c.Gem5 == "standin" {
-		var err error
-		if gem5, err = gem5configs.Standin(c.ProjectDir, filepath.Join(c.WorkingDir, "gem5-configs")); err != nil {
-			return fmt.Errorf("gem5 stand-in: %w", err)
+	out := filepath.Join(c.Resources, "tiny-"+c.Arch+".raw")
+	return artifact{path: out, rule: p.rule("functions:tiny", func() (*engine.Rule, error) {
+		names, images := p.referenceImages()
+		ref := p.references()
+		var missing []string
+		for _, fn := range p.sel.Functions {
+			if images[fn] == "" {
+				missing = append(missing, fn)
+			}
+		}
+		if len(missing) > 0 || ref.rule == nil {
+			return nil, fmt.Errorf("INSTALLED_DISK=tiny holds only the reference functions (%s); %s: not among them (FUNCTIONS=fibonacci-go selects one)",
+				strings.Join(slices.Sorted(maps.Keys(functions.References)), ", "), strings.Join(missing, " "))
+		}
+		archives := map[string]string{}
+		for _, fn := range names {
+			archives[fn] = filepath.Join(p.referenceDir(), functions.ArchiveName(images[fn]))
+		}
+		busybox, err := exec.LookPath("busybox")
+		if err != nil {
+			busybox = "/bin/busybox" // functions:tiny says what to install
+		}
+		client := p.client()
+		t := functions.Tiny{Catalog: p.catalog(), Archives: archives, Busybox: busybox, M5: p.toolPath(m5Tool, c.Arch),
+			Client: client.path, Launcher: p.toolPath(runTool, c.Arch), ProjectDir: c.ProjectDir, Out: out}
+		return &engine.Rule{
+			Doc:     "make the tiny disk: busybox, gem5init, m5, the client and the reference functions as plain processes",
+			Outputs: []string{out}, Inputs: t.Inputs(), Deps: append(deps(ref, client), p.tools()), Params: t.Description(),
+			Recipe: recipe(t.Make),
+		}, nil
+	})}
+}
+
+// simulations are simulate:fn:<fn> of every listed function.
+func (p *plan) simulations() []*engine.Rule {
+	if p.cfg.ExecMode == functions.Process {
+		if err := p.catalog().CheckProcessMode(p.sel.Functions); err != nil {
+			p.errs = append(p.errs, fmt.Errorf("EXEC_MODE=process: %w", err))
+			return nil
 		}
 	}
-	config, inputs, err := gem5configs.Config(c.ProjectDir, filepath.Join(c.WorkingDir, "gem5-configs"))
-	if err != nil {
-		return fmt.Errorf("gem5 config: %w", err)
+	out := make([]*engine.Rule, 0, len(p.sel.Functions))
+	for _, fn := range p.sel.Functions {
+		out = append(out, p.evaluation(fn))
 	}
-	deps := present(p.installRaw, p.gem5, p.kernelSave)
+	return out
+}
+
+// simulation describes fn's simulation in the configuration.
+func (p *plan) simulation(fn string) (gem5configs.Simulation, error) {
+	c := p.cfg
+	config, _, err := gem5configs.Config(c.ProjectDir, filepath.Join(c.WorkingDir, "gem5-configs"))
+	if err != nil {
+		return gem5configs.Simulation{}, fmt.Errorf("gem5 config: %w", err)
+	}
+	port, err := p.catalog().Port(fn)
+	if err != nil {
+		return gem5configs.Simulation{}, err
+	}
 	detailed := c.DetailedCPU
 	if detailed == "auto" {
 		detailed = ""
 	}
-	cat := p.selection.Catalog
-	for _, fn := range p.functions {
-		port, err := cat.Port(fn)
-		if err != nil {
-			return err
-		}
-		s := simulate.Spec{Gem5: gem5, Config: config, Kernel: p.kernelPath, Disk: p.simDisk, Function: fn,
-			Client: cat.ClientName(fn), Image: cat.Project.Services[fn].Image, ExecMode: c.ExecMode, Port: port,
-			Standin: c.Gem5 == "standin", DetailedCPU: detailed,
-			System: c.System, CPUs: c.CPUs, MemoryMiB: c.Memory.MiB(), Root: p.rootDevice(), SetupCPU: c.SetupCPU,
-			AtomicWarming: c.AtomicWarming, Invocations: c.NumInvocations, Warmup: c.Warmup,
-			GuestDir: functions.GuestDir, Work: c.WorkingDir, HangTimeout: c.HangTimeout, Timeout: c.SimTimeout,
-			Inputs: inputs, Deps: deps, ResolveSetupCPU: p.setupCPU, Files: &p.files}
-		setup := s.SetupRule()
-		eval := s.EvalRule(setup)
-		if err := p.g.Add(setup, eval); err != nil {
-			return err
-		}
-		p.simulations = append(p.simulations, eval)
+	return gem5configs.Simulation{Gem5: p.gem5().path, Config: config, Kernel: p.kernel().path, Disk: p.installedDisk().path,
+		Function: fn, Client: p.catalog().ClientName(fn), Image: p.catalog().Project.Services[fn].Image, ExecMode: c.ExecMode,
+		Port: port, Standin: c.Gem5 == "standin", DetailedCPU: detailed,
+		System: c.System, CPUs: c.CPUs, MemoryMiB: c.Memory.MiB(), Root: p.rootDevice(), SetupCPU: c.SetupCPU,
+		AtomicWarming: c.AtomicWarming, Invocations: c.NumInvocations, Warmup: c.Warmup,
+		GuestDir: functions.GuestDir, Work: c.WorkingDir, HangTimeout: c.HangTimeout, Timeout: c.SimTimeout,
+		ResolveSetupCPU: p.setupCPU, Files: &p.files}, nil
+}
+
+// configInputs are the project's gem5 config files (none when the
+// built-in config is used).
+func (p *plan) configInputs() []string {
+	_, inputs, err := gem5configs.Config(p.cfg.ProjectDir, filepath.Join(p.cfg.WorkingDir, "gem5-configs"))
+	if err != nil {
+		p.errs = append(p.errs, err)
 	}
-	return nil
+	return inputs
+}
+
+// setup is simulate:setup:<fn>: boot, start the function, checkpoint.
+func (p *plan) setup(fn string) *engine.Rule {
+	return p.rule("simulate:setup:"+fn, func() (*engine.Rule, error) {
+		s, err := p.simulation(fn)
+		if err != nil {
+			return nil, err
+		}
+		return &engine.Rule{
+			Doc: "boot gem5, start " + fn + ", warm it up, checkpoint", Outputs: []string{s.CheckpointDir()},
+			Inputs: p.configInputs(), Deps: deps(p.installedDisk(), p.gem5(), p.kernel()), Params: s.SetupDescription(),
+			Recipe: recipe(s.Setup),
+		}, nil
+	})
+}
+
+// evaluation is simulate:fn:<fn>: restore and measure.
+func (p *plan) evaluation(fn string) *engine.Rule {
+	return p.rule("simulate:fn:"+fn, func() (*engine.Rule, error) {
+		s, err := p.simulation(fn)
+		if err != nil {
+			return nil, err
+		}
+		return &engine.Rule{
+			Doc: "restore " + fn + "'s checkpoint and measure it on the detailed cores", Outputs: s.EvalOutputs(),
+			Inputs: p.configInputs(), Deps: []*engine.Rule{p.setup(fn)}, Params: s.EvalDescription(),
+			InPlace: true, // gem5 writes its outputs into the results directory itself
+			Recipe:  recipe(s.Evaluate),
+		}, nil
+	})
 }
 
 // rootDevice is where gem5's kernel finds the root file system: the legacy
 // IDE driver's hda before Linux 5.14, libata's sda after.
-func (p *pipeline) rootDevice() string {
+func (p *plan) rootDevice() string {
 	if p.cfg.RootDevice != "auto" {
 		return p.cfg.RootDevice
 	}
@@ -333,16 +371,14 @@ func (p *pipeline) rootDevice() string {
 }
 
 // setupCPU resolves SETUP_CPU=auto with the KVM probe.
-func (p *pipeline) setupCPU(ctx context.Context, r qemu.Commander) string {
+func (p *plan) setupCPU(ctx context.Context, r qemu.Commander) string {
 	switch p.cfg.SetupCPU {
 	case "kvm", "atomic":
 		return p.cfg.SetupCPU
 	}
-	if accel, _ := p.accel(ctx, r); accel == "kvm" {
+	if accel, _ := p.qemuAccel(ctx, r); accel == "kvm" {
 		return "kvm"
 	}
-	p.warnAtomicSetup.Do(func() {
-		p.g.UI().Warnf("gem5's setup runs boot on atomic cores because KVM does not work here: expect hours per function (WARMUP_INVOCATIONS=%d); SETUP_CPU=kvm forces KVM", p.cfg.Warmup)
-	})
+	p.sayOnce("atomic setup", "gem5's setup runs boot on atomic cores because KVM does not work here: expect minutes to hours per function (WARMUP_INVOCATIONS=%d); SETUP_CPU=kvm forces KVM", p.cfg.Warmup)
 	return "atomic"
 }

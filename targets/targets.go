@@ -1,6 +1,8 @@
-// Package targets is the Mage surface of vswarmu-mage: one target per step
-// of the gem5 + serverless workflow, each a rule of the build engine in
-// targets/graph. Import it from a magefile with
+// Package targets is the Mage surface of vswarmu-mage and the workflow's
+// rules: one target per step of the gem5 + serverless workflow, each a
+// rule of the build engine (internal/engine) whose recipe is a step of a
+// stage library (gem5-configs, kernel, image, functions, results, client).
+// Import it from a magefile with
 //
 //	//mage:import
 //	_ "github.com/vswarmu/vswarmu-mage/targets"
@@ -11,36 +13,58 @@ package targets
 
 import (
 	"context"
+	"fmt"
 	"os"
+	"path/filepath"
+	"strings"
 	"sync"
 
+	"github.com/magefile/mage/mg"
+
 	"github.com/vswarmu/vswarmu-mage/internal/config"
+	"github.com/vswarmu/vswarmu-mage/internal/engine"
+	"github.com/vswarmu/vswarmu-mage/internal/proc"
 	"github.com/vswarmu/vswarmu-mage/internal/ui"
 )
 
-// session is the one configuration and graph of this mage invocation; the
+// session is the one configuration and plan of this mage invocation; the
 // Mage surface is the only place that keeps such state.
 var session struct {
 	once sync.Once
 	cfg  *config.Config
-	p    *pipeline
+	p    *plan
 	err  error
 }
 
-// load reads the configuration and builds the pipeline once per invocation;
+// load reads the configuration and declares the plan once per invocation;
 // invalid settings fail here, before any work.
-func load() (*config.Config, *pipeline, error) {
+func load() (*config.Config, *plan, error) {
 	session.once.Do(func() {
 		cfg, err := config.FromEnv()
 		if err != nil {
-			session.err = err
+			session.err = fmt.Errorf("%w\n(run `mage config` to see every setting and where it comes from)", err)
 			return
 		}
-		out := ui.New(os.Stdout, os.Getenv("GITHUB_ACTIONS") == "true")
-		p, err := newPipeline(cfg, out)
-		session.cfg, session.p, session.err = cfg, p, err
+		session.cfg = cfg
+		session.p, session.err = newPlan(cfg, printer())
 	})
 	return session.cfg, session.p, session.err
+}
+
+// printer is the terminal output: workflow commands (folded logs, error
+// annotations) under GitHub Actions.
+func printer() *ui.Printer { return ui.New(os.Stdout, os.Getenv("GITHUB_ACTIONS") == "true") }
+
+// cliHints are how this tool's users ask for what the engine mentions.
+func cliHints(cfg *config.Config) engine.Hints {
+	return engine.Hints{
+		KeepGoing: "KEEP_GOING=1",
+		DryRun:    "DRY_RUN=1",
+		LockWait:  "set LOCK_WAIT=1 to wait",
+		Kill:      "stop it with `mage kill` and Ctrl-C",
+		Forced:    "FORCE=" + cfg.Force,
+		Force:     func(rule string) string { return "FORCE=" + rule },
+	}
 }
 
 // build brings the named rules up to date.
@@ -56,6 +80,27 @@ func build(ctx context.Context, names ...string) error {
 	return p.build(ctx, rules...)
 }
 
+// buildOrSkip builds the space-separated rules, or says which setting
+// replaces them when an artifact path is configured instead.
+func buildOrSkip(ctx context.Context, names, replacedBy string) error {
+	cfg, p, err := load()
+	if err != nil {
+		return err
+	}
+	var rules []*engine.Rule
+	for _, n := range strings.Fields(names) {
+		if r, ok := p.g.Rule(n); ok {
+			rules = append(rules, r)
+		}
+	}
+	if len(rules) == 0 {
+		val := map[string]string{"GEM5": cfg.Gem5, "KERNEL": cfg.Kernel, "DISK": cfg.Disk, "CLIENT": cfg.Client}[replacedBy]
+		p.g.UI().Printf("%s=%s is used instead: nothing to build for %s", replacedBy, val, names)
+		return nil
+	}
+	return p.build(ctx, rules...)
+}
+
 // exitError carries an exit status to Mage without the word "Error".
 type exitError struct {
 	msg  string
@@ -64,3 +109,30 @@ type exitError struct {
 
 func (e *exitError) Error() string   { return e.msg }
 func (e *exitError) ExitStatus() int { return e.code }
+
+// dieWithMageWrapper makes `kill <mage pid>` stop the build and its
+// processes instead of orphaning them: a binary the mage command runs from
+// its cache dies with it. A binary made with `mage -compile` and started
+// from a shell (nohup included) does not.
+func dieWithMageWrapper() {
+	exe, err := os.Executable()
+	if err != nil {
+		return
+	}
+	if cache := mg.CacheDir(); cache != "" && filepath.Dir(exe) == filepath.Clean(cache) {
+		proc.DieWithParent()
+	}
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}
+
+func removeAll(dir string) error {
+	if err := os.RemoveAll(dir); err != nil {
+		return fmt.Errorf("remove %s: %w", dir, err)
+	}
+	fmt.Printf("removed %s\n", dir)
+	return nil
+}

@@ -132,9 +132,9 @@ func Available() bool {
 	return err == nil
 }
 
-// Need checks that the tools a recipe runs are on PATH; the error names the
-// missing ones and the depInstall target that installs them.
-func Need(depInstall string, tools ...string) error {
+// Need checks that the tools a step runs are on PATH; the error is a
+// *MissingToolsError naming the missing ones.
+func Need(tools ...string) error {
 	var missing []string
 	for _, t := range tools {
 		if _, err := exec.LookPath(t); err != nil {
@@ -142,10 +142,15 @@ func Need(depInstall string, tools ...string) error {
 		}
 	}
 	if len(missing) > 0 {
-		return fmt.Errorf("%s not found: install them with `mage %s` (as root)", strings.Join(missing, ", "), depInstall)
+		return &MissingToolsError{Tools: missing}
 	}
 	return nil
 }
+
+// MissingToolsError names the tools a step needs that are not installed.
+type MissingToolsError struct{ Tools []string }
+
+func (e *MissingToolsError) Error() string { return strings.Join(e.Tools, ", ") + " not found" }
 
 // privilege returns the command prefix that gives root: none when root,
 // "sudo -n" when sudo works without a password prompt.

@@ -97,10 +97,11 @@ type Config struct {
 	KernelOut     string   `env:"KERNEL_OUT" default:"${RESOURCES}/vmlinux-${DISTRO}-${ARCH}" path:"1" group:"kernel" doc:"where kernel:save puts vmlinux"`
 	RootPassword  string   `env:"ROOT_PASSWORD" default:"root" secret:"1" group:"image" doc:"root password in the disk image (the original's default, warned about)"`
 
-	Memory Size   `env:"MEMORY" default:"2G" group:"guest" doc:"guest memory (qemu and gem5)"`
-	CPUs   int    `env:"CPUS" default:"2" min:"1" group:"guest" doc:"guest CPUs"`
-	CPU    string `env:"CPU" default:"auto" group:"guest" doc:"qemu acceleration: auto (KVM if a probe boot works, else TCG), kvm, tcg, or a -cpu model for TCG"`
-	Client string `env:"CLIENT" path:"1" exists:"1" group:"guest" doc:"use this client binary instead of building one"`
+	Memory  Size   `env:"MEMORY" default:"2G" group:"guest" doc:"guest memory (qemu and gem5)"`
+	CPUs    int    `env:"CPUS" default:"2" min:"1" group:"guest" doc:"guest CPUs"`
+	CPU     string `env:"CPU" default:"auto" group:"guest" doc:"qemu acceleration: auto (KVM if a probe boot works, else TCG), kvm, tcg, or a -cpu model for TCG"`
+	Client  string `env:"CLIENT" path:"1" exists:"1" group:"guest" doc:"use this client binary instead of building one"`
+	Persist bool   `env:"PERSIST" default:"0" group:"guest" doc:"image:run keeps the changes made in the booted disk (else they are dropped)"`
 
 	FunctionsYAML  string        `env:"FUNCTIONS_YAML" path:"1" exists:"1" group:"simulation" doc:"compose file of the functions (default: functions/functions.yaml)"`
 	Images         string        `env:"IMAGES" default:"registry" path:"1" exists:"dir" keywords:"registry,reference" group:"simulation" doc:"where the guest gets function images: registry (Docker Hub), reference (the Go reference functions, offline) or a directory of docker-archive tarballs"`

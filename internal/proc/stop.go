@@ -2,8 +2,11 @@ package proc
 
 import (
 	"errors"
+	"os"
 	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // Grace is how long a process group gets after SIGINT and after SIGTERM
@@ -95,5 +98,18 @@ func (g Group) waitGone(d time.Duration) bool {
 			return false
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// DieWithParent asks the kernel for SIGTERM when this process's parent
+// dies (a wrapper that started it), so killing the wrapper stops this
+// process and, through its signal handling, what it started.
+func DieWithParent() {
+	ppid := os.Getppid()
+	if err := unix.Prctl(unix.PR_SET_PDEATHSIG, uintptr(syscall.SIGTERM), 0, 0, 0); err != nil {
+		return
+	}
+	if os.Getppid() != ppid { // the parent died before the request took effect
+		_ = syscall.Kill(os.Getpid(), syscall.SIGTERM)
 	}
 }

@@ -145,7 +145,7 @@ func cdromDevice(arch string, i int) []string {
 	return []string{"-device", fmt.Sprintf("ide-cd,drive=cd%d", i)}
 }
 
-// Commander makes registered commands; *graph.Job is one.
+// Commander makes registered commands; *engine.Job is one.
 type Commander interface {
 	Command(name string, args ...string) *proc.Cmd
 }
@@ -179,7 +179,7 @@ func Run(ctx context.Context, c Commander, m Machine, console io.Writer, limit t
 			return Outcome{Ended: "failed"}, fmt.Errorf("guest boot: %w", err)
 		}
 	}
-	if err := apt.Need("image:depInstall", m.Binary()); err != nil {
+	if err := apt.Need(m.Binary()); err != nil {
 		return Outcome{Ended: "failed"}, err
 	}
 	runCtx := ctx
@@ -354,4 +354,42 @@ func (p ProbeCache) Put(arch, kernel string, ok bool, why string) error {
 		return err
 	}
 	return os.WriteFile(p.Path, []byte(p.key(arch, kernel)+"\n"+verdict+" "+why+"\n"), 0o644)
+}
+
+// Accelerator decides, once, how qemu runs guests: "kvm" or "tcg" as
+// asked, a -cpu model with TCG, or for "auto" KVM only when a probe boot
+// of Kernel proves it works here (remembered in Cache per kernel). Say is
+// told the choice of an auto decision.
+type Accelerator struct {
+	Choice string // auto, kvm, tcg, or a -cpu model for TCG
+	Arch   string
+	Kernel string
+	Cache  ProbeCache
+	Say    func(usable bool, why string)
+
+	once       sync.Once
+	accel, cpu string
+}
+
+// Resolve returns qemu's -accel and -cpu (the first call decides).
+func (a *Accelerator) Resolve(ctx context.Context, c Commander) (accel, cpu string) {
+	a.once.Do(func() {
+		switch a.Choice {
+		case "kvm", "tcg":
+			a.accel = a.Choice
+		case "auto", "":
+			ok, why, found := a.Cache.Get(a.Arch, a.Kernel)
+			if !found {
+				ok, why = ProbeKVM(ctx, c, a.Arch, a.Kernel, 30*time.Second)
+				_ = a.Cache.Put(a.Arch, a.Kernel, ok, why)
+			}
+			a.accel = map[bool]string{true: "kvm", false: "tcg"}[ok]
+			if a.Say != nil {
+				a.Say(ok, why)
+			}
+		default:
+			a.accel, a.cpu = "tcg", a.Choice
+		}
+	})
+	return a.accel, a.cpu
 }

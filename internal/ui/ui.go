@@ -114,8 +114,21 @@ func (p *Printer) Progress(name, text string) {
 }
 
 // End says how step name ended, after how long. err explains failures;
-// logPath points at the step's full log.
+// logPath points at the step's full log. Under GitHub Actions the log is
+// folded into the output after the line, and a failure becomes an error
+// annotation.
 func (p *Printer) End(name string, s Status, elapsed time.Duration, err error, logPath string) {
+	p.endLine(name, s, elapsed, err, logPath)
+	if !p.github || logPath == "" {
+		return
+	}
+	p.Group(fmt.Sprintf("%s (%s, %s)", name, s, FormatDuration(elapsed)), logPath, 2000)
+	if err != nil && s != OK {
+		p.Errorf(name+" "+s.String(), "%v (log: %s)", err, logPath)
+	}
+}
+
+func (p *Printer) endLine(name string, s Status, elapsed time.Duration, err error, logPath string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	delete(p.running, name)

@@ -1,12 +1,10 @@
-package graph
+package engine
 
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -36,7 +34,7 @@ func tmpName(out string) string {
 }
 
 func (g *Graph) newJob(ctx context.Context, r *Rule, logPath string, v Verdict) (*Job, error) {
-	j := &Job{g: g, rule: r, grace: graceFrom(ctx), tmp: map[string]string{}, start: time.Now()}
+	j := &Job{g: g, rule: r, grace: graceFrom(ctx), tmp: map[string]string{}, start: g.fs.Now()}
 	if err := os.MkdirAll(filepath.Dir(logPath), 0o755); err != nil {
 		return j, fmt.Errorf("log directory: %w", err)
 	}
@@ -230,17 +228,16 @@ func (j *Job) commit(newestInput Stamp) error {
 				return fmt.Errorf("move output into place: %w", err)
 			}
 		}
-		fi, err := os.Stat(o)
-		if errors.Is(err, fs.ErrNotExist) {
-			return fmt.Errorf("recipe succeeded but did not make output %s", o)
-		}
+		info, err := j.g.fs.Stat(o)
 		if err != nil {
 			return fmt.Errorf("output %s: %w", o, err)
 		}
+		if !info.Exists {
+			return fmt.Errorf("recipe succeeded but did not make output %s", o)
+		}
 		_, renamed := j.tmp[o]
-		if renamed && fi.ModTime().Before(j.start) || newestInput.Exists && !fi.ModTime().After(newestInput.Mod) {
-			now := time.Now()
-			if err := os.Chtimes(o, now, now); err != nil {
+		if renamed && info.Mod.Before(j.start) || newestInput.Exists && !info.Mod.After(newestInput.Mod) {
+			if err := j.g.fs.Chtimes(o, j.g.fs.Now()); err != nil {
 				return fmt.Errorf("update time of output %s: %w", o, err)
 			}
 		}

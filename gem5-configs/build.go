@@ -1,7 +1,8 @@
-// Package gem5 is the gem5 stage: it clones gem5 at a version, builds
-// gem5.opt with scons, and builds the m5term and m5 utilities, each as a
-// rule of the build engine.
-package gem5
+package gem5configs
+
+// The gem5 build: clone gem5 at a version, build gem5.opt with scons
+// (classic caches only unless a Ruby protocol is asked for), and the
+// m5term and m5 utilities.
 
 import (
 	"bytes"
@@ -14,8 +15,8 @@ import (
 	"strings"
 
 	"github.com/vswarmu/vswarmu-mage/internal/apt"
+	"github.com/vswarmu/vswarmu-mage/internal/job"
 	"github.com/vswarmu/vswarmu-mage/internal/proc"
-	"github.com/vswarmu/vswarmu-mage/targets/graph"
 )
 
 // Packages are the Debian/Ubuntu packages gem5 and its utilities build with
@@ -93,37 +94,29 @@ func (b Build) resolve(ctx context.Context) (string, bool) {
 	return "", false
 }
 
-// SourceRule clones GEM5_REPO into GEM5_DIR and checks out GEM5_VERSION.
-// Its output is .git/HEAD, which git rewrites when the checkout changes.
-func (b Build) SourceRule() *graph.Rule {
-	head := filepath.Join(b.Dir, ".git", "HEAD")
-	return &graph.Rule{
-		Target:  "gem5:source",
-		Doc:     "clone gem5 and check out GEM5_VERSION",
-		Outputs: []string{head},
-		Params:  graph.Params{"GEM5_REPO": b.Repo, "GEM5_VERSION": b.Version},
-		InPlace: true,
-		Tree:    b.Dir, // the checkout: the build and the utilities read files of it
-		Slots:   -1,
-		Check: func(ctx context.Context) (string, error) {
-			want, ok := b.resolve(ctx)
-			if !ok {
-				return fmt.Sprintf("GEM5_VERSION %s is not in the local clone yet", b.Version), nil
-			}
-			have, err := b.git(ctx, "rev-parse", "HEAD")
-			if err != nil {
-				return "checkout has no HEAD commit", nil
-			}
-			if have != want {
-				return fmt.Sprintf("checked-out commit %.12s is not GEM5_VERSION %s (%.12s)", have, b.Version, want), nil
-			}
-			return "", nil
-		},
-		Recipe: b.checkout,
+// Head is the file a checkout rewrites when the checked-out commit
+// changes: the source step's output.
+func (b Build) Head() string { return filepath.Join(b.Dir, ".git", "HEAD") }
+
+// CheckoutStale says why the checkout is not at Version ("" when it is).
+func (b Build) CheckoutStale(ctx context.Context) (string, error) {
+	want, ok := b.resolve(ctx)
+	if !ok {
+		return fmt.Sprintf("GEM5_VERSION %s is not in the local clone yet", b.Version), nil
 	}
+	have, err := b.git(ctx, "rev-parse", "HEAD")
+	if err != nil {
+		return "checkout has no HEAD commit", nil
+	}
+	if have != want {
+		return fmt.Sprintf("checked-out commit %.12s is not GEM5_VERSION %s (%.12s)", have, b.Version, want), nil
+	}
+	return "", nil
 }
 
-func (b Build) checkout(ctx context.Context, j *graph.Job) error {
+// Checkout clones Repo into Dir (partially, when remote) and checks out
+// Version.
+func (b Build) Checkout(ctx context.Context, j job.Job) error {
 	if _, err := os.Stat(filepath.Join(b.Dir, ".git")); os.IsNotExist(err) {
 		if ents, _ := os.ReadDir(b.Dir); len(ents) > 0 {
 			return fmt.Errorf("GEM5_DIR %s exists but is not a git checkout; remove it or point GEM5_DIR elsewhere", b.Dir)
@@ -179,43 +172,40 @@ func isRemote(repo string) bool {
 	return remoteRE.MatchString(repo) && !strings.HasPrefix(repo, "file://")
 }
 
-// BuildRule runs `scons build/<ARCH>/gem5.opt -j <JOBS>` in the checkout.
-// scons builds in place and incrementally; an interrupted build is stale
-// through the build log.
-func (b Build) BuildRule(source *graph.Rule) *graph.Rule {
+// CompileDescription is what shapes gem5.opt besides its sources.
+func (b Build) CompileDescription() map[string]string {
+	return map[string]string{"GEM5_ARCH": b.Arch, "variant": "opt", "GEM5_RUBY": cmp.Or(b.Ruby, "none")}
+}
+
+// CompileInputs are the source files gem5.opt is built from.
+func (b Build) CompileInputs() []string {
 	in := func(p string) string { return filepath.Join(b.Dir, p) }
-	return &graph.Rule{
-		Target:  "gem5:build",
-		Doc:     "build gem5.opt for GEM5_ARCH with scons",
-		Outputs: []string{b.Binary()},
-		Inputs:  []string{in("SConstruct"), in("src"), in("site_scons"), in("build_opts"), in("include")},
-		Deps:    []*graph.Rule{source},
-		Params:  graph.Params{"GEM5_ARCH": b.Arch, "variant": "opt", "GEM5_RUBY": cmp.Or(b.Ruby, "none")},
-		InPlace: true,
-		Slots:   b.Jobs, // scons -j JOBS uses every slot
-		Recipe: func(ctx context.Context, j *graph.Job) error {
-			if err := apt.Need("gem5:depInstall", "scons", "g++", "python3"); err != nil {
-				return err
-			}
-			if err := b.configure(ctx, j); err != nil {
-				return err
-			}
-			target := filepath.Join("build", b.Arch, "gem5.opt")
-			c := j.Command("scons", target, "-j", fmt.Sprint(b.Jobs), "--ignore-style")
-			c.Dir = b.Dir
-			c.Env = b.env()
-			counter := j.StepCounter(sconsStep, "%d steps")
-			c.Stdout, c.Stderr = counter, counter
-			return j.RunCmd(ctx, c)
-		},
+	return []string{in("SConstruct"), in("src"), in("site_scons"), in("build_opts"), in("include")}
+}
+
+// Compile runs `scons build/<ARCH>/gem5.opt -j <Jobs>` in the checkout
+// (in place and incrementally), after setting the build's options.
+func (b Build) Compile(ctx context.Context, j job.Job) error {
+	if err := apt.Need("scons", "g++", "python3"); err != nil {
+		return err
 	}
+	if err := b.configure(ctx, j); err != nil {
+		return err
+	}
+	target := filepath.Join("build", b.Arch, "gem5.opt")
+	c := j.Command("scons", target, "-j", fmt.Sprint(b.Jobs), "--ignore-style")
+	c.Dir = b.Dir
+	c.Env = b.env()
+	counter := job.StepCounter(j, sconsStep, "%d steps")
+	c.Stdout, c.Stderr = counter, counter
+	return j.RunCmd(ctx, c)
 }
 
 // configure sets the build's Kconfig options (gem5 v24 and later: the
 // build_opts file holds KEY=y lines): the ISA's defaults, then the Ruby
 // protocol or none. Older gem5 versions take no Kconfig; they build their
 // default protocol, which is said in the log.
-func (b Build) configure(ctx context.Context, j *graph.Job) error {
+func (b Build) configure(ctx context.Context, j job.Job) error {
 	opts, err := os.ReadFile(filepath.Join(b.Dir, "build_opts", b.Arch))
 	if err != nil {
 		return fmt.Errorf("GEM5_ARCH=%s: %s has no build_opts/%s: %w", b.Arch, b.Dir, b.Arch, err)
@@ -249,47 +239,36 @@ func (b Build) env() []string {
 	return env
 }
 
-// TermRule builds util/term/m5term.
-func (b Build) TermRule(source *graph.Rule) *graph.Rule {
+// TermInputs are the sources of m5term.
+func (b Build) TermInputs() []string {
 	dir := filepath.Join(b.Dir, "util", "term")
-	return &graph.Rule{
-		Target:  "gem5:term",
-		Doc:     "build m5term, the terminal for a simulated system's console",
-		Outputs: []string{b.M5Term()},
-		Inputs:  []string{filepath.Join(dir, "*.c"), filepath.Join(dir, "Makefile")},
-		Deps:    []*graph.Rule{source},
-		InPlace: true,
-		Recipe: func(ctx context.Context, j *graph.Job) error {
-			if err := apt.Need("gem5:depInstall", "make", "cc"); err != nil {
-				return err
-			}
-			return j.Run(ctx, "make", "-C", dir)
-		},
-	}
+	return []string{filepath.Join(dir, "*.c"), filepath.Join(dir, "Makefile")}
 }
 
-// M5Rule builds the guest's m5 utility for ARCH with util/m5's scons.
-func (b Build) M5Rule(source *graph.Rule) *graph.Rule {
-	dir := filepath.Join(b.Dir, "util", "m5")
-	arch := m5Arch(b.GuestArch)
-	return &graph.Rule{
-		Target:  "gem5:m5",
-		Doc:     "build the guest's m5 utility for ARCH",
-		Outputs: []string{b.M5()},
-		Inputs:  []string{filepath.Join(dir, "SConstruct"), filepath.Join(dir, "src"), filepath.Join(b.Dir, "include")},
-		Deps:    []*graph.Rule{source},
-		Params:  graph.Params{"ARCH": b.GuestArch},
-		InPlace: true,
-		Recipe: func(ctx context.Context, j *graph.Job) error {
-			if err := apt.Need("gem5:depInstall", "scons"); err != nil {
-				return err
-			}
-			c := j.Command("scons", filepath.Join("build", arch, "out", "m5"), "-j", fmt.Sprint(b.Jobs))
-			c.Dir = dir
-			c.Env = b.env()
-			return j.RunCmd(ctx, c)
-		},
+// BuildTerm builds util/term/m5term.
+func (b Build) BuildTerm(ctx context.Context, j job.Job) error {
+	if err := apt.Need("make", "cc"); err != nil {
+		return err
 	}
+	return j.Run(ctx, "make", "-C", filepath.Join(b.Dir, "util", "term"))
+}
+
+// M5Inputs are the sources of the guest's m5 utility.
+func (b Build) M5Inputs() []string {
+	dir := filepath.Join(b.Dir, "util", "m5")
+	return []string{filepath.Join(dir, "SConstruct"), filepath.Join(dir, "src"), filepath.Join(b.Dir, "include")}
+}
+
+// BuildM5 builds the guest's m5 utility for GuestArch with util/m5's
+// scons.
+func (b Build) BuildM5(ctx context.Context, j job.Job) error {
+	if err := apt.Need("scons"); err != nil {
+		return err
+	}
+	c := j.Command("scons", filepath.Join("build", m5Arch(b.GuestArch), "out", "m5"), "-j", fmt.Sprint(b.Jobs))
+	c.Dir = filepath.Join(b.Dir, "util", "m5")
+	c.Env = b.env()
+	return j.RunCmd(ctx, c)
 }
 
 // sconsStep matches gem5's abbreviated scons output: " [     CXX] X86/... -> .o".

@@ -1,4 +1,4 @@
-package graph
+package engine
 
 import (
 	"context"
@@ -11,7 +11,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/magefile/mage/mg"
 	"golang.org/x/sys/unix"
 
 	"github.com/vswarmu/vswarmu-mage/internal/proc"
@@ -24,8 +23,8 @@ func (e *SignalError) Error() string {
 	return fmt.Sprintf("interrupted by %s", strings.ToUpper(unix.SignalName(e.Signal)))
 }
 
-// ErrTimeout says the run hit Mage's -t timeout.
-var ErrTimeout = errors.New("timeout (mage -t) reached")
+// ErrTimeout says the run reached the deadline of its context.
+var ErrTimeout = errors.New("timeout reached")
 
 // prepare readies the working directory for building: state directories,
 // the lock, the build log and the process registry, whose orphans (left by
@@ -47,7 +46,7 @@ func (g *Graph) prepare(ctx context.Context) error {
 		return err
 	}
 	g.mu.Lock()
-	g.log, g.cache = bl, newStatCache()
+	g.log, g.cache = bl, newStatCache(g.fs)
 	g.mu.Unlock()
 	if err := g.log.openForAppend(); err != nil {
 		return err
@@ -66,31 +65,7 @@ func (g *Graph) prepare(ctx context.Context) error {
 	if err != nil {
 		g.ui.Warnf("process registry: %v", err)
 	}
-	dieWithMageWrapper()
 	return nil
-}
-
-// dieWithMageWrapper asks the kernel for SIGTERM when the `mage` command
-// that started this compiled magefile dies, so `kill <mage pid>` stops the
-// build and its processes instead of orphaning them. Only binaries that the
-// mage command runs from its cache do this; a binary made with
-// `mage -compile` and started from a shell (nohup included) does not.
-func dieWithMageWrapper() {
-	exe, err := os.Executable()
-	if err != nil {
-		return
-	}
-	cache := mg.CacheDir()
-	if cache == "" || filepath.Dir(exe) != filepath.Clean(cache) {
-		return
-	}
-	ppid := os.Getppid()
-	if err := unix.Prctl(unix.PR_SET_PDEATHSIG, uintptr(syscall.SIGTERM), 0, 0, 0); err != nil {
-		return
-	}
-	if os.Getppid() != ppid { // the parent died before the request took effect
-		_ = syscall.Kill(os.Getpid(), syscall.SIGTERM)
-	}
 }
 
 // acquireLock takes the working directory's lock for the life of the
@@ -115,7 +90,9 @@ func (g *Graph) acquireLock(ctx context.Context) error {
 		holder := readHolder(path)
 		if !g.opts.LockWait {
 			f.Close()
-			return fmt.Errorf("working directory %s is in use by another run (%s); wait for it to finish, stop it with `mage kill` and Ctrl-C, or set LOCK_WAIT=1 to wait", filepath.Dir(g.opts.StateDir), holder)
+			msg := fmt.Sprintf("working directory %s is in use by another run (%s); wait for it to finish", filepath.Dir(g.opts.StateDir), holder)
+			msg = hint(hint(msg, ", ", g.opts.Hints.Kill), ", or ", g.opts.Hints.LockWait)
+			return errors.New(msg)
 		}
 		if !waiting {
 			g.ui.Printf("waiting for the other run on %s to finish (%s)…", filepath.Dir(g.opts.StateDir), holder)

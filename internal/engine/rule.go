@@ -2,7 +2,7 @@
 // dependencies, parameters and a recipe; timestamp and fingerprint based
 // staleness; a build log; bounded parallelism; process groups that are
 // always stopped. It knows nothing of gem5.
-package graph
+package engine
 
 import (
 	"context"
@@ -41,7 +41,9 @@ type Rule struct {
 	// makes the rule stale (e.g. "checked-out commit is not v24.0.0.0").
 	Check func(ctx context.Context) (reason string, err error)
 	// Recipe makes the outputs. Non-InPlace rules write each output to
-	// job.Out(output); the engine renames them into place on success.
+	// job.Out(output); the engine renames them into place on success. A
+	// rule without a recipe is a leaf: its outputs are files someone else
+	// made (a file the user gave), which must exist; it never runs.
 	Recipe func(ctx context.Context, job *Job) error
 	// InPlace says the recipe changes its outputs where they are (a disk
 	// image, a source checkout). An interrupted run is still seen as stale
@@ -59,6 +61,10 @@ type Rule struct {
 
 	g *Graph
 }
+
+// Leaf reports whether the rule is a leaf: files that must exist, with no
+// recipe to make them.
+func (r *Rule) Leaf() bool { return r.Recipe == nil }
 
 // Params are named values that shape a rule's result.
 type Params map[string]string

@@ -1,4 +1,4 @@
-package simulate
+package gem5configs
 
 import (
 	"crypto/sha256"
@@ -70,7 +70,7 @@ func fileSHA256(path string) (string, error) {
 }
 
 // parameters are the settings a run was made with, by their names.
-func (s Spec) parameters(setupCPU string) map[string]string {
+func (s Simulation) parameters(setupCPU string) map[string]string {
 	return map[string]string{
 		"SYSTEM": s.System, "DETAILED_CPU": s.detailedCPU(), "CPUS": fmt.Sprint(s.CPUs),
 		"MEMORY": fmt.Sprintf("%dMB", s.MemoryMiB), "ATOMIC_WARMING": fmt.Sprint(s.AtomicWarming),

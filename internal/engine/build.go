@@ -1,4 +1,4 @@
-package graph
+package engine
 
 import (
 	"context"
@@ -163,7 +163,7 @@ func (g *Graph) stopping(ctx context.Context) string {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if len(g.failed) > 0 {
-		return fmt.Sprintf("not started: stopping after %s failed (KEEP_GOING=1 finishes independent rules)", g.failed[0])
+		return hint(fmt.Sprintf("not started: stopping after %s failed", g.failed[0]), "(", phrase(g.opts.Hints.KeepGoing, "%s finishes independent rules"))
 	}
 	return ""
 }
@@ -226,12 +226,6 @@ func (g *Graph) runRecipe(ctx context.Context, r *Rule, res *result) {
 		g.noteFailure(r)
 	}
 	g.ui.End(r.Target, res.status, res.elapsed, err, res.logPath)
-	if g.ui.GitHub() {
-		g.ui.Group(fmt.Sprintf("%s (%s, %s)", r.Target, res.status, ui.FormatDuration(res.elapsed)), res.logPath, 2000)
-		if err != nil {
-			g.ui.Errorf(r.Target+" "+res.status.String(), "%v (log: %s)", err, res.logPath)
-		}
-	}
 }
 
 // callRecipe runs the recipe, turning a panic into an error that names the
@@ -304,7 +298,7 @@ func (g *Graph) summary(rules []*Rule, total time.Duration) {
 	g.mu.Lock()
 	for _, r := range rules {
 		res := g.results[r]
-		if res == nil {
+		if res == nil || r.Leaf() && res.ok() {
 			continue
 		}
 		switch {
@@ -341,16 +335,20 @@ func (g *Graph) summary(rules []*Rule, total time.Duration) {
 // nothing and takes no lock.
 func (g *Graph) plan(ctx context.Context, rules []*Rule) error {
 	verdicts, err := g.Evaluate(ctx, rules...)
-	would := 0
+	would, fresh := 0, 0
 	for _, v := range verdicts {
-		if v.Stale {
+		switch {
+		case v.Rule.Leaf():
+			continue // a file given to the build
+		case v.Stale:
 			would++
 			g.ui.Printf("%s %s: %s", g.ui.Yellow("would run"), g.ui.Bold(v.Rule.Target), strings.Join(v.Reasons, "; "))
-		} else {
+		default:
+			fresh++
 			g.ui.Printf("%s %s", g.ui.Dim("up to date"), v.Rule.Target)
 		}
 	}
-	g.ui.Printf("dry run: %d would run, %d up to date (DRY_RUN=1: nothing was changed)", would, len(verdicts)-would)
+	g.ui.Printf("%s", hint(fmt.Sprintf("dry run: %d would run, %d up to date", would, fresh), "(", phrase(g.opts.Hints.DryRun, "%s: nothing was changed")))
 	return err
 }
 
@@ -367,7 +365,7 @@ func (g *Graph) Evaluate(ctx context.Context, rules ...*Rule) ([]Verdict, error)
 		return nil, err
 	}
 	closure := Closure(rules...)
-	cache := newStatCache()
+	cache := newStatCache(g.fs)
 	cache.prefetch(plainPaths(closure))
 	cache.prewalk(closure)
 	checks := runChecks(ctx, closure)
@@ -468,7 +466,7 @@ func (g *Graph) Explain(ctx context.Context, r *Rule) (Verdict, []Verdict, error
 	}
 	// Asked ahead, the Check hook's reason is listed even when another
 	// reason made the rule stale already.
-	v, cerr := g.check(ctx, newStatCache(), r, states, runChecks(ctx, []*Rule{r})[r])
+	v, cerr := g.check(ctx, newStatCache(g.fs), r, states, runChecks(ctx, []*Rule{r})[r])
 	if cerr != nil {
 		v.add("cannot check: %v", cerr)
 	}

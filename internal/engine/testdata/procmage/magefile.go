@@ -13,9 +13,12 @@ import (
 	//mage:import vs
 	_ "github.com/vswarmu/vswarmu-mage/targets"
 
+	"github.com/magefile/mage/mg"
+
 	"github.com/vswarmu/vswarmu-mage/internal/config"
+	"github.com/vswarmu/vswarmu-mage/internal/engine"
+	"github.com/vswarmu/vswarmu-mage/internal/proc"
 	"github.com/vswarmu/vswarmu-mage/internal/ui"
-	"github.com/vswarmu/vswarmu-mage/targets/graph"
 )
 
 // sleepers starts a shell whose children ignore SIGINT (background jobs of a
@@ -24,22 +27,22 @@ const sleepers = `sleep 1000 & a=$!; sh -c 'trap "" TERM; sleep 1000' & b=$!; ec
 
 func fixture(name string) string { return filepath.Join(os.Getenv("FIXTURE"), name) }
 
-func newGraph() (*graph.Graph, error) {
+func newGraph() (*engine.Graph, error) {
 	cfg, err := config.FromEnv()
 	if err != nil {
 		return nil, err
 	}
-	g, err := graph.New(graph.Options{StateDir: cfg.StateDir(), LogDir: cfg.LogDir(), Jobs: cfg.Jobs,
+	g, err := engine.New(engine.Options{StateDir: cfg.StateDir(), LogDir: cfg.LogDir(), Jobs: cfg.Jobs,
 		LockWait: cfg.LockWait, UI: ui.New(os.Stdout, false)})
 	if err != nil {
 		return nil, err
 	}
-	first := &graph.Rule{Target: "first", Outputs: []string{fixture("first.out")},
-		Recipe: func(ctx context.Context, j *graph.Job) error {
+	first := &engine.Rule{Target: "first", Outputs: []string{fixture("first.out")},
+		Recipe: func(ctx context.Context, j *engine.Job) error {
 			return os.WriteFile(j.Out(fixture("first.out")), []byte("1"), 0o644)
 		}}
-	slow := &graph.Rule{Target: "slow", Outputs: []string{fixture("slow.out")}, Deps: []*graph.Rule{first}, InPlace: true,
-		Recipe: func(ctx context.Context, j *graph.Job) error {
+	slow := &engine.Rule{Target: "slow", Outputs: []string{fixture("slow.out")}, Deps: []*engine.Rule{first}, InPlace: true,
+		Recipe: func(ctx context.Context, j *engine.Job) error {
 			if err := os.WriteFile(fixture("slow.out"), []byte("partial"), 0o644); err != nil {
 				return err
 			}
@@ -48,8 +51,8 @@ func newGraph() (*graph.Graph, error) {
 			}
 			return j.Run(ctx, "sh", "-c", sleepers, "sh", fixture("pids-slow"))
 		}}
-	sleepy := &graph.Rule{Target: "sleepy", Outputs: []string{fixture("sleepy.out")},
-		Recipe: func(ctx context.Context, j *graph.Job) error {
+	sleepy := &engine.Rule{Target: "sleepy", Outputs: []string{fixture("sleepy.out")},
+		Recipe: func(ctx context.Context, j *engine.Job) error {
 			if err := j.Run(ctx, "sh", "-c", sleepers, "sh", fixture("pids-sleepy")); err != nil {
 				return err
 			}
@@ -62,6 +65,10 @@ func newGraph() (*graph.Graph, error) {
 }
 
 func run(ctx context.Context, name string) error {
+	// As the targets do: die with the mage command that runs this binary.
+	if exe, err := os.Executable(); err == nil && filepath.Dir(exe) == filepath.Clean(mg.CacheDir()) {
+		proc.DieWithParent()
+	}
 	g, err := newGraph()
 	if err != nil {
 		return err

@@ -1,4 +1,4 @@
-package graph
+package engine
 
 import (
 	"errors"
@@ -40,6 +40,42 @@ type Options struct {
 	LockWait bool
 	// UI receives progress; nil writes to standard output.
 	UI *ui.Printer
+	// FS is the file system rules are judged on (nil: OS).
+	FS FS
+	// Hints are how the caller's users ask for what the engine mentions
+	// (a setting, a command); empty ones are left out of messages.
+	Hints Hints
+}
+
+// Hints name, in the caller's words, what a user can do about a
+// situation the engine reports.
+type Hints struct {
+	KeepGoing string // finish independent rules after a failure ("KEEP_GOING=1")
+	DryRun    string // the plan changed nothing ("DRY_RUN=1")
+	LockWait  string // wait for another run instead of failing ("set LOCK_WAIT=1 to wait")
+	Kill      string // stop another run's processes ("stop it with `mage kill` and Ctrl-C")
+	Forced    string // where a forced rule was asked for ("FORCE=all")
+	// Force returns how to rerun a rule whatever its state ("FORCE=<rule>").
+	Force func(rule string) string
+}
+
+// phrase fills a hint into a sentence ("" when there is no hint).
+func phrase(h, format string) string {
+	if h == "" {
+		return ""
+	}
+	return fmt.Sprintf(format, h)
+}
+
+// hint appends " (<h>)" or "; <h>" to msg when h is set.
+func hint(msg, sep, h string) string {
+	if h == "" {
+		return msg
+	}
+	if sep == "(" {
+		return msg + " (" + h + ")"
+	}
+	return msg + sep + h
 }
 
 // Graph holds rules and builds them. One Graph serves one invocation.
@@ -52,6 +88,7 @@ type Graph struct {
 	pool  *semaphore.Weighted
 	force map[string]bool
 	log   *buildLog
+	fs    FS
 	cache *statCache
 	owner proc.Ident
 	reg   *proc.Registry
@@ -85,10 +122,13 @@ func New(opts Options) (*Graph, error) {
 	if err != nil {
 		return nil, err
 	}
+	if opts.FS == nil {
+		opts.FS = OS{}
+	}
 	g := &Graph{
 		opts: opts, ui: opts.UI, rules: map[string]*Rule{}, jobs: opts.Jobs,
 		pool: semaphore.NewWeighted(int64(opts.Jobs)), force: map[string]bool{},
-		log: bl, cache: newStatCache(), owner: proc.Self(),
+		log: bl, fs: opts.FS, cache: newStatCache(opts.FS), owner: proc.Self(),
 		results: map[*Rule]*result{}, fps: map[*Rule]string{},
 	}
 	for _, f := range strings.Split(opts.Force, ",") {
@@ -110,10 +150,10 @@ func (g *Graph) UI() *ui.Printer { return g.ui }
 func (g *Graph) Add(rules ...*Rule) error {
 	for _, r := range rules {
 		if r.Target == "" || strings.ContainsAny(r.Target, "\t\n\r ") {
-			return fmt.Errorf("graph: rule name %q must be non-empty without blanks", r.Target)
+			return fmt.Errorf("engine: rule name %q must be non-empty without blanks", r.Target)
 		}
 		if _, dup := g.rules[r.Target]; dup {
-			return fmt.Errorf("graph: rule %s added twice", r.Target)
+			return fmt.Errorf("engine: rule %s added twice", r.Target)
 		}
 		for _, d := range r.Deps {
 			if d == nil || g.rules[d.Target] != d {
@@ -121,11 +161,11 @@ func (g *Graph) Add(rules ...*Rule) error {
 				if d != nil {
 					name = d.Target
 				}
-				return fmt.Errorf("graph: rule %s depends on %s, which is not in the graph (add dependencies first)", r.Target, name)
+				return fmt.Errorf("engine: rule %s depends on %s, which is not in the graph (add dependencies first)", r.Target, name)
 			}
 		}
-		if r.Recipe == nil {
-			return fmt.Errorf("graph: rule %s has no recipe", r.Target)
+		if r.Recipe == nil && (len(r.Outputs) == 0 || len(r.Deps) > 0 || r.Check != nil) {
+			return fmt.Errorf("engine: rule %s has no recipe, so it must be a leaf: outputs (the files that must exist), no dependencies, no check", r.Target)
 		}
 		r.g = g
 		g.rules[r.Target] = r
@@ -229,7 +269,7 @@ func (g *Graph) Dependents(r *Rule) []*Rule {
 func (g *Graph) member(rules []*Rule) error {
 	for _, r := range rules {
 		if r == nil || r.g != g {
-			return fmt.Errorf("graph: rule %v is not part of this graph", r)
+			return fmt.Errorf("engine: rule %v is not part of this graph", r)
 		}
 	}
 	return nil

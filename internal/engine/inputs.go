@@ -1,18 +1,14 @@
-package graph
+package engine
 
 import (
 	"errors"
 	"io/fs"
-	"os"
 	"path"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
-
-	"golang.org/x/sys/unix"
 )
 
 // stamp is the modification time of one path, or its absence.
@@ -32,13 +28,14 @@ type newest struct {
 // statCache remembers stats and directory walks for the length of one
 // evaluation; the engine forgets a rule's outputs when the rule has run.
 type statCache struct {
+	fs    FS
 	mu    sync.Mutex
 	stats map[string]stamp
 	walks map[string]newest
 }
 
-func newStatCache() *statCache {
-	return &statCache{stats: map[string]stamp{}, walks: map[string]newest{}}
+func newStatCache(fsys FS) *statCache {
+	return &statCache{fs: fsys, stats: map[string]stamp{}, walks: map[string]newest{}}
 }
 
 // stat returns the stamp of p, following symbolic links as make does.
@@ -49,15 +46,11 @@ func (c *statCache) stat(p string) (stamp, error) {
 	if ok {
 		return s, nil
 	}
-	fi, err := os.Stat(p)
-	switch {
-	case err == nil:
-		s = stamp{path: p, mod: fi.ModTime(), exists: true, dir: fi.IsDir()}
-	case errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR):
-		s = stamp{path: p}
-	default:
+	info, err := c.fs.Stat(p)
+	if err != nil {
 		return stamp{}, err
 	}
+	s = stamp{path: p, mod: info.Mod, exists: info.Exists, dir: info.Dir}
 	c.mu.Lock()
 	c.stats[p] = s
 	c.mu.Unlock()
@@ -98,32 +91,22 @@ func (c *statCache) prefetch(paths []string) {
 	wg.Wait()
 }
 
-// statDir stats files of one directory through a handle on it.
+// statDir stats files of one directory in one batch.
 func (c *statCache) statDir(paths []string) {
-	fd, err := unix.Open(filepath.Dir(paths[0]), unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
-	if err != nil { // a missing directory: stat each the usual way
+	names := make([]string, len(paths))
+	for i, p := range paths {
+		names[i] = filepath.Base(p)
+	}
+	infos, err := c.fs.StatDir(filepath.Dir(paths[0]), names)
+	if err != nil {
 		for _, p := range paths {
-			_, _ = c.stat(p)
+			_, _ = c.stat(p) // keeps the error for the rule that reads it
 		}
 		return
 	}
-	defer unix.Close(fd)
-	found := make([]stamp, 0, len(paths))
-	var st unix.Stat_t
-	for _, p := range paths {
-		err := unix.Fstatat(fd, filepath.Base(p), &st, 0)
-		switch {
-		case err == nil:
-			found = append(found, stamp{path: p, mod: time.Unix(st.Mtim.Unix()), exists: true, dir: st.Mode&unix.S_IFMT == unix.S_IFDIR})
-		case errors.Is(err, unix.ENOENT) || errors.Is(err, unix.ENOTDIR):
-			found = append(found, stamp{path: p})
-		default:
-			_, _ = c.stat(p) // keeps the error for the rule that reads it
-		}
-	}
 	c.mu.Lock()
-	for _, s := range found {
-		c.stats[s.path] = s
+	for i, info := range infos {
+		c.stats[paths[i]] = stamp{path: paths[i], mod: info.Mod, exists: info.Exists, dir: info.Dir}
 	}
 	c.mu.Unlock()
 }
@@ -223,7 +206,7 @@ func (c *statCache) newestOf(in inputSet) (newest, []string, error) {
 	}
 	for _, p := range in.include {
 		if hasMeta(p) {
-			matches, err := glob(p)
+			matches, err := c.glob(p)
 			if err != nil {
 				return best, nil, err
 			}
@@ -271,7 +254,7 @@ func (c *statCache) newestPath(p string, in inputSet) (newest, error) {
 		return w, nil
 	}
 	w = newest{stamp: s}
-	err = filepath.WalkDir(p, func(q string, d fs.DirEntry, err error) error {
+	err = c.fs.WalkDir(p, func(q string, d fs.DirEntry, err error) error {
 		if err != nil {
 			if errors.Is(err, fs.ErrNotExist) {
 				return nil // removed while walking
@@ -310,9 +293,9 @@ func (c *statCache) newestPath(p string, in inputSet) (newest, error) {
 }
 
 // glob expands a pattern; "**" matches any number of directories.
-func glob(pattern string) ([]string, error) {
+func (c *statCache) glob(pattern string) ([]string, error) {
 	if !strings.Contains(pattern, "**") {
-		return filepath.Glob(pattern)
+		return c.fs.Glob(pattern)
 	}
 	// Walk from the longest directory prefix without metacharacters.
 	root := pattern[:strings.Index(pattern, "**")]
@@ -321,7 +304,7 @@ func glob(pattern string) ([]string, error) {
 	}
 	root = filepath.Dir(root + "x")
 	var out []string
-	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+	err := c.fs.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			if errors.Is(err, fs.ErrNotExist) && p == root {
 				return filepath.SkipAll

@@ -1,10 +1,10 @@
-// Package simulate is the simulate stage: per function, a setup run of gem5
-// (boot on KVM cores, start the function's container, warm it up, take a
-// checkpoint) and an evaluation run (restore, warm caches on atomic cores,
-// measure on the detailed cores, dump statistics). Each gem5 runs as a
-// registered process, watched for hangs: no output for HangTimeout kills
-// it, and it is tried once more.
-package simulate
+package gem5configs
+
+// Simulations: per function, a setup run of gem5 (boot, start the
+// function, warm it up, take a checkpoint) and an evaluation run (restore,
+// warm caches on atomic cores, measure on the detailed cores, dump
+// statistics). Each gem5 runs as a registered process, watched for hangs:
+// no output for HangTimeout kills it, and it is tried once more.
 
 import (
 	"cmp"
@@ -21,14 +21,14 @@ import (
 	"time"
 
 	"github.com/vswarmu/vswarmu-mage/functions"
+	"github.com/vswarmu/vswarmu-mage/internal/job"
 	"github.com/vswarmu/vswarmu-mage/internal/proc"
 	"github.com/vswarmu/vswarmu-mage/internal/qemu"
 	"github.com/vswarmu/vswarmu-mage/results"
-	"github.com/vswarmu/vswarmu-mage/targets/graph"
 )
 
-// Spec is one function's simulation.
-type Spec struct {
+// Simulation is one function's simulation.
+type Simulation struct {
 	Gem5          string // gem5.opt
 	Config        string // run_sim.py
 	Kernel        string
@@ -52,31 +52,29 @@ type Spec struct {
 	Work          string // $WORKING_DIR
 	HangTimeout   time.Duration
 	Timeout       time.Duration
-	Inputs        []string // files that define the run (the config, on disk)
-	Files         *Files   // identifies input files for the runs' records (shared, nil-safe)
-	Deps          []*graph.Rule
+	Files         *Files // identifies input files for the runs' records (shared, nil-safe)
 	// ResolveSetupCPU turns SetupCPU=auto into kvm or atomic when the
 	// setup runs (it may boot a probe).
 	ResolveSetupCPU func(ctx context.Context, r qemu.Commander) string
 }
 
 // CheckpointDir is where setup leaves the checkpoint.
-func (s Spec) CheckpointDir() string { return filepath.Join(s.Work, "cpt", s.Function) }
+func (s Simulation) CheckpointDir() string { return filepath.Join(s.Work, "cpt", s.Function) }
 
 // SetupDir holds the setup run's gem5 outputs.
-func (s Spec) SetupDir() string { return filepath.Join(s.Work, "setup", s.Function) }
+func (s Simulation) SetupDir() string { return filepath.Join(s.Work, "setup", s.Function) }
 
 // ResultsDir holds the evaluation run's gem5 outputs.
-func (s Spec) ResultsDir() string { return filepath.Join(s.Work, "results", s.Function) }
+func (s Simulation) ResultsDir() string { return filepath.Join(s.Work, "results", s.Function) }
 
 // ScriptPath is the run script handed to the guest.
-func (s Spec) ScriptPath() string { return filepath.Join(s.Work, "scripts", s.Function+".sh") }
+func (s Simulation) ScriptPath() string { return filepath.Join(s.Work, "scripts", s.Function+".sh") }
 
 // MeasuredCPU is the core the function runs on (core 1, pinned and
 // isolated) among the detailed cores of gem5's standard-library
 // switchable processor: board.processor.switch1.core (gem5 numbers a
 // list of SimObjects with zero-padded indices: switch01 from 11 cores).
-func (s Spec) MeasuredCPU() string {
+func (s Simulation) MeasuredCPU() string {
 	return "board.processor." + Gem5Child("switch", 1, s.CPUs) + ".core"
 }
 
@@ -100,7 +98,7 @@ const m5Line = `M5="/sbin/m5 --addr"`
 // RunScript is the script the guest runs (m5 readfile): vSwarm-u's
 // protocol of m5 fail codes around starting, pinning and invoking the
 // function, in a container (docker-compose) or as a plain process.
-func (s Spec) RunScript() string {
+func (s Simulation) RunScript() string {
 	start, stop, port := s.containerLines()
 	if s.ExecMode == functions.Process {
 		start, stop, port = s.processLines()
@@ -121,7 +119,7 @@ $M5 fail -1
 
 // containerLines start the function's container with docker-compose and
 // pin it to core 1 (vSwarm-u's way); the client uses the published port.
-func (s Spec) containerLines() (start, stop string, port int) {
+func (s Simulation) containerLines() (start, stop string, port int) {
 	compose := "docker-compose -p vswarmu -f " + s.GuestDir + "/functions.yaml"
 	start = fmt.Sprintf("cd %s\n%s up -d %s\n$M5 fail 2\ndocker update %s --cpuset-cpus 1\n$M5 fail 3",
 		s.GuestDir, compose, s.Function, functions.ContainerName)
@@ -131,7 +129,7 @@ func (s Spec) containerLines() (start, stop string, port int) {
 // processLines start the container's command as a plain process on core
 // 1 (vswarmu-run pins itself before it executes the function); the client
 // uses the function's own port.
-func (s Spec) processLines() (start, stop string, port int) {
+func (s Simulation) processLines() (start, stop string, port int) {
 	start = fmt.Sprintf("%s -cpus 1 %s > /tmp/function.log 2>&1 &\nFUNCTION=$!\n$M5 fail 2\n$M5 fail 3",
 		functions.Launcher, functions.ProcessSpec(s.Function))
 	return start, "kill $FUNCTION\n$M5 fail 6", s.Port
@@ -141,16 +139,16 @@ func (s Spec) processLines() (start, stop string, port int) {
 // evaluation needs, and no fewer than 100, so the checkpoint (which holds
 // the running client) serves later runs with more measured invocations;
 // the evaluation stops after the ones it measures.
-func (s Spec) ClientInvocations() int {
+func (s Simulation) ClientInvocations() int {
 	return max(100, s.AtomicWarming+s.Invocations)
 }
 
-func (s Spec) detailedCPU() string { return cmp.Or(s.DetailedCPU, "system's default") }
+func (s Simulation) detailedCPU() string { return cmp.Or(s.DetailedCPU, "system's default") }
 
-func (s Spec) execMode() string { return cmp.Or(s.ExecMode, functions.Container) }
+func (s Simulation) execMode() string { return cmp.Or(s.ExecMode, functions.Container) }
 
 // commonArgs are run_sim.py's arguments of both modes.
-func (s Spec) commonArgs() []string {
+func (s Simulation) commonArgs() []string {
 	return []string{s.Config, "--kernel", s.Kernel, "--disk", s.Disk, "--function", s.Function,
 		"--cpus", fmt.Sprint(s.CPUs), "--memory", fmt.Sprintf("%dMB", s.MemoryMiB), "--root", s.Root}
 }
@@ -159,23 +157,17 @@ func (s Spec) commonArgs() []string {
 // took, on which cores, with which gem5; evaluations copy it.
 const setupRecord = "vswarmu.json"
 
-// SetupRule boots the function and checkpoints it after the warm-up. The
-// setup board does not depend on SYSTEM (run_sim.py boots every setup on
-// the same board), so one checkpoint serves every system.
-func (s Spec) SetupRule() *graph.Rule {
-	return &graph.Rule{
-		Target:  "simulate:setup:" + s.Function,
-		Doc:     "boot gem5 on KVM cores, start " + s.Function + ", warm it up, checkpoint",
-		Outputs: []string{s.CheckpointDir()},
-		Inputs:  s.Inputs,
-		Deps:    s.Deps,
-		Params: graph.Params{"script": s.RunScript(), "CPUS": fmt.Sprint(s.CPUs),
-			"MEMORY": fmt.Sprint(s.MemoryMiB), "setup-cpu": s.SetupCPU, "root": s.Root, "gem5": s.Gem5},
-		Recipe: s.setup,
-	}
+// SetupDescription is what shapes the setup's checkpoint. It does not
+// name SYSTEM: run_sim.py boots every setup on the same board, so one
+// checkpoint serves every system.
+func (s Simulation) SetupDescription() map[string]string {
+	return map[string]string{"script": s.RunScript(), "CPUS": fmt.Sprint(s.CPUs),
+		"MEMORY": fmt.Sprint(s.MemoryMiB), "setup-cpu": s.SetupCPU, "root": s.Root, "gem5": s.Gem5}
 }
 
-func (s Spec) setup(ctx context.Context, j *graph.Job) error {
+// Setup boots the function on gem5 and checkpoints it after the warm-up,
+// into j.Out(CheckpointDir()).
+func (s Simulation) Setup(ctx context.Context, j job.Job) error {
 	if err := os.MkdirAll(filepath.Dir(s.ScriptPath()), 0o755); err != nil {
 		return err
 	}
@@ -212,23 +204,21 @@ func (s Spec) setup(ctx context.Context, j *graph.Job) error {
 	return nil
 }
 
-// EvalRule restores the checkpoint and measures the function.
-func (s Spec) EvalRule(setup *graph.Rule) *graph.Rule {
-	dir := s.ResultsDir()
-	return &graph.Rule{
-		Target:  "simulate:fn:" + s.Function,
-		Doc:     "restore " + s.Function + "'s checkpoint and measure it on the detailed cores",
-		Outputs: []string{filepath.Join(dir, "stats.txt"), filepath.Join(dir, results.MetaFile)},
-		Inputs:  s.Inputs,
-		Deps:    []*graph.Rule{setup},
-		Params: graph.Params{"SYSTEM": s.System, "DETAILED_CPU": s.DetailedCPU, "ATOMIC_WARMING": fmt.Sprint(s.AtomicWarming),
-			"NUM_INVOCATIONS": fmt.Sprint(s.Invocations), "CPUS": fmt.Sprint(s.CPUs), "MEMORY": fmt.Sprint(s.MemoryMiB), "gem5": s.Gem5},
-		InPlace: true, // gem5 writes its outputs into the results directory itself
-		Recipe:  s.evaluate,
-	}
+// EvalOutputs are what an evaluation leaves in ResultsDir: the
+// statistics and the run's record.
+func (s Simulation) EvalOutputs() []string {
+	return []string{filepath.Join(s.ResultsDir(), "stats.txt"), filepath.Join(s.ResultsDir(), results.MetaFile)}
 }
 
-func (s Spec) evaluate(ctx context.Context, j *graph.Job) error {
+// EvalDescription is what shapes an evaluation's numbers.
+func (s Simulation) EvalDescription() map[string]string {
+	return map[string]string{"SYSTEM": s.System, "DETAILED_CPU": s.DetailedCPU, "ATOMIC_WARMING": fmt.Sprint(s.AtomicWarming),
+		"NUM_INVOCATIONS": fmt.Sprint(s.Invocations), "CPUS": fmt.Sprint(s.CPUs), "MEMORY": fmt.Sprint(s.MemoryMiB), "gem5": s.Gem5}
+}
+
+// Evaluate restores the checkpoint and measures the function; gem5 writes
+// its outputs into ResultsDir itself.
+func (s Simulation) Evaluate(ctx context.Context, j job.Job) error {
 	dir := s.ResultsDir()
 	// gem5 appends dumps to stats.txt: start from an empty directory.
 	if err := os.RemoveAll(dir); err != nil {
@@ -260,7 +250,7 @@ func (s Spec) evaluate(ctx context.Context, j *graph.Job) error {
 
 // record is a run's vswarmu.json: ok, hung or failed (the reason prefixed
 // with the stage it happened in), and what made it (see results.RunMeta).
-func (s Spec) record(out outcome, err error, stage, dir, setupCPU string) results.RunMeta {
+func (s Simulation) record(out outcome, err error, stage, dir, setupCPU string) results.RunMeta {
 	version, standin := results.Gem5Banner(filepath.Join(dir, results.LogFile))
 	meta := results.RunMeta{Function: s.Function, MeasuredCPU: s.MeasuredCPU(), Invocations: s.Invocations,
 		Status: "ok", Attempts: out.attempts, System: s.System, Gem5: s.Gem5,
@@ -310,7 +300,7 @@ var invocationLine = regexp.MustCompile(results.InvocationLine)
 
 // run runs gem5 with args, its output in outdir/gem5.log, watched for
 // hangs and tried a second time after one.
-func (s Spec) run(ctx context.Context, j *graph.Job, outdir string, args []string) (outcome, error) {
+func (s Simulation) run(ctx context.Context, j job.Job, outdir string, args []string) (outcome, error) {
 	var out outcome
 	if err := os.MkdirAll(outdir, 0o755); err != nil {
 		return out, err
@@ -326,7 +316,7 @@ func (s Spec) run(ctx context.Context, j *graph.Job, outdir string, args []strin
 	}
 }
 
-func (s Spec) attempt(ctx context.Context, j *graph.Job, outdir string, args []string, out *outcome) error {
+func (s Simulation) attempt(ctx context.Context, j job.Job, outdir string, args []string, out *outcome) error {
 	logPath := filepath.Join(outdir, results.LogFile)
 	logf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
@@ -343,7 +333,7 @@ func (s Spec) attempt(ctx context.Context, j *graph.Job, outdir string, args []s
 		runCtx, c2 = context.WithTimeoutCause(runCtx, s.Timeout, fmt.Errorf("gem5 ran longer than SIM_TIMEOUT=%v", s.Timeout))
 		defer c2()
 	}
-	w := &watcher{w: io.MultiWriter(logf, j.StepCounter(invocationLine, "%d invocations")), last: time.Now()}
+	w := &watcher{w: io.MultiWriter(logf, job.StepCounter(j, invocationLine, "%d invocations")), last: time.Now()}
 	stop := make(chan struct{})
 	defer close(stop)
 	go func() {

@@ -1,4 +1,4 @@
-package graph
+package engine
 
 import (
 	"bytes"
@@ -24,6 +24,7 @@ import (
 type fixture struct {
 	t      *testing.T
 	dir    string
+	clock  *SteppedClock     // the engine's file system: every touch is newer than what came before
 	params map[string]string // per-rule parameter value
 	fail   map[string]string // per-rule: "error" or "panic"
 	mu     sync.Mutex
@@ -35,7 +36,7 @@ type fixture struct {
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	dir := t.TempDir()
-	return &fixture{t: t, dir: dir, params: map[string]string{}, fail: map[string]string{}}
+	return &fixture{t: t, dir: dir, clock: &SteppedClock{}, params: map[string]string{}, fail: map[string]string{}}
 }
 
 func (f *fixture) path(name string) string { return filepath.Join(f.dir, name) }
@@ -49,15 +50,14 @@ func (f *fixture) write(name, content string) {
 	if err := os.WriteFile(f.path(name), []byte(content), 0o644); err != nil {
 		f.t.Fatal(err)
 	}
+	f.touch(name)
 }
 
-// touch sets a file's modification time to now, a little after everything
-// that was written before.
+// touch dates a file after everything that was written or built before
+// (the fixture's clock steps: no waiting).
 func (f *fixture) touch(name string) {
 	f.t.Helper()
-	time.Sleep(10 * time.Millisecond)
-	now := time.Now()
-	if err := os.Chtimes(f.path(name), now, now); err != nil {
+	if err := f.clock.Touch(f.path(name)); err != nil {
 		f.t.Fatal(err)
 	}
 }
@@ -115,6 +115,7 @@ func (f *fixture) run(shape func(f *fixture) []*Rule, names ...string) ([]string
 	f.t.Helper()
 	f.runs = nil
 	opts := f.opts
+	opts.FS = f.clock
 	opts.StateDir = f.path(".vswarmu")
 	opts.LogDir = f.path("logs")
 	f.out.Reset()
@@ -474,7 +475,7 @@ func maps_equal(a, b map[string]string) bool {
 
 func TestLockRefusesSecondRun(t *testing.T) {
 	f := newFixture(t)
-	opts := Options{StateDir: f.path(".vswarmu"), UI: ui.New(&f.out, false)}
+	opts := Options{StateDir: f.path(".vswarmu"), UI: ui.New(&f.out, false), Hints: Hints{LockWait: "set LOCK_WAIT=1 to wait"}}
 	g1, err := New(opts)
 	if err != nil {
 		t.Fatal(err)

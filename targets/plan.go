@@ -1,0 +1,272 @@
+package targets
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/vswarmu/vswarmu-mage/functions"
+	gem5configs "github.com/vswarmu/vswarmu-mage/gem5-configs"
+	"github.com/vswarmu/vswarmu-mage/internal/apt"
+	"github.com/vswarmu/vswarmu-mage/internal/config"
+	"github.com/vswarmu/vswarmu-mage/internal/download"
+	"github.com/vswarmu/vswarmu-mage/internal/engine"
+	"github.com/vswarmu/vswarmu-mage/internal/qemu"
+	"github.com/vswarmu/vswarmu-mage/internal/ui"
+	"github.com/vswarmu/vswarmu-mage/kernel"
+	"github.com/vswarmu/vswarmu-mage/results"
+)
+
+// plan is the workflow's graph for one configuration. Every rule is
+// declared once, by name, through plan.rule: a declaration asks for the
+// rules it needs through their accessors (p.kernel(), p.disk(), ...),
+// which declare them on first use, so declarations can come in any order
+// and no declaration reads another's fields. A file the user gave instead
+// of building it (GEM5=, KERNEL=, DISK=, ...) is a leaf of the graph: a
+// rule without a recipe whose file must exist.
+type plan struct {
+	cfg   *config.Config
+	g     *engine.Graph
+	sel   *functions.Selection
+	accel *qemu.Accelerator
+	files gem5configs.Files // hashes of runs' inputs, shared by the simulations
+
+	mu       sync.Mutex
+	declared map[string]*engine.Rule
+	errs     []error         // declarations that failed
+	said     map[string]bool // warnings said once
+	warnings []string        // said before a build
+}
+
+// artifact is a file a step reads and the rule that provides it: the
+// step that makes it, or a leaf for a file the user gave.
+type artifact struct {
+	path string
+	rule *engine.Rule
+}
+
+// newPlan declares every rule of the configuration. Invalid combinations
+// fail here, before any work.
+func newPlan(cfg *config.Config, out *ui.Printer) (*plan, error) {
+	g, err := engine.New(engine.Options{
+		StateDir: cfg.StateDir(), LogDir: cfg.LogDir(), Jobs: cfg.Jobs,
+		DryRun: cfg.DryRun, KeepGoing: cfg.KeepGoing, Force: cfg.Force,
+		Verbose: cfg.Verbose, LockWait: cfg.LockWait, UI: out, Hints: cliHints(cfg),
+	})
+	if err != nil {
+		return nil, err
+	}
+	sel, err := functions.Select(cfg.ProjectDir, cfg.FunctionsYAML, cfg.Functions)
+	if err != nil {
+		return nil, err
+	}
+	p := &plan{cfg: cfg, g: g, sel: sel, declared: map[string]*engine.Rule{}, said: map[string]bool{}}
+	if cfg.RootPassword == "root" && cfg.Disk == "" {
+		p.warnings = append(p.warnings, "the disk image's root password is the original's default \"root\"; set ROOT_PASSWORD on shared machines")
+	}
+	p.declareAll()
+	if len(p.errs) > 0 {
+		return nil, errors.Join(p.errs...)
+	}
+	if err := p.checkForce(); err != nil {
+		return nil, err
+	}
+	p.adviseOnFailures()
+	return p, nil
+}
+
+// declareAll declares every rule of the configuration: the main job and
+// every rule a target builds on its own.
+func (p *plan) declareAll() {
+	p.mainJob()
+	p.gem5All()
+	p.imageRaw()
+	p.client()
+	p.tools()
+	p.references()
+}
+
+// rule returns the rule named name, declaring it with decl on first use.
+// A declaration that fails is remembered (newPlan reports it) and stands
+// as a rule outside the graph.
+func (p *plan) rule(name string, decl func() (*engine.Rule, error)) *engine.Rule {
+	p.mu.Lock()
+	r, ok := p.declared[name]
+	p.mu.Unlock()
+	if ok {
+		return r
+	}
+	r, err := decl()
+	if err == nil {
+		r.Target = name
+		err = p.g.Add(r)
+	}
+	if err != nil {
+		p.errs = append(p.errs, err)
+		r = &engine.Rule{Target: name}
+	}
+	p.mu.Lock()
+	p.declared[name] = r
+	p.mu.Unlock()
+	return r
+}
+
+// given is the leaf for a file the user named with setting.
+func (p *plan) given(setting, path string) artifact {
+	r := p.rule("given:"+setting, func() (*engine.Rule, error) {
+		return &engine.Rule{Doc: setting + "=" + path + ", given instead of building it", Outputs: []string{path}}, nil
+	})
+	return artifact{path: path, rule: r}
+}
+
+// deps are the rules of artifacts.
+func deps(as ...artifact) []*engine.Rule {
+	out := make([]*engine.Rule, 0, len(as))
+	for _, a := range as {
+		if a.rule != nil && !slices.Contains(out, a.rule) {
+			out = append(out, a.rule)
+		}
+	}
+	return out
+}
+
+// checkForce rejects FORCE names that are not rules, before any work.
+func (p *plan) checkForce() error {
+	for _, f := range strings.Split(p.cfg.Force, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" || f == "all" {
+			continue
+		}
+		if _, ok := p.g.Rule(f); !ok {
+			return fmt.Errorf("FORCE=%s: no rule named %q; rules are: all, %s", p.cfg.Force, f, strings.Join(p.g.Names(), ", "))
+		}
+	}
+	return nil
+}
+
+// sayOnce warns once per invocation.
+func (p *plan) sayOnce(key, format string, args ...any) {
+	p.mu.Lock()
+	done := p.said[key]
+	p.said[key] = true
+	p.mu.Unlock()
+	if !done {
+		p.g.UI().Warnf(format, args...)
+	}
+}
+
+// networkAdvice says, for the rules that download, which settings avoid
+// the network.
+var networkAdvice = map[string]string{
+	"gem5:source":    "set GEM5_REPO to a mirror or a local clone of gem5, or GEM5 to a gem5.opt you have",
+	"kernel:source":  "set KERNEL_MIRROR to a kernel.org mirror you can reach, KERNEL_SOURCE to a local tarball or source directory, or KERNEL to a vmlinux you have",
+	"image:base":     "set MIRROR to an apt mirror you can reach, or DISK to a disk image you have",
+	"image:download": "set ISO_URL (and ISO_SHA256) to a copy you can reach, or use IMAGE_BUILDER=debootstrap",
+}
+
+// adviseOnFailures makes a recipe's failure say what to do in the user's
+// words: a network failure which settings avoid that server, a missing
+// tool or package which depInstall target installs it.
+func (p *plan) adviseOnFailures() {
+	for _, r := range p.g.Rules() {
+		if r.Leaf() {
+			continue
+		}
+		recipe, name := r.Recipe, r.Target
+		r.Recipe = func(ctx context.Context, j *engine.Job) error {
+			return p.advise(name, recipe(ctx, j))
+		}
+	}
+}
+
+// advise adds the advice for rule's failure err.
+func (p *plan) advise(rule string, err error) error {
+	var missing *apt.MissingToolsError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &missing):
+		return fmt.Errorf("%w: install them with `mage %s` (as root), or AUTO_INSTALL=1", err, depInstallFor(p.cfg, rule))
+	case download.IsNetwork(err) && networkAdvice[rule] != "":
+		return fmt.Errorf("%w (no network? %s)", err, networkAdvice[rule])
+	case errors.Is(err, results.ErrNoRuns):
+		return fmt.Errorf("%w: run mage simulate:all first", err)
+	}
+	var pkg *kernel.MissingPackageError
+	if errors.As(err, &pkg) {
+		return fmt.Errorf("%w: `mage kernel:depInstall` installs it (with KERNEL_SOURCE=debian)", err)
+	}
+	return err
+}
+
+// build brings rules up to date, saying the configuration's warnings
+// once, installing what the rules about to run need, and naming a
+// directory that cannot be written before any work.
+func (p *plan) build(ctx context.Context, rules ...*engine.Rule) error {
+	if !p.cfg.DryRun {
+		for _, w := range p.warnings {
+			p.sayOnce(w, "%s", w)
+		}
+		if err := p.checkWritable(rules); err != nil {
+			return err
+		}
+		if err := p.autoInstall(ctx, rules); err != nil {
+			return err
+		}
+		dieWithMageWrapper()
+	}
+	err := p.g.Build(ctx, rules...)
+	var be *engine.BuildError
+	if errors.As(err, &be) && !p.cfg.DryRun {
+		// Each failure has had its line (with its log) and the summary
+		// listed them: say it once more only in a word.
+		return &exitError{code: be.ExitStatus(), msg: be.Short()}
+	}
+	return err
+}
+
+// checkWritable makes sure the directories the rules write to can be
+// written, so a read-only one is named before any work: WORKING_DIR
+// always, RESOURCES when a rule of the build makes something there.
+func (p *plan) checkWritable(rules []*engine.Rule) error {
+	dirs := [][2]string{{"WORKING_DIR", p.cfg.WorkingDir}}
+	for _, r := range engine.Closure(rules...) {
+		if !r.Leaf() && slices.ContainsFunc(r.Outputs, func(o string) bool { return strings.HasPrefix(o, p.cfg.Resources+string(filepath.Separator)) }) {
+			dirs = append(dirs, [2]string{"RESOURCES", p.cfg.Resources})
+			break
+		}
+	}
+	for _, d := range dirs {
+		if err := writable(d[1]); err != nil {
+			return fmt.Errorf("%s=%s is not writable (%v): point %s to a directory you can write", d[0], d[1], err, d[0])
+		}
+	}
+	return nil
+}
+
+// writable creates dir if needed and writes a file in it.
+func writable(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return errors.Unwrap(err)
+	}
+	f, err := os.CreateTemp(dir, ".vswarmu-writable-")
+	if err != nil {
+		if u := errors.Unwrap(err); u != nil {
+			return u
+		}
+		return err
+	}
+	f.Close()
+	return os.Remove(f.Name())
+}
+
+// mainJob are the rules simulate:all builds: the simulations, then the
+// report of them.
+func (p *plan) mainJob() []*engine.Rule {
+	return append(p.simulations(), p.report())
+}
