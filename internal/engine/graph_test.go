@@ -536,6 +536,13 @@ func TestStatusAndWhy(t *testing.T) {
 	if err != nil || !v.Stale || v.Record == nil || v.Record.Status != "ok" {
 		t.Fatalf("explain d: %+v, %v", v, err)
 	}
+	checkDiagrams(t, g)
+}
+
+// checkDiagrams checks the DOT and Mermaid drawings of the diamond with a
+// stale "a".
+func checkDiagrams(t *testing.T, g *Graph) {
+	t.Helper()
 	var dot, mm bytes.Buffer
 	WriteDOT(&dot, g.Rules(), map[string]bool{"a": true})
 	WriteMermaid(&mm, g.Rules(), map[string]bool{"a": true})

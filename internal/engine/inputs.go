@@ -254,35 +254,7 @@ func (c *statCache) newestPath(p string, in inputSet) (newest, error) {
 		return w, nil
 	}
 	w = newest{stamp: s}
-	err = c.fs.WalkDir(p, func(q string, d fs.DirEntry, err error) error {
-		if err != nil {
-			if errors.Is(err, fs.ErrNotExist) {
-				return nil // removed while walking
-			}
-			return err
-		}
-		if q != p && d.IsDir() && d.Name() == ".git" {
-			return filepath.SkipDir
-		}
-		if q != p && in.excluded(q) {
-			if d.IsDir() {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		fi, err := d.Info()
-		if err != nil {
-			if errors.Is(err, fs.ErrNotExist) {
-				return nil
-			}
-			return err
-		}
-		w.count++
-		if fi.ModTime().After(w.mod) {
-			w.stamp = stamp{path: q, mod: fi.ModTime(), exists: true, dir: d.IsDir()}
-		}
-		return nil
-	})
+	err = c.fs.WalkDir(p, func(q string, d fs.DirEntry, err error) error { return w.visit(p, q, d, err, in) })
 	if err != nil {
 		return w, err
 	}
@@ -290,6 +262,35 @@ func (c *statCache) newestPath(p string, in inputSet) (newest, error) {
 	c.walks[key] = w
 	c.mu.Unlock()
 	return w, nil
+}
+
+// visit takes one entry of a walk of root into the newest: .git and
+// excluded paths are skipped, files removed while walking are ignored.
+func (w *newest) visit(root, q string, d fs.DirEntry, err error, in inputSet) error {
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil // removed while walking
+		}
+		return err
+	}
+	if q != root && (d.IsDir() && d.Name() == ".git" || in.excluded(q)) {
+		if d.IsDir() {
+			return filepath.SkipDir
+		}
+		return nil
+	}
+	fi, err := d.Info()
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	w.count++
+	if fi.ModTime().After(w.mod) {
+		w.stamp = stamp{path: q, mod: fi.ModTime(), exists: true, dir: d.IsDir()}
+	}
+	return nil
 }
 
 // glob expands a pattern; "**" matches any number of directories.
