@@ -1,6 +1,7 @@
 # The simulated systems vswarmu-mage knows (SYSTEM=). Adding one is one
-# entry in SYSTEMS (and its name in the Go side's list of systems, which a
-# test keeps in step with this file).
+# entry in SYSTEMS: the Go side reads this file for the names SYSTEM accepts
+# (gem5-configs/systems.go), so keep each entry's layout: `"name": System(`
+# at four spaces, description= and detailed= on lines of their own.
 #
 # A system is a clock, a cache hierarchy, the detailed core type it is
 # measured on by default, and optional tuning of the detailed cores.

@@ -160,7 +160,7 @@ func installPackages(ctx context.Context, what string, pkgs []string, out *ui.Pr
 // depInstall installs a depInstall target's packages for the current
 // configuration and says what it did.
 func depInstall(ctx context.Context, what string) error {
-	cfg, err := config.FromEnv()
+	cfg, err := loadConfig()
 	if err != nil {
 		return err
 	}

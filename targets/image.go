@@ -196,7 +196,7 @@ func (Image) Download(ctx context.Context) error {
 
 // Clean removes the disk images and their base disks under $RESOURCES (downloads stay).
 func (Image) Clean() error {
-	cfg, err := config.FromEnv()
+	cfg, err := loadConfig()
 	if err != nil {
 		return err
 	}

@@ -9,7 +9,6 @@ import (
 	"github.com/magefile/mage/mg"
 
 	"github.com/vswarmu/vswarmu-mage/internal/engine"
-	"github.com/vswarmu/vswarmu-mage/internal/job"
 	"github.com/vswarmu/vswarmu-mage/kernel"
 )
 
@@ -215,9 +214,4 @@ func (p *plan) kernelSource() *engine.Rule {
 			Recipe: recipe(b.Fetch),
 		}
 	})
-}
-
-// recipe adapts a stage's step to a rule's recipe.
-func recipe(step func(context.Context, job.Job) error) func(context.Context, *engine.Job) error {
-	return func(ctx context.Context, j *engine.Job) error { return step(ctx, j) }
 }

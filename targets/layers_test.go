@@ -3,6 +3,7 @@ package targets_test
 import (
 	"encoding/json"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 
@@ -13,10 +14,7 @@ import (
 // out"): every import points down or stays in its layer; the engine
 // imports only process control and output; no stage imports the engine
 // or the targets.
-var layers = []struct {
-	name     string
-	packages []string // import paths below the module, "x/..." for a tree
-}{
+var layers = []layer{
 	{"Mage entry", []string{"magefiles"}},
 	{"targets", []string{"targets"}},
 	{"engine", []string{"internal/engine"}},
@@ -24,10 +22,18 @@ var layers = []struct {
 	{"helpers", []string{"internal/...", "client/m5", "client/pb/..."}},
 }
 
+// layer is one layer's name and packages: import paths below the module,
+// "x/..." for a tree.
+type layer struct {
+	name     string
+	packages []string
+}
+
 const module = "github.com/vswarmu/vswarmu-mage"
 
-// layerOf is the index of pkg's layer (-1: not the project's, or a
-// command).
+// layerOf is the index of pkg's layer (-1: not the project's). A package
+// of the project in no listed layer is a stage: a new stage is checked
+// before anyone lists it.
 func layerOf(pkg string) int {
 	rel, ok := strings.CutPrefix(pkg, module+"/")
 	if !ok {
@@ -44,6 +50,9 @@ func layerOf(pkg string) int {
 				best, bestLen = i, len(tree)
 			}
 		}
+	}
+	if best < 0 {
+		best = slices.IndexFunc(layers, func(l layer) bool { return l.name == "stages" })
 	}
 	return best
 }

@@ -28,7 +28,7 @@ func (Test) DepInstall(ctx context.Context) error { return depInstall(ctx, "test
 
 // Config prints the effective configuration and where each value comes from.
 func Config() error {
-	cfg, err := config.FromEnv()
+	cfg, err := loadConfig()
 	if err != nil {
 		return err
 	}
@@ -193,7 +193,7 @@ func Graph(ctx context.Context) error {
 
 // Kill stops the gem5, qemu and other processes this tool started in WORKING_DIR (checked by PID and start time, never by name).
 func Kill() error {
-	cfg, err := config.FromEnv()
+	cfg, err := loadConfig()
 	if err != nil {
 		return err
 	}
@@ -218,7 +218,7 @@ func Kill() error {
 
 // Clean removes WORKING_DIR (run scripts, checkpoints, results, logs, build log); resources stay.
 func Clean() error {
-	cfg, err := config.FromEnv()
+	cfg, err := loadConfig()
 	if err != nil {
 		return err
 	}

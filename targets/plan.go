@@ -16,6 +16,7 @@ import (
 	"github.com/vswarmu/vswarmu-mage/internal/config"
 	"github.com/vswarmu/vswarmu-mage/internal/download"
 	"github.com/vswarmu/vswarmu-mage/internal/engine"
+	"github.com/vswarmu/vswarmu-mage/internal/job"
 	"github.com/vswarmu/vswarmu-mage/internal/qemu"
 	"github.com/vswarmu/vswarmu-mage/internal/ui"
 	"github.com/vswarmu/vswarmu-mage/kernel"
@@ -122,6 +123,11 @@ func (p *plan) given(setting, path string) artifact {
 		return &engine.Rule{Doc: setting + "=" + path + ", given instead of building it", Outputs: []string{path}}, nil
 	})
 	return artifact{path: path, rule: r}
+}
+
+// recipe adapts a stage's step to a rule's recipe.
+func recipe(step func(context.Context, job.Job) error) func(context.Context, *engine.Job) error {
+	return func(ctx context.Context, j *engine.Job) error { return step(ctx, j) }
 }
 
 // deps are the rules of artifacts.

@@ -1,13 +1,13 @@
 package targets_test
 
 import (
+	"fmt"
 	"go/ast"
 	"go/parser"
 	"go/token"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"reflect"
 	"regexp"
 	"sort"
 	"strconv"
@@ -124,27 +124,55 @@ func magefileAliases(t *testing.T) []string {
 	return out
 }
 
+// TestReadmeConfigTableMatchesConfig: README's table is made from the
+// settings' declarations; VSWARMU_UPDATE_README=1 rewrites it.
 func TestReadmeConfigTableMatchesConfig(t *testing.T) {
-	var documented []string
-	for _, row := range section(t, readme(t), "config")[2:] {
-		m := firstCell.FindStringSubmatch(row)
-		if m == nil {
-			t.Fatalf("README config row without a variable: %q", row)
+	text := readme(t)
+	rows := section(t, text, "config")
+	want := []string{rows[0], rows[1]}
+	for _, s := range config.Settings() {
+		want = append(want, configRow(s))
+	}
+	if strings.Join(rows, "\n") == strings.Join(want, "\n") {
+		return
+	}
+	if os.Getenv("VSWARMU_UPDATE_README") != "" {
+		text = strings.Replace(text, strings.Join(rows, "\n"), strings.Join(want, "\n"), 1)
+		if err := os.WriteFile(filepath.Join(magetest.RepoRoot(t), "README.md"), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
 		}
-		documented = append(documented, m[1])
+		return
 	}
-	var defined []string
-	typ := reflect.TypeOf(config.Config{})
-	for i := range typ.NumField() {
-		if name := typ.Field(i).Tag.Get("env"); name != "" && name != "-" {
-			defined = append(defined, name)
+	for i := range max(len(rows), len(want)) {
+		if i >= len(rows) || i >= len(want) || rows[i] != want[i] {
+			t.Errorf("README config row %d:\n  README: %s\n  config: %s", i, at(rows, i), at(want, i))
 		}
 	}
-	sort.Strings(documented)
-	sort.Strings(defined)
-	if strings.Join(documented, " ") != strings.Join(defined, " ") {
-		t.Fatalf("README variables:\n  %s\nconfig variables:\n  %s", strings.Join(documented, " "), strings.Join(defined, " "))
+	t.Log("VSWARMU_UPDATE_README=1 go test -run TestReadmeConfigTableMatchesConfig ./targets rewrites the table")
+}
+
+// configRow is README's row of one setting: name, default (and the
+// choices), doc line.
+func configRow(s config.Setting) string {
+	def := s.Default
+	if def == "" {
+		def = "–"
 	}
+	if c, ok := s.Kind.(config.Choice); ok {
+		shown := []string(c)
+		if len(shown) > 4 {
+			shown = append(shown[:2:2], "…")
+		}
+		def += " (" + strings.Join(shown, ", ") + ")"
+	}
+	return fmt.Sprintf("| `%s` | %s | %s |", s.Name, def, s.Doc)
+}
+
+func at(rows []string, i int) string {
+	if i < len(rows) {
+		return rows[i]
+	}
+	return "(none)"
 }
 
 func TestCIRunsTheReadmeTestCommand(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/csv"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	gem5configs "github.com/vswarmu/vswarmu-mage/gem5-configs"
+	"github.com/vswarmu/vswarmu-mage/internal/config"
 	"github.com/vswarmu/vswarmu-mage/internal/magetest"
 )
 
@@ -350,5 +353,69 @@ func TestReadOnlyResourcesIsNamed(t *testing.T) {
 	want := "RESOURCES=" + ro + " is not writable (read-only file system): point RESOURCES to a directory you can write"
 	if r.Code == 0 || !strings.Contains(r.Output, want) || strings.Contains(r.Output, "▶") {
 		t.Fatalf("exit %d, want %q before any rule:\n%s", r.Code, want, r.Output)
+	}
+}
+
+// A contributor adds a gem5 system: one entry in gem5-configs/systems.py
+// (here the simple system with a 2 MB LLC), and SYSTEM= accepts it.
+func TestAddingASystemIsOneEntry(t *testing.T) {
+	dir, env := standinEnv(t, "FUNCTIONS=fibonacci-go")
+	configs := filepath.Join(dir, "gem5-configs")
+	os.MkdirAll(configs, 0o755)
+	mods, _ := filepath.Glob(filepath.Join(magetest.RepoRoot(t), "gem5-configs", "*.py"))
+	for _, m := range mods {
+		b, _ := os.ReadFile(m)
+		writeFile(t, filepath.Join(configs, filepath.Base(m)), string(b))
+	}
+	b, _ := os.ReadFile(filepath.Join(configs, "systems.py"))
+	entry := `    "big-llc": System(
+        description="2.5 GHz, 16 kB L1s, shared 2 MB LLC, TimingSimpleCPU",
+        clock="2.5GHz",
+        detailed="timing",
+        caches=lambda: ClassicHierarchy(
+            l1i=Level("16kB", 8, latency=1, response_latency=2),
+            l1d=Level("16kB", 8, latency=1, response_latency=2),
+            llc=Level("2MB", 16, latency=20, response_latency=20),
+        ),
+    ),
+}
+`
+	text := strings.Replace(string(b), "\n}\n", "\n"+entry, 1)
+	writeFile(t, filepath.Join(configs, "systems.py"), text)
+
+	r := magetest.Mage(t, dir, append(env, "SYSTEM=nosuch"), "config")
+	if r.Code == 0 || !strings.Contains(r.Output, "allowed values are simple, skylake, big-llc") {
+		t.Fatalf("SYSTEM=nosuch: exit %d\n%s", r.Code, r.Output)
+	}
+	env = append(env, "SYSTEM=big-llc")
+	if r = magetest.Mage(t, dir, env, "simulate:all"); r.Code != 0 {
+		t.Fatalf("simulate:all: exit %d\n%s", r.Code, r.Output)
+	}
+	cfg, _ := os.ReadFile(filepath.Join(dir, "wk", "results", "fibonacci-go", "config.ini"))
+	if !strings.Contains(string(cfg), "size=2097152") {
+		t.Fatalf("the evaluation did not build the 2 MB LLC:\n%.2000s", cfg)
+	}
+	meta, _ := os.ReadFile(filepath.Join(dir, "wk", "results", "fibonacci-go", "vswarmu.json"))
+	if !strings.Contains(string(meta), `"system": "big-llc"`) {
+		t.Fatalf("run record: %s", meta)
+	}
+	if r := magetest.Mage(t, dir, env, "report:check"); r.Code != 0 || !strings.Contains(r.Output, "all 1 simulations succeeded") {
+		t.Fatalf("report:check: exit %d\n%s", r.Code, r.Output)
+	}
+}
+
+// The settings' declared SYSTEM and DETAILED_CPU choices (README's table,
+// `mage config` without a project systems.py) are the built-in
+// systems.py's.
+func TestDeclaredSystemsAreTheBuiltInOnes(t *testing.T) {
+	cat, err := gem5configs.Systems(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][]string{"SYSTEM": cat.Names(), "DETAILED_CPU": append([]string{"auto"}, cat.DetailedCPUs...)}
+	for _, s := range config.Settings() {
+		if w, ok := want[s.Name]; ok && fmt.Sprint(s.Kind) != fmt.Sprint(config.Choice(w)) {
+			t.Errorf("%s is declared with %v; systems.py has %v", s.Name, s.Kind, w)
+		}
 	}
 }

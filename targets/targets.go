@@ -21,6 +21,7 @@ import (
 
 	"github.com/magefile/mage/mg"
 
+	gem5configs "github.com/vswarmu/vswarmu-mage/gem5-configs"
 	"github.com/vswarmu/vswarmu-mage/internal/config"
 	"github.com/vswarmu/vswarmu-mage/internal/engine"
 	"github.com/vswarmu/vswarmu-mage/internal/proc"
@@ -40,7 +41,7 @@ var session struct {
 // invalid settings fail here, before any work.
 func load() (*config.Config, *plan, error) {
 	session.once.Do(func() {
-		cfg, err := config.FromEnv()
+		cfg, err := loadConfig()
 		if err != nil {
 			session.err = fmt.Errorf("%w\n(run `mage config` to see every setting and where it comes from)", err)
 			return
@@ -49,6 +50,22 @@ func load() (*config.Config, *plan, error) {
 		session.p, session.err = newPlan(cfg, printer())
 	})
 	return session.cfg, session.p, session.err
+}
+
+// loadConfig reads the settings; SYSTEM and DETAILED_CPU accept what
+// gem5-configs/systems.py declares, so adding a system is one entry there.
+func loadConfig() (*config.Config, error) {
+	wd, err := os.Getwd()
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	cat, err := gem5configs.Systems(wd)
+	if err != nil {
+		return nil, err
+	}
+	return config.FromEnv(
+		config.WithChoices("SYSTEM", cat.Names()...),
+		config.WithChoices("DETAILED_CPU", append([]string{"auto"}, cat.DetailedCPUs...)...))
 }
 
 // printer is the terminal output: workflow commands (folded logs, error

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"slices"
 	"sort"
 	"strings"
 
@@ -64,13 +65,7 @@ func Unavailable(ctx context.Context, pkgs []string) []string {
 			candidate[cur] = true
 		}
 	}
-	var out2 []string
-	for _, p := range pkgs {
-		if !candidate[p] {
-			out2 = append(out2, p)
-		}
-	}
-	return out2
+	return slices.DeleteFunc(slices.Clone(pkgs), func(p string) bool { return candidate[p] })
 }
 
 // Install installs whatever of pkgs is missing, writing apt's output to

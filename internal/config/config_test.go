@@ -2,6 +2,7 @@ package config
 
 import (
 	"path/filepath"
+	"reflect"
 	"runtime"
 	"strings"
 	"testing"
@@ -154,5 +155,64 @@ func TestRelativePathsResolveAgainstProject(t *testing.T) {
 	}
 	if c.StateDir() != filepath.Join("/proj/runs/a", ".vswarmu") {
 		t.Fatal(c.StateDir())
+	}
+}
+
+func TestEverySettingIsDeclaredOnceAndBindsItsOwnField(t *testing.T) {
+	c := &Config{}
+	seen := map[string]bool{}
+	fields := map[any]string{}
+	for _, s := range Settings() {
+		if seen[s.Name] {
+			t.Errorf("%s declared twice", s.Name)
+		}
+		seen[s.Name] = true
+		if s.Doc == "" || s.Group == "" || s.Kind == nil || s.Kind.Describe() == "" {
+			t.Errorf("%s lacks a doc line, group or kind", s.Name)
+		}
+		ptr := s.field(c)
+		if other, ok := fields[ptr]; ok {
+			t.Errorf("%s and %s write the same field", s.Name, other)
+		}
+		fields[ptr] = s.Name
+	}
+	typ := reflect.TypeOf(*c)
+	bound := 0
+	for i := range typ.NumField() {
+		if typ.Field(i).IsExported() && typ.Field(i).Name != "ProjectDir" {
+			bound++
+		}
+	}
+	if bound != len(fields) {
+		t.Errorf("Config has %d setting fields, the table binds %d", bound, len(fields))
+	}
+}
+
+func TestKindsDescribeWhatTheyAccept(t *testing.T) {
+	cases := []struct {
+		kind Kind
+		want string
+	}{
+		{Choice{"a", "b"}, "one of a, b"},
+		{Path{Exists: "file", Keywords: []string{"standin"}}, "standin or existing file"},
+		{Path{Exists: "dir"}, "existing directory"},
+		{Int{Min: 1}, "whole number ≥ 1"},
+		{Bool{}, "0 or 1"},
+	}
+	for _, c := range cases {
+		if got := c.kind.Describe(); got != c.want {
+			t.Errorf("%T.Describe() = %q, want %q", c.kind, got, c.want)
+		}
+	}
+}
+
+func TestChoicesFromElsewhere(t *testing.T) {
+	systems := WithChoices("SYSTEM", "simple", "skylake", "icelake")
+	if c, err := Load(env(map[string]string{"SYSTEM": "icelake"}), "/proj", systems); err != nil || c.System != "icelake" {
+		t.Fatalf("SYSTEM=icelake with icelake declared: %v", err)
+	}
+	_, err := Load(env(map[string]string{"SYSTEM": "zen"}), "/proj", systems)
+	if err == nil || !strings.Contains(err.Error(), "allowed values are simple, skylake, icelake") {
+		t.Fatalf("SYSTEM=zen: %v", err)
 	}
 }

@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -264,43 +263,4 @@ func (j *Job) close(outcome string) {
 	if j.echo != nil {
 		_ = j.echo.Close()
 	}
-}
-
-// StepCounter returns a writer for a command's output: it goes to the
-// rule's log, and every line that matches step advances a count shown in
-// the status line as format (e.g. "%d files").
-func (j *Job) StepCounter(step *regexp.Regexp, format string) io.Writer {
-	return &stepCounter{job: j, step: step, format: format}
-}
-
-type stepCounter struct {
-	mu     sync.Mutex
-	job    *Job
-	step   *regexp.Regexp
-	format string
-	part   []byte
-	n      int
-}
-
-func (s *stepCounter) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.part = append(s.part, p...)
-	for {
-		i := bytes.IndexByte(s.part, '\n')
-		if i < 0 {
-			break
-		}
-		if s.step.Match(s.part[:i]) {
-			s.n++
-			if s.n%10 == 1 {
-				s.job.Progress(s.format, s.n)
-			}
-		}
-		s.part = s.part[i+1:]
-	}
-	if len(s.part) > 4096 {
-		s.part = s.part[len(s.part)-4096:]
-	}
-	return s.job.log.Write(p)
 }

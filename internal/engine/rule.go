@@ -1,7 +1,3 @@
-// Package graph is a make-style build engine: rules with outputs, inputs,
-// dependencies, parameters and a recipe; timestamp and fingerprint based
-// staleness; a build log; bounded parallelism; process groups that are
-// always stopped. It knows nothing of gem5.
 package engine
 
 import (
@@ -10,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -183,13 +180,7 @@ func wordDiff(a, b []string) []string {
 	for _, w := range a {
 		have[w] = true
 	}
-	var out []string
-	for _, w := range b {
-		if !have[w] {
-			out = append(out, w)
-		}
-	}
-	return out
+	return slices.DeleteFunc(slices.Clone(b), func(w string) bool { return have[w] })
 }
 
 func quoteEmpty(s string) string {

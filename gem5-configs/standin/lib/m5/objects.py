@@ -8,6 +8,7 @@ gem5's message."""
 import json
 import math
 import os
+import re
 
 with open(os.path.join(os.path.dirname(__file__), "params.json")) as _f:
     _KNOWN = json.load(_f)
@@ -122,8 +123,19 @@ class SimObject:
         for k, v in self._values.items():
             if _is_simobjects(v):
                 continue
-            out[k] = v if isinstance(v, (int, float, bool)) else str(v)
+            out[k] = v if isinstance(v, (int, float, bool)) else _bytes(str(v))
         return out
+
+
+_SIZE = re.compile(r"^(\d+)([kKMGT]?)i?B$")
+
+
+def _bytes(text):
+    """A memory size as gem5 writes it (16kB -> 16384); other text as is."""
+    m = _SIZE.match(text)
+    if not m:
+        return text
+    return int(m.group(1)) << {"": 0, "k": 10, "K": 10, "M": 20, "G": 30, "T": 40}[m.group(2)]
 
 
 def _make(name, bases, typ=None, cxx=None):
