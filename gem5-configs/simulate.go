@@ -16,13 +16,13 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/vswarmu/vswarmu-mage/functions"
 	"github.com/vswarmu/vswarmu-mage/internal/job"
-	"github.com/vswarmu/vswarmu-mage/internal/proc"
 	"github.com/vswarmu/vswarmu-mage/internal/qemu"
 	"github.com/vswarmu/vswarmu-mage/results"
 )
@@ -52,7 +52,8 @@ type Simulation struct {
 	Work          string // $WORKING_DIR
 	HangTimeout   time.Duration
 	Timeout       time.Duration
-	Files         *Files // identifies input files for the runs' records (shared, nil-safe)
+	Files         *Files   // identifies input files for the runs' records (shared, nil-safe)
+	Exec          Executor // runs gem5 (nil: Local)
 	// ResolveSetupCPU turns SetupCPU=auto into kvm or atomic when the
 	// setup runs (it may boot a probe).
 	ResolveSetupCPU func(ctx context.Context, r qemu.Commander) string
@@ -178,10 +179,6 @@ func (s Simulation) Setup(ctx context.Context, j job.Job) error {
 	if cpu == "auto" && s.ResolveSetupCPU != nil {
 		cpu = s.ResolveSetupCPU(ctx, j)
 	}
-	// The log of a previous setup would mix with this one's.
-	if err := os.RemoveAll(s.SetupDir()); err != nil {
-		return err
-	}
 	args := append(s.commonArgs(), "--mode", "setup", "--checkpoint-dir", j.Out(s.CheckpointDir()),
 		"--script", s.ScriptPath(), "--setup-cpu", cpu)
 	start := time.Now()
@@ -219,11 +216,7 @@ func (s Simulation) EvalDescription() map[string]string {
 // Evaluate restores the checkpoint and measures the function; gem5 writes
 // its outputs into ResultsDir itself.
 func (s Simulation) Evaluate(ctx context.Context, j job.Job) error {
-	dir := s.ResultsDir()
-	// gem5 appends dumps to stats.txt: start from an empty directory.
-	if err := os.RemoveAll(dir); err != nil {
-		return err
-	}
+	dir := s.ResultsDir() // emptied by run: gem5 appends dumps to stats.txt
 	args := append(s.commonArgs(), "--mode", "evaluation", "--system", s.System, "--checkpoint-dir", s.CheckpointDir(),
 		"--atomic-warming", fmt.Sprint(s.AtomicWarming), "--num-invocations", fmt.Sprint(s.Invocations))
 	if s.DetailedCPU != "" {
@@ -298,15 +291,25 @@ var errHung = errors.New("gem5 made no progress")
 // invocationLine counts measured and warming invocations in gem5's output.
 var invocationLine = regexp.MustCompile(results.InvocationLine)
 
-// run runs gem5 with args, its output in outdir/gem5.log, watched for
-// hangs and tried a second time after one.
+func (s Simulation) exec() Executor { return cmp.Or[Executor](s.Exec, Local{}) }
+
+// run runs gem5 with args in an emptied outdir, its output in
+// outdir/gem5.log, watched for hangs and tried a second time after one. A
+// run an earlier invocation left at work in outdir (a cluster job) is
+// followed instead.
 func (s Simulation) run(ctx context.Context, j job.Job, outdir string, args []string) (outcome, error) {
 	var out outcome
+	adopt := s.exec().Adopts(ctx, outdir)
+	if !adopt {
+		if err := os.RemoveAll(outdir); err != nil {
+			return out, err
+		}
+	}
 	if err := os.MkdirAll(outdir, 0o755); err != nil {
 		return out, err
 	}
 	for out.attempts = 1; ; out.attempts++ {
-		err := s.attempt(ctx, j, outdir, args, &out)
+		err := s.attempt(ctx, j, outdir, args, &out, adopt && out.attempts == 1)
 		if errors.Is(err, errHung) && out.attempts < 2 && ctx.Err() == nil {
 			j.Warnf("%s: no output from gem5 for %v: killed it; trying once more", s.Function, s.HangTimeout)
 			continue
@@ -316,9 +319,15 @@ func (s Simulation) run(ctx context.Context, j job.Job, outdir string, args []st
 	}
 }
 
-func (s Simulation) attempt(ctx context.Context, j job.Job, outdir string, args []string, out *outcome) error {
+// attempt runs gem5 once; adopting, it follows the earlier run's job,
+// whose output starts the log afresh.
+func (s Simulation) attempt(ctx context.Context, j job.Job, outdir string, args []string, out *outcome, adopting bool) error {
 	logPath := filepath.Join(outdir, results.LogFile)
-	logf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	mode := os.O_CREATE | os.O_WRONLY | os.O_APPEND
+	if adopting {
+		mode |= os.O_TRUNC
+	}
+	logf, err := os.OpenFile(logPath, mode, 0o644)
 	if err != nil {
 		return err
 	}
@@ -328,11 +337,6 @@ func (s Simulation) attempt(ctx context.Context, j job.Job, outdir string, args 
 	}
 	runCtx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	if s.Timeout > 0 {
-		var c2 context.CancelFunc
-		runCtx, c2 = context.WithTimeoutCause(runCtx, s.Timeout, fmt.Errorf("gem5 ran longer than SIM_TIMEOUT=%v", s.Timeout))
-		defer c2()
-	}
 	w := &watcher{w: io.MultiWriter(logf, job.StepCounter(j, invocationLine, "%d invocations")), last: time.Now()}
 	stop := make(chan struct{})
 	defer close(stop)
@@ -353,19 +357,30 @@ func (s Simulation) attempt(ctx context.Context, j job.Job, outdir string, args 
 		}
 	}()
 	out.command = append([]string{s.Gem5, "--outdir=" + outdir}, args...)
-	cmd := j.Command(out.command[0], out.command[1:]...)
-	cmd.Kind = "gem5"
-	cmd.Stdout, cmd.Stderr = w, w
-	err = j.RunCmd(runCtx, cmd)
+	err = s.exec().Run(runCtx, j, Gem5Run{Name: s.runName(args), Argv: out.command, Outdir: outdir, Output: w,
+		Reads: s.reads(), CPUs: 1, MemoryMiB: s.MemoryMiB + 1024, Timeout: s.Timeout})
 	out.last = w.lastLine()
-	var se *proc.StoppedError
-	if errors.As(err, &se) && errors.Is(context.Cause(runCtx), errHung) && ctx.Err() == nil {
+	if err != nil && errors.Is(context.Cause(runCtx), errHung) && ctx.Err() == nil {
 		return errHung
 	}
 	if err != nil {
 		return fmt.Errorf("gem5: %w; last output: %s", err, out.last)
 	}
 	return nil
+}
+
+// runName names a run by its mode and function ("setup-aes-go").
+func (s Simulation) runName(args []string) string {
+	mode := "fn"
+	if slices.Contains(args, "setup") {
+		mode = "setup"
+	}
+	return mode + "-" + s.Function
+}
+
+// reads are the files a gem5 run reads besides its arguments' outputs.
+func (s Simulation) reads() []string {
+	return []string{s.Gem5, s.Config, s.Kernel, s.Disk, s.CheckpointDir(), filepath.Dir(s.ScriptPath())}
 }
 
 // ConsoleFile is where gem5's X86 board writes the guest's serial console

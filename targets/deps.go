@@ -53,6 +53,9 @@ func needs(c *config.Config) []stageNeeds {
 	default:
 		out = append(out, stageNeeds{"gem5:depInstall", []string{"simulate:"}, gem5RuntimePackages(c.Gem5)})
 	}
+	if c.Executor == "slurm" {
+		out = append(out, stageNeeds{"gem5:depInstall", []string{"simulate:"}, []string{"slurm-client"}})
+	}
 	return out
 }
 
@@ -184,9 +187,10 @@ func depInstall(ctx context.Context, what string) error {
 // TestPackages are what the test suite uses beyond the stages' packages:
 // Chromium renders the HTML report, protoc checks the generated stubs,
 // scons builds the gem5 stage's fixture, busybox and cpio make guests,
-// xorriso a fake installer ISO.
+// xorriso a fake installer ISO, Slurm and munge a single-node cluster
+// (internal/slurm/slurmtest).
 var TestPackages = []string{"chromium", "protobuf-compiler", "scons", "git", "busybox-static", "cpio", "xorriso",
-	"e2fsprogs", "fdisk", "python3"}
+	"e2fsprogs", "fdisk", "python3", "slurmctld", "slurmd", "slurm-client", "munge"}
 
 // autoInstall installs the packages of the stages whose rules this build
 // will run (AUTO_INSTALL=1, root or password-less sudo, apt present).

@@ -88,7 +88,11 @@ func Status(ctx context.Context) error {
 		case !v.Stale:
 		case main[v.Rule]:
 			stale++
-			out.Printf("%s %s — %s", out.Yellow("stale"), out.Bold(v.Rule.Target), strings.Join(v.Reasons, "; "))
+			line := fmt.Sprintf("%s %s — %s", out.Yellow("stale"), out.Bold(v.Rule.Target), strings.Join(v.Reasons, "; "))
+			if note := p.jobNote(ctx, v.Rule.Target); note != "" {
+				line += " [" + note + "]"
+			}
+			out.Printf("%s", line)
 		default:
 			others = append(others, v.Rule.Target)
 		}
@@ -128,6 +132,9 @@ func Why(ctx context.Context, target string) error {
 		} else {
 			out.Printf("  output  %s (missing)", o)
 		}
+	}
+	if note := p.jobNote(ctx, r.Target); note != "" {
+		out.Printf("  cluster job  %s", note)
 	}
 	if v.Newest.Exists {
 		out.Printf("  newest input  %s (%s) of %d paths", v.Newest.Path, v.Newest.Mod.Format("2006-01-02 15:04:05.000"), v.Inputs)
@@ -191,7 +198,7 @@ func Graph(ctx context.Context) error {
 	return engine.WriteDOT(os.Stdout, p.g.Rules(), stale)
 }
 
-// Kill stops the gem5, qemu and other processes this tool started in WORKING_DIR (checked by PID and start time, never by name).
+// Kill stops the gem5, qemu and other processes this tool started in WORKING_DIR (checked by PID and start time, never by name) and cancels its Slurm jobs.
 func Kill() error {
 	cfg, err := loadConfig()
 	if err != nil {
@@ -200,6 +207,7 @@ func Kill() error {
 	out := ui.New(os.Stdout, os.Getenv("GITHUB_ACTIONS") == "true")
 	reg := proc.ReadRegistry(filepath.Join(cfg.StateDir(), "pids"))
 	who := fmt.Sprintf("mage kill (pid %d)", os.Getpid())
+	jobs, jerr := killSlurmJobs(context.Background(), cfg, out, who)
 	stopped, err := reg.Kill(who, proc.DefaultGrace, nil)
 	n := 0
 	for _, s := range stopped {
@@ -208,12 +216,15 @@ func Kill() error {
 		}
 		out.Printf("%s", s)
 	}
-	if n == 0 {
-		out.Printf("nothing to stop: no process started by vswarmu-mage is running for %s", cfg.WorkingDir)
-	} else {
+	switch {
+	case n == 0 && jobs == 0:
+		out.Printf("nothing to stop: no process or Slurm job started by vswarmu-mage is running for %s", cfg.WorkingDir)
+	case jobs > 0:
+		out.Printf("stopped %d process group(s), cancelled %d Slurm job(s)", n, jobs)
+	default:
 		out.Printf("stopped %d process group(s)", n)
 	}
-	return err
+	return errors.Join(jerr, err)
 }
 
 // Clean removes WORKING_DIR (run scripts, checkpoints, results, logs, build log); resources stay.

@@ -36,6 +36,10 @@ type plan struct {
 	sel   *functions.Selection
 	accel *qemu.Accelerator
 	files gem5configs.Files // hashes of runs' inputs, shared by the simulations
+	exec  gem5configs.Executor
+	// jobDirs are the output directories of the rules that run gem5, by
+	// rule: where a cluster job of theirs is found.
+	jobDirs map[string]string
 
 	mu       sync.Mutex
 	declared map[string]*engine.Rule
@@ -66,7 +70,11 @@ func newPlan(cfg *config.Config, out *ui.Printer) (*plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &plan{cfg: cfg, g: g, sel: sel, declared: map[string]*engine.Rule{}, said: map[string]bool{}}
+	exec, err := newExecutor(cfg)
+	if err != nil {
+		return nil, err
+	}
+	p := &plan{cfg: cfg, g: g, sel: sel, exec: exec, declared: map[string]*engine.Rule{}, said: map[string]bool{}, jobDirs: map[string]string{}}
 	if cfg.RootPassword == "root" && cfg.Disk == "" {
 		p.warnings = append(p.warnings, "the disk image's root password is the original's default \"root\"; set ROOT_PASSWORD on shared machines")
 	}

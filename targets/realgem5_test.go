@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/vswarmu/vswarmu-mage/internal/magetest"
+	"github.com/vswarmu/vswarmu-mage/internal/slurm/slurmtest"
 	"github.com/vswarmu/vswarmu-mage/results"
 )
 
@@ -109,6 +110,28 @@ func TestRealGem5MainJob(t *testing.T) {
 	t.Run("mage kill stops a real evaluation, reported as killed", func(t *testing.T) {
 		killRealEvaluation(t, run)
 	})
+	t.Run("the same runs as Slurm jobs", func(t *testing.T) {
+		realRunsOnSlurm(t, run, gem5)
+	})
+}
+
+// realRunsOnSlurm runs the tier's setup and evaluation again as jobs of a
+// single-node Slurm cluster and checks the measured row.
+func realRunsOnSlurm(t *testing.T, run realRun, gem5 string) {
+	c := slurmtest.Start(t, 0)
+	env := append(append([]string(nil), c.Env...), "EXECUTOR=slurm", "SLURM_SHARED=/", "FORCE=simulate:setup:fibonacci-go")
+	w := watchQueue(c)
+	r := run.mage(t, 40*time.Minute, env, "simulate:all")
+	seen, _ := w.end()
+	if r.Code != 0 || seen != 2 {
+		t.Fatalf("simulate:all on Slurm: exit %d, %d jobs (want a setup and an evaluation)\n%s", r.Code, seen, r.Output)
+	}
+	for _, dir := range []string{"setup", "results"} {
+		if _, err := os.Stat(filepath.Join(run.work, dir, "fibonacci-go", "slurm.sh")); err != nil {
+			t.Errorf("no job script in %s: %v", dir, err)
+		}
+	}
+	checkMeasuredRun(t, run, gem5, "simple", "BaseTimingSimpleCPU")
 }
 
 // checkMeasuredRun checks the report and the run's record after an

@@ -314,7 +314,7 @@ func (p *plan) simulation(fn string) (gem5configs.Simulation, error) {
 		System: c.System, CPUs: c.CPUs, MemoryMiB: c.Memory.MiB(), Root: p.rootDevice(), SetupCPU: c.SetupCPU,
 		AtomicWarming: c.AtomicWarming, Invocations: c.NumInvocations, Warmup: c.Warmup,
 		GuestDir: functions.GuestDir, Work: c.WorkingDir, HangTimeout: c.HangTimeout, Timeout: c.SimTimeout,
-		ResolveSetupCPU: p.setupCPU, Files: &p.files}, nil
+		ResolveSetupCPU: p.setupCPU, Files: &p.files, Exec: p.exec}, nil
 }
 
 // configInputs are the project's gem5 config files (none when the
@@ -334,10 +334,11 @@ func (p *plan) setup(fn string) *engine.Rule {
 		if err != nil {
 			return nil, err
 		}
+		p.jobDirs["simulate:setup:"+fn] = s.SetupDir()
 		return &engine.Rule{
 			Doc: "boot gem5, start " + fn + ", warm it up, checkpoint", Outputs: []string{s.CheckpointDir()},
 			Inputs: p.configInputs(), Deps: deps(p.installedDisk(), p.gem5(), p.kernel()), Params: s.SetupDescription(),
-			Recipe: recipe(s.Setup),
+			Slots: p.gem5Slots(), Recipe: recipe(s.Setup),
 		}, nil
 	})
 }
@@ -349,13 +350,23 @@ func (p *plan) evaluation(fn string) *engine.Rule {
 		if err != nil {
 			return nil, err
 		}
+		p.jobDirs["simulate:fn:"+fn] = s.ResultsDir()
 		return &engine.Rule{
 			Doc: "restore " + fn + "'s checkpoint and measure it on the detailed cores", Outputs: s.EvalOutputs(),
 			Inputs: p.configInputs(), Deps: []*engine.Rule{p.setup(fn)}, Params: s.EvalDescription(),
 			InPlace: true, // gem5 writes its outputs into the results directory itself
-			Recipe:  recipe(s.Evaluate),
+			Slots:   p.gem5Slots(), Recipe: recipe(s.Evaluate),
 		}, nil
 	})
+}
+
+// gem5Slots is how many JOBS slots a gem5 run holds: one here, none when
+// it runs on the cluster (SLURM_MAX_JOBS bounds those).
+func (p *plan) gem5Slots() int {
+	if p.cfg.Executor == "slurm" {
+		return -1
+	}
+	return 0
 }
 
 // rootDevice is where gem5's kernel finds the root file system: the legacy

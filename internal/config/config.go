@@ -87,6 +87,15 @@ type Config struct {
 	LockWait    bool
 	AutoInstall bool
 
+	Executor       string
+	SlurmShared    []string
+	SlurmPartition string
+	SlurmAccount   string
+	SlurmQOS       string
+	SlurmMemory    Size
+	SlurmOptions   string
+	SlurmMaxJobs   int
+
 	// ProjectDir is the directory relative paths are resolved against.
 	ProjectDir string
 
@@ -216,6 +225,9 @@ func (c *Config) crossCheck() []error {
 	if c.Arch == "arm64" && c.Gem5Arch == "X86" || c.Arch == "amd64" && c.Gem5Arch == "ARM" {
 		errs = append(errs, fmt.Errorf("GEM5_ARCH=%s does not simulate ARCH=%s guests: use GEM5_ARCH=%s or change ARCH",
 			c.Gem5Arch, c.Arch, map[string]string{"amd64": "X86", "arm64": "ARM"}[c.Arch]))
+	}
+	if c.Executor == "slurm" && len(c.SlurmShared) == 0 {
+		errs = append(errs, fmt.Errorf("EXECUTOR=slurm needs SLURM_SHARED: the path prefixes the compute nodes see (for example /home /scratch; / on a single-node cluster)"))
 	}
 	if c.InstalledDisk == "tiny" && c.ExecMode != "process" {
 		errs = append(errs, fmt.Errorf("INSTALLED_DISK=tiny has no docker: its functions run as plain processes; set EXEC_MODE=process"))

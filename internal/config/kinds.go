@@ -152,10 +152,15 @@ func (k Int) set(raw, _ string, field any) (string, error) {
 // Describe gives the lower bound.
 func (k Int) Describe() string { return fmt.Sprintf("whole number ≥ %d", k.Min) }
 
-// Bytes is a size larger than zero (512M, 2G, 16GiB).
-type Bytes struct{}
+// Bytes is a size larger than zero (512M, 2G, 16GiB); Optional lets it be
+// empty (0).
+type Bytes struct{ Optional bool }
 
-func (Bytes) set(raw, _ string, field any) (string, error) {
+func (k Bytes) set(raw, _ string, field any) (string, error) {
+	if raw == "" && k.Optional {
+		*field.(*Size) = 0
+		return raw, nil
+	}
 	s, err := ParseSize(raw)
 	if err != nil {
 		return raw, err

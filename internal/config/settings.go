@@ -10,6 +10,8 @@ var (
 	gitRefRE        = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._/+-]*$`)
 	kernelVersionRE = regexp.MustCompile(`^v?[0-9]+\.[0-9]+(\.[0-9]+)?$`)
 	sha256RE        = regexp.MustCompile(`^[0-9a-f]{64}$`)
+	slurmNameRE     = regexp.MustCompile(`^[A-Za-z0-9_.,-]+$`)
+	sbatchOptionsRE = regexp.MustCompile(`^(-[-A-Za-z0-9]+(=[^\s]+)?)(\s+-[-A-Za-z0-9]+(=[^\s]+)?)*$`)
 )
 
 // Settings returns every setting in the order `mage config` lists them. A
@@ -200,6 +202,31 @@ func Settings() []Setting {
 		{Name: "AUTO_INSTALL", Default: "1", Kind: Bool{}, Group: "engine",
 			Doc:   "install the apt packages the rules about to run need (as root or with password-less sudo); 0 leaves that to the depInstall targets",
 			field: func(c *Config) any { return &c.AutoInstall }},
+
+		{Name: "EXECUTOR", Default: "local", Kind: Choice{"local", "slurm"}, Group: "slurm",
+			Doc:   "where gem5 runs: local (this machine) or slurm (each gem5 run a Slurm batch job; the graph stays here)",
+			field: func(c *Config) any { return &c.Executor }},
+		{Name: "SLURM_SHARED", Kind: List{}, Group: "slurm",
+			Doc:   "path prefixes the compute nodes see (shared filesystems, e.g. /home /scratch; / on a single-node cluster): every file a job reads or writes must be under one",
+			field: func(c *Config) any { return &c.SlurmShared }},
+		{Name: "SLURM_PARTITION", Kind: Text{Match: slurmNameRE}, Group: "slurm",
+			Doc:   "sbatch --partition (default: the cluster's)",
+			field: func(c *Config) any { return &c.SlurmPartition }},
+		{Name: "SLURM_ACCOUNT", Kind: Text{Match: slurmNameRE}, Group: "slurm",
+			Doc:   "sbatch --account (default: yours)",
+			field: func(c *Config) any { return &c.SlurmAccount }},
+		{Name: "SLURM_QOS", Kind: Text{Match: slurmNameRE}, Group: "slurm",
+			Doc:   "sbatch --qos (default: the account's)",
+			field: func(c *Config) any { return &c.SlurmQOS }},
+		{Name: "SLURM_MEMORY", Kind: Bytes{Optional: true}, Group: "slurm",
+			Doc:   "sbatch --mem per gem5 job (default: MEMORY plus 1G for gem5 itself); the time limit is SIM_TIMEOUT, one CPU per job",
+			field: func(c *Config) any { return &c.SlurmMemory }},
+		{Name: "SLURM_OPTIONS", Kind: Text{Match: sbatchOptionsRE}, Group: "slurm",
+			Doc:   "further sbatch options, space-separated (--constraint=avx2 --exclusive)",
+			field: func(c *Config) any { return &c.SlurmOptions }},
+		{Name: "SLURM_MAX_JOBS", Default: "0", Kind: Int{Min: 0}, Group: "slurm",
+			Doc:   "jobs of this run in the queue at once (0: no bound beyond the cluster's); JOBS bounds only what runs here",
+			field: func(c *Config) any { return &c.SlurmMaxJobs }},
 	}
 }
 

@@ -53,7 +53,8 @@ type Rule struct {
 	Tree string
 	// Slots is how many of the JOBS slots the recipe holds while it runs
 	// (0 means 1; more than JOBS means all of them). Negative: no slot, for
-	// recipes that only write small files.
+	// recipes that only write small files or wait for work done elsewhere
+	// (a cluster job).
 	Slots int
 
 	g *Graph

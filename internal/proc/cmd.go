@@ -324,7 +324,8 @@ func (e *ExitError) Error() string {
 // ExitCode returns the command's exit status (-1 when killed by a signal).
 func (e *ExitError) ExitCode() int { return e.State.ExitCode() }
 
-// KilledError reports a command stopped by `mage kill`.
+// KilledError reports a command (or a cluster job: PID 0) stopped by
+// `mage kill`.
 type KilledError struct {
 	Cmd string
 	PID int
@@ -332,6 +333,9 @@ type KilledError struct {
 }
 
 func (e *KilledError) Error() string {
+	if e.PID == 0 {
+		return fmt.Sprintf("%s was killed by %s", e.Cmd, e.By)
+	}
 	return fmt.Sprintf("%s (pid %d) was killed by %s", e.Cmd, e.PID, e.By)
 }
 
