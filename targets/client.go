@@ -50,6 +50,9 @@ func (p *plan) client() artifact {
 	if p.cfg.Client != "" {
 		return p.given("CLIENT", p.cfg.Client)
 	}
+	if p.cfg.ResourcesFrom == "release" {
+		return p.fromRelease("client")
+	}
 	return artifact{path: p.toolPath(clientTool, p.cfg.Arch), rule: p.rule("client:build", func() (*engine.Rule, error) {
 		return p.goBuildRule("build the static test-client for amd64 and arm64", clientTool), nil
 	})}

@@ -188,9 +188,9 @@ func depInstall(ctx context.Context, what string) error {
 // Chromium renders the HTML report, protoc checks the generated stubs,
 // scons builds the gem5 stage's fixture, busybox and cpio make guests,
 // xorriso a fake installer ISO, Slurm and munge a single-node cluster
-// (internal/slurm/slurmtest).
+// (internal/slurm/slurmtest), shellcheck the workflows' scripts.
 var TestPackages = []string{"chromium", "protobuf-compiler", "scons", "git", "busybox-static", "cpio", "xorriso",
-	"e2fsprogs", "fdisk", "python3", "slurmctld", "slurmd", "slurm-client", "munge"}
+	"e2fsprogs", "fdisk", "python3", "slurmctld", "slurmd", "slurm-client", "munge", "shellcheck"}
 
 // autoInstall installs the packages of the stages whose rules this build
 // will run (AUTO_INSTALL=1, root or password-less sudo, apt present).

@@ -64,14 +64,11 @@ func (Image) Run(ctx context.Context) error {
 // imageSpec is the disk image the configuration describes.
 func (p *plan) imageSpec() image.Spec {
 	c := p.cfg
-	suite := c.UbuntuVersion
-	if c.Distro == "debian" {
-		suite = c.DebianVersion
-	}
+	suite := p.suite()
 	spec := image.Spec{
 		Builder: c.ImageBuilder, Distro: c.Distro, Suite: suite, Arch: c.Arch, Mirror: c.Mirror, Keyring: c.UbuntuKeyring,
 		DiskSize: int64(c.DiskSize), RootPassword: c.RootPassword, Extra: c.ImagePackages,
-		Dir: filepath.Join(c.Resources, "image"), Out: filepath.Join(c.Resources, "disk-image.qcow2"),
+		Dir: filepath.Join(c.Resources, "image"), Out: p.diskPath(),
 		Raw: filepath.Join(c.Resources, "disk-image.raw"), ProjectDir: c.ProjectDir, ClientName: "test-client",
 		Launcher: p.toolPath(runTool, c.Arch), LauncherPath: functions.Launcher,
 		Auto: image.Autoinstall{ISO: installerISO(c, suite), Kernel: p.kernel().path, MemoryMiB: max(c.Memory.MiB(), 4096),
@@ -81,10 +78,24 @@ func (p *plan) imageSpec() image.Spec {
 	return spec
 }
 
+// suite is the distribution release of the disk image.
+func (p *plan) suite() string {
+	if p.cfg.Distro == "debian" {
+		return p.cfg.DebianVersion
+	}
+	return p.cfg.UbuntuVersion
+}
+
+// diskPath is where image:build (or a release) puts the disk image.
+func (p *plan) diskPath() string { return filepath.Join(p.cfg.Resources, "disk-image.qcow2") }
+
 // disk is the disk image qemu boots: DISK's, else image:build's.
 func (p *plan) disk() artifact {
 	if p.cfg.Disk != "" {
 		return p.given("DISK", p.cfg.Disk)
+	}
+	if p.cfg.ResourcesFrom == "release" {
+		return p.fromRelease("disk")
 	}
 	spec := p.imageSpec()
 	m5, client, tools := p.m5(), p.client(), p.tools()

@@ -127,6 +127,9 @@ func (p *plan) kernel() artifact {
 	if p.cfg.Kernel != "" {
 		return p.given("KERNEL", p.cfg.Kernel)
 	}
+	if p.cfg.ResourcesFrom == "release" {
+		return p.fromRelease("kernel")
+	}
 	return artifact{path: p.cfg.KernelOut, rule: p.kernelStep("kernel:save", func(b kernel.Build) *engine.Rule {
 		return &engine.Rule{
 			Doc: "copy vmlinux and its config to KERNEL_OUT", Outputs: []string{b.Out, b.Out + ".config"},

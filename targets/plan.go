@@ -98,6 +98,11 @@ func (p *plan) declareAll() {
 	p.client()
 	p.tools()
 	p.references()
+	if p.cfg.ResourcesFrom == "release" {
+		p.download()
+	} else {
+		p.releaseArtifacts()
+	}
 }
 
 // rule returns the rule named name, declaring it with decl on first use.

@@ -165,6 +165,8 @@ func (p *plan) installedDisk() artifact {
 	switch c := p.cfg; c.InstalledDisk {
 	case "tiny":
 		return p.tinyDisk()
+	case "release":
+		return p.fromRelease("installed-disk")
 	case "":
 	default:
 		return p.given("INSTALLED_DISK", c.InstalledDisk)

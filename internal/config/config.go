@@ -87,6 +87,12 @@ type Config struct {
 	LockWait    bool
 	AutoInstall bool
 
+	ResourcesFrom   string
+	ReleaseRepo     string
+	ReleaseTag      string
+	ReleaseAPI      string
+	ReleasePartSize Size
+
 	Executor       string
 	SlurmShared    []string
 	SlurmPartition string
@@ -228,6 +234,9 @@ func (c *Config) crossCheck() []error {
 	}
 	if c.Executor == "slurm" && len(c.SlurmShared) == 0 {
 		errs = append(errs, fmt.Errorf("EXECUTOR=slurm needs SLURM_SHARED: the path prefixes the compute nodes see (for example /home /scratch; / on a single-node cluster)"))
+	}
+	if c.InstalledDisk == "release" && c.ResourcesFrom != "release" {
+		errs = append(errs, fmt.Errorf("INSTALLED_DISK=release takes the installed disk of a release: set RESOURCES_FROM=release too"))
 	}
 	if c.InstalledDisk == "tiny" && c.ExecMode != "process" {
 		errs = append(errs, fmt.Errorf("INSTALLED_DISK=tiny has no docker: its functions run as plain processes; set EXEC_MODE=process"))

@@ -10,6 +10,8 @@ var (
 	gitRefRE        = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._/+-]*$`)
 	kernelVersionRE = regexp.MustCompile(`^v?[0-9]+\.[0-9]+(\.[0-9]+)?$`)
 	sha256RE        = regexp.MustCompile(`^[0-9a-f]{64}$`)
+	repoRE          = regexp.MustCompile(`^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$`)
+	urlRE           = regexp.MustCompile(`^https?://[^\s]+$`)
 	slurmNameRE     = regexp.MustCompile(`^[A-Za-z0-9_.,-]+$`)
 	sbatchOptionsRE = regexp.MustCompile(`^(-[-A-Za-z0-9]+(=[^\s]+)?)(\s+-[-A-Za-z0-9]+(=[^\s]+)?)*$`)
 )
@@ -139,8 +141,8 @@ func Settings() []Setting {
 		{Name: "IMAGES", Default: "registry", Kind: Path{Exists: "dir", Keywords: []string{"registry", "reference"}}, Group: "simulation",
 			Doc:   "where the guest gets function images: registry (Docker Hub), reference (the Go reference functions, offline) or a directory of docker-archive tarballs",
 			field: func(c *Config) any { return &c.Images }},
-		{Name: "INSTALLED_DISK", Kind: Path{Exists: "file", Keywords: []string{"tiny"}}, Group: "simulation",
-			Doc:   "a raw disk that has the functions installed already: skips functions:install; tiny builds the tiny busybox disk (functions:tiny, EXEC_MODE=process)",
+		{Name: "INSTALLED_DISK", Kind: Path{Exists: "file", Keywords: []string{"tiny", "release"}}, Group: "simulation",
+			Doc:   "a raw disk that has the functions installed already: skips functions:install; tiny builds the tiny busybox disk (functions:tiny, EXEC_MODE=process); release downloads the release's (RESOURCES_FROM=release)",
 			field: func(c *Config) any { return &c.InstalledDisk }},
 		{Name: "EXEC_MODE", Default: "container", Kind: Choice{"container", "process"}, Group: "simulation",
 			Doc:   "how the run script starts a function: container (docker-compose, vSwarm-u's way) or process (its container's command as a plain process)",
@@ -202,6 +204,22 @@ func Settings() []Setting {
 		{Name: "AUTO_INSTALL", Default: "1", Kind: Bool{}, Group: "engine",
 			Doc:   "install the apt packages the rules about to run need (as root or with password-less sudo); 0 leaves that to the depInstall targets",
 			field: func(c *Config) any { return &c.AutoInstall }},
+
+		{Name: "RESOURCES_FROM", Default: "build", Kind: Choice{"build", "release"}, Group: "release",
+			Doc:   "build: simulate:all builds the kernel, the disk and the client; release: it downloads them from RELEASE_TAG (resources:download)",
+			field: func(c *Config) any { return &c.ResourcesFrom }},
+		{Name: "RELEASE_REPO", Default: "vswarmu/vswarmu-mage", Kind: Text{Match: repoRE}, Group: "release",
+			Doc:   "GitHub repository whose releases resources:download reads (owner/name; vhive-serverless/vSwarm-u's are read too)",
+			field: func(c *Config) any { return &c.ReleaseRepo }},
+		{Name: "RELEASE_TAG", Default: "latest", Kind: Text{Match: gitRefRE}, Group: "release",
+			Doc:   "release to download (latest: the newest), or the tag release:artifacts packs for",
+			field: func(c *Config) any { return &c.ReleaseTag }},
+		{Name: "RELEASE_API", Default: "https://api.github.com", Kind: Text{Match: urlRE}, Group: "release",
+			Doc:   "GitHub's API, or a server shaped like it (a mirror, GitHub Enterprise)",
+			field: func(c *Config) any { return &c.ReleaseAPI }},
+		{Name: "RELEASE_PART_SIZE", Default: "1900M", Kind: Bytes{}, Group: "release",
+			Doc:   "largest release asset release:artifacts writes (GitHub's limit is 2 GiB)",
+			field: func(c *Config) any { return &c.ReleasePartSize }},
 
 		{Name: "EXECUTOR", Default: "local", Kind: Choice{"local", "slurm"}, Group: "slurm",
 			Doc:   "where gem5 runs: local (this machine) or slurm (each gem5 run a Slurm batch job; the graph stays here)",
