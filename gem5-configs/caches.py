@@ -94,6 +94,15 @@ class ClassicHierarchy(AbstractClassicCacheHierarchy):
         out["l3" if self._l2 else "l2"] = self._llc
         return out
 
+    def set_levels(self, levels):
+        """Replaces levels by name (as levels() names them), before the
+        caches are built."""
+        self._l1i, self._l1d = levels["l1i"], levels["l1d"]
+        if self._l2:
+            self._l2, self._llc = levels["l2"], levels["l3"]
+        else:
+            self._llc = levels["l2"]
+
     def incorporate_cache(self, board):
         board.connect_system_port(self.membus.cpu_side_ports)
         for _, port in board.get_memory().get_mem_ports():

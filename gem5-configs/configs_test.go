@@ -159,7 +159,7 @@ func TestMaterialize(t *testing.T) {
 	if err != nil || inProject != nil {
 		t.Fatal(p, inProject, err)
 	}
-	for _, mod := range []string{"systems.py", "caches.py", "compat.py"} {
+	for _, mod := range []string{"systems.py", "caches.py", "compat.py", "overrides.py"} {
 		if _, err := os.Stat(filepath.Join(dir, mod)); err != nil {
 			t.Errorf("%s beside run_sim.py: %v", mod, err)
 		}
@@ -200,5 +200,23 @@ func TestM5AddressOverrideSendsNothing(t *testing.T) {
 		"--mode", "setup", "--checkpoint-dir", cpt, "--script", script)
 	if code != 0 || strings.Contains(out, "m5 fail 1: booted") || strings.Contains(out, "m5 fail 10:") || !strings.Contains(out, "m5 fail 20: client connected") {
 		t.Fatalf("exit %d:\n%s", code, out)
+	}
+}
+
+// The end of a real console (a Debian guest whose containerd failed under
+// gem5), as a failed or hung run's reason shows it.
+func TestConsoleTail(t *testing.T) {
+	dir := t.TempDir()
+	console := "[\x1b[0;32m  OK  \x1b[0m] Started \x1b[0;1;39mssh.service\x1b[0m - OpenBSD Secure Shell server.\r\n" +
+		"[\x1b[0;1;31mFAILED\x1b[0m] Failed to start \x1b[0;1;39mcontainerd…\x1b[0m - containerd container runtime.\r\n" +
+		"See 'systemctl status containerd.service' for details.\r\n\r\n" +
+		"         Starting \x1b[0;1;39mdocker.service\x1b[0…er Application Container Engine...\r\n"
+	os.WriteFile(filepath.Join(dir, ConsoleFile), []byte(console), 0o644)
+	want := "[FAILED] Failed to start containerd… - containerd container runtime. / See 'systemctl status containerd.service' for details. / Starting docker.service…er Application Container Engine..."
+	if got := ConsoleTail(dir, 3); got != want {
+		t.Errorf("ConsoleTail:\n got %q\nwant %q", got, want)
+	}
+	if got := ConsoleTail(t.TempDir(), 3); got != "" {
+		t.Errorf("no console: %q", got)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -71,11 +72,15 @@ func fileSHA256(path string) (string, error) {
 
 // parameters are the settings a run was made with, by their names.
 func (s Simulation) parameters(setupCPU string) map[string]string {
-	return map[string]string{
+	m := map[string]string{
 		"SYSTEM": s.System, "DETAILED_CPU": s.detailedCPU(), "CPUS": fmt.Sprint(s.CPUs),
 		"MEMORY": fmt.Sprintf("%dMB", s.MemoryMiB), "ATOMIC_WARMING": fmt.Sprint(s.AtomicWarming),
 		"NUM_INVOCATIONS": fmt.Sprint(s.Invocations), "WARMUP_INVOCATIONS": fmt.Sprint(s.Warmup),
 		"SETUP_CPU": setupCPU, "ROOT_DEVICE": s.Root, "EXEC_MODE": s.execMode(),
 		"CLIENT_INVOCATIONS": fmt.Sprint(s.ClientInvocations()),
 	}
+	if s.Point != "" {
+		m["SWEEP_POINT"], m["OVERRIDES"] = s.Point, strings.Join(s.Overrides, " ")
+	}
+	return m
 }

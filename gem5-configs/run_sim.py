@@ -49,6 +49,7 @@ from gem5.resources.resource import DiskImageResource, KernelResource  # noqa: E
 from gem5.simulate.exit_event import ExitEvent  # noqa: E402
 from gem5.simulate.simulator import Simulator  # noqa: E402
 
+import overrides  # noqa: E402
 import systems  # noqa: E402
 
 # m5 fail codes of the run script and the client (vSwarm-u's protocol).
@@ -108,6 +109,7 @@ def parse_args(argv):
     )
     p.add_argument("--num-invocations", type=int, default=10, help="measured invocations")
     p.add_argument("--max-ticks", type=int, help="check the configuration: run this many ticks per phase, no guest protocol")
+    overrides.add_arguments(p)
     args = p.parse_args(argv)
     if args.cpus < 2:
         p.error("--cpus must be at least 2: the function is pinned to core 1")
@@ -119,11 +121,15 @@ def parse_args(argv):
         p.error("--max-ticks must be positive")
     if not args.detailed_cpu:
         args.detailed_cpu = systems.SYSTEMS[args.system].detailed
+    try:
+        args.evaluated = overrides.apply(systems.SYSTEMS[args.system], args)
+    except overrides.OverrideError as e:
+        p.error("%s: %s" % ("sweep point " + args.point if args.point else "overrides", e))
     return args
 
 
 def build_board(args):
-    system = systems.SYSTEMS[systems.SETUP if args.mode == "setup" else args.system]
+    system = systems.SYSTEMS[systems.SETUP] if args.mode == "setup" else args.evaluated
     if args.mode == "setup":
         start, switch = args.setup_cpu, "atomic"
     else:

@@ -52,6 +52,9 @@ type Simulation struct {
 	Work          string // $WORKING_DIR
 	HangTimeout   time.Duration
 	Timeout       time.Duration
+	Point         string   // the sweep point an evaluation measures ("" for none)
+	Overrides     []string // run_sim.py options of the point beyond the fields above (--clock 2GHz, --l2-size 1MB)
+	Results       string   // the evaluation's output directory (default: WORKING_DIR/results/<function>)
 	Files         *Files   // identifies input files for the runs' records (shared, nil-safe)
 	Exec          Executor // runs gem5 (nil: Local)
 	// ResolveSetupCPU turns SetupCPU=auto into kvm or atomic when the
@@ -66,7 +69,9 @@ func (s Simulation) CheckpointDir() string { return filepath.Join(s.Work, "cpt",
 func (s Simulation) SetupDir() string { return filepath.Join(s.Work, "setup", s.Function) }
 
 // ResultsDir holds the evaluation run's gem5 outputs.
-func (s Simulation) ResultsDir() string { return filepath.Join(s.Work, "results", s.Function) }
+func (s Simulation) ResultsDir() string {
+	return cmp.Or(s.Results, filepath.Join(s.Work, "results", s.Function))
+}
 
 // ScriptPath is the run script handed to the guest.
 func (s Simulation) ScriptPath() string { return filepath.Join(s.Work, "scripts", s.Function+".sh") }
@@ -210,7 +215,8 @@ func (s Simulation) EvalOutputs() []string {
 // EvalDescription is what shapes an evaluation's numbers.
 func (s Simulation) EvalDescription() map[string]string {
 	return map[string]string{"SYSTEM": s.System, "DETAILED_CPU": s.DetailedCPU, "ATOMIC_WARMING": fmt.Sprint(s.AtomicWarming),
-		"NUM_INVOCATIONS": fmt.Sprint(s.Invocations), "CPUS": fmt.Sprint(s.CPUs), "MEMORY": fmt.Sprint(s.MemoryMiB), "gem5": s.Gem5}
+		"NUM_INVOCATIONS": fmt.Sprint(s.Invocations), "CPUS": fmt.Sprint(s.CPUs), "MEMORY": fmt.Sprint(s.MemoryMiB), "gem5": s.Gem5,
+		"overrides": strings.Join(s.Overrides, " ")}
 }
 
 // Evaluate restores the checkpoint and measures the function; gem5 writes
@@ -221,6 +227,9 @@ func (s Simulation) Evaluate(ctx context.Context, j job.Job) error {
 		"--atomic-warming", fmt.Sprint(s.AtomicWarming), "--num-invocations", fmt.Sprint(s.Invocations))
 	if s.DetailedCPU != "" {
 		args = append(args, "--detailed-cpu", s.DetailedCPU)
+	}
+	if s.Point != "" {
+		args = append(append(args, "--point", s.Point), s.Overrides...)
 	}
 	start := time.Now()
 	out, err := s.run(ctx, j, dir, args)
@@ -256,6 +265,9 @@ func (s Simulation) record(out outcome, err error, stage, dir, setupCPU string) 
 	switch {
 	case out.hung:
 		meta.Status, meta.Reason = string(results.Hung), fmt.Sprintf("%sno output for %v: killed (attempt %d of 2)", stage, s.HangTimeout, out.attempts)
+		if tail := ConsoleTail(dir, 3); tail != "" {
+			meta.Reason += "; the guest's console ends: " + tail
+		}
 	case err != nil:
 		meta.Status, meta.Reason = string(results.Failed), stage+err.Error()
 	}
@@ -315,6 +327,9 @@ func (s Simulation) run(ctx context.Context, j job.Job, outdir string, args []st
 			continue
 		}
 		out.hung = errors.Is(err, errHung)
+		if tail := ConsoleTail(outdir, 3); err != nil && tail != "" {
+			err = fmt.Errorf("%w; the guest's console ends: %s", err, tail)
+		}
 		return out, err
 	}
 }
@@ -381,6 +396,27 @@ func (s Simulation) runName(args []string) string {
 // reads are the files a gem5 run reads besides its arguments' outputs.
 func (s Simulation) reads() []string {
 	return []string{s.Gem5, s.Config, s.Kernel, s.Disk, s.CheckpointDir(), filepath.Dir(s.ScriptPath())}
+}
+
+// ansiEscape matches the terminal escapes systemd colours its status with
+// (and one it cut short).
+var ansiEscape = regexp.MustCompile(`\x1b\[[0-9;]*[A-Za-z]?`)
+
+// ConsoleTail returns the last n non-empty lines the guest wrote on its
+// console in a run's directory, without terminal escapes, joined with
+// " / " ("" when there is no console).
+func ConsoleTail(dir string, n int) string {
+	b, err := os.ReadFile(filepath.Join(dir, ConsoleFile))
+	if err != nil {
+		return ""
+	}
+	var lines []string
+	for _, l := range strings.Split(ansiEscape.ReplaceAllString(string(b), ""), "\n") {
+		if l = strings.TrimSpace(strings.ReplaceAll(l, "\r", "")); l != "" {
+			lines = append(lines, l)
+		}
+	}
+	return strings.Join(lines[max(0, len(lines)-n):], " / ")
 }
 
 // ConsoleFile is where gem5's X86 board writes the guest's serial console

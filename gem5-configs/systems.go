@@ -15,6 +15,9 @@ type System struct {
 	Name        string // SYSTEM= value
 	Description string // one line for README and `mage config`
 	Detailed    string // detailed core type it is measured on by default
+	// Levels are its cache levels as the statistics name them: l1i, l1d,
+	// l2 and, with private L2s under a shared one, l3.
+	Levels []string
 }
 
 // Catalogue is what systems.py declares: its systems, in file order, and the
@@ -56,6 +59,7 @@ var (
 	systemEntryRE = regexp.MustCompile(`^    "([A-Za-z0-9_.-]+)": System\(`)
 	systemFieldRE = regexp.MustCompile(`^\s+(description|detailed)="([^"]*)",?$`)
 	detailedRE    = regexp.MustCompile(`^DETAILED_CPUS = \(([^)]*)\)`)
+	privateL2RE   = regexp.MustCompile(`^\s+l2=Level\(`)
 	quotedRE      = regexp.MustCompile(`"([^"]*)"`)
 )
 
@@ -74,7 +78,7 @@ func ParseSystems(text string) (Catalogue, error) {
 		case inside && line == "}":
 			inside = false
 		case inside && m != nil:
-			c.Systems = append(c.Systems, System{Name: m[1]})
+			c.Systems = append(c.Systems, System{Name: m[1], Levels: []string{"l1i", "l1d", "l2"}})
 		case inside && len(c.Systems) > 0:
 			setSystemField(&c.Systems[len(c.Systems)-1], line)
 		default:
@@ -89,8 +93,12 @@ func ParseSystems(text string) (Catalogue, error) {
 }
 
 // setSystemField records a description= or detailed= line of the current
-// entry; the first of each wins (nested calls have neither).
+// entry (the first of each wins: nested calls have neither), and an l2=
+// level, which makes the shared cache an l3.
 func setSystemField(s *System, line string) {
+	if privateL2RE.MatchString(line) && len(s.Levels) == 3 {
+		s.Levels = append(s.Levels, "l3")
+	}
 	m := systemFieldRE.FindStringSubmatch(line)
 	switch {
 	case m == nil:

@@ -2,6 +2,7 @@ package gem5configs
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,14 +20,14 @@ func TestParseSystemsAgreesWithPython(t *testing.T) {
 	script := `import json, sys
 sys.path[:0] = [".", "standin/lib"]
 import systems
-print(json.dumps({"systems": [[k, v.description, v.detailed] for k, v in systems.SYSTEMS.items()],
+print(json.dumps({"systems": [[k, v.description, v.detailed, " ".join(v.caches().levels())] for k, v in systems.SYSTEMS.items()],
                   "detailed": list(systems.DETAILED_CPUS)}))`
 	out, err := exec.Command(py, "-c", script).Output()
 	if err != nil {
 		t.Fatalf("python3: %v", err)
 	}
 	var want struct {
-		Systems  [][3]string
+		Systems  [][4]string
 		Detailed []string
 	}
 	if err := json.Unmarshal(out, &want); err != nil {
@@ -40,7 +41,7 @@ print(json.dumps({"systems": [[k, v.description, v.detailed] for k, v in systems
 		t.Fatalf("Go reads %v, Python %v", got.Names(), want.Systems)
 	}
 	for i, s := range got.Systems {
-		if w := want.Systems[i]; s.Name != w[0] || s.Description != w[1] || s.Detailed != w[2] {
+		if w := want.Systems[i]; s.Name != w[0] || s.Description != w[1] || s.Detailed != w[2] || strings.Join(s.Levels, " ") != w[3] {
 			t.Errorf("system %d: Go %+v, Python %v", i, s, w)
 		}
 	}
@@ -72,7 +73,7 @@ func TestParseSystemsSaysWhatIsMissing(t *testing.T) {
 		switch {
 		case c.want == "" && err != nil:
 			t.Errorf("%q: %v", c.text, err)
-		case c.want == "" && (len(got.Systems) != 1 || got.Systems[0] != System{"small", "one core", "o3"}):
+		case c.want == "" && (len(got.Systems) != 1 || fmt.Sprint(got.Systems[0]) != fmt.Sprint(System{"small", "one core", "o3", []string{"l1i", "l1d", "l2"}})):
 			t.Errorf("%q: read %+v", c.text, got)
 		case c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)):
 			t.Errorf("%q: error %v, want %q", c.text, err, c.want)

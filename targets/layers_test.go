@@ -18,7 +18,7 @@ var layers = []layer{
 	{"Mage entry", []string{"magefiles"}},
 	{"targets", []string{"targets"}},
 	{"engine", []string{"internal/engine"}},
-	{"stages", []string{"gem5-configs", "kernel", "image", "functions", "functions/reference", "results", "client", "release"}},
+	{"stages", []string{"gem5-configs", "kernel", "image", "functions", "functions/reference", "results", "client", "release", "sweeps"}},
 	{"helpers", []string{"internal/...", "client/m5", "client/pb/..."}},
 }
 

@@ -16,6 +16,7 @@ import (
 
 	"github.com/vswarmu/vswarmu-mage/internal/config"
 	"github.com/vswarmu/vswarmu-mage/internal/magetest"
+	"github.com/vswarmu/vswarmu-mage/sweeps"
 )
 
 func readme(t *testing.T) string {
@@ -198,5 +199,27 @@ func TestCIRunsTheReadmeTestCommand(t *testing.T) {
 	}
 	if !strings.Contains(string(ci), "apt-get update") {
 		t.Fatal(".ci/run does not update apt first")
+	}
+}
+
+// TestReadmeSweepParameters: README's table of sweep parameters is made
+// from the sweeps package's; VSWARMU_UPDATE_README=1 rewrites it.
+func TestReadmeSweepParameters(t *testing.T) {
+	text := readme(t)
+	start := strings.Index(text, "<!-- sweep-params -->\n")
+	end := strings.Index(text, "<!-- /sweep-params -->")
+	if start < 0 || end < start {
+		t.Fatal("README has no sweep-params section")
+	}
+	want := "<!-- sweep-params -->\n| Parameter | run_sim.py option | Values |\n| --- | --- | --- |\n"
+	for _, p := range sweeps.Params() {
+		want += fmt.Sprintf("| `%s` | `%s` | %s |\n", p.Name, p.Arg, p.Doc)
+	}
+	if got := text[start:end]; got != want {
+		if os.Getenv("VSWARMU_UPDATE_README") != "" {
+			os.WriteFile(filepath.Join(magetest.RepoRoot(t), "README.md"), []byte(text[:start]+want+text[end:]), 0o644)
+			return
+		}
+		t.Errorf("README's sweep parameters:\n%s\nthe sweeps package's:\n%s", got, want)
 	}
 }

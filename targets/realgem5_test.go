@@ -107,12 +107,46 @@ func TestRealGem5MainJob(t *testing.T) {
 	t.Run("every system and core type instantiates and simulates (bounded)", func(t *testing.T) {
 		boundedRuns(t, run, gem5)
 	})
+	t.Run("a two-point sweep restores the one checkpoint twice", func(t *testing.T) {
+		realSweep(t, run)
+	})
 	t.Run("mage kill stops a real evaluation, reported as killed", func(t *testing.T) {
 		killRealEvaluation(t, run)
 	})
 	t.Run("the same runs as Slurm jobs", func(t *testing.T) {
 		realRunsOnSlurm(t, run, gem5)
 	})
+}
+
+// realSweep sweeps the shared L2 of the simple system over two sizes:
+// two evaluations from the existing checkpoint, with different cycles.
+func realSweep(t *testing.T, run realRun) {
+	writeFile(t, filepath.Join(run.dir, "sweeps", "l2.yaml"), "matrix:\n  l2_size: [16kB, 4MB]\n")
+	r := run.mage(t, 20*time.Minute, nil, "simulate:sweep", "l2")
+	if r.Code != 0 || strings.Contains(r.Output, "▶ simulate:setup") || strings.Count(r.Output, "▶ simulate:sweep:l2:") != 2 {
+		t.Fatalf("sweep on the real gem5: exit %d (want two evaluations, no setup)\n%s", r.Code, r.Output)
+	}
+	var cycles []float64
+	for _, point := range []string{"l2_size=16kB", "l2_size=4MB"} {
+		res, err := results.LoadRun(filepath.Join(run.work, "sweeps", "l2", point, "fibonacci-go"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, cpu, ok := res.Measured()
+		c, _ := cpu.Cycles.Value.Float()
+		if !ok || c <= 0 {
+			t.Fatalf("%s: no measured cycles", point)
+		}
+		cycles = append(cycles, c)
+		t.Logf("%s: %.0f cycles", point, c)
+	}
+	if cycles[0] == cycles[1] {
+		t.Fatalf("both L2 sizes measured %.0f cycles", cycles[0])
+	}
+	md, _ := os.ReadFile(filepath.Join(run.work, "sweeps", "l2", "report.md"))
+	if strings.Contains(string(md), "STAND-IN") || !strings.Contains(string(md), "## Speedup against the baseline") {
+		t.Fatalf("sweep report:\n%s", md)
+	}
 }
 
 // realRunsOnSlurm runs the tier's setup and evaluation again as jobs of a

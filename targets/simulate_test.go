@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -417,5 +418,71 @@ func TestDeclaredSystemsAreTheBuiltInOnes(t *testing.T) {
 		if w, ok := want[s.Name]; ok && fmt.Sprint(s.Kind) != fmt.Sprint(config.Choice(w)) {
 			t.Errorf("%s is declared with %v; systems.py has %v", s.Name, s.Kind, w)
 		}
+	}
+}
+
+// A 2 × 2 × 2 sweep over 3 functions: 3 setups and 24 evaluations; one
+// more cache size runs only its 12 evaluations; a second run does nothing.
+func TestSweepFromOneCheckpoint(t *testing.T) {
+	dir, env := standinEnv(t)
+	writeFile(t, filepath.Join(dir, "sweeps", "grid.yaml"), `matrix:
+  system: [simple, skylake]
+  detailed_cpu: [timing, o3]
+  l2_size: [256kB, 1MB]
+baseline: {system: simple, detailed_cpu: timing, l2_size: 256kB}
+`)
+	r := magetest.Mage(t, dir, append(env, "DRY_RUN=1"), "simulate:sweep", "grid")
+	if r.Code != 0 || !strings.Contains(r.Output, "sweep grid: 24 of 24 evaluations to run (8 points × 3 functions) and 3 setups") {
+		t.Fatalf("dry run: exit %d\n%s", r.Code, r.Output)
+	}
+	r = magetest.Mage(t, dir, env, "simulate:sweep", "grid")
+	if r.Code != 0 || strings.Count(r.Output, "▶ simulate:setup:") != 3 || strings.Count(r.Output, "▶ simulate:sweep:grid:") != 24 {
+		t.Fatalf("sweep: exit %d, %d setups, %d evaluations\n%s", r.Code, strings.Count(r.Output, "▶ simulate:setup:"),
+			strings.Count(r.Output, "▶ simulate:sweep:grid:"), r.Output)
+	}
+	sweepDir := filepath.Join(dir, "wk", "sweeps", "grid")
+	cfg, _ := os.ReadFile(filepath.Join(sweepDir, "system=skylake,detailed_cpu=o3,l2_size=256kB", "fibonacci-go", "config.ini"))
+	if !strings.Contains(string(cfg), "size=262144") || !strings.Contains(string(cfg), "BaseO3CPU") {
+		t.Errorf("the skylake/o3/256kB point did not build its L2 or cores:\n%.1500s", cfg)
+	}
+	md, _ := os.ReadFile(filepath.Join(sweepDir, "report.md"))
+	for _, want := range []string{"8 points × 3 functions; baseline system=simple,detailed_cpu=timing,l2_size=256kB", "STAND-IN",
+		"| P8 | skylake | o3 | 1MB |", "## Speedup against the baseline", "| fibonacci-go | 1.000× |"} {
+		if !strings.Contains(string(md), want) {
+			t.Errorf("report.md lacks %q:\n%s", want, md)
+		}
+	}
+
+	writeFile(t, filepath.Join(dir, "sweeps", "grid.yaml"), `matrix:
+  system: [simple, skylake]
+  detailed_cpu: [timing, o3]
+  l2_size: [256kB, 1MB, 2MB]
+baseline: {system: simple, detailed_cpu: timing, l2_size: 256kB}
+`)
+	r = magetest.Mage(t, dir, append(env, "DRY_RUN=1"), "simulate:sweep", "grid")
+	if r.Code != 0 || !regexp.MustCompile(`sweep grid: 12 of 36 evaluations to run \(12 points × 3 functions\) and 0 setups; about \S+ by earlier runs\n`).MatchString(r.Output) {
+		t.Fatalf("dry run after one more L2 size: exit %d\n%s", r.Code, r.Output)
+	}
+	r = magetest.Mage(t, dir, env, "simulate:sweep", "grid")
+	if r.Code != 0 || strings.Contains(r.Output, "▶ simulate:setup:") || strings.Count(r.Output, "▶ simulate:sweep:grid:") != 12 {
+		t.Fatalf("one more L2 size: exit %d, want only 12 evaluations\n%s", r.Code, r.Output)
+	}
+	if r = magetest.Mage(t, dir, env, "simulate:sweep", "grid"); r.Code != 0 || !strings.Contains(r.Output, "nothing to do") {
+		t.Fatalf("second run: exit %d\n%s", r.Code, r.Output)
+	}
+	a := filepath.Join(sweepDir, "system=simple,detailed_cpu=timing,l2_size=256kB")
+	b := filepath.Join(sweepDir, "system=skylake,detailed_cpu=o3,l2_size=2MB")
+	if r = magetest.Mage(t, dir, env, "report:compare", a, b); r.Code != 0 || !regexp.MustCompile(`fibonacci-go\s+cycles\s+123850000`).MatchString(r.Output) {
+		t.Fatalf("report:compare of two points: exit %d\n%s", r.Code, r.Output)
+	}
+
+	// A point gem5 could not build is named before anything runs.
+	writeFile(t, filepath.Join(dir, "sweeps", "bad.yaml"), "matrix:\n  l3_size: [4MB]\n")
+	r = magetest.Mage(t, dir, env, "simulate:sweep", "bad")
+	if r.Code == 0 || !strings.Contains(r.Output, "point l3_size=4MB: system simple has no l3") || strings.Contains(r.Output, "▶") {
+		t.Fatalf("bad sweep: exit %d\n%s", r.Code, r.Output)
+	}
+	if r = magetest.Mage(t, dir, env, "simulate:sweep", "nosuch"); r.Code == 0 || !strings.Contains(r.Output, "sweeps here: bad, grid") {
+		t.Fatalf("missing sweep: exit %d\n%s", r.Code, r.Output)
 	}
 }

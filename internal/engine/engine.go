@@ -139,6 +139,22 @@ func New(opts Options) (*Graph, error) {
 	return g, nil
 }
 
+// LastRuns returns the build log's records of the rules whose names start
+// with prefix, finished successfully, in name order: what earlier runs
+// took, for estimates.
+func (g *Graph) LastRuns(prefix string) []Record {
+	g.log.mu.Lock()
+	defer g.log.mu.Unlock()
+	var out []Record
+	for name, r := range g.log.recs {
+		if strings.HasPrefix(name, prefix) && r.Finished && r.Status == "ok" {
+			out = append(out, *r)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Rule < out[j].Rule })
+	return out
+}
+
 // Options returns the options the graph was made with.
 func (g *Graph) Options() Options { return g.opts }
 
