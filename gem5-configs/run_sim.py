@@ -59,6 +59,7 @@ FAIL_CODES = {
     3: "function pinned to core 1",
     4: "warming done",
     6: "function stopped",
+    7: "Docker did not start in the guest (its status and journal are on the guest's console)",
     10: "client started",
     11: "client finished",
     20: "client connected",
@@ -70,6 +71,7 @@ FAIL_CODES = {
 }
 WARM_DONE = 32
 SCRIPT_END = -1
+DOCKER_FAILED = 7
 WORK_ITEM_BASE = 100
 
 CORE_TYPES = {
@@ -192,7 +194,7 @@ def protocol_handlers(run):
                 print("Checkpoint taken: %s" % cpt, flush=True)
                 yield True
             else:
-                yield code == SCRIPT_END
+                yield code in (SCRIPT_END, DOCKER_FAILED)
 
     def on_workbegin():
         while True:
@@ -277,6 +279,9 @@ def main(argv):
         )
     simulator.run()
     cause = simulator.get_last_exit_event_cause()
+    if "m5_fail" in cause:
+        code = simulator.get_last_exit_event_code()
+        cause = "m5 fail %d: %s" % (code, FAIL_CODES.get(code, "unknown code"))
     if args.mode == "setup" and state["checkpoint"] is False:
         print("Setup ended without a checkpoint (last exit: %s)" % cause, flush=True)
         sys.exit(3)

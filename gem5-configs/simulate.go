@@ -123,12 +123,16 @@ $M5 fail -1
 		s.ClientInvocations(), s.Warmup, stop)
 }
 
+// dockerUp starts Docker in the guest, or shows on the console why it did
+// not start and ends the run with m5 fail 7 (instead of waiting forever).
+const dockerUp = `systemctl start docker.service || { systemctl --no-pager --lines=5 status containerd.service docker.service; journalctl --no-pager -n 20 -u containerd.service -u docker.service; $M5 fail 7; exit 1; }`
+
 // containerLines start the function's container with docker-compose and
 // pin it to core 1 (vSwarm-u's way); the client uses the published port.
 func (s Simulation) containerLines() (start, stop string, port int) {
 	compose := "docker-compose -p vswarmu -f " + s.GuestDir + "/functions.yaml"
-	start = fmt.Sprintf("cd %s\n%s up -d %s\n$M5 fail 2\ndocker update %s --cpuset-cpus 1\n$M5 fail 3",
-		s.GuestDir, compose, s.Function, functions.ContainerName)
+	start = fmt.Sprintf("%s\ncd %s\n%s up -d %s\n$M5 fail 2\ndocker update %s --cpuset-cpus 1\n$M5 fail 3",
+		dockerUp, s.GuestDir, compose, s.Function, functions.ContainerName)
 	return start, compose + " down\n$M5 fail 6", functions.HostPort
 }
 

@@ -169,9 +169,10 @@ func installerISO(c *config.Config, suite string) image.ISO {
 // qemuAccel decides how qemu runs guests (see qemu.Accelerator), once per
 // invocation.
 func (p *plan) qemuAccel(ctx context.Context, c qemu.Commander) (accel, cpu string) {
+	kernel := p.kernel().path // declares rules, which takes p.mu: not under it
 	p.mu.Lock()
 	if p.accel == nil {
-		p.accel = &qemu.Accelerator{Choice: p.cfg.CPU, Arch: p.cfg.Arch, Kernel: p.kernel().path,
+		p.accel = &qemu.Accelerator{Choice: p.cfg.CPU, Arch: p.cfg.Arch, Kernel: kernel,
 			Cache: qemu.ProbeCache{Path: filepath.Join(p.cfg.StateDir(), "kvm-probe")},
 			Say: func(ok bool, why string) {
 				if ok {

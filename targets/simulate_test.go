@@ -486,3 +486,17 @@ baseline: {system: simple, detailed_cpu: timing, l2_size: 256kB}
 		t.Fatalf("missing sweep: exit %d\n%s", r.Code, r.Output)
 	}
 }
+
+// Docker that does not start in the guest ends the setup at once with
+// m5 fail 7, and the failure says so (instead of a run that waits until
+// the hang watch kills it).
+func TestDockerThatDoesNotStartEndsTheSetup(t *testing.T) {
+	dir, env := standinEnv(t, "FUNCTIONS=fibonacci-go", "STANDIN_BEHAVIOR=no-docker")
+	r := magetest.Mage(t, dir, env, "simulate:all")
+	if r.Code == 0 || !strings.Contains(r.Output, "m5 fail 7: Docker did not start in the guest") {
+		t.Fatalf("no Docker: exit %d\n%s", r.Code, r.Output)
+	}
+	if r := magetest.Mage(t, dir, append(env, "EXEC_MODE=process"), "simulate:all"); r.Code != 0 {
+		t.Fatalf("a plain process needs no Docker: exit %d\n%s", r.Code, r.Output)
+	}
+}

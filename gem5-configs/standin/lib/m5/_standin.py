@@ -62,13 +62,20 @@ def expand_m5_variable(script):
     return script.replace("${M5}", m.group(1)).replace("$M5", m.group(1))
 
 
-def events_from_script(script, exit_on_work_items):
-    """The exit events a guest running script produces, in order."""
+def events_from_script(script, exit_on_work_items, behavior=""):
+    """The exit events a guest running script produces, in order. With
+    behavior "no-docker", Docker does not start: the line that starts it
+    takes its failure branch (its m5 fail), and the script ends there."""
     events = []
     for raw in expand_m5_variable(script).splitlines():
         line = raw.strip()
         if not line or line.startswith("#") or line.startswith("M5="):
             continue
+        if behavior == "no-docker" and line.startswith("systemctl start docker.service ||"):
+            failure = re.search(r"fail (-?\d+)", line)
+            if failure:
+                events.append(("m5_fail instruction encountered", int(failure.group(1))))
+            break
         try:
             words = shlex.split(line)
         except ValueError:
@@ -146,7 +153,7 @@ class Sim:
         if ckpt_dir:
             self.restore(ckpt_dir)
             return
-        self.events = events_from_script(script, self.board.exit_on_work_items)
+        self.events = events_from_script(script, self.board.exit_on_work_items, self.behavior)
 
     def restore(self, ckpt_dir):
         cpt = os.path.join(ckpt_dir, "m5.cpt")
@@ -161,7 +168,7 @@ class Sim:
         if state["memory"] != self.board.memory.get_size():
             fatal("Memory size %s does not match the checkpoint's %s" % (self.board.memory.get_size(), state["memory"]))
         self.tick = state["tick"]
-        self.events = events_from_script(state["script"], self.board.exit_on_work_items)
+        self.events = events_from_script(state["script"], self.board.exit_on_work_items, self.behavior)
         self.position = state["position"]
         self.stats_start_tick = self.tick
 
