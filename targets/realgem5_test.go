@@ -27,7 +27,9 @@ import (
 // the tiny disk (functions:tiny: busybox, the agent, m5, the client, the
 // reference fibonacci-go as a plain process). Setup boots on atomic cores
 // (no KVM here) and checkpoints; the evaluations restore it on both
-// systems and detailed core types. About 12 minutes on 2 cores.
+// systems and detailed core types, sweeps two L2 sizes from the checkpoint,
+// kills an evaluation, and runs setup and evaluation again as Slurm jobs.
+// About 17 minutes on 2 cores.
 
 func realGem5(t *testing.T) string {
 	t.Helper()

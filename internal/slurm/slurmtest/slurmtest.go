@@ -133,10 +133,28 @@ func (c *Cluster) startMunge() error {
 			return fmt.Errorf("munge directory: %w", err)
 		}
 	}
-	return c.daemon("munged", "runuser", "-u", "munge", "--", "munged", "-F",
+	// The munge user runs munged by its real path: runuser keeps PATH, whose
+	// directories (a user's own bin, say) the munge user may not enter.
+	munged, err := realPath("munged")
+	if err != nil {
+		return err
+	}
+	return c.daemon("munged", "runuser", "-u", "munge", "--", munged, "-F",
 		"--key-file="+filepath.Join(md, "munge.key"), "--socket="+c.socket(),
 		"--pid-file="+filepath.Join(md, "munged.pid"), "--seed-file="+filepath.Join(md, "munge.seed"),
 		"--log-file="+filepath.Join(md, "munged.log"))
+}
+
+// realPath finds a command on PATH and resolves its symbolic links.
+func realPath(name string) (string, error) {
+	p, err := exec.LookPath(name)
+	if err == nil {
+		p, err = filepath.EvalSymlinks(p)
+	}
+	if err != nil {
+		return "", fmt.Errorf("find %s: %w", name, err)
+	}
+	return p, nil
 }
 
 func (c *Cluster) socket() string { return filepath.Join(c.Dir, "munge", "munge.socket") }
@@ -223,7 +241,7 @@ func (c *Cluster) daemon(name string, argv ...string) error {
 	out.Close()
 	c.procs = append(c.procs, cmd)
 	if name == "munged" {
-		return waitFor(10*time.Second, func() bool { _, err := os.Stat(c.socket()); return err == nil }, "munged's socket", c.log("munged.out")+c.log("munge/munged.log"))
+		return waitFor(10*time.Second, func() bool { _, err := os.Stat(c.socket()); return err == nil }, "munged's socket", func() string { return c.log("munged.out") + c.log("munge/munged.log") })
 	}
 	return nil
 }
@@ -233,14 +251,16 @@ func (c *Cluster) waitIdle(within time.Duration) error {
 	return waitFor(within, func() bool {
 		out, _ := c.Run("sinfo", "-h", "-o", "%T")
 		return strings.TrimSpace(out) == "idle"
-	}, "the node to be idle", c.log("slurmctld.out")+c.log("slurmd.out"))
+	}, "the node to be idle", func() string { return c.log("slurmctld.out") + c.log("slurmd.out") })
 }
 
-func waitFor(within time.Duration, ok func() bool, what, logs string) error {
+// waitFor polls ok until it holds or within has passed; then the error
+// carries the logs as they are at that moment.
+func waitFor(within time.Duration, ok func() bool, what string, logs func() string) error {
 	deadline := time.Now().Add(within)
 	for !ok() {
 		if time.Now().After(deadline) {
-			return fmt.Errorf("waited %v for %s; logs:\n%s", within, what, logs)
+			return fmt.Errorf("waited %v for %s; logs:\n%s", within, what, logs())
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
