@@ -153,7 +153,9 @@ func TestIntegrationKernelAndImage(t *testing.T) {
 	mage := func(t *testing.T, extra []string, args ...string) magetest.Result {
 		t.Helper()
 		start := time.Now()
-		r := magetest.Mage(t, proj, append(append([]string(nil), env...), extra...), args...)
+		// A guard against a hang, not a speed goal: a kernel build took
+		// over 10 minutes on 2 cores shared with a gem5 run.
+		r := magetest.Start(t, proj, append(append([]string(nil), env...), extra...), args...).Wait(t, 40*time.Minute)
 		t.Logf("mage %s: exit %d in %v", strings.Join(args, " "), r.Code, time.Since(start).Round(time.Second))
 		return r
 	}
