@@ -95,6 +95,50 @@ func TestSetupThenEvaluation(t *testing.T) {
 	}
 }
 
+// One boot checkpoint serves setups of different functions: each restore
+// reads its own run script (the guest had not read one at the boot
+// checkpoint), and its setup checkpoint serves the evaluation.
+func TestBootCheckpointServesEverySetup(t *testing.T) {
+	dir := t.TempDir()
+	k, d, boot := filepath.Join(dir, "vmlinux"), filepath.Join(dir, "disk.raw"), filepath.Join(dir, "cpt-boot")
+	os.WriteFile(k, nil, 0o644)
+	os.WriteFile(d, nil, 0o644)
+	machine := []string{"run_sim.py", "--kernel", k, "--disk", d, "--setup-cpu", "atomic"}
+	out, code := gem5(t, dir, nil, append([]string{"--outdir=" + filepath.Join(dir, "boot")},
+		append(machine, "--mode", "boot", "--checkpoint-dir", boot)...)...)
+	if code != 0 || !strings.Contains(out, "m5 fail 5: ready for the run script") || !strings.Contains(out, "Checkpoint taken: "+boot) ||
+		strings.Contains(out, "m5 fail 1:") {
+		t.Fatalf("boot: exit %d, want a checkpoint on fail 5 before any run script:\n%s", code, out)
+	}
+	for _, fn := range []string{"fibonacci-go", "aes-go"} {
+		script, cpt := filepath.Join(dir, fn+".sh"), filepath.Join(dir, "cpt-"+fn)
+		os.WriteFile(script, []byte(strings.NewReplacer("%d", "20", "fibonacci-go", fn).Replace(runScript)), 0o644)
+		out, code := gem5(t, dir, nil, append([]string{"--outdir=" + filepath.Join(dir, "setup-"+fn)},
+			append(machine, "--mode", "setup", "--function", fn, "--checkpoint-dir", cpt, "--script", script, "--boot-checkpoint", boot)...)...)
+		if code != 0 || strings.Contains(out, "m5 fail 5") || !strings.Contains(out, "from the boot checkpoint "+boot) ||
+			!strings.Contains(out, "m5 fail 1: booted") || !strings.Contains(out, "Checkpoint taken: "+cpt) {
+			t.Fatalf("setup of %s from the boot checkpoint: exit %d\n%s", fn, code, out)
+		}
+		saved, _ := os.ReadFile(filepath.Join(cpt, "m5.cpt"))
+		if !strings.Contains(string(saved), "up -d "+fn) {
+			t.Errorf("%s's checkpoint does not hold its own script: %s", fn, saved)
+		}
+		out, code = gem5(t, dir, nil, append([]string{"--outdir=" + filepath.Join(dir, "eval-"+fn)},
+			"run_sim.py", "--kernel", k, "--disk", d, "--function", fn, "--mode", "evaluation", "--checkpoint-dir", cpt,
+			"--atomic-warming", "2", "--num-invocations", "3")...)
+		if code != 0 || strings.Count(out, "End invokation") != 5 {
+			t.Errorf("evaluation of %s: exit %d\n%s", fn, code, out)
+		}
+	}
+	// A boot checkpoint restored onto another board fails as gem5 does.
+	out, code = gem5(t, dir, nil, append([]string{"--outdir=" + filepath.Join(dir, "setup-4")},
+		append(machine, "--mode", "setup", "--function", "f", "--cpus", "4", "--checkpoint-dir", filepath.Join(dir, "c4"),
+			"--script", filepath.Join(dir, "aes-go.sh"), "--boot-checkpoint", boot)...)...)
+	if code == 0 || !strings.Contains(out, "in checkpoint") {
+		t.Errorf("a boot checkpoint of 2 cores restored onto 4: exit %d\n%s", code, out)
+	}
+}
+
 func TestEvaluationCountsTooFewInvocations(t *testing.T) {
 	dir := t.TempDir()
 	k, d, script, cpt := filepath.Join(dir, "k"), filepath.Join(dir, "d"), filepath.Join(dir, "run.sh"), filepath.Join(dir, "cpt")
@@ -125,6 +169,8 @@ func TestArgumentErrors(t *testing.T) {
 		{[]string{"run_sim.py", "--kernel", k, "--disk", k, "--function", "f", "--mode", "evaluation", "--checkpoint-dir", dir, "--cpus", "1"}, "--cpus must be at least 2"},
 		{[]string{"run_sim.py", "--disk", k, "--function", "f", "--mode", "evaluation", "--checkpoint-dir", dir}, "the following arguments are required: --kernel"},
 		{[]string{"run_sim.py", "--kernel", k, "--disk", k, "--function", "f", "--mode", "evaluation", "--checkpoint-dir", filepath.Join(dir, "none")}, "fatal: Can't load checkpoint file"},
+		{[]string{"run_sim.py", "--kernel", k, "--disk", k, "--mode", "evaluation", "--checkpoint-dir", dir}, "--function is required in evaluation mode"},
+		{[]string{"run_sim.py", "--kernel", k, "--disk", k, "--function", "f", "--mode", "evaluation", "--checkpoint-dir", dir, "--boot-checkpoint", dir}, "--boot-checkpoint is for setup mode"},
 		{[]string{"--bogus", "run_sim.py"}, "no such option: --bogus"},
 		{[]string{"no_such_config.py"}, "Could not open configuration file"},
 	}

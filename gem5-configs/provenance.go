@@ -79,6 +79,9 @@ func (s Simulation) parameters(setupCPU string) map[string]string {
 		"SETUP_CPU": setupCPU, "ROOT_DEVICE": s.Root, "EXEC_MODE": s.execMode(),
 		"CLIENT_INVOCATIONS": fmt.Sprint(s.ClientInvocations()),
 	}
+	if s.BootCheckpoint != "" {
+		m["BOOT_CHECKPOINT"] = s.BootCheckpoint
+	}
 	if s.Point != "" {
 		m["SWEEP_POINT"], m["OVERRIDES"] = s.Point, strings.Join(s.Overrides, " ")
 	}

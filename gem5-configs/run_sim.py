@@ -20,6 +20,12 @@
 # the detailed cores, resets the statistics, measures --num-invocations
 # invocations (work items 100+i), dumps the statistics and ends.
 #
+# Boot mode boots the setup board (no function, no script) until the
+# guest's gem5init agent is about to read its run script (fail code 5)
+# and checkpoints there; a setup given --boot-checkpoint restores it, and
+# the agent then reads that setup's own script: one boot serves every
+# function (vSwarm-u's boot checkpoint).
+#
 # --max-ticks N checks a configuration without a guest protocol: setup
 # boots for N ticks (no checkpoint: gem5 v24 cannot drain an x86 system
 # for one that early in the boot); evaluation restores, runs N ticks on the
@@ -55,6 +61,7 @@ import systems  # noqa: E402
 # m5 fail codes of the run script and the client (vSwarm-u's protocol).
 FAIL_CODES = {
     1: "booted",
+    5: "ready for the run script (gem5init; a boot checkpoint is taken here)",
     2: "function started",
     3: "function pinned to core 1",
     4: "warming done",
@@ -70,6 +77,7 @@ FAIL_CODES = {
     -1: "run script finished",
 }
 WARM_DONE = 32
+READY_FOR_SCRIPT = 5
 SCRIPT_END = -1
 DOCKER_FAILED = 7
 WORK_ITEM_BASE = 100
@@ -87,14 +95,15 @@ def parse_args(argv):
     p = argparse.ArgumentParser(description="Simulate one serverless function (vswarmu-mage).")
     p.add_argument("--kernel", required=True, help="vmlinux to boot")
     p.add_argument("--disk", required=True, help="raw disk image")
-    p.add_argument("--function", required=True, help="function name")
+    p.add_argument("--function", default="", help="function name (setup and evaluation)")
     p.add_argument(
         "--mode",
-        choices=["setup", "evaluation"],
+        choices=["boot", "setup", "evaluation"],
         required=True,
-        help="setup: boot and checkpoint; evaluation: restore and measure",
+        help="boot: boot and checkpoint before the run script; setup: start the function and checkpoint; evaluation: restore and measure",
     )
-    p.add_argument("--checkpoint-dir", required=True, help="where setup writes the checkpoint and evaluation reads it")
+    p.add_argument("--checkpoint-dir", required=True, help="where boot and setup write their checkpoint and evaluation reads it")
+    p.add_argument("--boot-checkpoint", help="setup: restore this boot checkpoint instead of booting")
     p.add_argument("--script", help="run script handed to the guest (m5 readfile)")
     p.add_argument("--system", choices=sorted(systems.SYSTEMS), default="simple", help="simulated system")
     p.add_argument(
@@ -119,6 +128,10 @@ def parse_args(argv):
         p.error("--atomic-warming must be >= 0 and --num-invocations >= 1")
     if args.mode == "setup" and not args.script and not args.max_ticks:
         p.error("--script is required in setup mode")
+    if args.mode != "boot" and not args.function:
+        p.error("--function is required in %s mode" % args.mode)
+    if args.boot_checkpoint and args.mode != "setup":
+        p.error("--boot-checkpoint is for setup mode")
     if args.max_ticks is not None and args.max_ticks < 1:
         p.error("--max-ticks must be positive")
     if not args.detailed_cpu:
@@ -131,13 +144,13 @@ def parse_args(argv):
 
 
 def build_board(args):
-    system = systems.SYSTEMS[systems.SETUP] if args.mode == "setup" else args.evaluated
-    if args.mode == "setup":
+    system = args.evaluated if args.mode == "evaluation" else systems.SYSTEMS[systems.SETUP]
+    if args.mode != "evaluation":
         start, switch = args.setup_cpu, "atomic"
     else:
         start, switch = "atomic", args.detailed_cpu
-    # Setup and evaluation build the same processor (start and switch cores
-    # of the same number), so the checkpoint's objects match on restore.
+    # Boot, setup and evaluation build the same processor (start and switch
+    # cores of the same number), so the checkpoint's objects match on restore.
     processor = SimpleSwitchableProcessor(
         starting_core_type=CORE_TYPES[start],
         switch_core_type=CORE_TYPES[switch],
@@ -174,8 +187,18 @@ def set_workload(board, args, cpt):
         exit_on_work_items=args.mode == "evaluation",
         # The workload restores the checkpoint (v24 takes a str path only
         # here, not in Simulator(checkpoint_path=)).
-        checkpoint=cpt if args.mode == "evaluation" else None,
+        checkpoint=restored_checkpoint(args, cpt),
     )
+
+
+def restored_checkpoint(args, cpt):
+    """The checkpoint a run starts from: an evaluation's setup checkpoint,
+    a setup's boot checkpoint, or none (a boot)."""
+    if args.mode == "evaluation":
+        return cpt
+    if args.boot_checkpoint:
+        return Path(args.boot_checkpoint)
+    return None
 
 
 def protocol_handlers(run):
@@ -187,7 +210,7 @@ def protocol_handlers(run):
         while True:
             code = run.simulator.get_last_exit_event_code()
             print("m5 fail %d: %s" % (code, FAIL_CODES.get(code, "unknown code")), flush=True)
-            if args.mode == "setup" and code == WARM_DONE:
+            if (args.mode, code) in (("setup", WARM_DONE), ("boot", READY_FOR_SCRIPT)):
                 cpt.mkdir(parents=True, exist_ok=True)
                 run.simulator.save_checkpoint(cpt)
                 state["checkpoint"] = True
@@ -236,7 +259,7 @@ def bounded_handlers(run):
     args, processor, cpt, state = run.args, run.processor, run.cpt, run.state
 
     def on_max_tick():
-        if args.mode == "setup":
+        if args.mode != "evaluation":
             state["checkpoint"] = None  # none is owed
             print("Booted for %d ticks on the setup board (a bounded check takes no checkpoint)" % args.max_ticks, flush=True)
             yield True
@@ -265,10 +288,17 @@ def main(argv):
         board=board, on_exit_event=handlers(run), max_ticks=args.max_ticks or m5.MaxTick
     )
     state = run.state
-    if args.mode == "setup":
+    if args.mode == "boot":
         print(
-            "vswarmu: setup mode, function %s, %s cores on the setup board (%s system: %s)"
-            % (args.function, args.setup_cpu, systems.SETUP, systems.SYSTEMS[systems.SETUP].description),
+            "vswarmu: boot mode, %s cores on the setup board (%s system: %s)"
+            % (args.setup_cpu, systems.SETUP, systems.SYSTEMS[systems.SETUP].description),
+            flush=True,
+        )
+    elif args.mode == "setup":
+        print(
+            "vswarmu: setup mode, function %s, %s cores on the setup board (%s system: %s)%s"
+            % (args.function, args.setup_cpu, systems.SETUP, systems.SYSTEMS[systems.SETUP].description,
+               ", from the boot checkpoint %s" % args.boot_checkpoint if args.boot_checkpoint else ""),
             flush=True,
         )
     else:
@@ -282,6 +312,14 @@ def main(argv):
     if "m5_fail" in cause:
         code = simulator.get_last_exit_event_code()
         cause = "m5 fail %d: %s" % (code, FAIL_CODES.get(code, "unknown code"))
+    if args.mode == "boot" and state["checkpoint"] is False:
+        print(
+            "Boot ended without a checkpoint (last exit: %s): the guest never sent m5 fail %d before reading its "
+            "run script; a disk made before boot checkpoints has an older gem5init (rebuild it, or BOOT_CHECKPOINT=off)"
+            % (cause, READY_FOR_SCRIPT),
+            flush=True,
+        )
+        sys.exit(3)
     if args.mode == "setup" and state["checkpoint"] is False:
         print("Setup ended without a checkpoint (last exit: %s)" % cause, flush=True)
         sys.exit(3)

@@ -52,11 +52,14 @@ type Simulation struct {
 	Work          string // $WORKING_DIR
 	HangTimeout   time.Duration
 	Timeout       time.Duration
-	Point         string   // the sweep point an evaluation measures ("" for none)
-	Overrides     []string // run_sim.py options of the point beyond the fields above (--clock 2GHz, --l2-size 1MB)
-	Results       string   // the evaluation's output directory (default: WORKING_DIR/results/<function>)
-	Files         *Files   // identifies input files for the runs' records (shared, nil-safe)
-	Exec          Executor // runs gem5 (nil: Local)
+	// BootCheckpoint is the boot checkpoint (BootCheckpointDir) the setup
+	// restores instead of booting; "" boots.
+	BootCheckpoint string
+	Point          string   // the sweep point an evaluation measures ("" for none)
+	Overrides      []string // run_sim.py options of the point beyond the fields above (--clock 2GHz, --l2-size 1MB)
+	Results        string   // the evaluation's output directory (default: WORKING_DIR/results/<function>)
+	Files          *Files   // identifies input files for the runs' records (shared, nil-safe)
+	Exec           Executor // runs gem5 (nil: Local)
 	// ResolveSetupCPU turns SetupCPU=auto into kvm or atomic when the
 	// setup runs (it may boot a probe).
 	ResolveSetupCPU func(ctx context.Context, r qemu.Commander) string
@@ -64,6 +67,13 @@ type Simulation struct {
 
 // CheckpointDir is where setup leaves the checkpoint.
 func (s Simulation) CheckpointDir() string { return filepath.Join(s.Work, "cpt", s.Function) }
+
+// BootCheckpointDir is where Boot leaves the boot checkpoint (one for
+// every function on the disk).
+func (s Simulation) BootCheckpointDir() string { return filepath.Join(s.Work, "boot", "cpt") }
+
+// BootDir holds the boot run's gem5 outputs.
+func (s Simulation) BootDir() string { return filepath.Join(s.Work, "boot", "run") }
 
 // SetupDir holds the setup run's gem5 outputs.
 func (s Simulation) SetupDir() string { return filepath.Join(s.Work, "setup", s.Function) }
@@ -157,10 +167,15 @@ func (s Simulation) detailedCPU() string { return cmp.Or(s.DetailedCPU, "system'
 
 func (s Simulation) execMode() string { return cmp.Or(s.ExecMode, functions.Container) }
 
-// commonArgs are run_sim.py's arguments of both modes.
-func (s Simulation) commonArgs() []string {
-	return []string{s.Config, "--kernel", s.Kernel, "--disk", s.Disk, "--function", s.Function,
+// machineArgs are run_sim.py's arguments of every mode: the machine.
+func (s Simulation) machineArgs() []string {
+	return []string{s.Config, "--kernel", s.Kernel, "--disk", s.Disk,
 		"--cpus", fmt.Sprint(s.CPUs), "--memory", fmt.Sprintf("%dMB", s.MemoryMiB), "--root", s.Root}
+}
+
+// commonArgs are run_sim.py's arguments of setup and evaluation.
+func (s Simulation) commonArgs() []string {
+	return append(s.machineArgs(), "--function", s.Function)
 }
 
 // setupRecord is the setup run's vswarmu.json (in SetupDir): how long it
@@ -171,8 +186,54 @@ const setupRecord = "vswarmu.json"
 // name SYSTEM: run_sim.py boots every setup on the same board, so one
 // checkpoint serves every system.
 func (s Simulation) SetupDescription() map[string]string {
-	return map[string]string{"script": s.RunScript(), "CPUS": fmt.Sprint(s.CPUs),
-		"MEMORY": fmt.Sprint(s.MemoryMiB), "setup-cpu": s.SetupCPU, "root": s.Root, "gem5": s.Gem5}
+	d := s.BootDescription()
+	d["script"], d["boot-checkpoint"] = s.RunScript(), s.BootCheckpoint
+	return d
+}
+
+// BootDescription is what shapes the boot checkpoint (besides the gem5,
+// kernel and disk files themselves).
+func (s Simulation) BootDescription() map[string]string {
+	return map[string]string{"CPUS": fmt.Sprint(s.CPUs), "MEMORY": fmt.Sprint(s.MemoryMiB), "setup-cpu": s.SetupCPU,
+		"root": s.Root, "gem5": s.Gem5}
+}
+
+// Boot boots the kernel and disk on the setup board until the guest is
+// about to read its run script, and checkpoints there, into
+// j.Out(BootCheckpointDir()): every function's setup can restore it
+// instead of booting. The function fields of s are not used.
+func (s Simulation) Boot(ctx context.Context, j job.Job) error {
+	cpu := s.setupCPU(ctx, j)
+	args := append(s.machineArgs(), "--mode", "boot", "--checkpoint-dir", j.Out(s.BootCheckpointDir()), "--setup-cpu", cpu)
+	start := time.Now()
+	s.Function = ""
+	out, err := s.run(ctx, j, s.BootDir(), args)
+	meta := s.record(out, err, "boot run: ", s.BootDir(), cpu)
+	meta.ElapsedSeconds = time.Since(start).Seconds()
+	if werr := writeMeta(filepath.Join(s.BootDir(), setupRecord), meta); werr != nil && err == nil {
+		err = werr
+	}
+	if err != nil {
+		return fmt.Errorf("%w (gem5 output: %s)", err, filepath.Join(s.BootDir(), results.LogFile))
+	}
+	return checkpointIn(j.Out(s.BootCheckpointDir()), s.BootCheckpointDir(), out)
+}
+
+// checkpointIn says whether gem5 left a checkpoint in dir (named as
+// shown, where it goes when the rule succeeds).
+func checkpointIn(dir, shown string, out outcome) error {
+	if _, err := os.Stat(filepath.Join(dir, "m5.cpt")); err != nil {
+		return fmt.Errorf("gem5 ended without a checkpoint in %s (%s)", shown, out.last)
+	}
+	return nil
+}
+
+// setupCPU is the setup board's starting cores, SetupCPU=auto resolved.
+func (s Simulation) setupCPU(ctx context.Context, j job.Job) string {
+	if s.SetupCPU == "auto" && s.ResolveSetupCPU != nil {
+		return s.ResolveSetupCPU(ctx, j)
+	}
+	return s.SetupCPU
 }
 
 // Setup boots the function on gem5 and checkpoints it after the warm-up,
@@ -184,12 +245,12 @@ func (s Simulation) Setup(ctx context.Context, j job.Job) error {
 	if err := os.WriteFile(s.ScriptPath(), []byte(s.RunScript()), 0o755); err != nil {
 		return err
 	}
-	cpu := s.SetupCPU
-	if cpu == "auto" && s.ResolveSetupCPU != nil {
-		cpu = s.ResolveSetupCPU(ctx, j)
-	}
+	cpu := s.setupCPU(ctx, j)
 	args := append(s.commonArgs(), "--mode", "setup", "--checkpoint-dir", j.Out(s.CheckpointDir()),
 		"--script", s.ScriptPath(), "--setup-cpu", cpu)
+	if s.BootCheckpoint != "" {
+		args = append(args, "--boot-checkpoint", s.BootCheckpoint)
+	}
 	start := time.Now()
 	out, err := s.run(ctx, j, s.SetupDir(), args)
 	meta := s.record(out, err, "setup run: ", s.SetupDir(), cpu)
@@ -204,10 +265,7 @@ func (s Simulation) Setup(ctx context.Context, j job.Job) error {
 		}
 		return fmt.Errorf("%w (gem5 output: %s)", err, filepath.Join(s.SetupDir(), results.LogFile))
 	}
-	if _, err := os.Stat(filepath.Join(j.Out(s.CheckpointDir()), "m5.cpt")); err != nil {
-		return fmt.Errorf("gem5 ended without a checkpoint in %s (%s)", s.CheckpointDir(), out.last)
-	}
-	return nil
+	return checkpointIn(j.Out(s.CheckpointDir()), s.CheckpointDir(), out)
 }
 
 // EvalOutputs are what an evaluation leaves in ResultsDir: the

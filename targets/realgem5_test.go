@@ -25,11 +25,13 @@ import (
 // its gem5.opt; CI unpacks the prebuilt v24.0.0.1 X86 binary): a tiny
 // kernel from the project's kernel stage (tinyconfig + the fragments) and
 // the tiny disk (functions:tiny: busybox, the agent, m5, the client, the
-// reference fibonacci-go as a plain process). Setup boots on atomic cores
-// (no KVM here) and checkpoints; the evaluations restore it on both
-// systems and detailed core types, sweeps two L2 sizes from the checkpoint,
-// kills an evaluation, and runs setup and evaluation again as Slurm jobs.
-// About 17 minutes on 2 cores.
+// reference fibonacci-go as a plain process). The boot runs on atomic
+// cores (no KVM here) and checkpoints before the run script; setup
+// restores it, starts the function and checkpoints after the warm-up; the
+// evaluations restore that on both systems and detailed core types. Then a
+// second function's setup from the same boot checkpoint, a sweep of two L2
+// sizes, a killed evaluation, and setup and evaluation again as Slurm
+// jobs. About 20 minutes on 2 cores.
 
 func realGem5(t *testing.T) string {
 	t.Helper()
@@ -75,6 +77,9 @@ func TestRealGem5MainJob(t *testing.T) {
 		log, _ := os.ReadFile(filepath.Join(run.work, "setup", "fibonacci-go", "gem5.log"))
 		t.Fatalf("simulate:all on the real gem5: exit %d\n%s\nsetup log tail:\n%s", r.Code, r.Output, tail(string(log), 3000))
 	}
+	if strings.Count(r.Output, "▶ simulate:boot ") != 1 {
+		t.Errorf("simulate:all did not boot once:\n%s", r.Output)
+	}
 	checkMeasuredRun(t, run, gem5, "simple", "BaseTimingSimpleCPU")
 	if r := run.mage(t, 5*time.Minute, nil, "report:check"); r.Code != 0 || !strings.Contains(r.Output, "fibonacci-go") ||
 		!strings.Contains(r.Output, "succeeded") {
@@ -106,6 +111,9 @@ func TestRealGem5MainJob(t *testing.T) {
 		t.Errorf("simple's stats lack its L1s or shared LLC")
 	}
 
+	t.Run("a second function's setup restores the boot checkpoint", func(t *testing.T) {
+		secondSetupFromBoot(t, run)
+	})
 	t.Run("every system and core type instantiates and simulates (bounded)", func(t *testing.T) {
 		boundedRuns(t, run, gem5)
 	})
@@ -118,6 +126,35 @@ func TestRealGem5MainJob(t *testing.T) {
 	t.Run("the same runs as Slurm jobs", func(t *testing.T) {
 		realRunsOnSlurm(t, run, gem5)
 	})
+}
+
+// secondSetupFromBoot sets up aes-go from the boot checkpoint the main job
+// made: no boot, and a setup that takes a fraction of boot + setup.
+func secondSetupFromBoot(t *testing.T, run realRun) {
+	r := run.mage(t, 20*time.Minute, []string{"FUNCTIONS=fibonacci-go,aes-go"}, "simulate:setup", "aes-go")
+	if r.Code != 0 || strings.Contains(r.Output, "▶ simulate:boot") || !strings.Contains(r.Output, "▶ simulate:setup:aes-go") {
+		t.Fatalf("aes-go's setup: exit %d (want it alone, from the boot checkpoint)\n%s", r.Code, r.Output)
+	}
+	log, _ := os.ReadFile(filepath.Join(run.work, "setup", "aes-go", "gem5.log"))
+	if !strings.Contains(string(log), "from the boot checkpoint") || strings.Contains(string(log), "m5 fail 5") ||
+		!strings.Contains(string(log), "m5 fail 32") {
+		t.Fatalf("aes-go's setup did not restore the boot checkpoint:\n%s", tail(string(log), 3000))
+	}
+	elapsed := func(dir string) float64 {
+		var m results.RunMeta
+		b, err := os.ReadFile(filepath.Join(dir, "vswarmu.json"))
+		if err != nil || json.Unmarshal(b, &m) != nil || m.ElapsedSeconds <= 0 {
+			t.Fatalf("%s: no elapsed time (%v)", dir, err)
+		}
+		return m.ElapsedSeconds
+	}
+	boot, fib, aes := elapsed(filepath.Join(run.work, "boot", "run")), elapsed(filepath.Join(run.work, "setup", "fibonacci-go")),
+		elapsed(filepath.Join(run.work, "setup", "aes-go"))
+	t.Logf("boot %.0f s; fibonacci-go setup from it %.0f s; aes-go setup from it %.0f s: the second function's setup is %.2f of boot + setup",
+		boot, fib, aes, aes/(boot+fib))
+	if aes >= boot {
+		t.Errorf("aes-go's setup (%.0f s) took as long as the boot (%.0f s)", aes, boot)
+	}
 }
 
 // realSweep sweeps the shared L2 of the simple system over two sizes:

@@ -86,7 +86,10 @@ func (Functions) Reference(ctx context.Context) error { return build(ctx, "funct
 // Simulate runs the functions on gem5 (the original simulation/Makefile's run_simulator).
 type Simulate mg.Namespace
 
-// Setup boots one function on gem5's KVM cores and checkpoints it after the warm-up.
+// Boot boots gem5 once for every function (kernel and disk) and checkpoints before the run script (BOOT_CHECKPOINT=1).
+func (Simulate) Boot(ctx context.Context) error { return build(ctx, "simulate:boot") }
+
+// Setup starts one function on gem5 (from the boot checkpoint, or booting on KVM or atomic cores) and checkpoints it after the warm-up.
 func (Simulate) Setup(ctx context.Context, function string) error {
 	return buildFunction(ctx, "simulate:setup:", function)
 }
@@ -295,28 +298,39 @@ func (p *plan) simulations() []*engine.Rule {
 	return out
 }
 
-// simulation describes fn's simulation in the configuration.
-func (p *plan) simulation(fn string) (gem5configs.Simulation, error) {
+// machine describes the simulated machine of the configuration (gem5,
+// config, kernel, disk, board), without a function: what simulate:boot
+// runs.
+func (p *plan) machine() (gem5configs.Simulation, error) {
 	c := p.cfg
 	config, _, err := gem5configs.Config(c.ProjectDir, filepath.Join(c.WorkingDir, "gem5-configs"))
 	if err != nil {
 		return gem5configs.Simulation{}, fmt.Errorf("gem5 config: %w", err)
 	}
-	port, err := p.catalog().Port(fn)
-	if err != nil {
-		return gem5configs.Simulation{}, err
-	}
-	detailed := c.DetailedCPU
-	if detailed == "auto" {
-		detailed = ""
-	}
 	return gem5configs.Simulation{Gem5: p.gem5().path, Config: config, Kernel: p.kernel().path, Disk: p.installedDisk().path,
-		Function: fn, Client: p.catalog().ClientName(fn), Image: p.catalog().Project.Services[fn].Image, ExecMode: c.ExecMode,
-		Port: port, Standin: c.Gem5 == "standin", DetailedCPU: detailed,
-		System: c.System, CPUs: c.CPUs, MemoryMiB: c.Memory.MiB(), Root: p.rootDevice(), SetupCPU: c.SetupCPU,
-		AtomicWarming: c.AtomicWarming, Invocations: c.NumInvocations, Warmup: c.Warmup,
-		GuestDir: functions.GuestDir, Work: c.WorkingDir, HangTimeout: c.HangTimeout, Timeout: c.SimTimeout,
-		ResolveSetupCPU: p.setupCPU, Files: &p.files, Exec: p.exec}, nil
+		ExecMode: c.ExecMode, Standin: c.Gem5 == "standin", System: c.System, CPUs: c.CPUs, MemoryMiB: c.Memory.MiB(),
+		Root: p.rootDevice(), SetupCPU: c.SetupCPU, AtomicWarming: c.AtomicWarming, Invocations: c.NumInvocations,
+		Warmup: c.Warmup, GuestDir: functions.GuestDir, Work: c.WorkingDir, HangTimeout: c.HangTimeout,
+		Timeout: c.SimTimeout, ResolveSetupCPU: p.setupCPU, Files: &p.files, Exec: p.exec}, nil
+}
+
+// simulation describes fn's simulation in the configuration.
+func (p *plan) simulation(fn string) (gem5configs.Simulation, error) {
+	s, err := p.machine()
+	if err != nil {
+		return s, err
+	}
+	if s.Port, err = p.catalog().Port(fn); err != nil {
+		return s, err
+	}
+	s.Function, s.Client, s.Image = fn, p.catalog().ClientName(fn), p.catalog().Project.Services[fn].Image
+	if s.DetailedCPU = p.cfg.DetailedCPU; s.DetailedCPU == "auto" {
+		s.DetailedCPU = ""
+	}
+	if p.cfg.BootCheckpoint {
+		s.BootCheckpoint = s.BootCheckpointDir()
+	}
+	return s, nil
 }
 
 // configInputs are the project's gem5 config files (none when the
@@ -337,10 +351,34 @@ func (p *plan) setup(fn string) *engine.Rule {
 			return nil, err
 		}
 		p.jobDirs["simulate:setup:"+fn] = s.SetupDir()
+		needs := deps(p.installedDisk(), p.gem5(), p.kernel())
+		if boot := p.boot(); boot != nil {
+			needs = append(needs, boot)
+		}
 		return &engine.Rule{
-			Doc: "boot gem5, start " + fn + ", warm it up, checkpoint", Outputs: []string{s.CheckpointDir()},
-			Inputs: p.configInputs(), Deps: deps(p.installedDisk(), p.gem5(), p.kernel()), Params: s.SetupDescription(),
+			Doc: "start " + fn + " on gem5, warm it up, checkpoint", Outputs: []string{s.CheckpointDir()},
+			Inputs: p.configInputs(), Deps: needs, Params: s.SetupDescription(),
 			Slots: p.gem5Slots(), Recipe: recipe(s.Setup),
+		}, nil
+	})
+}
+
+// boot is simulate:boot: one boot of the kernel and disk, checkpointed
+// before the run script, for every setup (nil with BOOT_CHECKPOINT=0).
+func (p *plan) boot() *engine.Rule {
+	if !p.cfg.BootCheckpoint {
+		return nil
+	}
+	return p.rule("simulate:boot", func() (*engine.Rule, error) {
+		s, err := p.machine()
+		if err != nil {
+			return nil, err
+		}
+		p.jobDirs["simulate:boot"] = s.BootDir()
+		return &engine.Rule{
+			Doc: "boot gem5 to the guest's run script and checkpoint there, for every function's setup", Outputs: []string{s.BootCheckpointDir()},
+			Inputs: p.configInputs(), Deps: deps(p.installedDisk(), p.gem5(), p.kernel()), Params: s.BootDescription(),
+			Slots: p.gem5Slots(), Recipe: recipe(s.Boot),
 		}, nil
 	})
 }

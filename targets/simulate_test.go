@@ -40,7 +40,7 @@ func TestMainJobWithTheStandin(t *testing.T) {
 	if r.Code != 0 {
 		t.Fatalf("simulate:all: exit %d\n%s", r.Code, r.Output)
 	}
-	if !strings.Contains(r.Output, "7 run, 0 up to date") {
+	if !strings.Contains(r.Output, "8 run, 0 up to date") {
 		t.Fatalf("first run:\n%s", r.Output)
 	}
 	f, err := os.Open(filepath.Join(work, "results", "report.csv"))
@@ -60,7 +60,7 @@ func TestMainJobWithTheStandin(t *testing.T) {
 			t.Errorf("%s measured %q", fn, measured[fn])
 		}
 	}
-	if r := magetest.Mage(t, dir, env, "simulate:all"); r.Code != 0 || !strings.Contains(r.Output, "nothing to do: 7 rules up to date") {
+	if r := magetest.Mage(t, dir, env, "simulate:all"); r.Code != 0 || !strings.Contains(r.Output, "nothing to do: 8 rules up to date") {
 		t.Fatalf("second run:\n%s", r.Output)
 	}
 	if r := magetest.Mage(t, dir, env, "status"); r.Code != 0 {
@@ -71,7 +71,7 @@ func TestMainJobWithTheStandin(t *testing.T) {
 	}
 	// More measured invocations: only the evaluation runs and the report.
 	r = magetest.Mage(t, dir, append(env, "NUM_INVOCATIONS=12"), "simulate:all")
-	if r.Code != 0 || !strings.Contains(r.Output, "4 run, 3 up to date") || strings.Contains(r.Output, "▶ simulate:setup") {
+	if r.Code != 0 || !strings.Contains(r.Output, "4 run, 4 up to date") || strings.Contains(r.Output, "▶ simulate:setup") {
 		t.Fatalf("NUM_INVOCATIONS=12:\n%s", r.Output)
 	}
 	// A changed result reruns the report, and only the report.
@@ -79,7 +79,7 @@ func TestMainJobWithTheStandin(t *testing.T) {
 	later := time.Now().Add(time.Second)
 	os.Chtimes(stats, later, later)
 	r = magetest.Mage(t, dir, append(env, "NUM_INVOCATIONS=12"), "simulate:all")
-	if r.Code != 0 || !strings.Contains(r.Output, "▶ report:write — input "+stats) || !strings.Contains(r.Output, "1 run, 6 up to date") {
+	if r.Code != 0 || !strings.Contains(r.Output, "▶ report:write — input "+stats) || !strings.Contains(r.Output, "1 run, 7 up to date") {
 		t.Fatalf("after touching one stats.txt:\n%s", r.Output)
 	}
 	if peak := peakConcurrency(t, filepath.Join(work, ".vswarmu", "build.log"), "simulate:"); peak > 2 {
@@ -130,7 +130,9 @@ func peakConcurrency(t *testing.T, path, prefix string) int {
 func TestHungSimulationIsRetriedOnce(t *testing.T) {
 	dir, env := standinEnv(t, "FUNCTIONS=fibonacci-go", "STANDIN_BEHAVIOR=hang-once", "HANG_TIMEOUT=2s")
 	r := magetest.Mage(t, dir, env, "simulate:fn", "fibonacci-go")
-	if r.Code != 0 || strings.Count(r.Output, "no output from gem5 for 2s: killed it; trying once more") != 1 {
+	// The setup (restored from the boot checkpoint) and the evaluation
+	// each hang once in their output directory.
+	if r.Code != 0 || strings.Count(r.Output, "no output from gem5 for 2s: killed it; trying once more") != 2 {
 		t.Fatalf("exit %d:\n%s", r.Code, r.Output)
 	}
 	b, _ := os.ReadFile(filepath.Join(dir, "wk", "results", "fibonacci-go", "vswarmu.json"))
@@ -498,5 +500,76 @@ func TestDockerThatDoesNotStartEndsTheSetup(t *testing.T) {
 	}
 	if r := magetest.Mage(t, dir, append(env, "EXEC_MODE=process"), "simulate:all"); r.Code != 0 {
 		t.Fatalf("a plain process needs no Docker: exit %d\n%s", r.Code, r.Output)
+	}
+}
+
+// TestBootCheckpointIsOneRuleForEverySetup: every function's setup
+// restores one boot checkpoint; a new kernel reruns the boot and every
+// setup, a changed function only its own setup.
+func TestBootCheckpointIsOneRuleForEverySetup(t *testing.T) {
+	dir, env := standinEnv(t)
+	kernel := filepath.Join(dir, "vmlinux")
+	writeFile(t, kernel, "a kernel")
+	env = append(env, "KERNEL="+kernel)
+	catalogue := `version: "3.3"
+services:
+  fibonacci-go:
+    image: vhiveease/fibonacci-go:latest
+    container_name: function
+    ports: ["50000:50051"]
+  fibonacci-rust:
+    image: example/fibonacci-rust:1.0
+    container_name: function
+    ports: ["50000:50051"]
+    labels:
+      vswarmu.client: fibonacci
+`
+	writeFile(t, filepath.Join(dir, "functions", "functions.yaml"), catalogue)
+	writeFile(t, filepath.Join(dir, "functions", "functions.list"), "fibonacci-go\nfibonacci-rust\n")
+	r := magetest.Mage(t, dir, env, "graph")
+	for _, fn := range []string{"fibonacci-go", "fibonacci-rust"} {
+		if !strings.Contains(r.Output, `"simulate:boot" -> "simulate:setup:`+fn+`";`) {
+			t.Errorf("graph: simulate:setup:%s does not depend on simulate:boot:\n%s", fn, r.Output)
+		}
+	}
+	ran := func(r magetest.Result, rule string) int { return strings.Count(r.Output, "▶ "+rule+" ") }
+	r = magetest.Mage(t, dir, env, "simulate:all")
+	if r.Code != 0 || ran(r, "simulate:boot") != 1 || ran(r, "simulate:setup:fibonacci-go") != 1 || ran(r, "simulate:setup:fibonacci-rust") != 1 {
+		t.Fatalf("simulate:all: exit %d, want one boot and two setups:\n%s", r.Code, r.Output)
+	}
+	boot, _ := os.ReadFile(filepath.Join(dir, "wk", "boot", "run", "gem5.log"))
+	if !strings.Contains(string(boot), "vswarmu: boot mode") || !strings.Contains(string(boot), "m5 fail 5") {
+		t.Errorf("boot run's log:\n%s", boot)
+	}
+	for _, fn := range []string{"fibonacci-go", "fibonacci-rust"} {
+		log, _ := os.ReadFile(filepath.Join(dir, "wk", "setup", fn, "gem5.log"))
+		if !strings.Contains(string(log), "from the boot checkpoint "+filepath.Join(dir, "wk", "boot", "cpt")) || strings.Contains(string(log), "m5 fail 5") {
+			t.Errorf("%s's setup did not start from the boot checkpoint:\n%s", fn, log)
+		}
+	}
+
+	// A new kernel: the boot and every setup and evaluation again.
+	now := time.Now()
+	os.Chtimes(kernel, now, now)
+	r = magetest.Mage(t, dir, env, "simulate:all")
+	if r.Code != 0 || ran(r, "simulate:boot") != 1 || ran(r, "simulate:setup:fibonacci-go") != 1 || ran(r, "simulate:setup:fibonacci-rust") != 1 {
+		t.Fatalf("after a new kernel: exit %d\n%s", r.Code, r.Output)
+	}
+
+	// One function changed (the protocol its client speaks): only its setup.
+	writeFile(t, filepath.Join(dir, "functions", "functions.yaml"), strings.Replace(catalogue, "vswarmu.client: fibonacci", "vswarmu.client: aes", 1))
+	r = magetest.Mage(t, dir, env, "simulate:all")
+	if r.Code != 0 || ran(r, "simulate:boot") != 0 || ran(r, "simulate:setup:fibonacci-go") != 0 || ran(r, "simulate:setup:fibonacci-rust") != 1 {
+		t.Fatalf("after changing fibonacci-rust: exit %d, want only its setup:\n%s", r.Code, r.Output)
+	}
+
+	// BOOT_CHECKPOINT=0: every setup boots by itself, and no boot rule.
+	r = magetest.Mage(t, dir, append(env, "BOOT_CHECKPOINT=0"), "simulate:all")
+	if r.Code != 0 || ran(r, "simulate:boot") != 0 || ran(r, "simulate:setup:fibonacci-go") != 1 || ran(r, "simulate:setup:fibonacci-rust") != 1 {
+		t.Fatalf("BOOT_CHECKPOINT=0: exit %d\n%s", r.Code, r.Output)
+	}
+	log, _ := os.ReadFile(filepath.Join(dir, "wk", "setup", "fibonacci-go", "gem5.log"))
+	if strings.Contains(string(log), "from the boot checkpoint") || !strings.Contains(string(log), "m5 fail 5") {
+		t.Errorf("BOOT_CHECKPOINT=0: the setup should boot:\n%s", log)
 	}
 }

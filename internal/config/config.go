@@ -67,6 +67,7 @@ type Config struct {
 	InstalledDisk  string
 	ExecMode       string
 	SetupCPU       string
+	BootCheckpoint bool
 	Warmup         int
 	RootDevice     string
 	Functions      []string

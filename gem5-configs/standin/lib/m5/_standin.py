@@ -1,6 +1,10 @@
 """The emulated simulation behind the stand-in m5 and gem5 modules.
 
-A guest is emulated from the script given to `m5 readfile`: each m5 line
+A guest is emulated as the disk's gem5init agent runs it: m5 fail 5 (ready
+for the run script; boot checkpoints are taken there), then `m5 readfile`,
+which reads the board's readfile contents at that moment (so a boot
+checkpoint restored by another config reads that config's script), then
+the script: each m5 line
 is parsed as gem5 v24's util/m5 parses it (`m5 --addr fail 1` works,
 `m5 --addr 0xffff0000 fail 1` prints the usage and sends nothing), `fail
 <code>` is a FAIL exit with that code and `exit` an EXIT; the test-client
@@ -118,8 +122,15 @@ def fatal(msg):
     sys.exit(1)
 
 
+# What the guest's gem5init agent does before its run script: m5 fail 5,
+# then m5 readfile.
+GEM5INIT = [("m5_fail instruction encountered", 5), ("readfile", 0)]
+
+
 def cost(cause):
     """Simulated ticks and instructions of one step of the guest."""
+    if cause == "readfile":
+        return 1_000_000, 2_000
     if cause in ("workend", "work"):
         return 2_000_000_000, 4_900_000  # one invocation
     if cause == "workbegin":
@@ -133,6 +144,7 @@ class Sim:
         self.behavior = ""
         self.board = None
         self.events = []
+        self.script = None  # what m5 readfile gave the guest, once it ran
         self.position = 0
         self.spent = 0  # ticks already spent on the next event
         self.stats_start_tick = 0
@@ -149,11 +161,9 @@ class Sim:
         if self.board is None:
             raise RuntimeError("stand-in: instantiate() before a board exists")
         self.write_config(m5.options.outdir)
-        script = self.board._readfile_contents or ""
+        self.events = list(GEM5INIT)
         if ckpt_dir:
             self.restore(ckpt_dir)
-            return
-        self.events = events_from_script(script, self.board.exit_on_work_items, self.behavior)
 
     def restore(self, ckpt_dir):
         cpt = os.path.join(ckpt_dir, "m5.cpt")
@@ -168,9 +178,15 @@ class Sim:
         if state["memory"] != self.board.memory.get_size():
             fatal("Memory size %s does not match the checkpoint's %s" % (self.board.memory.get_size(), state["memory"]))
         self.tick = state["tick"]
-        self.events = events_from_script(state["script"], self.board.exit_on_work_items, self.behavior)
+        if state["script"] is not None:  # read before the checkpoint
+            self.read_script(state["script"])
         self.position = state["position"]
         self.stats_start_tick = self.tick
+
+    def read_script(self, script):
+        """The guest's m5 readfile: the script's events follow."""
+        self.script = script
+        self.events += events_from_script(script, self.board.exit_on_work_items, self.behavior)
 
     def write_config(self, outdir):
         objs = [o for o in self.board.descendants()]
@@ -218,6 +234,9 @@ class Sim:
             self.advance(left, insts * left // ticks)
             if cause == "work":  # a work item the board does not exit on
                 continue
+            if cause == "readfile":
+                self.read_script(self.board._readfile_contents or "")
+                continue
             return ExitInfo(cause, code)
         # The guest script ran out: a real guest idles forever; the
         # stand-in ends as if the last thread exited.
@@ -245,7 +264,7 @@ class Sim:
     def checkpoint(self, path):
         os.makedirs(path, exist_ok=True)
         with open(os.path.join(path, "m5.cpt"), "w") as f:
-            json.dump({"tick": self.tick, "position": self.position, "script": self.board._readfile_contents,
+            json.dump({"tick": self.tick, "position": self.position, "script": self.script,
                        "cores": len(self.board.processor.get_cores()), "memory": self.board.memory.get_size()}, f)
 
     # -- statistics --------------------------------------------------------
