@@ -1,0 +1,86 @@
+package results
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/csv"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// realDebian is a run on a real gem5 v24.0.0.1: the Debian bookworm disk
+// (systemd) with the reference fibonacci-go installed and run as a plain
+// process, set up on atomic cores (about 70 minutes, 100 warm-up
+// invocations) and evaluated on the simple system's timing cores (10
+// warming, 10 measured invocations). Its files are as gem5 and the
+// simulate stage wrote them.
+const realDebian = "testdata/real-debian/results"
+
+// statLine reads one statistic's value from a stats.txt as text, the way
+// a reader would with grep: the first dump that has it.
+func statLine(t *testing.T, path, name string) string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if fields := strings.Fields(sc.Text()); len(fields) >= 2 && fields[0] == name {
+			return fields[1]
+		}
+	}
+	t.Fatalf("%s has no %s", path, name)
+	return ""
+}
+
+func TestRealDebianRunIsReported(t *testing.T) {
+	dir := filepath.Join(realDebian, "fibonacci-go")
+	stats := filepath.Join(dir, "stats.txt")
+	wantInsts := statLine(t, stats, "board.processor.switch1.core.commitStats0.numInsts")
+	wantCycles := statLine(t, stats, "board.processor.switch1.core.numCycles")
+
+	run, err := LoadRun(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, cpu, ok := run.Measured()
+	if !ok || cpu.Name != "board.processor.switch1.core" || string(cpu.Instructions.Value) != wantInsts || string(cpu.Cycles.Value) != wantCycles {
+		t.Fatalf("measured %q: %s instructions, %s cycles; stats.txt has %s and %s", cpu.Name, cpu.Instructions.Value, cpu.Cycles.Value, wantInsts, wantCycles)
+	}
+	if c := CheckRun(dir, 10); c.Outcome != Succeeded || c.Invocations != 20 || c.Expected != 10 {
+		t.Fatalf("check: %+v (want succeeded: 10 warming + 10 measured invocations ended)", c)
+	}
+
+	rep := Build(realDebian, nil, 10)
+	var md, csvBuf bytes.Buffer
+	rep.WriteMarkdown(&md)
+	rep.WriteCSV(&csvBuf)
+	if strings.Contains(md.String(), StandinMark) || !strings.Contains(md.String(), "| fibonacci-go | 24.0.0.1 |") {
+		t.Errorf("report.md: a real run, gem5 24.0.0.1 expected:\n%s", md.String())
+	}
+	recs, err := csv.NewReader(&csvBuf).ReadAll()
+	if err != nil || len(recs) < 2 {
+		t.Fatalf("report.csv: %v %v", err, recs)
+	}
+	col := map[string]int{}
+	for i, h := range recs[0] {
+		col[h] = i
+	}
+	var row []string
+	for _, rec := range recs[1:] {
+		if rec[0] == "fibonacci-go" && rec[col["measured"]] == "true" {
+			row = rec
+		}
+	}
+	if row == nil || row[col["instructions"]] != wantInsts || row[col["cycles"]] != wantCycles || row[col["standin"]] != "false" {
+		t.Fatalf("report.csv's measured row %v, want %s instructions and %s cycles from a real gem5 (columns %v)", row, wantInsts, wantCycles, recs[0])
+	}
+	t.Logf("real Debian run: %s instructions, %s cycles, IPC %s over 10 measured invocations", wantInsts, wantCycles, row[col["ipc"]])
+	if run.Meta == nil || run.Meta.ExecMode != "process" || run.Meta.Gem5SHA256 == "" || run.Meta.Disk == nil {
+		t.Errorf("the run's record lacks its provenance: %+v", run.Meta)
+	}
+}
