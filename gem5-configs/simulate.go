@@ -205,18 +205,25 @@ func (s Simulation) BootDescription() map[string]string {
 func (s Simulation) Boot(ctx context.Context, j job.Job) error {
 	cpu := s.setupCPU(ctx, j)
 	args := append(s.machineArgs(), "--mode", "boot", "--checkpoint-dir", j.Out(s.BootCheckpointDir()), "--setup-cpu", cpu)
-	start := time.Now()
 	s.Function = ""
-	out, err := s.run(ctx, j, s.BootDir(), args)
-	meta := s.record(out, err, "boot run: ", s.BootDir(), cpu)
-	meta.ElapsedSeconds = time.Since(start).Seconds()
-	if werr := writeMeta(filepath.Join(s.BootDir(), setupRecord), meta); werr != nil && err == nil {
-		err = werr
-	}
+	out, _, err := s.runRecorded(ctx, j, s.BootDir(), "boot run: ", cpu, args)
 	if err != nil {
 		return fmt.Errorf("%w (gem5 output: %s)", err, filepath.Join(s.BootDir(), results.LogFile))
 	}
 	return checkpointIn(j.Out(s.BootCheckpointDir()), s.BootCheckpointDir(), out)
+}
+
+// runRecorded runs gem5 with args in dir (a boot or a setup) and writes
+// the run's record there, its stage naming it in a failure's reason.
+func (s Simulation) runRecorded(ctx context.Context, j job.Job, dir, stage, cpu string, args []string) (outcome, results.RunMeta, error) {
+	start := time.Now()
+	out, err := s.run(ctx, j, dir, args)
+	meta := s.record(out, err, stage, dir, cpu)
+	meta.ElapsedSeconds = time.Since(start).Seconds()
+	if werr := writeMeta(filepath.Join(dir, setupRecord), meta); werr != nil && err == nil {
+		err = werr
+	}
+	return out, meta, err
 }
 
 // checkpointIn says whether gem5 left a checkpoint in dir (named as
@@ -236,8 +243,8 @@ func (s Simulation) setupCPU(ctx context.Context, j job.Job) string {
 	return s.SetupCPU
 }
 
-// Setup boots the function on gem5 and checkpoints it after the warm-up,
-// into j.Out(CheckpointDir()).
+// Setup starts the function on gem5 (from BootCheckpoint, or booting) and
+// checkpoints it after the warm-up, into j.Out(CheckpointDir()).
 func (s Simulation) Setup(ctx context.Context, j job.Job) error {
 	if err := os.MkdirAll(filepath.Dir(s.ScriptPath()), 0o755); err != nil {
 		return err
@@ -251,13 +258,7 @@ func (s Simulation) Setup(ctx context.Context, j job.Job) error {
 	if s.BootCheckpoint != "" {
 		args = append(args, "--boot-checkpoint", s.BootCheckpoint)
 	}
-	start := time.Now()
-	out, err := s.run(ctx, j, s.SetupDir(), args)
-	meta := s.record(out, err, "setup run: ", s.SetupDir(), cpu)
-	meta.ElapsedSeconds = time.Since(start).Seconds()
-	if werr := writeMeta(filepath.Join(s.SetupDir(), setupRecord), meta); werr != nil && err == nil {
-		err = werr
-	}
+	out, meta, err := s.runRecorded(ctx, j, s.SetupDir(), "setup run: ", cpu, args)
 	if err != nil {
 		// report:check says why the function has no results.
 		if os.MkdirAll(s.ResultsDir(), 0o755) == nil {

@@ -182,12 +182,9 @@ func TestHungAndCrashedSimulations(t *testing.T) {
 	}
 }
 
-// A contributor adds a function: one compose service (here a fibonacci in
-// a new language, driven by the client's fibonacci protocol through the
-// vswarmu.client label) and its name in the list.
-func TestAddingAFunctionIsOneServiceAndOneLine(t *testing.T) {
-	dir, env := standinEnv(t)
-	writeFile(t, filepath.Join(dir, "functions", "functions.yaml"), `version: "3.3"
+// goAndRust is a catalogue of fibonacci-go and a new function,
+// fibonacci-rust, that the client drives by the fibonacci protocol.
+const goAndRust = `version: "3.3"
 services:
   fibonacci-go:
     image: vhiveease/fibonacci-go:latest
@@ -200,7 +197,14 @@ services:
     ports: ["50000:50051"]
     labels:
       vswarmu.client: fibonacci
-`)
+`
+
+// A contributor adds a function: one compose service (here a fibonacci in
+// a new language, driven by the client's fibonacci protocol through the
+// vswarmu.client label) and its name in the list.
+func TestAddingAFunctionIsOneServiceAndOneLine(t *testing.T) {
+	dir, env := standinEnv(t)
+	writeFile(t, filepath.Join(dir, "functions", "functions.yaml"), goAndRust)
 	writeFile(t, filepath.Join(dir, "functions", "functions.list"), "fibonacci-go\nfibonacci-rust\n")
 	r := magetest.Mage(t, dir, env, "functions:list")
 	if r.Code != 0 || !strings.Contains(r.Output, "fibonacci-rust") || !strings.Contains(r.Output, "example/fibonacci-rust:1.0") {
@@ -511,19 +515,7 @@ func TestBootCheckpointIsOneRuleForEverySetup(t *testing.T) {
 	kernel := filepath.Join(dir, "vmlinux")
 	writeFile(t, kernel, "a kernel")
 	env = append(env, "KERNEL="+kernel)
-	catalogue := `version: "3.3"
-services:
-  fibonacci-go:
-    image: vhiveease/fibonacci-go:latest
-    container_name: function
-    ports: ["50000:50051"]
-  fibonacci-rust:
-    image: example/fibonacci-rust:1.0
-    container_name: function
-    ports: ["50000:50051"]
-    labels:
-      vswarmu.client: fibonacci
-`
+	catalogue := goAndRust
 	writeFile(t, filepath.Join(dir, "functions", "functions.yaml"), catalogue)
 	writeFile(t, filepath.Join(dir, "functions", "functions.list"), "fibonacci-go\nfibonacci-rust\n")
 	r := magetest.Mage(t, dir, env, "graph")
