@@ -3,7 +3,6 @@ package proc
 import (
 	"fmt"
 	"os"
-	"sort"
 	"strconv"
 	"time"
 
@@ -84,12 +83,6 @@ func (r *Registry) KilledBy(pid int) (string, bool) { return r.recs.KilledBy(key
 // List returns the registered entries, oldest first. Unreadable entries are
 // returned as errors naming the file.
 func (r *Registry) List() ([]Entry, error) {
-	items, err := r.recs.List()
-	var out []Entry
-	for _, it := range items {
-		it.Value.Killed = it.Killed
-		out = append(out, it.Value)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Since.Before(out[j].Since) })
-	return out, err
+	return r.recs.Values(func(e *Entry, who string) { e.Killed = who },
+		func(a, b Entry) bool { return a.Since.Before(b.Since) })
 }

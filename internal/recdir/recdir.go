@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 )
 
@@ -100,6 +101,19 @@ func (d Dir[T]) List() ([]Item[T], error) {
 		out = append(out, it)
 	}
 	return out, errors.Join(errs...)
+}
+
+// Values lists the records' values, each given its kill mark by marked,
+// sorted by less (oldest first, say).
+func (d Dir[T]) Values(marked func(v *T, who string), less func(a, b T) bool) ([]T, error) {
+	items, err := d.List()
+	var out []T
+	for _, it := range items {
+		marked(&it.Value, it.Killed)
+		out = append(out, it.Value)
+	}
+	sort.Slice(out, func(i, j int) bool { return less(out[i], out[j]) })
+	return out, err
 }
 
 // WriteFileAtomic writes b to a temporary file beside path and renames it

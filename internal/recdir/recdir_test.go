@@ -30,6 +30,14 @@ func TestRecordsAndKillMarks(t *testing.T) {
 		items[1] != (Item[job]{Key: "b", Value: job{1}, Killed: "mage kill (pid 7)"}) {
 		t.Fatalf("List: %+v %v", items, err)
 	}
+	vals, err := d.Values(func(j *job, who string) {
+		if who != "" {
+			j.N += 10
+		}
+	}, func(a, b job) bool { return a.N > b.N })
+	if err != nil || len(vals) != 2 || vals[0].N != 11 || vals[1].N != 0 {
+		t.Fatalf("Values: %+v %v, want the killed one marked and first by less", vals, err)
+	}
 	d.Remove("b")
 	if who, ok := d.KilledBy("b"); ok || who != "" {
 		t.Errorf("the kill mark outlived its record: %q", who)

@@ -1,7 +1,6 @@
 package slurm
 
 import (
-	"sort"
 	"time"
 
 	"github.com/vswarmu/vswarmu-mage/internal/recdir"
@@ -42,14 +41,8 @@ func (r Records) KilledBy(id string) (string, bool) { return r.dir().KilledBy(id
 
 // List returns the recorded jobs, oldest first.
 func (r Records) List() ([]Record, error) {
-	items, err := r.dir().List()
-	var out []Record
-	for _, it := range items {
-		it.Value.Killed = it.Killed
-		out = append(out, it.Value)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Submitted.Before(out[j].Submitted) })
-	return out, err
+	return r.dir().Values(func(rec *Record, who string) { rec.Killed = who },
+		func(a, b Record) bool { return a.Submitted.Before(b.Submitted) })
 }
 
 // For returns the newest record of outdir's runs.
