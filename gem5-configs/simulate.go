@@ -447,18 +447,21 @@ func (s Simulation) attempt(ctx context.Context, j job.Job, outdir string, args 
 	return nil
 }
 
-// runName names a run by its mode and function ("setup-aes-go").
+// runName names a run by its mode and function ("setup-aes-go", "fn-aes-go",
+// "boot").
 func (s Simulation) runName(args []string) string {
-	mode := "fn"
-	if slices.Contains(args, "setup") {
-		mode = "setup"
+	switch i := slices.Index(args, "--mode"); {
+	case i >= 0 && i+1 < len(args) && args[i+1] == "boot":
+		return "boot"
+	case i >= 0 && i+1 < len(args) && args[i+1] == "setup":
+		return "setup-" + s.Function
 	}
-	return mode + "-" + s.Function
+	return "fn-" + s.Function
 }
 
 // reads are the files a gem5 run reads besides its arguments' outputs.
 func (s Simulation) reads() []string {
-	return []string{s.Gem5, s.Config, s.Kernel, s.Disk, s.CheckpointDir(), filepath.Dir(s.ScriptPath())}
+	return []string{s.Gem5, s.Config, s.Kernel, s.Disk, s.CheckpointDir(), s.BootCheckpoint, filepath.Dir(s.ScriptPath())}
 }
 
 // ansiEscape matches the terminal escapes systemd colours its status with

@@ -103,6 +103,10 @@ func TestSimulationsOnSlurm(t *testing.T) {
 		if err != nil || !strings.Contains(string(script), "#SBATCH --time=360\n") || !strings.Contains(string(script), "#SBATCH --mem=512M\n") {
 			t.Errorf("aes-go's job script (%v):\n%s", err, script)
 		}
+		boot, err := os.ReadFile(filepath.Join(dir, "wk", "boot", "run", "slurm.sh"))
+		if err != nil || !strings.Contains(string(boot), "#SBATCH --job-name=vswarmu-boot\n") {
+			t.Errorf("the boot's job script (%v):\n%s", err, boot)
+		}
 		if r := magetest.Mage(t, dir, env, "report:check"); r.Code != 0 || !strings.Contains(r.Output, "all 3 simulations succeeded") {
 			t.Fatalf("report:check: exit %d\n%s", r.Code, r.Output)
 		}
