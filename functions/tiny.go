@@ -31,16 +31,31 @@ type Tiny struct {
 	Launcher   string            // vswarmu-run
 	ProjectDir string            // image/guest files are taken from here when present
 	Out        string            // the raw disk
+	// Drive makes the drive system's disk of two-machine runs
+	// (functions:driveDisk): the same guest with the client and no
+	// function.
+	Drive bool
 }
 
 // guest tools and where they go.
 func (t Tiny) tools() []image.Inject {
-	return []image.Inject{
+	tools := []image.Inject{
 		{Src: t.Busybox, Dst: "/bin/busybox", Mode: 0o755},
 		{Src: t.M5, Dst: "/sbin/m5", Mode: 0o755},
 		{Src: t.Client, Dst: "/usr/local/bin/test-client", Mode: 0o755},
-		{Src: t.Launcher, Dst: Launcher, Mode: 0o755},
 	}
+	if t.Drive {
+		return tools
+	}
+	return append(tools, image.Inject{Src: t.Launcher, Dst: Launcher, Mode: 0o755})
+}
+
+// builder names the rule that makes the disk, and the guest's host name.
+func (t Tiny) builder() (rule, hostname string) {
+	if t.Drive {
+		return "functions:driveDisk", "vswarmu-drive"
+	}
+	return "functions:tiny", "vswarmu"
 }
 
 // Inputs are the files the tiny disk is made of.
@@ -64,6 +79,9 @@ func (t Tiny) Inputs() []string {
 // its guest files.
 func (t Tiny) Description() map[string]string {
 	d := map[string]string{}
+	if t.Drive {
+		d["role"] = "drive system"
+	}
 	for _, fn := range sortedKeys(t.Archives) {
 		d["function:"+fn] = string(t.Catalog.serviceText(fn))
 	}
@@ -89,7 +107,7 @@ func (t Tiny) Make(ctx context.Context, j job.Job) error {
 	if err := apt.Need("mkfs.ext4", "sfdisk"); err != nil {
 		return err
 	}
-	if len(t.Archives) == 0 {
+	if len(t.Archives) == 0 && !t.Drive {
 		return fmt.Errorf("no function to put on the tiny disk: it takes the reference functions (%s) of %s",
 			strings.Join(sortedKeys(References), ", "), t.Catalog.Path)
 	}
@@ -138,9 +156,10 @@ func (t Tiny) populate(ctx context.Context, j job.Job, tree string) error {
 			return err
 		}
 	}
+	rule, hostname := t.builder()
 	etc := map[string]string{
 		"etc/hosts":    "127.0.0.1 localhost\n::1 localhost ip6-localhost ip6-loopback\n",
-		"etc/hostname": "vswarmu\n",
+		"etc/hostname": hostname + "\n",
 		"etc/passwd":   "root:x:0:0:root:/root:/bin/sh\n",
 		"etc/group":    "root:x:0:\n",
 	}
@@ -156,7 +175,7 @@ func (t Tiny) populate(ctx context.Context, j job.Job, tree string) error {
 		}
 	}
 	manifest, _ := json.MarshalIndent(map[string]any{
-		"builder": "functions:tiny", "functions": sortedKeys(t.Archives), "exec_mode": Process,
+		"builder": rule, "functions": sortedKeys(t.Archives), "exec_mode": Process,
 		"made": time.Now().UTC().Format(time.RFC3339),
 	}, "", "  ")
 	return os.WriteFile(filepath.Join(tree, "etc/vswarmu/image.json"), append(manifest, '\n'), 0o644)

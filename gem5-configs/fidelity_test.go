@@ -79,6 +79,7 @@ func TestStandinFailsLikeGem5(t *testing.T) {
 		{"unknown_parameter.py", nil, false, "has no parameter sizee"},
 		{"path_checkpoint.py", []string{here, kernel, disk, cpt}, false, "getCheckpoint(): incompatible function arguments"},
 		{"work_items_default.py", []string{here, kernel, disk}, true, "exit_on_work_items=True"},
+		{"vector_orphan.py", []string{here, kernel, disk}, false, "Attempt to instantiate orphan node"},
 	}
 	for name, gem5 := range gem5s(t) {
 		for _, c := range cases {

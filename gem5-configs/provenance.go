@@ -82,6 +82,9 @@ func (s Simulation) parameters(setupCPU string) map[string]string {
 	if s.BootCheckpoint != "" {
 		m["BOOT_CHECKPOINT"] = s.BootCheckpoint
 	}
+	if s.TwoMachine() {
+		m["TOPOLOGY"], m["DRIVE_DISK"], m["LINK_DELAY"], m["LINK_BANDWIDTH"] = TwoMachine, s.DriveDisk, s.LinkDelay, s.LinkBandwidth
+	}
 	if s.Point != "" {
 		m["SWEEP_POINT"], m["OVERRIDES"] = s.Point, strings.Join(s.Overrides, " ")
 	}

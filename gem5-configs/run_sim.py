@@ -31,6 +31,16 @@
 # for one that early in the boot); evaluation restores, runs N ticks on the
 # atomic cores, switches, runs N ticks on the detailed cores and dumps.
 #
+# --topology two-machine simulates vSwarm-u's two machines (network.py):
+# the test system runs --script (it starts and pins the function, then
+# brings its network card up: the drive system's signal that it is
+# ready), the drive system (--drive-disk, 1 core) runs --drive-script
+# (it waits for the test system and runs the client with its m5 ops).
+# Fail codes, the checkpoint on the warm-up's end and the work items keep
+# their meaning; the work items come from the drive system only, and the
+# evaluation switches and measures the test system's cores. A boot
+# checkpoint is taken once both systems reached their run scripts.
+#
 # The log lines "Start invokation N", "End invokation N" and
 # "Simulation done" are what the original's checks, and report:check, read.
 
@@ -55,6 +65,7 @@ from gem5.resources.resource import DiskImageResource, KernelResource  # noqa: E
 from gem5.simulate.exit_event import ExitEvent  # noqa: E402
 from gem5.simulate.simulator import Simulator  # noqa: E402
 
+import network  # noqa: E402
 import overrides  # noqa: E402
 import systems  # noqa: E402
 
@@ -120,6 +131,13 @@ def parse_args(argv):
     )
     p.add_argument("--num-invocations", type=int, default=10, help="measured invocations")
     p.add_argument("--max-ticks", type=int, help="check the configuration: run this many ticks per phase, no guest protocol")
+    p.add_argument("--topology", choices=["single", "two-machine"], default="single",
+                   help="single: the client runs on core 0 of the simulated system; two-machine: on a drive system of its own")
+    p.add_argument("--drive-disk", help="two-machine: the drive system's disk (the client)")
+    p.add_argument("--drive-script", help="two-machine: the drive system's run script (m5 readfile)")
+    p.add_argument("--drive-memory", default="256MB", help="two-machine: the drive system's memory")
+    p.add_argument("--link-delay", default="1us", help="two-machine: the link's delay")
+    p.add_argument("--link-bandwidth", default="1Gbps", help="two-machine: the link's bandwidth")
     overrides.add_arguments(p)
     args = p.parse_args(argv)
     if args.cpus < 2:
@@ -134,6 +152,13 @@ def parse_args(argv):
         p.error("--boot-checkpoint is for setup mode")
     if args.max_ticks is not None and args.max_ticks < 1:
         p.error("--max-ticks must be positive")
+    if args.topology == "two-machine":
+        if not args.drive_disk:
+            p.error("--drive-disk is required with --topology two-machine")
+        if args.mode == "setup" and not args.drive_script and not args.max_ticks:
+            p.error("--drive-script is required in setup mode with --topology two-machine")
+    elif args.drive_disk or args.drive_script:
+        p.error("--drive-disk and --drive-script are for --topology two-machine")
     if not args.detailed_cpu:
         args.detailed_cpu = systems.SYSTEMS[args.system].detailed
     try:
@@ -158,7 +183,8 @@ def build_board(args):
         isa=ISA.X86,
     )
     systems.tune(system, processor)
-    board = X86Board(
+    board_type = network.NetworkedX86Board if args.topology == "two-machine" else X86Board
+    board = board_type(
         clk_freq=system.clock,
         processor=processor,
         memory=SingleChannelDDR4_2400(size=args.memory),
@@ -167,28 +193,42 @@ def build_board(args):
     return board, processor
 
 
-def set_workload(board, args, cpt):
-    script = Path(args.script).read_text() if args.script else ""
+def set_workload(board, args, cpt, disk=None, script=None, client=True):
+    """The kernel, disk and run script of a board; client says whether
+    the client runs on it (its work items end an evaluation's phases)."""
+    script = script if script is not None else args.script
+    contents = Path(script).read_text() if script else ""
+    kernel_args = [
+        "earlyprintk=ttyS0",
+        "console=ttyS0",
+        "lpj=7999923",
+        "root=" + args.root,
+        "rw",
+        "isolcpus=1",
+        "vswarmu.gem5=1",
+    ]
+    if args.topology == "two-machine":
+        kernel_args.append("net.ifnames=0")  # the card is eth0 on every disk
     board.set_kernel_disk_workload(
         kernel=KernelResource(local_path=args.kernel),
-        disk_image=DiskImageResource(local_path=args.disk),
-        readfile_contents=script or None,
-        kernel_args=[
-            "earlyprintk=ttyS0",
-            "console=ttyS0",
-            "lpj=7999923",
-            "root=" + args.root,
-            "rw",
-            "isolcpus=1",
-            "vswarmu.gem5=1",
-        ],
+        disk_image=DiskImageResource(local_path=disk or args.disk),
+        readfile_contents=contents or None,
+        kernel_args=kernel_args,
         # Only the evaluation stops on work items; the setup's client runs
         # them after the checkpoint.
-        exit_on_work_items=args.mode == "evaluation",
+        exit_on_work_items=client and args.mode == "evaluation",
         # The workload restores the checkpoint (v24 takes a str path only
         # here, not in Simulator(checkpoint_path=)).
         checkpoint=restored_checkpoint(args, cpt),
     )
+
+
+def build_drive(args, cpt):
+    """The drive system of a two-machine run and the link to board."""
+    core = args.setup_cpu if args.mode != "evaluation" else "atomic"
+    drive = network.drive_board(CORE_TYPES[core], args.drive_memory)
+    set_workload(drive, args, cpt, disk=args.drive_disk, script=args.drive_script or "")
+    return drive
 
 
 def restored_checkpoint(args, cpt):
@@ -210,6 +250,12 @@ def protocol_handlers(run):
         while True:
             code = run.simulator.get_last_exit_event_code()
             print("m5 fail %d: %s" % (code, FAIL_CODES.get(code, "unknown code")), flush=True)
+            if args.mode == "boot" and code == READY_FOR_SCRIPT:
+                state["ready"] += 1
+                if state["ready"] < run.systems:
+                    print("%d of %d systems ready for their run scripts" % (state["ready"], run.systems), flush=True)
+                    yield False
+                    continue
             if (args.mode, code) in (("setup", WARM_DONE), ("boot", READY_FOR_SCRIPT)):
                 cpt.mkdir(parents=True, exist_ok=True)
                 run.simulator.save_checkpoint(cpt)
@@ -280,13 +326,21 @@ def main(argv):
     args = parse_args(argv)
     board, processor = build_board(args)
     cpt = Path(args.checkpoint_dir)
-    set_workload(board, args, cpt)
+    set_workload(board, args, cpt, client=args.topology == "single")
     # The handlers reach the simulator through run, which is made after them.
-    run = SimpleNamespace(args=args, processor=processor, cpt=cpt, state={"checkpoint": False, "measured": 0})
+    run = SimpleNamespace(args=args, processor=processor, cpt=cpt, systems=1,
+                          state={"checkpoint": False, "measured": 0, "ready": 0})
     handlers = bounded_handlers if args.max_ticks else protocol_handlers
-    run.simulator = simulator = Simulator(
-        board=board, on_exit_event=handlers(run), max_ticks=args.max_ticks or m5.MaxTick
-    )
+    options = dict(board=board, on_exit_event=handlers(run), max_ticks=args.max_ticks or m5.MaxTick)
+    if args.topology == "two-machine":
+        drive = build_drive(args, cpt)
+        run.systems = 2
+        ethernet = network.link(board, drive, args.link_delay, args.link_bandwidth)
+        run.simulator = simulator = network.TwoMachineSimulator(drive=drive, ethernet=ethernet, **options)
+        print("vswarmu: two machines: test system %s, drive system %s (1 core, %s), link %s, %s"
+              % (network.TEST_IP, network.DRIVE_IP, network.DRIVE_CLOCK, args.link_delay, args.link_bandwidth), flush=True)
+    else:
+        run.simulator = simulator = Simulator(**options)
     state = run.state
     if args.mode == "boot":
         print(

@@ -55,28 +55,35 @@ type Simulation struct {
 	// BootCheckpoint is the boot checkpoint (BootCheckpointDir) the setup
 	// restores instead of booting; "" boots.
 	BootCheckpoint string
-	Point          string   // the sweep point an evaluation measures ("" for none)
-	Overrides      []string // run_sim.py options of the point beyond the fields above (--clock 2GHz, --l2-size 1MB)
-	Results        string   // the evaluation's output directory (default: WORKING_DIR/results/<function>)
-	Files          *Files   // identifies input files for the runs' records (shared, nil-safe)
-	Exec           Executor // runs gem5 (nil: Local)
+	// Topology is Single ("" too) or TwoMachine: then DriveDisk boots
+	// the drive system, and the evaluation's link has LinkDelay and
+	// LinkBandwidth (gem5 values: 1us, 1Gbps).
+	Topology      string
+	DriveDisk     string
+	LinkDelay     string
+	LinkBandwidth string
+	Point         string   // the sweep point an evaluation measures ("" for none)
+	Overrides     []string // run_sim.py options of the point beyond the fields above (--clock 2GHz, --l2-size 1MB)
+	Results       string   // the evaluation's output directory (default: WORKING_DIR/results/<function>)
+	Files         *Files   // identifies input files for the runs' records (shared, nil-safe)
+	Exec          Executor // runs gem5 (nil: Local)
 	// ResolveSetupCPU turns SetupCPU=auto into kvm or atomic when the
 	// setup runs (it may boot a probe).
 	ResolveSetupCPU func(ctx context.Context, r qemu.Commander) string
 }
 
 // CheckpointDir is where setup leaves the checkpoint.
-func (s Simulation) CheckpointDir() string { return filepath.Join(s.Work, "cpt", s.Function) }
+func (s Simulation) CheckpointDir() string { return filepath.Join(s.Work, s.area("cpt"), s.Function) }
 
 // BootCheckpointDir is where Boot leaves the boot checkpoint (one for
 // every function on the disk).
-func (s Simulation) BootCheckpointDir() string { return filepath.Join(s.Work, "boot", "cpt") }
+func (s Simulation) BootCheckpointDir() string { return filepath.Join(s.Work, s.area("boot"), "cpt") }
 
 // BootDir holds the boot run's gem5 outputs.
-func (s Simulation) BootDir() string { return filepath.Join(s.Work, "boot", "run") }
+func (s Simulation) BootDir() string { return filepath.Join(s.Work, s.area("boot"), "run") }
 
 // SetupDir holds the setup run's gem5 outputs.
-func (s Simulation) SetupDir() string { return filepath.Join(s.Work, "setup", s.Function) }
+func (s Simulation) SetupDir() string { return filepath.Join(s.Work, s.area("setup"), s.Function) }
 
 // ResultsDir holds the evaluation run's gem5 outputs.
 func (s Simulation) ResultsDir() string {
@@ -84,7 +91,9 @@ func (s Simulation) ResultsDir() string {
 }
 
 // ScriptPath is the run script handed to the guest.
-func (s Simulation) ScriptPath() string { return filepath.Join(s.Work, "scripts", s.Function+".sh") }
+func (s Simulation) ScriptPath() string {
+	return filepath.Join(s.Work, s.area("scripts"), s.Function+".sh")
+}
 
 // MeasuredCPU is the core the function runs on (core 1, pinned and
 // isolated) among the detailed cores of gem5's standard-library
@@ -113,8 +122,12 @@ const m5Line = `M5="/sbin/m5 --addr"`
 
 // RunScript is the script the guest runs (m5 readfile): vSwarm-u's
 // protocol of m5 fail codes around starting, pinning and invoking the
-// function, in a container (docker-compose) or as a plain process.
+// function, in a container (docker-compose) or as a plain process. With
+// two machines it is the test system's, and DriveScript invokes.
 func (s Simulation) RunScript() string {
+	if s.TwoMachine() {
+		return s.testScript()
+	}
 	start, stop, port := s.containerLines()
 	if s.ExecMode == functions.Process {
 		start, stop, port = s.processLines()
@@ -169,8 +182,8 @@ func (s Simulation) execMode() string { return cmp.Or(s.ExecMode, functions.Cont
 
 // machineArgs are run_sim.py's arguments of every mode: the machine.
 func (s Simulation) machineArgs() []string {
-	return []string{s.Config, "--kernel", s.Kernel, "--disk", s.Disk,
-		"--cpus", fmt.Sprint(s.CPUs), "--memory", fmt.Sprintf("%dMB", s.MemoryMiB), "--root", s.Root}
+	return append([]string{s.Config, "--kernel", s.Kernel, "--disk", s.Disk,
+		"--cpus", fmt.Sprint(s.CPUs), "--memory", fmt.Sprintf("%dMB", s.MemoryMiB), "--root", s.Root}, s.topologyArgs()...)
 }
 
 // commonArgs are run_sim.py's arguments of setup and evaluation.
@@ -188,14 +201,17 @@ const setupRecord = "vswarmu.json"
 func (s Simulation) SetupDescription() map[string]string {
 	d := s.BootDescription()
 	d["script"], d["boot-checkpoint"] = s.RunScript(), s.BootCheckpoint
+	if s.TwoMachine() {
+		d["drive-script"] = s.DriveScript()
+	}
 	return d
 }
 
 // BootDescription is what shapes the boot checkpoint (besides the gem5,
 // kernel and disk files themselves).
 func (s Simulation) BootDescription() map[string]string {
-	return map[string]string{"CPUS": fmt.Sprint(s.CPUs), "MEMORY": fmt.Sprint(s.MemoryMiB), "setup-cpu": s.SetupCPU,
-		"root": s.Root, "gem5": s.Gem5}
+	return s.describeTopology(map[string]string{"CPUS": fmt.Sprint(s.CPUs), "MEMORY": fmt.Sprint(s.MemoryMiB), "setup-cpu": s.SetupCPU,
+		"root": s.Root, "gem5": s.Gem5}, false)
 }
 
 // Boot boots the kernel and disk on the setup board until the guest is
@@ -255,6 +271,12 @@ func (s Simulation) Setup(ctx context.Context, j job.Job) error {
 	cpu := s.setupCPU(ctx, j)
 	args := append(s.commonArgs(), "--mode", "setup", "--checkpoint-dir", j.Out(s.CheckpointDir()),
 		"--script", s.ScriptPath(), "--setup-cpu", cpu)
+	if s.TwoMachine() {
+		if err := os.WriteFile(s.DriveScriptPath(), []byte(s.DriveScript()), 0o755); err != nil {
+			return err
+		}
+		args = append(args, "--drive-script", s.DriveScriptPath())
+	}
 	if s.BootCheckpoint != "" {
 		args = append(args, "--boot-checkpoint", s.BootCheckpoint)
 	}
@@ -277,9 +299,9 @@ func (s Simulation) EvalOutputs() []string {
 
 // EvalDescription is what shapes an evaluation's numbers.
 func (s Simulation) EvalDescription() map[string]string {
-	return map[string]string{"SYSTEM": s.System, "DETAILED_CPU": s.DetailedCPU, "ATOMIC_WARMING": fmt.Sprint(s.AtomicWarming),
+	return s.describeTopology(map[string]string{"SYSTEM": s.System, "DETAILED_CPU": s.DetailedCPU, "ATOMIC_WARMING": fmt.Sprint(s.AtomicWarming),
 		"NUM_INVOCATIONS": fmt.Sprint(s.Invocations), "CPUS": fmt.Sprint(s.CPUs), "MEMORY": fmt.Sprint(s.MemoryMiB), "gem5": s.Gem5,
-		"overrides": strings.Join(s.Overrides, " ")}
+		"overrides": strings.Join(s.Overrides, " ")}, true)
 }
 
 // Evaluate restores the checkpoint and measures the function; gem5 writes
@@ -288,6 +310,7 @@ func (s Simulation) Evaluate(ctx context.Context, j job.Job) error {
 	dir := s.ResultsDir() // emptied by run: gem5 appends dumps to stats.txt
 	args := append(s.commonArgs(), "--mode", "evaluation", "--system", s.System, "--checkpoint-dir", s.CheckpointDir(),
 		"--atomic-warming", fmt.Sprint(s.AtomicWarming), "--num-invocations", fmt.Sprint(s.Invocations))
+	args = append(args, s.linkArgs()...)
 	if s.DetailedCPU != "" {
 		args = append(args, "--detailed-cpu", s.DetailedCPU)
 	}
@@ -321,7 +344,10 @@ func (s Simulation) record(out outcome, err error, stage, dir, setupCPU string) 
 		Status: "ok", Attempts: out.attempts, System: s.System, Gem5: s.Gem5,
 		Standin: s.Standin || standin, Gem5Version: version, Kernel: s.Files.ID(s.Kernel), Disk: s.Files.ID(s.Disk),
 		Config: s.Files.ID(s.Config), Image: s.Image, ExecMode: s.execMode(), Parameters: s.parameters(setupCPU),
-		Command: out.command}
+		Command: out.command, Topology: cmp.Or(s.Topology, Single)}
+	if s.TwoMachine() {
+		meta.DriveDisk, meta.DriveCPU = s.Files.ID(s.DriveDisk), results.DriveCPU
+	}
 	if g := s.Files.ID(s.Gem5); g != nil {
 		meta.Gem5SHA256 = g.SHA256
 	}
@@ -393,6 +419,9 @@ func (s Simulation) run(ctx context.Context, j job.Job, outdir string, args []st
 		if tail := ConsoleTail(outdir, 3); err != nil && tail != "" {
 			err = fmt.Errorf("%w; the guest's console ends: %s", err, tail)
 		}
+		if tail := consoleTail(filepath.Join(outdir, DriveConsoleFile), 3); err != nil && tail != "" {
+			err = fmt.Errorf("%w; the drive system's console ends: %s", err, tail)
+		}
 		return out, err
 	}
 }
@@ -426,7 +455,7 @@ func (s Simulation) attempt(ctx context.Context, j job.Job, outdir string, args 
 			case <-stop:
 				return
 			case <-tick.C:
-				w.consoleGrew(filepath.Join(outdir, ConsoleFile))
+				w.consoleGrew(filepath.Join(outdir, ConsoleFile), filepath.Join(outdir, DriveConsoleFile))
 				if w.idle() > s.HangTimeout {
 					cancel(errHung)
 					return
@@ -436,7 +465,7 @@ func (s Simulation) attempt(ctx context.Context, j job.Job, outdir string, args 
 	}()
 	out.command = append([]string{s.Gem5, "--outdir=" + outdir}, args...)
 	err = s.exec().Run(runCtx, j, Gem5Run{Name: s.runName(args), Argv: out.command, Outdir: outdir, Output: w,
-		Reads: s.reads(), CPUs: 1, MemoryMiB: s.MemoryMiB + 1024, Timeout: s.Timeout})
+		Reads: s.reads(), CPUs: 1, MemoryMiB: s.MemoryMiB + s.driveMemoryMiB() + 1024, Timeout: s.Timeout})
 	out.last = w.lastLine()
 	if err != nil && errors.Is(context.Cause(runCtx), errHung) && ctx.Err() == nil {
 		return errHung
@@ -461,7 +490,11 @@ func (s Simulation) runName(args []string) string {
 
 // reads are the files a gem5 run reads besides its arguments' outputs.
 func (s Simulation) reads() []string {
-	return []string{s.Gem5, s.Config, s.Kernel, s.Disk, s.CheckpointDir(), s.BootCheckpoint, filepath.Dir(s.ScriptPath())}
+	r := []string{s.Gem5, s.Config, s.Kernel, s.Disk, s.CheckpointDir(), s.BootCheckpoint, filepath.Dir(s.ScriptPath())}
+	if s.TwoMachine() {
+		r = append(r, s.DriveDisk)
+	}
+	return r
 }
 
 // ansiEscape matches the terminal escapes systemd colours its status with
@@ -471,8 +504,11 @@ var ansiEscape = regexp.MustCompile(`\x1b\[[0-9;]*[A-Za-z]?`)
 // ConsoleTail returns the last n non-empty lines the guest wrote on its
 // console in a run's directory, without terminal escapes, joined with
 // " / " ("" when there is no console).
-func ConsoleTail(dir string, n int) string {
-	b, err := os.ReadFile(filepath.Join(dir, ConsoleFile))
+func ConsoleTail(dir string, n int) string { return consoleTail(filepath.Join(dir, ConsoleFile), n) }
+
+// consoleTail is ConsoleTail of one console file.
+func consoleTail(path string, n int) string {
+	b, err := os.ReadFile(path)
 	if err != nil {
 		return ""
 	}
@@ -501,16 +537,19 @@ type watcher struct {
 	console int64 // the console file's size when last seen
 }
 
-// consoleGrew counts the console file's growth as progress.
-func (w *watcher) consoleGrew(path string) {
-	fi, err := os.Stat(path)
-	if err != nil {
-		return
+// consoleGrew counts the growth of the console files (the test
+// system's, and the drive system's with two machines) as progress.
+func (w *watcher) consoleGrew(paths ...string) {
+	var size int64
+	for _, p := range paths {
+		if fi, err := os.Stat(p); err == nil {
+			size += fi.Size()
+		}
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if fi.Size() != w.console {
-		w.console, w.last = fi.Size(), time.Now()
+	if size != w.console {
+		w.console, w.last = size, time.Now()
 	}
 }
 

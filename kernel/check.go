@@ -59,6 +59,7 @@ var Requirements = []Group{
 			Why: "the root disk on gem5's PIIX IDE controller is not found"},
 		all("EXT4_FS", "PCI", "BLK_DEV_INITRD"),
 		{AnyOf: [][]string{{"DEVMEM"}}, Required: true, Why: "m5 ops through /dev/mem (client -m5ops, m5 readfile/exit) fail"},
+		{AnyOf: [][]string{{"E1000"}}, Arch: "amd64", Why: "TOPOLOGY=two-machine finds no network card (gem5's IGbE_e1000)"},
 	}},
 	{Name: "qemu (installing functions)", Items: []Requirement{
 		{AnyOf: [][]string{{"VIRTIO_PCI", "VIRTIO_BLK", "VIRTIO_NET"}}, Required: true, Why: "the disk and network of the install VM are not found"},

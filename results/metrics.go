@@ -147,6 +147,12 @@ type RunMeta struct {
 	Parameters   map[string]string `json:"parameters,omitempty"`
 	SetupSeconds float64           `json:"setup_elapsed_seconds,omitempty"`
 	Command      []string          `json:"command,omitempty"`
+	// Topology is single or two-machine; with two machines the client
+	// ran on the drive system (its disk DriveDisk, its core DriveCPU),
+	// whose numbers are listed apart and never measured.
+	Topology  string  `json:"topology,omitempty"`
+	DriveDisk *FileID `json:"drive_disk,omitempty"`
+	DriveCPU  string  `json:"drive_cpu,omitempty"`
 }
 
 // FileID names an input file: its sha256, or for files too large to hash
@@ -156,6 +162,20 @@ type FileID struct {
 	SHA256  string `json:"sha256,omitempty"`
 	Size    int64  `json:"size"`
 	ModTime string `json:"mtime,omitempty"`
+}
+
+// DriveCPU is the drive system's core in a two-machine run (gem5-configs'
+// network.py: the object drive, a simple processor of one core).
+const DriveCPU = "drive.processor.cores.core"
+
+// Machine says which simulated machine a CPU-like object belongs to:
+// "drive" for the drive system of a two-machine run (objects under
+// drive.), else "test" (the system under test).
+func Machine(cpu string) string {
+	if strings.HasPrefix(cpu, "drive.") {
+		return "drive"
+	}
+	return "test"
 }
 
 // MetaFile is the name of the simulate stage's record in a results dir.
@@ -399,8 +419,8 @@ func (r *Run) chooseMeasured() {
 	best := new(big.Int).SetInt64(-1)
 	for di, d := range r.Dumps {
 		for ci, c := range d.CPUs {
-			if named && c.Name != r.Meta.MeasuredCPU {
-				continue
+			if named && c.Name != r.Meta.MeasuredCPU || Machine(c.Name) == "drive" {
+				continue // the drive system's client is never measured
 			}
 			n, ok := c.Instructions.Value.Int()
 			if !ok {

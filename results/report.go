@@ -63,7 +63,7 @@ func (r *Report) runsLine() string {
 
 // CSVHeader are report.csv's columns; the first thirteen are a contract.
 var CSVHeader = []string{"run", "dump", "cpu", "measured", "instructions", "instructions_key", "cycles", "ipc", "cpi",
-	"sim_seconds", "sim_insts", "sim_ticks", "host_seconds", "cpu_type", "l1i_mpki", "l1d_mpki", "l2_mpki", "branch_mpki", "l3_mpki", "standin", "gem5", "exec_mode", "system", "current_list"}
+	"sim_seconds", "sim_insts", "sim_ticks", "host_seconds", "cpu_type", "l1i_mpki", "l1d_mpki", "l2_mpki", "branch_mpki", "l3_mpki", "standin", "gem5", "exec_mode", "system", "current_list", "machine"}
 
 // WriteCSV writes one row per run × dump × CPU-like object; numbers gem5
 // printed are copied exactly, IPC and CPI are computed only when gem5 did
@@ -85,7 +85,7 @@ func (r *Report) WriteCSV(w io.Writer) error {
 					string(d.SimSeconds.Value), string(d.SimInsts.Value), string(d.SimTicks.Value), string(d.HostSeconds.Value),
 					c.Type, metricText(c.L1I), metricText(c.L1D), metricText(c.L2), metricText(c.Branch), metricText(c.L3),
 					strconv.FormatBool(run.Provenance.Standin), run.Provenance.Gem5Version, run.Provenance.ExecMode, run.Provenance.System,
-					strconv.FormatBool(len(r.Current) == 0 || r.Current[run.Name])}
+					strconv.FormatBool(len(r.Current) == 0 || r.Current[run.Name]), Machine(c.Name)}
 				if err := cw.Write(row); err != nil {
 					return err
 				}
@@ -207,6 +207,7 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 			b.WriteString("\nTo run again:\n\n```\n" + strings.Join(rerun, "\n") + "\n```\n")
 		}
 	}
+	r.writeDriveSystems(&b)
 	b.WriteString("\n## Where the numbers come from\n\n")
 	for _, rw := range rows {
 		fmt.Fprintf(&b, "- **%s**: %s\n", rw.Run, strings.Join(rw.Sources, "; "))
@@ -219,6 +220,43 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// driveRow is a drive system's core over a run's measured interval.
+type driveRow struct{ Run, CPU, Instructions, Cycles, IPC string }
+
+// driveRows lists the drive systems of two-machine runs: the client's
+// core in the measured dump, kept apart from the measured numbers.
+func (r *Report) driveRows() []driveRow {
+	var out []driveRow
+	for _, run := range r.Runs {
+		if run.MeasuredCPU < 0 {
+			continue
+		}
+		for _, c := range run.Dumps[run.MeasuredDump].CPUs {
+			if Machine(c.Name) == "drive" {
+				_, ipc := c.IPCValue()
+				out = append(out, driveRow{run.Name, c.Name, string(c.Instructions.Value), string(c.Cycles.Value), ipc})
+			}
+		}
+	}
+	return out
+}
+
+// driveNote says what the drive systems' table is.
+const driveNote = "Two-machine runs: the client ran on a drive system of its own. Its core's numbers over the measured interval are listed here and never enter the measured numbers."
+
+// writeDriveSystems writes the drive systems' table, when there is one.
+func (r *Report) writeDriveSystems(b *strings.Builder) {
+	rows := r.driveRows()
+	if len(rows) == 0 {
+		return
+	}
+	b.WriteString("\n## Drive systems (the client's machine; not measured)\n\n" + driveNote + "\n\n" +
+		"| run | CPU | instructions | cycles | IPC |\n| --- | --- | --- | --- | --- |\n")
+	for _, d := range rows {
+		fmt.Fprintf(b, "| %s | %s | %s | %s | %s |\n", d.Run, d.CPU, d.Instructions, d.Cycles, d.IPC)
+	}
 }
 
 // standinWarning says how many runs the stand-in gem5 made ("" for none).
@@ -287,6 +325,9 @@ ul.src{font-size:.8rem;color:#444}
 <table><tr>{{range .Columns}}<th>{{.}}</th>{{end}}</tr>
 {{range .Rows}}<tr{{if .Standin}} class="standin"{{end}}><td>{{.Run}}</td><td class="t">{{.Gem5}}</td><td class="t {{.Status}}" title="{{.Reason}}">{{.Status}}</td><td class="t">{{.CPU}}</td><td>{{.Instructions}}</td><td>{{.Cycles}}</td><td>{{.IPC}}</td><td>{{.CPI}}</td><td>{{.L1I}}</td><td>{{.L1D}}</td><td>{{.L2}}</td><td>{{.L3}}</td><td>{{.Branch}}</td><td>{{.SimSeconds}}</td><td>{{.HostSeconds}}</td></tr>
 {{end}}</table>
+{{if .Drive}}<h2 id="drive-systems">Drive systems (the client's machine; not measured)</h2><p>{{.DriveNote}}</p>
+<table><tr><th>run</th><th class="t">CPU</th><th>instructions</th><th>cycles</th><th>IPC</th></tr>
+{{range .Drive}}<tr><td>{{.Run}}</td><td class="t">{{.CPU}}</td><td>{{.Instructions}}</td><td>{{.Cycles}}</td><td>{{.IPC}}</td></tr>{{end}}</table>{{end}}
 {{if .Checks}}<h2>Checks</h2><table><tr><th>run</th><th class="t">outcome</th><th class="t">why</th></tr>
 {{range .Checks}}<tr><td>{{.Run}}</td><td class="t {{.Outcome}}">{{.Outcome}}</td><td class="t">{{.Reason}}</td></tr>{{end}}</table>{{end}}
 <h2>Where the numbers come from</h2>
@@ -311,6 +352,7 @@ func (r *Report) WriteHTML(w io.Writer) error {
 	err = htmlPage.Execute(&buf, map[string]any{
 		"Dir": r.Dir, "Generated": r.Generated.Format(time.RFC1123), "Rows": rows, "Columns": mdColumns,
 		"Checks": r.Checks, "Problems": r.problems(), "IPCPlot": ipc, "MPKIPlot": mpki, "Warning": r.standinWarning(), "RunsLine": r.runsLine(),
+		"Drive": r.driveRows(), "DriveNote": driveNote,
 	})
 	if err != nil {
 		return err

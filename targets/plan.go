@@ -98,6 +98,9 @@ func (p *plan) declareAll() {
 	p.client()
 	p.tools()
 	p.references()
+	if p.cfg.DriveDisk == "" {
+		p.driveDisk() // functions:driveDisk, also with TOPOLOGY=single
+	}
 	if p.cfg.ResourcesFrom == "release" {
 		p.download()
 	} else {

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	gem5configs "github.com/vswarmu/vswarmu-mage/gem5-configs"
 	"github.com/vswarmu/vswarmu-mage/internal/magetest"
 	"github.com/vswarmu/vswarmu-mage/internal/slurm/slurmtest"
 	"github.com/vswarmu/vswarmu-mage/results"
@@ -31,7 +32,9 @@ import (
 // evaluations restore that on both systems and detailed core types. Then a
 // second function's setup from the same boot checkpoint, a sweep of two L2
 // sizes, a killed evaluation, and setup and evaluation again as Slurm
-// jobs. About 20 minutes on 2 cores.
+// jobs, and the main job again with TOPOLOGY=two-machine (its own boot of
+// both systems, the client on the drive system). About 40 minutes on 2
+// cores.
 
 func realGem5(t *testing.T) string {
 	t.Helper()
@@ -125,6 +128,9 @@ func TestRealGem5MainJob(t *testing.T) {
 	})
 	t.Run("the same runs as Slurm jobs", func(t *testing.T) {
 		realRunsOnSlurm(t, run, gem5)
+	})
+	t.Run("two machines: the client on a drive system of its own", func(t *testing.T) {
+		realTwoMachines(t, run)
 	})
 }
 
@@ -369,4 +375,68 @@ func tail(s string, n int) string {
 		return s[len(s)-n:]
 	}
 	return s
+}
+
+// realTwoMachines runs the main job with TOPOLOGY=two-machine: the test
+// system and a drive system (the drive disk functions:driveDisk makes)
+// boot once, the drive system's client warms the function up over the
+// simulated link and checkpoints, and the evaluation measures the test
+// system's core while the work items come from the drive system. The
+// single machine's checkpoints stay: going back reruns only the
+// evaluation.
+func realTwoMachines(t *testing.T, run realRun) {
+	two := []string{"TOPOLOGY=two-machine", "LINK_DELAY=1us"}
+	r := run.mage(t, 60*time.Minute, two, "simulate:all")
+	setupDir := filepath.Join(run.work, "setup-two-machine", "fibonacci-go")
+	if r.Code != 0 {
+		log, _ := os.ReadFile(filepath.Join(setupDir, "gem5.log"))
+		t.Fatalf("two machines: exit %d\n%s\nsetup log tail:\n%s", r.Code, r.Output, tail(string(log), 3000))
+	}
+	if strings.Count(r.Output, "▶ simulate:boot ") != 1 || !strings.Contains(r.Output, "▶ functions:driveDisk") {
+		t.Errorf("two machines: want the drive disk made and one boot of both systems:\n%s", r.Output)
+	}
+	rows := reportRows(t, filepath.Join(run.work, "results", "report.csv"))
+	if rows["board.processor.switch1.core"] != "test true" || rows[results.DriveCPU] != "drive false" {
+		t.Fatalf("report.csv rows (machine measured): %v", rows)
+	}
+	res := filepath.Join(run.work, "results", "fibonacci-go")
+	if n := measuredInvocations(t, filepath.Join(res, results.LogFile), 2); n != 3 {
+		t.Fatalf("%d measured invocations, want 3", n)
+	}
+	// The work items came from the drive system: only it exits on them,
+	// and the test system's cores started none.
+	stats, _ := os.ReadFile(filepath.Join(res, "stats.txt"))
+	started := regexp.MustCompile(`(?m)^board\.processor\.\w+\.core\.numWorkItemsStarted\s+(\d+)`).FindAllSubmatch(stats, -1)
+	if len(started) == 0 {
+		t.Fatalf("stats.txt has no numWorkItemsStarted of the test system's cores")
+	}
+	for _, m := range started {
+		if string(m[1]) != "0" {
+			t.Errorf("a test system core started work items: %s", m[0])
+		}
+	}
+	insts := func(cpu string) string {
+		m := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(cpu) + `\.commitStats0\.numInsts\s+(\d+)`).FindSubmatch(stats)
+		if m == nil {
+			return "?"
+		}
+		return string(m[1])
+	}
+	t.Logf("measured interval: test system core 0 %s, core 1 (the function) %s, drive system (the client) %s instructions",
+		insts("board.processor.switch0.core"), insts("board.processor.switch1.core"), insts(results.DriveCPU))
+	// The client ran on the drive system's console, not the test system's.
+	drive, _ := os.ReadFile(filepath.Join(setupDir, gem5configs.DriveConsoleFile))
+	test, _ := os.ReadFile(filepath.Join(setupDir, gem5configs.ConsoleFile))
+	if !strings.Contains(string(drive), "connecting to 10.0.2.17:") || strings.Contains(string(test), "connecting to") {
+		t.Errorf("the client did not run (only) on the drive system:\ndrive console:\n%s\ntest console:\n%s", tail(string(drive), 2000), tail(string(test), 2000))
+	}
+	var meta results.RunMeta
+	b, _ := os.ReadFile(filepath.Join(res, results.MetaFile))
+	if json.Unmarshal(b, &meta) != nil || meta.Topology != "two-machine" || meta.Standin || meta.DriveDisk == nil {
+		t.Errorf("run record: %s", b)
+	}
+	r = run.mage(t, 15*time.Minute, nil, "simulate:all")
+	if r.Code != 0 || strings.Contains(r.Output, "▶ simulate:boot") || strings.Contains(r.Output, "▶ simulate:setup") {
+		t.Errorf("back to a single machine: exit %d, want only the evaluation\n%s", r.Code, r.Output)
+	}
 }

@@ -80,6 +80,9 @@ func (Functions) List() error {
 // Tiny makes the tiny disk (INSTALLED_DISK=tiny): busybox, gem5init, m5, the client and the reference functions as plain processes, to check a gem5 in minutes.
 func (Functions) Tiny(ctx context.Context) error { return build(ctx, "functions:tiny") }
 
+// DriveDisk makes the drive system's disk for TOPOLOGY=two-machine: busybox, gem5init, m5 and the client.
+func (Functions) DriveDisk(ctx context.Context) error { return build(ctx, "functions:driveDisk") }
+
 // Reference builds docker archives of the Go reference functions (fibonacci-go, aes-go, auth-go) for IMAGES=reference.
 func (Functions) Reference(ctx context.Context) error { return build(ctx, "functions:reference") }
 
@@ -283,6 +286,39 @@ func (p *plan) tinyDisk() artifact {
 	})}
 }
 
+// driveDisk is the drive system's disk of two-machine runs: DRIVE_DISK,
+// or functions:driveDisk (the tiny guest with the client, no function).
+func (p *plan) driveDisk() artifact {
+	c := p.cfg
+	if c.DriveDisk != "" {
+		return p.given("DRIVE_DISK", c.DriveDisk)
+	}
+	out := filepath.Join(c.Resources, "drive-"+c.Arch+".raw")
+	return artifact{path: out, rule: p.rule("functions:driveDisk", func() (*engine.Rule, error) {
+		busybox, err := exec.LookPath("busybox")
+		if err != nil {
+			busybox = "/bin/busybox" // functions:driveDisk says what to install
+		}
+		client := p.client()
+		t := functions.Tiny{Catalog: p.catalog(), Busybox: busybox, M5: p.toolPath(m5Tool, c.Arch), Client: client.path,
+			ProjectDir: c.ProjectDir, Out: out, Drive: true}
+		return &engine.Rule{
+			Doc:     "make the drive system's disk (two machines): busybox, gem5init, m5 and the client",
+			Outputs: []string{out}, Inputs: t.Inputs(), Deps: append(deps(client), p.tools()), Params: t.Description(),
+			Recipe: recipe(t.Make),
+		}, nil
+	})}
+}
+
+// machineDeps are what every gem5 run of the configuration boots: the
+// disk, gem5, the kernel and, with two machines, the drive system's disk.
+func (p *plan) machineDeps() []*engine.Rule {
+	if p.cfg.Topology == gem5configs.TwoMachine {
+		return deps(p.installedDisk(), p.gem5(), p.kernel(), p.driveDisk())
+	}
+	return deps(p.installedDisk(), p.gem5(), p.kernel())
+}
+
 // simulations are simulate:fn:<fn> of every listed function.
 func (p *plan) simulations() []*engine.Rule {
 	if p.cfg.ExecMode == functions.Process {
@@ -311,7 +347,16 @@ func (p *plan) machine() (gem5configs.Simulation, error) {
 		ExecMode: c.ExecMode, Standin: c.Gem5 == "standin", System: c.System, CPUs: c.CPUs, MemoryMiB: c.Memory.MiB(),
 		Root: p.rootDevice(), SetupCPU: c.SetupCPU, AtomicWarming: c.AtomicWarming, Invocations: c.NumInvocations,
 		Warmup: c.Warmup, GuestDir: functions.GuestDir, Work: c.WorkingDir, HangTimeout: c.HangTimeout,
-		Timeout: c.SimTimeout, ResolveSetupCPU: p.setupCPU, Files: &p.files, Exec: p.exec}, nil
+		Timeout: c.SimTimeout, ResolveSetupCPU: p.setupCPU, Files: &p.files, Exec: p.exec,
+		Topology: c.Topology, LinkDelay: c.LinkDelay, LinkBandwidth: c.LinkBandwidth, DriveDisk: p.twoMachineDisk()}, nil
+}
+
+// twoMachineDisk is the drive system's disk with two machines, else "".
+func (p *plan) twoMachineDisk() string {
+	if p.cfg.Topology != gem5configs.TwoMachine {
+		return ""
+	}
+	return p.driveDisk().path
 }
 
 // simulation describes fn's simulation in the configuration.
@@ -351,12 +396,13 @@ func (p *plan) setup(fn string) *engine.Rule {
 			return nil, err
 		}
 		p.jobDirs["simulate:setup:"+fn] = s.SetupDir()
-		needs := deps(p.installedDisk(), p.gem5(), p.kernel())
+		needs := p.machineDeps()
 		if boot := p.boot(); boot != nil {
 			needs = append(needs, boot)
 		}
 		return &engine.Rule{
-			Doc: "start " + fn + " on gem5, warm it up, checkpoint", Outputs: []string{s.CheckpointDir()},
+			Record: p.topologyRecord("simulate:setup:" + fn),
+			Doc:    "start " + fn + " on gem5, warm it up, checkpoint", Outputs: []string{s.CheckpointDir()},
 			Inputs: p.configInputs(), Deps: needs, Params: s.SetupDescription(),
 			Slots: p.gem5Slots(), Recipe: recipe(s.Setup),
 		}, nil
@@ -376,8 +422,9 @@ func (p *plan) boot() *engine.Rule {
 		}
 		p.jobDirs["simulate:boot"] = s.BootDir()
 		return &engine.Rule{
-			Doc: "boot gem5 to the guest's run script and checkpoint there, for every function's setup", Outputs: []string{s.BootCheckpointDir()},
-			Inputs: p.configInputs(), Deps: deps(p.installedDisk(), p.gem5(), p.kernel()), Params: s.BootDescription(),
+			Record: p.topologyRecord("simulate:boot"),
+			Doc:    "boot gem5 to the guest's run script and checkpoint there, for every function's setup", Outputs: []string{s.BootCheckpointDir()},
+			Inputs: p.configInputs(), Deps: p.machineDeps(), Params: s.BootDescription(),
 			Slots: p.gem5Slots(), Recipe: recipe(s.Boot),
 		}, nil
 	})
@@ -398,6 +445,16 @@ func (p *plan) evaluation(fn string) *engine.Rule {
 			Slots:   p.gem5Slots(), Recipe: recipe(s.Evaluate),
 		}, nil
 	})
+}
+
+// topologyRecord keeps the build-log records of a boot or setup rule
+// apart per topology, as their checkpoints are: switching TOPOLOGY back
+// finds the earlier checkpoints up to date.
+func (p *plan) topologyRecord(target string) string {
+	if p.cfg.Topology == gem5configs.TwoMachine {
+		return target + " (" + gem5configs.TwoMachine + ")"
+	}
+	return target
 }
 
 // gem5Slots is how many JOBS slots a gem5 run holds: one here, none when

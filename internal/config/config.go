@@ -68,6 +68,10 @@ type Config struct {
 	ExecMode       string
 	SetupCPU       string
 	BootCheckpoint bool
+	Topology       string
+	LinkDelay      string
+	LinkBandwidth  string
+	DriveDisk      string
 	Warmup         int
 	RootDevice     string
 	Functions      []string

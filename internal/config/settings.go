@@ -10,6 +10,8 @@ var (
 	gitRefRE        = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._/+-]*$`)
 	kernelVersionRE = regexp.MustCompile(`^v?[0-9]+\.[0-9]+(\.[0-9]+)?$`)
 	sha256RE        = regexp.MustCompile(`^[0-9a-f]{64}$`)
+	latencyRE       = regexp.MustCompile(`^[0-9]+(\.[0-9]+)?(ps|ns|us|ms|s)$`)
+	bandwidthRE     = regexp.MustCompile(`^[0-9]+(\.[0-9]+)?[kMGT]?bps$`)
 	repoRE          = regexp.MustCompile(`^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$`)
 	urlRE           = regexp.MustCompile(`^https?://[^\s]+$`)
 	slurmNameRE     = regexp.MustCompile(`^[A-Za-z0-9_.,-]+$`)
@@ -153,6 +155,18 @@ func Settings() []Setting {
 		{Name: "BOOT_CHECKPOINT", Default: "1", Kind: Bool{}, Group: "simulation",
 			Doc:   "boot gem5 once per kernel and disk (simulate:boot) and start every function's setup from that checkpoint; 0 boots in every setup",
 			field: func(c *Config) any { return &c.BootCheckpoint }},
+		{Name: "TOPOLOGY", Default: "single", Kind: Choice{"single", "two-machine"}, Group: "simulation",
+			Doc:   "single: the client runs on core 0 of the simulated system; two-machine: on a drive system of its own (1 core, 3.5 GHz), linked to the test system by Ethernet (vSwarm-u's two machines)",
+			field: func(c *Config) any { return &c.Topology }},
+		{Name: "LINK_DELAY", Default: "1us", Kind: Text{Match: latencyRE}, Group: "simulation",
+			Doc:   "TOPOLOGY=two-machine: the Ethernet link's delay (gem5 latency: 500ns, 1us, 2ms)",
+			field: func(c *Config) any { return &c.LinkDelay }},
+		{Name: "LINK_BANDWIDTH", Default: "1Gbps", Kind: Text{Match: bandwidthRE}, Group: "simulation",
+			Doc:   "TOPOLOGY=two-machine: the Ethernet link's bandwidth (gem5 bandwidth: 100Mbps, 1Gbps, 10Gbps)",
+			field: func(c *Config) any { return &c.LinkBandwidth }},
+		{Name: "DRIVE_DISK", Kind: Path{Exists: "file"}, Group: "simulation",
+			Doc:   "TOPOLOGY=two-machine: the drive system's raw disk (default: the tiny drive disk, functions:driveDisk: busybox, gem5init, m5 and the client)",
+			field: func(c *Config) any { return &c.DriveDisk }},
 		{Name: "WARMUP_INVOCATIONS", Default: "5000", Kind: Int{Min: 0}, Group: "simulation",
 			Doc:   "client warm-up invocations before the checkpoint (cheap on KVM cores)",
 			field: func(c *Config) any { return &c.Warmup }},

@@ -189,7 +189,7 @@ func (g *Graph) runRecipe(ctx context.Context, r *Rule, res *result) {
 	start := time.Now()
 	job, err := g.newJob(ctx, r, res.logPath, v)
 	if err == nil {
-		err = g.log.started(r.Target, start, g.owner)
+		err = g.log.started(r.record(), start, g.owner)
 	}
 	if err != nil {
 		res.status, res.err = ui.Failed, fmt.Errorf("rule %s: %w", r.Target, err)
@@ -208,7 +208,7 @@ func (g *Graph) runRecipe(ctx context.Context, r *Rule, res *result) {
 	}
 	res.elapsed = time.Since(start)
 	res.status = classify(ctx, err)
-	rec := Record{Rule: r.Target, Status: res.status.String(), Start: start, End: time.Now(),
+	rec := Record{Rule: r.record(), Status: res.status.String(), Start: start, End: time.Now(),
 		Fingerprint: g.fingerprint(r), Params: r.Params.summary()}
 	var ee *proc.ExitError
 	if errors.As(err, &ee) {

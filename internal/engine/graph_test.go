@@ -739,3 +739,38 @@ func TestParameterChangesInTheirOwnWords(t *testing.T) {
 		}
 	}
 }
+
+// TestRecordKeepsSettingsApart: one target whose outputs and parameters
+// depend on a setting keeps a build-log record per setting, so going back
+// to a setting finds its outputs up to date; without Record the same
+// switch reruns the rule.
+func TestRecordKeepsSettingsApart(t *testing.T) {
+	f := newFixture(t)
+	f.write("in", "x")
+	shape := func(setting string, keyed bool) func(f *fixture) []*Rule {
+		return func(f *fixture) []*Rule {
+			r := f.rule("ckpt", nil, "in")
+			r.Outputs = []string{f.path("ckpt-" + setting + ".out")}
+			r.Params = Params{"TOPOLOGY": setting}
+			out := r.Outputs[0]
+			r.Recipe = func(ctx context.Context, j *Job) error {
+				f.mu.Lock()
+				f.runs = append(f.runs, "ckpt "+setting)
+				f.mu.Unlock()
+				return os.WriteFile(j.Out(out), []byte(setting), 0o644)
+			}
+			if keyed {
+				r.Record = "ckpt (" + setting + ")"
+			}
+			return []*Rule{r}
+		}
+	}
+	f.mustRun(shape("single", true), []string{"ckpt single"}, "ckpt")
+	f.mustRun(shape("two", true), []string{"ckpt two"}, "ckpt")
+	f.mustRun(shape("single", true), nil, "ckpt")
+	f.mustRun(shape("two", true), nil, "ckpt")
+	// One record for both: each switch looks like a parameter change.
+	f.mustRun(shape("single", false), []string{"ckpt single"}, "ckpt")
+	f.mustRun(shape("two", false), []string{"ckpt two"}, "ckpt")
+	f.mustRun(shape("single", false), []string{"ckpt single"}, "ckpt")
+}

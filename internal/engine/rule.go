@@ -20,6 +20,11 @@ type Rule struct {
 	// Target is the rule's name: the Mage target users type
 	// ("kernel:build", "simulate:fn:fibonacci-go").
 	Target string
+	// Record names the rule's record in the build log (default: Target).
+	// Rules that make different outputs under one target, by a setting
+	// (TOPOLOGY), keep a record each, so that going back to a setting
+	// finds its outputs up to date.
+	Record string
 	// Doc says in one line what the rule makes.
 	Doc string
 	// Outputs are the files or directories the recipe makes. A rule without
@@ -209,3 +214,11 @@ func (r *Rule) Run(ctx context.Context) error {
 
 // String returns the rule's target name.
 func (r *Rule) String() string { return r.Target }
+
+// record is the rule's key in the build log.
+func (r *Rule) record() string {
+	if r.Record != "" {
+		return r.Record
+	}
+	return r.Target
+}

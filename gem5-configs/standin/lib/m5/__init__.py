@@ -2,7 +2,7 @@
 vswarmu-mage's config uses, over an emulated simulation."""
 from types import SimpleNamespace
 
-from . import _standin, defines, objects, stats, util  # noqa: F401
+from . import _standin, defines, objects, stats, ticks, util  # noqa: F401
 
 options = SimpleNamespace(outdir="m5out")
 MaxTick = 2**64 - 1

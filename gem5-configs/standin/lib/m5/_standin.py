@@ -14,6 +14,15 @@ work items), as the real client does. Time and instruction counts advance
 per event, per active core; the detailed cores of evaluation runs count
 cycles and instructions as gem5 would report them, under the names gem5
 gives them (board.processor.switch1.core ...).
+
+Two-machine configurations (a Root with the test system `board`, a drive
+system `drive` and the link between them) are emulated as two guests: each
+runs gem5init (fail 5, readfile); a guest whose readfile is still empty
+waits and reads again after a restore; the test system's script runs
+first (the drive system waits for it), then the drive system's (the
+client and its work items, which end the phases only if the drive system
+exits on work items). The drive system's one core counts the client's
+instructions under gem5's name for it (drive.processor.cores.core).
 """
 import json
 import os
@@ -66,7 +75,7 @@ def expand_m5_variable(script):
     return script.replace("${M5}", m.group(1)).replace("$M5", m.group(1))
 
 
-def events_from_script(script, exit_on_work_items, behavior=""):
+def events_from_script(script, behavior=""):
     """The exit events a guest running script produces, in order. With
     behavior "no-docker", Docker does not start: the line that starts it
     takes its failure branch (its m5 fail), and the script ends there."""
@@ -101,12 +110,9 @@ def events_from_script(script, exit_on_work_items, behavior=""):
             if w > 0:
                 events.append(("m5_fail instruction encountered", 31))
                 events.append(("m5_fail instruction encountered", 32))
-            for i in range(n):
-                if exit_on_work_items:
-                    events.append(("workbegin", 100 + i))
-                    events.append(("workend", 100 + i))
-                else:
-                    events.append(("work", 100 + i))
+            # A work item; the board it runs on decides when it runs
+            # whether it ends the simulate() call (Sim.simulate).
+            events += [("work", 100 + i) for i in range(n)]
     return events
 
 
@@ -122,11 +128,6 @@ def fatal(msg):
     sys.exit(1)
 
 
-# What the guest's gem5init agent does before its run script: m5 fail 5,
-# then m5 readfile.
-GEM5INIT = [("m5_fail instruction encountered", 5), ("readfile", 0)]
-
-
 def cost(cause):
     """Simulated ticks and instructions of one step of the guest."""
     if cause == "readfile":
@@ -138,14 +139,23 @@ def cost(cause):
     return 500_000_000_000, 900_000_000  # boot, starting the function, ...
 
 
+def gem5init(who):
+    """What a guest's gem5init agent does before its run script: m5 fail 5,
+    then m5 readfile."""
+    return [("m5_fail instruction encountered", 5, who), ("readfile", 0, who)]
+
+
 class Sim:
     def __init__(self):
         self.tick = 0
         self.behavior = ""
         self.board = None
-        self.events = []
-        self.script = None  # what m5 readfile gave the guest, once it ran
+        self.root = None  # a Root the config made (two machines)
+        self.events = []  # (cause, code, board name)
+        self.scripts = {}  # board name -> what m5 readfile gave its guest, once it ran
+        self.waiting = []  # guests whose readfile was empty: they read again
         self.position = 0
+        self.restored = False  # the guest state came from a checkpoint
         self.spent = 0  # ticks already spent on the next event
         self.stats_start_tick = 0
         self.host_start = time.time()
@@ -154,14 +164,25 @@ class Sim:
     def configure(self, behavior):
         self.behavior = behavior
 
+    def boards(self):
+        """The simulated systems by name: board, and drive with two machines."""
+        out = {"board": self.board}
+        drive = getattr(self.root, "drive", None) if self.root is not None else None
+        if drive is not None:
+            out["drive"] = drive
+        return out
+
     # -- configuration -------------------------------------------------
     def instantiate(self, ckpt_dir=None):
         import m5
 
+        if self.root is not None:
+            self.board = self.root.board
         if self.board is None:
             raise RuntimeError("stand-in: instantiate() before a board exists")
+        check_orphans(self.root or self.board)
         self.write_config(m5.options.outdir)
-        self.events = list(GEM5INIT)
+        self.events = [e for who in self.boards() for e in gem5init(who)]
         if ckpt_dir:
             self.restore(ckpt_dir)
 
@@ -177,24 +198,38 @@ class Sim:
                   % (min(cores, state["cores"]), state["cores"], cores))
         if state["memory"] != self.board.memory.get_size():
             fatal("Memory size %s does not match the checkpoint's %s" % (self.board.memory.get_size(), state["memory"]))
+        if sorted(state["systems"]) != sorted(self.boards()):
+            missing = sorted(set(state["systems"]) ^ set(self.boards()))[0]
+            fatal("Can't find section '%s' in checkpoint (taken of %s, restored onto %s)"
+                  % (missing, " and ".join(state["systems"]), " and ".join(self.boards())))
         self.tick = state["tick"]
-        if state["script"] is not None:  # read before the checkpoint
-            self.read_script(state["script"])
-        self.position = state["position"]
+        self.position, self.restored = 0, True
+        self.events = [tuple(e) for e in state["events"][state["position"]:]]
+        for who, script in state["scripts"].items():  # read before the checkpoint
+            self.scripts[who] = script
+        # A waiting guest reads its script again: this run's.
+        self.events = [("readfile", 0, who) for who in state["waiting"]] + self.events
         self.stats_start_tick = self.tick
 
-    def read_script(self, script):
-        """The guest's m5 readfile: the script's events follow."""
-        self.script = script
-        self.events += events_from_script(script, self.board.exit_on_work_items, self.behavior)
+    def read_script(self, who, script):
+        """A guest's m5 readfile: the script's events follow; an empty one
+        leaves the guest waiting (it reads again after a restore)."""
+        if not script:
+            self.waiting.append(who)
+            return
+        self.scripts[who] = script
+        self.events += [(c, k, who) for c, k in events_from_script(script, self.behavior)]
 
     def write_config(self, outdir):
-        objs = [o for o in self.board.descendants()]
+        top = self.root or self.board
+        objs = [o for b in self.boards().values() for o in b.descendants()]
+        tree = {"type": "Root", "path": "root", "name": "root", "full_system": True}
+        tree.update({who: _json(b) for who, b in self.boards().items()})
         with open(os.path.join(outdir, "config.json"), "w") as f:
-            json.dump({"type": "Root", "path": "root", "name": "root", "full_system": True,
-                       "board": _json(self.board)}, f, indent=4)
+            json.dump(tree, f, indent=4)
         with open(os.path.join(outdir, "config.ini"), "w") as f:
-            f.write("[root]\ntype=Root\nchildren=board\nfull_system=true\n\n")
+            kids = " ".join(c._name for c in top.children()) if top is self.root else "board"
+            f.write("[root]\ntype=Root\nchildren=%s\nfull_system=true\n\n" % kids)
             for o in objs:
                 f.write("[%s]\ntype=%s\n" % (o.path(), o.type))
                 kids = " ".join(c._name for c in o.children())
@@ -211,50 +246,62 @@ class Sim:
 
         if self.behavior.startswith("slow:"):
             time.sleep(float(self.behavior.split(":", 1)[1]))
-        hang = self.behavior == "hang"
-        if self.behavior == "hang-once":
-            marker = os.path.join(m5.options.outdir, ".standin-hung-once")
-            if not os.path.exists(marker):
+        # The guest stops making progress once it ran (booted, or was
+        # restored from a checkpoint).
+        started = self.position >= 1 or self.restored
+        marker = os.path.join(m5.options.outdir, ".standin-hung-once")
+        hang = self.behavior == "hang" or (self.behavior == "hang-once" and not os.path.exists(marker))
+        if hang and started:
+            if self.behavior == "hang-once":
                 open(marker, "w").close()
-                hang = True
-        if hang and self.position >= 1:
             print("(stand-in: the guest stopped making progress)", flush=True)
             while True:
                 time.sleep(3600)
         while self.position < len(self.events):
-            cause, code = self.events[self.position]
+            cause, code, who = self.events[self.position]
+            if cause == "work" and self.boards()[who].exit_on_work_items:
+                # The board exits on work items: begin and end are exits.
+                self.events[self.position:self.position + 1] = [("workbegin", code, who), ("workend", code, who)]
+                continue
             ticks, insts = cost(cause)
             left = ticks - self.spent
             if left > max_ticks:
                 self.spent += max_ticks
-                self.advance(max_ticks, insts * max_ticks // ticks)
+                self.advance(max_ticks, insts * max_ticks // ticks, who)
                 return ExitInfo("simulate() limit reached", 0)
             self.position += 1
             self.spent = 0
-            self.advance(left, insts * left // ticks)
+            self.advance(left, insts * left // ticks, who)
             if cause == "work":  # a work item the board does not exit on
                 continue
             if cause == "readfile":
-                self.read_script(self.board._readfile_contents or "")
+                if who in self.waiting:
+                    self.waiting.remove(who)
+                self.read_script(who, self.boards()[who]._readfile_contents or "")
                 continue
             return ExitInfo(cause, code)
-        # The guest script ran out: a real guest idles forever; the
+        # The guest scripts ran out: a real guest idles forever; the
         # stand-in ends as if the last thread exited.
         return ExitInfo("exiting with last active thread context", 0)
 
-    def advance(self, ticks, insts):
-        """Simulated time and instructions of the active cores."""
+    def advance(self, ticks, insts, who="board"):
+        """Simulated time and instructions of the active cores: the
+        function runs on the test system's core 1; a drive system's core
+        runs the client."""
         self.tick += ticks
-        proc = self.board.processor
-        clock = self.board.clock_period_ticks()
-        for idx, core in enumerate(proc.get_cores()):
-            obj = core.get_simobject()
-            if obj.type == "X86KvmCPU":
-                continue  # KVM cores report no simulated cycles
-            c = self.counters.setdefault(obj.path(), [0, 0])
-            share = insts if idx == 1 else insts // 7  # the function runs on core 1
-            c[0] += ticks // clock if idx != 1 else int(share * CPI[obj.type])
-            c[1] += share
+        for name, board in self.boards().items():
+            clock = board.clock_period_ticks()
+            for idx, core in enumerate(board.processor.get_cores()):
+                obj = core.get_simobject()
+                if obj.type == "X86KvmCPU":
+                    continue  # KVM cores report no simulated cycles
+                c = self.counters.setdefault(obj.path(), [0, 0])
+                if name == "drive":
+                    share = insts // 3 if who == "drive" else insts // 50
+                else:
+                    share = insts if idx == 1 else insts // 7  # the function runs on core 1
+                c[0] += ticks // clock if idx != 1 or name == "drive" else int(share * CPI[obj.type])
+                c[1] += share
 
     def switch_cpus(self, pairs):
         for old, new in pairs:
@@ -264,7 +311,8 @@ class Sim:
     def checkpoint(self, path):
         os.makedirs(path, exist_ok=True)
         with open(os.path.join(path, "m5.cpt"), "w") as f:
-            json.dump({"tick": self.tick, "position": self.position, "script": self.script,
+            json.dump({"tick": self.tick, "position": self.position, "events": self.events, "scripts": self.scripts,
+                       "waiting": self.waiting, "systems": sorted(self.boards()),
                        "cores": len(self.board.processor.get_cores()), "memory": self.board.memory.get_size()}, f)
 
     # -- statistics --------------------------------------------------------
@@ -286,8 +334,18 @@ class Sim:
             ("hostSeconds", "%.2f" % host, "Real time elapsed on the host (Second)"),
             ("simInsts", str(total), "Number of instructions simulated (Count)"),
         ]
-        per_core = []
-        for core in self.board.processor.get_cores():
+        for board in self.boards().values():
+            lines += self.board_stats(board)
+        with open(os.path.join(m5.options.outdir, "stats.txt"), "a") as f:
+            f.write("\n---------- Begin Simulation Statistics ----------\n")
+            for name, value, desc in lines:
+                f.write("%-60s %20s %30s\n" % (name, value, "# " + desc))
+            f.write("\n---------- End Simulation Statistics   ----------\n")
+
+    def board_stats(self, board):
+        """A system's core and cache statistics."""
+        lines, per_core = [], []
+        for core in board.processor.get_cores():
             name = core.get_simobject().path()
             cycles, insts = self.counters.get(name, [0, 0])
             per_core.append(insts)
@@ -296,15 +354,26 @@ class Sim:
                 lines.append((name + ".cpi", "%f" % (cycles / insts), "CPI: cycles per instruction (core level) ((Cycle/Count))"))
                 lines.append((name + ".ipc", "%f" % (insts / cycles), "IPC: instructions per cycle (core level) ((Count/Cycle))"))
             lines.append((name + ".commitStats0.numInsts", str(insts), "Number of instructions committed (thread level) (Count)"))
-        for cache in self.board.cache_hierarchy.descendants():
+            lines.append((name + ".numWorkItemsStarted", "0", "Number of work items this cpu started (Count)"))
+        for cache in board.cache_hierarchy.descendants():
             if cache.type == "Cache":
                 misses = cache_misses(cache._name, per_core)
                 lines.append((cache.path() + ".overallMisses::total", str(misses), "number of overall misses (Count)"))
-        with open(os.path.join(m5.options.outdir, "stats.txt"), "a") as f:
-            f.write("\n---------- Begin Simulation Statistics ----------\n")
-            for name, value, desc in lines:
-                f.write("%-60s %20s %30s\n" % (name, value, "# " + desc))
-            f.write("\n---------- End Simulation Statistics   ----------\n")
+        return lines
+
+
+def check_orphans(top):
+    """gem5's instantiate: an object a parameter names must be in the tree."""
+    inside = {id(o) for o in top.descendants()}
+    for o in top.descendants():
+        for v in o._values.values():
+            if isinstance(v, (list, tuple)):
+                items = v
+            else:
+                items = [v]
+            for x in items:
+                if hasattr(x, "descendants") and id(x) not in inside:
+                    raise RuntimeError("Attempt to instantiate orphan node")
 
 
 # Misses per thousand instructions of each level, by the names the

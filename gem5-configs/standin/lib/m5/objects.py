@@ -3,8 +3,10 @@ can tell: parameters and ports are checked against the names of gem5
 v24.0's classes (params.json, read off a real gem5.opt), a SimObject or a
 list of them assigned to an attribute becomes a child named as gem5 names
 it (a list of one is not numbered; longer lists are numbered with
-zero-padded indices), and any other unknown attribute is an error with
-gem5's message."""
+zero-padded indices; as in gem5, a value that has a parent already, or a
+list of which one has, is not adopted again), and any other unknown
+attribute is an error with gem5's message. Root registers itself with the
+emulated simulation, as gem5's singleton does."""
 import json
 import math
 import os
@@ -18,6 +20,13 @@ def _is_simobjects(v):
     if isinstance(v, SimObject):
         return True
     return isinstance(v, (list, tuple)) and len(v) > 0 and all(isinstance(x, SimObject) for x in v)
+
+
+def _has_parent(v):
+    """gem5's has_parent() of a SimObject or a vector: any element's."""
+    if isinstance(v, SimObject):
+        return v._parent is not None
+    return any(x._parent is not None for x in v)
 
 
 class Port:
@@ -55,11 +64,12 @@ class SimObject:
             self._connections.setdefault(attr, []).append(value)
         elif attr in self._params:
             self._values[attr] = value
-            if _is_simobjects(value):
+            if _is_simobjects(value) and not _has_parent(value):
                 self._adopt(attr, value)
         elif _is_simobjects(value):
             self._children[attr] = value
-            self._adopt(attr, value)
+            if not _has_parent(value):
+                self._adopt(attr, value)
         elif any(attr in c.__dict__ for c in type(self).__mro__):
             object.__setattr__(self, attr, value)
         else:
@@ -96,6 +106,8 @@ class SimObject:
     def path(self):
         if self._parent is None:
             return self._name or "root"
+        if self._parent.type == "Root":
+            return self._name  # gem5 names root's children without "root."
         return self._parent.path() + "." + self._name
 
     def child_groups(self):
@@ -106,10 +118,14 @@ class SimObject:
         return out
 
     def children(self):
-        """The direct children, in assignment order, flattened."""
-        out = []
+        """The direct children (the objects this one adopted), in
+        assignment order, flattened."""
+        out, seen = [], set()
         for v in list(self._children.values()) + [v for v in self._values.values() if _is_simobjects(v)]:
-            out.extend([v] if isinstance(v, SimObject) else v)
+            for x in [v] if isinstance(v, SimObject) else v:
+                if x._parent is self and id(x) not in seen:
+                    seen.add(id(x))
+                    out.append(x)
         return out
 
     def descendants(self):
@@ -164,3 +180,43 @@ SystemXBar = _make("SystemXBar", (ClockedObject,))
 BadAddr = _make("BadAddr", (ClockedObject,))
 TaggedPrefetcher = _make("TaggedPrefetcher", (ClockedObject,))
 LTAGE = _make("LTAGE", (SimObject,))
+EtherLink = _make("EtherLink", (SimObject,))
+IGbE_e1000 = _make("IGbE_e1000", (ClockedObject,), "IGbE", "gem5::IGbE")
+X86IntelMPIOIntAssignment = _make("X86IntelMPIOIntAssignment", (SimObject,))
+X86IntelMPConfigTable = _make("X86IntelMPConfigTable", (SimObject,))
+X86FsLinux = _make("X86FsLinux", (SimObject,))
+I82094AA = _make("I82094AA", (ClockedObject,))
+SouthBridge = _make("SouthBridge", (SimObject,))
+Pc = _make("Pc", (SimObject,))
+IOXBar = _make("IOXBar", (ClockedObject,), "NoncoherentXBar", "gem5::NoncoherentXBar")
+X86E820Entry = _make("X86E820Entry", (SimObject,))
+X86E820Table = _make("X86E820Table", (SimObject,))
+_Root = _make("Root", (SimObject,))
+
+
+class Root(_Root):
+    """gem5's Root: one per simulation, which instantiate() builds."""
+
+    def __init__(self, **kwargs):
+        from . import _standin
+
+        if _standin.sim.root is not None:
+            raise RuntimeError("Attempt to allocate multiple instances of Root.")
+        super().__init__(**kwargs)
+        _standin.sim.root = self
+
+
+class AddrRange:
+    """gem5's AddrRange: AddrRange(size) or AddrRange(start, size=n)."""
+
+    def __init__(self, start, end=None, size=None):
+        if size is None and end is None:
+            start, size = 0, start
+        self.start = start
+        self.end = start + size if size is not None else end
+
+    def size(self):
+        return self.end - self.start
+
+    def __str__(self):
+        return "%d:%d" % (self.start, self.end)

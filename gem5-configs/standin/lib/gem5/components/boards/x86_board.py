@@ -1,13 +1,27 @@
 """Stand-in X86Board: a subsystem with the processor, memory and cache
-hierarchy as children, and v24.0's set_kernel_disk_workload (whose
-exit_on_work_items, True unless given, sets the board's)."""
+hierarchy as children, the parts of the PC platform a config extends (pc
+with its I/O APIC, the workload's Intel MP table, the I/O bus) set up in
+_setup_io_devices as v24.0's does, and v24.0's set_kernel_disk_workload
+(whose exit_on_work_items, True unless given, sets the board's)."""
 import hashlib
 import os
 import re
 from pathlib import Path
 
 import m5
-from m5.objects import SubSystem
+from m5.objects import (
+    AddrRange,
+    I82094AA,
+    IOXBar,
+    Pc,
+    SouthBridge,
+    SubSystem,
+    X86FsLinux,
+    X86E820Entry,
+    X86E820Table,
+    X86IntelMPConfigTable,
+    X86IntelMPIOIntAssignment,
+)
 
 from ...isas import ISA
 
@@ -35,7 +49,43 @@ class X86Board(SubSystem):
         self.exit_on_work_items = False
         self._checkpoint = None
         self._readfile_contents = ""
-        self.mem_ranges = []
+        # As v24.0's: the memory, then the I/O range; before the board's devices.
+        self.mem_ranges = [AddrRange(_bytes(self.memory.get_size())), AddrRange(0xC0000000, size=0x100000)]
+        self._setup_board()
+
+    def _setup_board(self):
+        self.pc = Pc()
+        self.pc.south_bridge = SouthBridge()
+        self.workload = X86FsLinux()
+        self.workload.intel_mp_table = X86IntelMPConfigTable()
+        self.workload.e820_table = X86E820Table()
+        self.iobus = IOXBar()
+        self._setup_io_devices()
+
+    def _setup_io_devices(self):
+        """The I/O APIC after the cores (its id), and the MP table's
+        entries of the ISA interrupts (v24.0 has more: the processors,
+        the I/O APIC, the buses)."""
+        apic = self.processor.get_num_cores()
+        self.pc.south_bridge.io_apic = I82094AA(apic_id=apic)
+        self.workload.intel_mp_table.base_entries = [
+            X86IntelMPIOIntAssignment(interrupt_type="INT", polarity="ConformPolarity", trigger="ConformTrigger",
+                                      source_bus_id=1, source_bus_irq=irq, dest_io_apic_id=apic, dest_io_apic_intin=pin)
+            for irq, pin in [(0, 2), (1, 1)] + [(i, i) for i in range(3, 15)]
+        ]
+        size = self.mem_ranges[0].size()
+        self.workload.e820_table.entries = [
+            X86E820Entry(addr=0, size="639kB", range_type=1),
+            X86E820Entry(addr=0x9FC00, size="385kB", range_type=2),
+            X86E820Entry(addr=0x100000, size="%dB" % (size - 0x100000), range_type=1),
+            X86E820Entry(addr=0xFFFF0000, size="64kB", range_type=2),
+        ]
+
+    def get_io_bus(self):
+        return self.iobus
+
+    def _post_instantiate(self):
+        pass
 
     def _set_name(self):
         object.__setattr__(self, "_name", "board")
@@ -90,3 +140,9 @@ class X86Board(SubSystem):
         p["workload.object_file"] = self._kernel
         p["workload.command_line"] = " ".join(self._kernel_args)
         return p
+
+
+def _bytes(size):
+    """A memory size like 2GB or 512MB in bytes."""
+    m = re.fullmatch(r"(\d+)(kB|KiB|MB|MiB|GB|GiB)", size)
+    return int(m.group(1)) << {"kB": 10, "KiB": 10, "MB": 20, "MiB": 20, "GB": 30, "GiB": 30}[m.group(2)]

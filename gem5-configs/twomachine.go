@@ -1,0 +1,140 @@
+package gem5configs
+
+// Two-machine mode (TOPOLOGY=two-machine, vSwarm-u's two machines): the
+// test system runs the function, a drive system of its own runs the
+// client, and an Ethernet link joins them (network.py). The test
+// system's script starts and pins the function and then brings its
+// network card up, which is the drive system's signal that it is ready;
+// the drive system's script waits for the test system to answer and runs
+// the client with its m5 ops. Checkpoints, setup outputs and scripts of
+// the two topologies are kept apart.
+
+import (
+	"cmp"
+	"fmt"
+	"path/filepath"
+
+	"github.com/vswarmu/vswarmu-mage/functions"
+)
+
+// Topologies.
+const (
+	// Single runs the client on core 0 of the simulated system.
+	Single = "single"
+	// TwoMachine runs the client on a drive system of its own.
+	TwoMachine = "two-machine"
+)
+
+// The systems' addresses on the link (vSwarm-u's), and where gem5 writes
+// the drive system's console.
+const (
+	TestIP           = "10.0.2.17"
+	DriveIP          = "10.0.2.18"
+	DriveConsoleFile = "drive.pc.com_1.device"
+)
+
+// TwoMachine says whether the simulation has a drive system.
+func (s Simulation) TwoMachine() bool { return s.Topology == TwoMachine }
+
+// area names a working directory of the topology: name for a single
+// machine, name-two-machine for two, so their checkpoints never mix.
+func (s Simulation) area(name string) string {
+	if s.TwoMachine() {
+		return name + "-" + TwoMachine
+	}
+	return name
+}
+
+// DriveScriptPath is the drive system's run script (two machines).
+func (s Simulation) DriveScriptPath() string {
+	return filepath.Join(s.Work, s.area("scripts"), s.Function+"-drive.sh")
+}
+
+// testScript is the test system's run script with two machines: it
+// starts and pins the function, brings the network card up once the
+// function runs, and keeps it running; the drive system ends the run.
+func (s Simulation) testScript() string {
+	start, _, _ := s.containerLines()
+	if s.ExecMode == functions.Process {
+		start, _, _ = s.processLines()
+	}
+	return fmt.Sprintf(`#!/bin/sh
+# vswarmu-mage test-system script for %[1]s, %[2]s mode, two machines (m5 readfile).
+%[3]s
+$M5 fail 1
+# systemd-networkd (the Debian disk's DHCP) would manage eth0: the address is static here.
+command -v systemctl > /dev/null && systemctl stop systemd-networkd.socket systemd-networkd.service 2> /dev/null
+ip addr add %[4]s/24 dev eth0
+%[5]s
+# The card comes up once the function runs and is pinned: the drive system waits for it.
+ip link set eth0 up
+echo "vswarmu: %[1]s runs on %[4]s; the drive system (%[6]s) drives it"
+while :; do sleep 3600; done
+`, s.Function, s.execMode(), m5Line, TestIP, start, DriveIP)
+}
+
+// DriveScript is the drive system's run script: it waits until the test
+// system answers, then runs the client against it with its m5 ops (fail
+// codes, the warm-up, work items 100+i) and ends the run.
+func (s Simulation) DriveScript() string {
+	return fmt.Sprintf(`#!/bin/sh
+# vswarmu-mage drive-system script for %[1]s, two machines (m5 readfile).
+%[2]s
+ip addr add %[3]s/24 dev eth0
+ip link set eth0 up
+until ping -c 1 -W 1 %[4]s > /dev/null 2>&1; do sleep 1; done
+echo "vswarmu: the test system %[4]s answers"
+$M5 fail 10
+/usr/local/bin/test-client -function-name %[5]s -url %[4]s -port %[6]d -n %[7]d -w %[8]d -m5ops -input 10 -timeout 600s
+$M5 fail 11
+$M5 fail -1
+`, s.Function, m5Line, DriveIP, TestIP, cmp.Or(s.Client, s.Function), s.clientPort(), s.ClientInvocations(), s.Warmup)
+}
+
+// clientPort is the port the client reaches the function on: the
+// published one of its container, or its own as a process.
+func (s Simulation) clientPort() int {
+	if s.ExecMode == functions.Process {
+		return s.Port
+	}
+	return functions.HostPort
+}
+
+// driveMemoryMiB is the drive system's memory (run_sim.py's
+// --drive-memory default), which a cluster job must hold too.
+func (s Simulation) driveMemoryMiB() int64 {
+	if s.TwoMachine() {
+		return 256
+	}
+	return 0
+}
+
+// topologyArgs are run_sim.py's arguments of the topology, in every mode.
+func (s Simulation) topologyArgs() []string {
+	if !s.TwoMachine() {
+		return nil
+	}
+	return []string{"--topology", TwoMachine, "--drive-disk", s.DriveDisk}
+}
+
+// linkArgs are the evaluation's link: boot and setup run on run_sim.py's
+// default link, so one checkpoint serves every LINK_DELAY and
+// LINK_BANDWIDTH.
+func (s Simulation) linkArgs() []string {
+	if !s.TwoMachine() {
+		return nil
+	}
+	return []string{"--link-delay", s.LinkDelay, "--link-bandwidth", s.LinkBandwidth}
+}
+
+// describeTopology adds the topology to a rule's description (a single
+// machine's descriptions stay as they were).
+func (s Simulation) describeTopology(d map[string]string, link bool) map[string]string {
+	if s.TwoMachine() {
+		d["TOPOLOGY"] = TwoMachine
+		if link {
+			d["LINK_DELAY"], d["LINK_BANDWIDTH"] = s.LinkDelay, s.LinkBandwidth
+		}
+	}
+	return d
+}
