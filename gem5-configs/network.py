@@ -7,12 +7,16 @@
 # Simulator runs one board. NetworkedX86Board adds an Intel 8254x
 # (IGbE_e1000, Linux's e1000 driver) on PCI device 2 with its interrupt
 # routed to I/O APIC pin 11 in the Intel MP table (the table Linux reads
-# on gem5's x86 platform), and reserves the addresses between the end of
-# memory and 3 GB in the E820 map: Linux then places the card's memory
-# BAR at 3 GB and up, the only window the board's bridge passes to the
-# I/O bus (unreserved, Linux put it right after memory, and the first
-# access panicked gem5 with a BadAddressError). TwoMachineSimulator puts
-# both boards and the link under one Root.
+# on gem5's x86 platform), and reserves the addresses from the end of
+# memory to 3 GB + 1 MB in the E820 map, so that Linux places the card's
+# memory BAR inside the window the board's bridge passes to the I/O bus
+# (3 GB to 4 GB - 64 kB) and above the board's own I/O range (3 GB, 1 MB,
+# in its mem_ranges, which its I/O cache or bridge answers on the I/O
+# bus). Found on the real gem5: with no reservation Linux put the BAR
+# right after memory and the first access panicked gem5 (BadAddressError);
+# reserved up to 3 GB only, it went to 3 GB and gem5 refused two ports
+# responding within [0xc0000000:0xc0020000]. TwoMachineSimulator puts both
+# boards and the link under one Root.
 
 import m5
 import m5.ticks
@@ -32,8 +36,10 @@ DRIVE_CLOCK = "3.5GHz"
 # Where the network card sits: PCI device 2, interrupt pin A, I/O APIC pin 11.
 NIC_DEVICE = 2
 NIC_IRQ = 11
-# The start of the window the X86Board's bridge passes to the I/O bus.
-IO_WINDOW = 0xC0000000
+# Where a device's memory BAR may start: the window the X86Board's bridge
+# passes to the I/O bus starts at 3 GB, and its first 1 MB is the board's
+# own I/O range.
+IO_WINDOW = 0xC0000000 + 0x100000
 
 
 class NetworkedX86Board(X86Board):

@@ -322,6 +322,62 @@ def bounded_handlers(run):
     return {ExitEvent.MAX_TICK: on_max_tick()}
 
 
+def make_simulator(args, board, run):
+    """The run's simulator: of the board, or with two machines of the
+    test system (board), the drive system and the link between them."""
+    handlers = bounded_handlers if args.max_ticks else protocol_handlers
+    options = dict(board=board, on_exit_event=handlers(run), max_ticks=args.max_ticks or m5.MaxTick)
+    if args.topology != "two-machine":
+        return Simulator(**options)
+    drive = build_drive(args, run.cpt)
+    run.systems = 2
+    ethernet = network.link(board, drive, args.link_delay, args.link_bandwidth)
+    print("vswarmu: two machines: test system %s, drive system %s (1 core, %s), link %s, %s"
+          % (network.TEST_IP, network.DRIVE_IP, network.DRIVE_CLOCK, args.link_delay, args.link_bandwidth), flush=True)
+    return network.TwoMachineSimulator(drive=drive, ethernet=ethernet, **options)
+
+
+def announce(args):
+    """Says what the run does."""
+    setup = "%s system: %s" % (systems.SETUP, systems.SYSTEMS[systems.SETUP].description)
+    if args.mode == "boot":
+        line = "vswarmu: boot mode, %s cores on the setup board (%s)" % (args.setup_cpu, setup)
+    elif args.mode == "setup":
+        line = "vswarmu: setup mode, function %s, %s cores on the setup board (%s)%s" % (
+            args.function, args.setup_cpu, setup,
+            ", from the boot checkpoint %s" % args.boot_checkpoint if args.boot_checkpoint else "")
+    else:
+        line = "vswarmu: evaluation mode, function %s, system %s (%s), detailed cores %s" % (
+            args.function, args.system, systems.SYSTEMS[args.system].description, args.detailed_cpu)
+    print(line, flush=True)
+
+
+def last_exit(simulator):
+    """The last exit event, a fail code with its meaning."""
+    cause = simulator.get_last_exit_event_cause()
+    if "m5_fail" in cause:
+        code = simulator.get_last_exit_event_code()
+        cause = "m5 fail %d: %s" % (code, FAIL_CODES.get(code, "unknown code"))
+    return cause
+
+
+def check_outcome(args, state, cause):
+    """Exits with status 3 when the run did not do what its mode owes."""
+    if args.mode == "boot" and state["checkpoint"] is False:
+        why = ("Boot ended without a checkpoint (last exit: %s): the guest never sent m5 fail %d before reading its "
+               "run script; a disk made before boot checkpoints has an older gem5init (rebuild it, or BOOT_CHECKPOINT=0)"
+               % (cause, READY_FOR_SCRIPT))
+    elif args.mode == "setup" and state["checkpoint"] is False:
+        why = "Setup ended without a checkpoint (last exit: %s)" % cause
+    elif args.mode == "evaluation" and state["measured"] < args.num_invocations:
+        why = "Evaluation ended after %d of %d measured invocations (last exit: %s)" % (
+            state["measured"], args.num_invocations, cause)
+    else:
+        return
+    print(why, flush=True)
+    sys.exit(3)
+
+
 def main(argv):
     args = parse_args(argv)
     board, processor = build_board(args)
@@ -330,60 +386,10 @@ def main(argv):
     # The handlers reach the simulator through run, which is made after them.
     run = SimpleNamespace(args=args, processor=processor, cpt=cpt, systems=1,
                           state={"checkpoint": False, "measured": 0, "ready": 0})
-    handlers = bounded_handlers if args.max_ticks else protocol_handlers
-    options = dict(board=board, on_exit_event=handlers(run), max_ticks=args.max_ticks or m5.MaxTick)
-    if args.topology == "two-machine":
-        drive = build_drive(args, cpt)
-        run.systems = 2
-        ethernet = network.link(board, drive, args.link_delay, args.link_bandwidth)
-        run.simulator = simulator = network.TwoMachineSimulator(drive=drive, ethernet=ethernet, **options)
-        print("vswarmu: two machines: test system %s, drive system %s (1 core, %s), link %s, %s"
-              % (network.TEST_IP, network.DRIVE_IP, network.DRIVE_CLOCK, args.link_delay, args.link_bandwidth), flush=True)
-    else:
-        run.simulator = simulator = Simulator(**options)
-    state = run.state
-    if args.mode == "boot":
-        print(
-            "vswarmu: boot mode, %s cores on the setup board (%s system: %s)"
-            % (args.setup_cpu, systems.SETUP, systems.SYSTEMS[systems.SETUP].description),
-            flush=True,
-        )
-    elif args.mode == "setup":
-        print(
-            "vswarmu: setup mode, function %s, %s cores on the setup board (%s system: %s)%s"
-            % (args.function, args.setup_cpu, systems.SETUP, systems.SYSTEMS[systems.SETUP].description,
-               ", from the boot checkpoint %s" % args.boot_checkpoint if args.boot_checkpoint else ""),
-            flush=True,
-        )
-    else:
-        print(
-            "vswarmu: evaluation mode, function %s, system %s (%s), detailed cores %s"
-            % (args.function, args.system, systems.SYSTEMS[args.system].description, args.detailed_cpu),
-            flush=True,
-        )
-    simulator.run()
-    cause = simulator.get_last_exit_event_cause()
-    if "m5_fail" in cause:
-        code = simulator.get_last_exit_event_code()
-        cause = "m5 fail %d: %s" % (code, FAIL_CODES.get(code, "unknown code"))
-    if args.mode == "boot" and state["checkpoint"] is False:
-        print(
-            "Boot ended without a checkpoint (last exit: %s): the guest never sent m5 fail %d before reading its "
-            "run script; a disk made before boot checkpoints has an older gem5init (rebuild it, or BOOT_CHECKPOINT=off)"
-            % (cause, READY_FOR_SCRIPT),
-            flush=True,
-        )
-        sys.exit(3)
-    if args.mode == "setup" and state["checkpoint"] is False:
-        print("Setup ended without a checkpoint (last exit: %s)" % cause, flush=True)
-        sys.exit(3)
-    if args.mode == "evaluation" and state["measured"] < args.num_invocations:
-        print(
-            "Evaluation ended after %d of %d measured invocations (last exit: %s)"
-            % (state["measured"], args.num_invocations, cause),
-            flush=True,
-        )
-        sys.exit(3)
+    run.simulator = make_simulator(args, board, run)
+    announce(args)
+    run.simulator.run()
+    check_outcome(args, run.state, last_exit(run.simulator))
     print("Simulation done", flush=True)
 
 

@@ -3,7 +3,6 @@ package targets_test
 import (
 	"bufio"
 	"crypto/sha256"
-	"encoding/csv"
 	"encoding/hex"
 	"encoding/json"
 	"io"
@@ -219,21 +218,9 @@ func realRunsOnSlurm(t *testing.T, run realRun, gem5 string) {
 func checkMeasuredRun(t *testing.T, run realRun, gem5, system, cpuType string) {
 	t.Helper()
 	dir := filepath.Join(run.work, "results", "fibonacci-go")
-	f, err := os.Open(filepath.Join(run.work, "results", "report.csv"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	recs, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
-	col := map[string]int{}
-	for i, h := range recs[0] {
-		col[h] = i
-	}
+	recs, col := readReportCSV(t, filepath.Join(run.work, "results", "report.csv"))
 	var row []string
-	for _, rec := range recs[1:] {
+	for _, rec := range recs {
 		if rec[col["run"]] == "fibonacci-go" && rec[col["measured"]] == "true" {
 			row = rec
 		}
@@ -439,4 +426,7 @@ func realTwoMachines(t *testing.T, run realRun) {
 	if r.Code != 0 || strings.Contains(r.Output, "▶ simulate:boot") || strings.Contains(r.Output, "▶ simulate:setup") {
 		t.Errorf("back to a single machine: exit %d, want only the evaluation\n%s", r.Code, r.Output)
 	}
+	stats, _ = os.ReadFile(filepath.Join(res, "stats.txt"))
+	t.Logf("single machine, measured interval: core 0 (the client) %s, core 1 (the function) %s instructions",
+		insts("board.processor.switch0.core"), insts("board.processor.switch1.core"))
 }

@@ -73,6 +73,17 @@ func TestTwoMachinesWithTheStandin(t *testing.T) {
 // reportRows maps each CPU of report.csv to its machine and measured columns.
 func reportRows(t *testing.T, path string) map[string]string {
 	t.Helper()
+	recs, col := readReportCSV(t, path)
+	out := map[string]string{}
+	for _, rec := range recs {
+		out[rec[col["cpu"]]] = rec[col["machine"]] + " " + rec[col["measured"]]
+	}
+	return out
+}
+
+// readReportCSV reads report.csv: its rows and the index of each column.
+func readReportCSV(t *testing.T, path string) (rows [][]string, col map[string]int) {
+	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
@@ -82,13 +93,9 @@ func reportRows(t *testing.T, path string) map[string]string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	col := map[string]int{}
+	col = map[string]int{}
 	for i, h := range recs[0] {
 		col[h] = i
 	}
-	out := map[string]string{}
-	for _, rec := range recs[1:] {
-		out[rec[col["cpu"]]] = rec[col["machine"]] + " " + rec[col["measured"]]
-	}
-	return out
+	return recs[1:], col
 }
