@@ -224,7 +224,7 @@ def set_workload(board, args, cpt, disk=None, script=None, client=True):
 
 
 def build_drive(args, cpt):
-    """The drive system of a two-machine run and the link to board."""
+    """The drive system of a two-machine run, with its disk and script."""
     core = args.setup_cpu if args.mode != "evaluation" else "atomic"
     drive = network.drive_board(CORE_TYPES[core], args.drive_memory)
     set_workload(drive, args, cpt, disk=args.drive_disk, script=args.drive_script or "")
