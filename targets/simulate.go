@@ -271,12 +271,8 @@ func (p *plan) tinyDisk() artifact {
 		for _, fn := range names {
 			archives[fn] = filepath.Join(p.referenceDir(), functions.ArchiveName(images[fn]))
 		}
-		busybox, err := exec.LookPath("busybox")
-		if err != nil {
-			busybox = "/bin/busybox" // functions:tiny says what to install
-		}
 		client := p.client()
-		t := functions.Tiny{Catalog: p.catalog(), Archives: archives, Busybox: busybox, M5: p.toolPath(m5Tool, c.Arch),
+		t := functions.Tiny{Catalog: p.catalog(), Archives: archives, Busybox: busybox(), M5: p.toolPath(m5Tool, c.Arch),
 			Client: client.path, Launcher: p.toolPath(runTool, c.Arch), ProjectDir: c.ProjectDir, Out: out}
 		return &engine.Rule{
 			Doc:     "make the tiny disk: busybox, gem5init, m5, the client and the reference functions as plain processes",
@@ -284,6 +280,15 @@ func (p *plan) tinyDisk() artifact {
 			Recipe: recipe(t.Make),
 		}, nil
 	})}
+}
+
+// busybox is the host's busybox for the tiny disks; when there is none,
+// the disk's recipe says what to install.
+func busybox() string {
+	if p, err := exec.LookPath("busybox"); err == nil {
+		return p
+	}
+	return "/bin/busybox"
 }
 
 // driveDisk is the drive system's disk of two-machine runs: DRIVE_DISK,
@@ -295,12 +300,8 @@ func (p *plan) driveDisk() artifact {
 	}
 	out := filepath.Join(c.Resources, "drive-"+c.Arch+".raw")
 	return artifact{path: out, rule: p.rule("functions:driveDisk", func() (*engine.Rule, error) {
-		busybox, err := exec.LookPath("busybox")
-		if err != nil {
-			busybox = "/bin/busybox" // functions:driveDisk says what to install
-		}
 		client := p.client()
-		t := functions.Tiny{Catalog: p.catalog(), Busybox: busybox, M5: p.toolPath(m5Tool, c.Arch), Client: client.path,
+		t := functions.Tiny{Catalog: p.catalog(), Busybox: busybox(), M5: p.toolPath(m5Tool, c.Arch), Client: client.path,
 			ProjectDir: c.ProjectDir, Out: out, Drive: true}
 		return &engine.Rule{
 			Doc:     "make the drive system's disk (two machines): busybox, gem5init, m5 and the client",

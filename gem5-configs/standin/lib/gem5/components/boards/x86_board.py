@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 import m5
+from m5.objects import _bytes  # a memory size in bytes, as gem5 reads it
 from m5.objects import (
     AddrRange,
     I82094AA,
@@ -141,8 +142,3 @@ class X86Board(SubSystem):
         p["workload.command_line"] = " ".join(self._kernel_args)
         return p
 
-
-def _bytes(size):
-    """A memory size like 2GB or 512MB in bytes."""
-    m = re.fullmatch(r"(\d+)(kB|KiB|MB|MiB|GB|GiB)", size)
-    return int(m.group(1)) << {"kB": 10, "KiB": 10, "MB": 20, "MiB": 20, "GB": 30, "GiB": 30}[m.group(2)]
