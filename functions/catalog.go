@@ -22,6 +22,7 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/vswarmu/vswarmu-mage/client"
+	"github.com/vswarmu/vswarmu-mage/internal/suggest"
 )
 
 // The catalogue and the default list, as built into the tool; a project's
@@ -127,7 +128,7 @@ func (c *Catalog) Validate(list []string) error {
 	for _, fn := range list {
 		s, ok := c.Project.Services[fn]
 		if !ok {
-			errs = append(errs, fmt.Errorf("%s: not in %s (functions there: %s)", fn, c.Path, strings.Join(c.Functions(), ", ")))
+			errs = append(errs, fmt.Errorf("%s: not in %s%s (functions there: %s)", fn, c.Path, suggest.Hint(fn, c.Functions()), strings.Join(c.Functions(), ", ")))
 			continue
 		}
 		if s.Image == "" {

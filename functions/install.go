@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/vswarmu/vswarmu-mage/image"
+	"github.com/vswarmu/vswarmu-mage/internal/download"
 	"github.com/vswarmu/vswarmu-mage/internal/job"
 	"github.com/vswarmu/vswarmu-mage/internal/qemu"
 )
@@ -240,4 +241,20 @@ func Installed(path string) (map[string]string, error) {
 	}
 	var m map[string]string
 	return m, json.Unmarshal(b, &m)
+}
+
+// RegistryURL is the registry the guest pulls function images from with
+// IMAGES=registry.
+const RegistryURL = "https://registry-1.docker.io/v2/"
+
+// Preflight checks, before anything is built, that the images can be had:
+// with IMAGES=registry, Docker Hub must be reachable.
+func (in Install) Preflight(ctx context.Context) error {
+	if in.Images != "registry" {
+		return nil
+	}
+	if err := download.Reachable(ctx, RegistryURL); err != nil {
+		return fmt.Errorf("IMAGES=registry: %w (IMAGES=reference builds the Go reference functions here; a directory of `docker save` archives or INSTALLED_DISK avoid Docker Hub)", err)
+	}
+	return nil
 }

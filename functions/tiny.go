@@ -62,7 +62,9 @@ func (t Tiny) builder() (rule, hostname string) {
 func (t Tiny) Inputs() []string {
 	var inputs []string
 	for _, f := range t.tools() {
-		inputs = append(inputs, f.Src)
+		if f.Src != "" { // no busybox on this host: Make says what to install
+			inputs = append(inputs, f.Src)
+		}
 	}
 	for _, fn := range sortedKeys(t.Archives) {
 		inputs = append(inputs, t.Archives[fn])
@@ -106,6 +108,9 @@ func sortedKeys(m map[string]string) []string {
 func (t Tiny) Make(ctx context.Context, j job.Job) error {
 	if err := apt.Need("mkfs.ext4", "sfdisk"); err != nil {
 		return err
+	}
+	if t.Busybox == "" {
+		return &apt.MissingToolsError{Tools: []string{"busybox (a static one: package busybox-static)"}}
 	}
 	if len(t.Archives) == 0 && !t.Drive {
 		return fmt.Errorf("no function to put on the tiny disk: it takes the reference functions (%s) of %s",

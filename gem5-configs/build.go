@@ -19,13 +19,22 @@ import (
 	"github.com/vswarmu/vswarmu-mage/internal/proc"
 )
 
-// Packages are the Debian/Ubuntu packages gem5 and its utilities build with
-// (the original's list, plus ccache and the arm64 cross compiler for m5).
-var Packages = []string{
-	"build-essential", "git", "m4", "scons", "zlib1g", "zlib1g-dev", "libprotobuf-dev",
-	"protobuf-compiler", "libprotoc-dev", "libgoogle-perftools-dev", "python3-dev",
-	"libboost-all-dev", "pkg-config", "python3-tk", "libunwind-dev", "ccache",
-	"g++-aarch64-linux-gnu",
+// Packages are the Debian/Ubuntu packages gem5 and its utilities build
+// with (the original's list), with ccache when the build uses it and the
+// arm64 cross compiler when the guest's m5 is built for arm64.
+func Packages(ccache bool, guestArch string) []string {
+	pkgs := []string{
+		"build-essential", "git", "m4", "scons", "zlib1g", "zlib1g-dev", "libprotobuf-dev",
+		"protobuf-compiler", "libprotoc-dev", "libgoogle-perftools-dev", "python3-dev",
+		"libboost-all-dev", "pkg-config", "python3-tk", "libunwind-dev",
+	}
+	if ccache {
+		pkgs = append(pkgs, "ccache")
+	}
+	if guestArch == "arm64" {
+		pkgs = append(pkgs, "g++-aarch64-linux-gnu")
+	}
+	return pkgs
 }
 
 // Build describes one gem5 build: where the source lives, which version

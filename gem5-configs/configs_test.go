@@ -80,7 +80,7 @@ func TestSetupThenEvaluation(t *testing.T) {
 	if n := strings.Count(out, "End invokation"); n != 20 {
 		t.Errorf("%d invocations ended, want 20:\n%s", n, out)
 	}
-	if !strings.Contains(out, "Start invokation 10\n") || strings.Index(out, "Switched to the detailed cores") > strings.Index(out, "Start invokation 10\n") ||
+	if !strings.Contains(out, "Start invokation 10 at tick ") || strings.Index(out, "Switched to the detailed cores") > strings.Index(out, "Start invokation 10 at tick ") ||
 		!strings.Contains(out, "Simulation done") {
 		t.Errorf("the switch must come before invocation 10:\n%s", out)
 	}

@@ -93,6 +93,11 @@ SCRIPT_END = -1
 DOCKER_FAILED = 7
 WORK_ITEM_BASE = 100
 
+# Kernel arguments that keep the guest from wasting the measured window:
+# gem5 wakes a core that idles in MWAIT late (the function's core waits on
+# the client far longer than on real hardware), HLT it wakes at once.
+GUEST_KERNEL_ARGS = ["idle=halt"]
+
 CORE_TYPES = {
     "kvm": CPUTypes.KVM,
     "atomic": CPUTypes.ATOMIC,
@@ -130,6 +135,14 @@ def parse_args(argv):
         "--atomic-warming", type=int, default=10, help="invocations on atomic cores before the detailed cores take over"
     )
     p.add_argument("--num-invocations", type=int, default=10, help="measured invocations")
+    p.add_argument(
+        "--measurement",
+        choices=["window", "per-invocation"],
+        default="window",
+        help="window: one dump over the measured invocations (vSwarm-u's); per-invocation: a dump per invocation, "
+        "reset at its work begin and dumped at its work end",
+    )
+    p.add_argument("--kernel-args", default="", help="more kernel command line arguments (they shape the boot)")
     p.add_argument("--max-ticks", type=int, help="check the configuration: run this many ticks per phase, no guest protocol")
     p.add_argument("--topology", choices=["single", "two-machine"], default="single",
                    help="single: the client runs on core 0 of the simulated system; two-machine: on a drive system of its own")
@@ -206,7 +219,7 @@ def set_workload(board, args, cpt, disk=None, script=None, client=True):
         "rw",
         "isolcpus=1",
         "vswarmu.gem5=1",
-    ]
+    ] + GUEST_KERNEL_ARGS + args.kernel_args.split()
     if args.topology == "two-machine":
         kernel_args.append("net.ifnames=0")  # the card is eth0 on every disk
     board.set_kernel_disk_workload(
@@ -265,6 +278,8 @@ def protocol_handlers(run):
             else:
                 yield code in (SCRIPT_END, DOCKER_FAILED)
 
+    per_invocation = args.measurement == "per-invocation"
+
     def on_workbegin():
         while True:
             i = run.simulator.get_last_exit_event_code() - WORK_ITEM_BASE
@@ -273,17 +288,22 @@ def protocol_handlers(run):
                 processor.switch()
                 m5.stats.reset()
                 print("Switched to the detailed cores (%s); statistics reset" % args.detailed_cpu, flush=True)
-            print("Start invokation %d" % i, flush=True)
+            elif per_invocation and i > args.atomic_warming:
+                m5.stats.reset()
+            print("Start invokation %d at tick %d" % (i, m5.curTick()), flush=True)
             yield False
 
     def on_workend():
         while True:
             i = run.simulator.get_last_exit_event_code() - WORK_ITEM_BASE
-            print("End invokation %d" % i, flush=True)
+            print("End invokation %d at tick %d" % (i, m5.curTick()), flush=True)
             if i >= args.atomic_warming:
                 state["measured"] += 1
+                if per_invocation:
+                    m5.stats.dump()  # one dump per measured invocation
             if i == last:
-                m5.stats.dump()
+                if not per_invocation:
+                    m5.stats.dump()
                 yield True
             else:
                 yield False

@@ -47,6 +47,8 @@ type Simulation struct {
 	SetupCPU      string // kvm or atomic
 	AtomicWarming int
 	Invocations   int
+	Measurement   string // window ("" too) or per-invocation
+	KernelArgs    string // more kernel command line arguments
 	Warmup        int // client warm-up invocations before the checkpoint
 	GuestDir      string
 	Work          string // $WORKING_DIR
@@ -182,8 +184,12 @@ func (s Simulation) execMode() string { return cmp.Or(s.ExecMode, functions.Cont
 
 // machineArgs are run_sim.py's arguments of every mode: the machine.
 func (s Simulation) machineArgs() []string {
-	return append([]string{s.Config, "--kernel", s.Kernel, "--disk", s.Disk,
-		"--cpus", fmt.Sprint(s.CPUs), "--memory", fmt.Sprintf("%dMB", s.MemoryMiB), "--root", s.Root}, s.topologyArgs()...)
+	args := []string{s.Config, "--kernel", s.Kernel, "--disk", s.Disk,
+		"--cpus", fmt.Sprint(s.CPUs), "--memory", fmt.Sprintf("%dMB", s.MemoryMiB), "--root", s.Root}
+	if s.KernelArgs != "" {
+		args = append(args, "--kernel-args", s.KernelArgs)
+	}
+	return append(args, s.topologyArgs()...)
 }
 
 // commonArgs are run_sim.py's arguments of setup and evaluation.
@@ -210,8 +216,12 @@ func (s Simulation) SetupDescription() map[string]string {
 // BootDescription is what shapes the boot checkpoint (besides the gem5,
 // kernel and disk files themselves).
 func (s Simulation) BootDescription() map[string]string {
-	return s.describeTopology(map[string]string{"CPUS": fmt.Sprint(s.CPUs), "MEMORY": fmt.Sprint(s.MemoryMiB), "setup-cpu": s.SetupCPU,
-		"root": s.Root, "gem5": s.Gem5}, false)
+	d := map[string]string{"CPUS": fmt.Sprint(s.CPUs), "MEMORY": fmt.Sprint(s.MemoryMiB), "setup-cpu": s.SetupCPU,
+		"root": s.Root, "gem5": s.Gem5}
+	if s.KernelArgs != "" {
+		d["KERNEL_ARGS"] = s.KernelArgs
+	}
+	return s.describeTopology(d, false)
 }
 
 // Boot boots the kernel and disk on the setup board until the guest is
@@ -301,7 +311,7 @@ func (s Simulation) EvalOutputs() []string {
 func (s Simulation) EvalDescription() map[string]string {
 	return s.describeTopology(map[string]string{"SYSTEM": s.System, "DETAILED_CPU": s.DetailedCPU, "ATOMIC_WARMING": fmt.Sprint(s.AtomicWarming),
 		"NUM_INVOCATIONS": fmt.Sprint(s.Invocations), "CPUS": fmt.Sprint(s.CPUs), "MEMORY": fmt.Sprint(s.MemoryMiB), "gem5": s.Gem5,
-		"overrides": strings.Join(s.Overrides, " ")}, true)
+		"overrides": strings.Join(s.Overrides, " "), "MEASUREMENT": cmp.Or(s.Measurement, "window")}, true)
 }
 
 // Evaluate restores the checkpoint and measures the function; gem5 writes
@@ -309,7 +319,8 @@ func (s Simulation) EvalDescription() map[string]string {
 func (s Simulation) Evaluate(ctx context.Context, j job.Job) error {
 	dir := s.ResultsDir() // emptied by run: gem5 appends dumps to stats.txt
 	args := append(s.commonArgs(), "--mode", "evaluation", "--system", s.System, "--checkpoint-dir", s.CheckpointDir(),
-		"--atomic-warming", fmt.Sprint(s.AtomicWarming), "--num-invocations", fmt.Sprint(s.Invocations))
+		"--atomic-warming", fmt.Sprint(s.AtomicWarming), "--num-invocations", fmt.Sprint(s.Invocations),
+		"--measurement", cmp.Or(s.Measurement, "window"))
 	args = append(args, s.linkArgs()...)
 	if s.DetailedCPU != "" {
 		args = append(args, "--detailed-cpu", s.DetailedCPU)

@@ -211,23 +211,41 @@ func (x *Slurm) follow(ctx context.Context, j job.Job, id string, r Gem5Run) err
 	}
 }
 
-// cancel cancels the job of a stopped run and waits (briefly) for its end.
+// stopBudget bounds the cancel of a run stopped by the user: Mage gives a
+// Ctrl-C'd target 5 seconds before it exits, so scancel must have been
+// sent by then; the job's own end (COMPLETING, a loaded node's kill wait)
+// is the cluster's to finish. A hung run's job is waited for up to
+// hangBudget, since its retry must not find it still in the queue.
+const (
+	stopBudget = 3 * time.Second
+	hangBudget = 2 * time.Minute
+)
+
+// cancel cancels the job of a stopped run and waits for its end (briefly,
+// when the user stopped the run). A job whose scancel failed keeps its
+// record, so `mage kill` or the next run finds it.
 func (x *Slurm) cancel(j job.Job, id string, tail *fileTail, cause error) error {
-	ctx, done := context.WithTimeout(context.Background(), 30*time.Second)
+	hung := errors.Is(cause, errHung)
+	budget := stopBudget
+	if hung {
+		budget = hangBudget
+	}
+	ctx, done := context.WithTimeout(context.Background(), budget)
 	defer done()
 	err := x.Cluster.Cancel(ctx, id)
 	for err == nil && ctx.Err() == nil {
-		if st, qerr := x.Cluster.Job(ctx, id); qerr != nil || st.State.Done() {
+		st, qerr := x.Cluster.Job(ctx, id)
+		if qerr != nil || st.State.Done() || (!hung && st.State == slurm.Completing) {
 			break
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
 	tail.copy()
+	if err != nil {
+		return fmt.Errorf("Slurm job %s: the run stopped (%v) but scancel failed: %w; `mage kill` cancels it (or scancel %s)", id, cause, err, id)
+	}
 	x.Records.Remove(id)
 	j.Logf("cancelled Slurm job %s: %v", id, cause)
-	if err != nil {
-		return fmt.Errorf("Slurm job %s: the run stopped (%v) but scancel failed: %w; cancel it yourself", id, cause, err)
-	}
 	return fmt.Errorf("Slurm job %s cancelled: %w", id, cause)
 }
 

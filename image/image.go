@@ -218,12 +218,14 @@ func (s Spec) ubuntuKeyring() (string, error) {
 	if s.Keyring != "" {
 		return s.Keyring, nil
 	}
-	const host = "/usr/share/keyrings/ubuntu-archive-keyring.gpg"
-	if _, err := os.Stat(host); err != nil {
-		return "", fmt.Errorf("DISTRO=ubuntu: no %s: %s", host, KeyringHint)
+	if _, err := os.Stat(hostUbuntuKeyring); err != nil {
+		return "", fmt.Errorf("DISTRO=ubuntu: no %s: %s", hostUbuntuKeyring, KeyringHint)
 	}
-	return host, nil
+	return hostUbuntuKeyring, nil
 }
+
+// hostUbuntuKeyring is where the ubuntu-keyring package puts the archive's key.
+const hostUbuntuKeyring = "/usr/share/keyrings/ubuntu-archive-keyring.gpg"
 
 // configure sets up the root file system: hostname, fstab, DHCP with
 // systemd-networkd, DNS for qemu's user network, the root password, and

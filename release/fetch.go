@@ -246,3 +246,7 @@ func writeChecked(r io.Reader, sum, out string) error {
 	}
 	return err
 }
+
+// Preflight checks, before anything is downloaded, that the release's
+// server is reachable.
+func (f Fetch) Preflight(ctx context.Context) error { return download.Reachable(ctx, f.URL()) }

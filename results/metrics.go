@@ -64,6 +64,10 @@ type CPU struct {
 	L1I, L1D, L2   Metric           // misses per kilo-instruction
 	L3             Metric           // misses per kilo-instruction of a third level, when there is one
 	Branch         Metric           // branch mispredictions per kilo-instruction
+	Busy           Busy             // cycles the core was neither idle nor quiesced
+	// SharedL2 and SharedL3 say whether L2 and L3 are caches other cores
+	// share: their MPKI then counts only this core's own misses.
+	SharedL2, SharedL3 bool
 }
 
 // mpkiNames name the per-kilo-instruction metrics in mpkis' order.
@@ -100,6 +104,8 @@ func ratio(a, b Value) (float64, string) {
 
 // DumpMetrics is what one dump says.
 type DumpMetrics struct {
+	// Index is the dump's position in stats.txt; -1 for the sum of a
+	// per-invocation run's dumps (SumDumps), which the report measures.
 	Index                                       int
 	SimSeconds, SimInsts, SimTicks, HostSeconds Field
 	CPUs                                        []CPU
@@ -164,6 +170,18 @@ type FileID struct {
 	ModTime string `json:"mtime,omitempty"`
 }
 
+// describe names a file as a record has it: its path and its sha256, or
+// its size and time ("" for none).
+func (f *FileID) describe() string {
+	switch {
+	case f == nil:
+		return ""
+	case f.SHA256 != "":
+		return fmt.Sprintf("%s (sha256 %.16s…)", f.Path, f.SHA256)
+	}
+	return fmt.Sprintf("%s (%d bytes, %s)", f.Path, f.Size, f.ModTime)
+}
+
 // DriveCPU is the drive system's core in a two-machine run (gem5-configs'
 // network.py: the object drive, a simple processor of one core).
 const DriveCPU = "drive.processor.cores.core"
@@ -208,6 +226,12 @@ type Provenance struct {
 	Gem5Version string // "" when unknown
 	ExecMode    string // container or process ("" when unknown)
 	System      string
+	Topology    string // single or two-machine ("" when unknown)
+	Measurement string // window or per-invocation ("" when unknown)
+	Gem5SHA256  string // "" when unknown
+	Kernel      string // the kernel's path and sha256, when recorded
+	Disk        string // the disk's path and size, when recorded
+	Image       string // the function's image
 }
 
 // String says what made the run, as far as it is known.
@@ -223,6 +247,24 @@ func (p Provenance) String() string {
 	if p.ExecMode != "" {
 		parts = append(parts, "function run as a "+p.ExecMode)
 	}
+	if p.Topology != "" {
+		parts = append(parts, "topology "+p.Topology)
+	}
+	if p.Measurement != "" {
+		parts = append(parts, "measurement "+p.Measurement)
+	}
+	if p.Gem5SHA256 != "" {
+		parts = append(parts, "gem5 sha256 "+p.Gem5SHA256)
+	}
+	if p.Kernel != "" {
+		parts = append(parts, "kernel "+p.Kernel)
+	}
+	if p.Disk != "" {
+		parts = append(parts, "disk "+p.Disk)
+	}
+	if p.Image != "" {
+		parts = append(parts, "image "+p.Image)
+	}
 	return strings.Join(parts, ", ")
 }
 
@@ -234,6 +276,10 @@ func (r *Run) provenance() Provenance {
 		p.Standin = p.Standin || m.Standin
 		p.Gem5Version = cmp.Or(m.Gem5Version, p.Gem5Version)
 		p.ExecMode, p.System = m.ExecMode, m.System
+		p.Topology = cmp.Or(m.Topology, "single")
+		p.Measurement = cmp.Or(m.Parameters["MEASUREMENT"], "window")
+		p.Gem5SHA256, p.Image = m.Gem5SHA256, m.Image
+		p.Kernel, p.Disk = m.Kernel.describe(), m.Disk.describe()
 	}
 	return p
 }
@@ -256,6 +302,11 @@ func LoadRun(dir string) (*Run, error) {
 	}
 	for _, d := range st.Dumps {
 		r.Dumps = append(r.Dumps, analyze(d, cfg))
+	}
+	if r.PerInvocation() {
+		// The measured numbers of a per-invocation run are its
+		// invocations' together: the window without the gaps.
+		r.Dumps = append(r.Dumps, analyze(SumDumps(st.Dumps), cfg))
 	}
 	r.chooseMeasured()
 	r.Provenance = r.provenance()
@@ -333,9 +384,10 @@ func analyze(d *Dump, cfg *SimConfig) DumpMetrics {
 		l1i, l1d, l2, l3 := cacheObjects(d, prefix)
 		c.L1I = mpki(d, c, l1i, missKeys)
 		c.L1D = mpki(d, c, l1d, missKeys)
-		c.L2 = mpki(d, c, l2, missKeys)
-		c.L3 = mpki(d, c, l3, missKeys)
+		c.L2, c.SharedL2 = sharedMPKI(d, c, l2)
+		c.L3, c.SharedL3 = sharedMPKI(d, c, l3)
 		c.Branch = mpki(d, c, []string{prefix}, branchKeys)
+		c.Busy = busyOf(d, c)
 		m.CPUs = append(m.CPUs, c)
 	}
 	return m
@@ -409,6 +461,48 @@ func mpki(d *Dump, c CPU, objects, keys []string) Metric {
 	return Metric{}
 }
 
+// sharedMPKI is a cache level's MPKI for c: of a cache only c uses (its
+// private L2), every miss; of a cache other cores share, only the misses
+// of c's own requestors when gem5 counts misses per requestor (it does
+// since v21), else every miss. shared says which it is.
+func sharedMPKI(d *Dump, c CPU, objects []string) (Metric, bool) {
+	all := mpki(d, c, objects, missKeys)
+	if !all.Valid {
+		return all, false
+	}
+	cache, _, _ := strings.Cut(all.From, ".overallMisses")
+	cache, _, _ = strings.Cut(cache, ".demandMisses")
+	if !isShared(d, cache) {
+		return all, false
+	}
+	own, from, ok := ownMisses(d, cache, c.Name)
+	insts, _ := c.Instructions.Value.Float()
+	if !ok || insts <= 0 {
+		return all, true
+	}
+	return Metric{Value: own * 1000 / insts, Valid: true, From: "own misses: " + from + " / " + c.InstructionKey}, true
+}
+
+// isShared reports whether a cache's misses name requestors of more than
+// one core (the cores of a switchable processor's two groups at one
+// position count as one: they never run together).
+func isShared(d *Dump, cache string) bool {
+	prefix := cache + ".overallMisses::"
+	cores := map[string]bool{}
+	for _, s := range d.Stats {
+		if sub, ok := strings.CutPrefix(s.Name, prefix); ok && sub != "total" {
+			if m := requestorCore.FindStringSubmatch(sub); m != nil {
+				cores[m[1]] = true
+			}
+		}
+	}
+	return len(cores) > 1
+}
+
+// requestorCore reads the core position out of a requestor's name:
+// processor.switch1.core.data → 1, cpu1.dcache → 1.
+var requestorCore = regexp.MustCompile(`(?:start|switch|cores|cpu)(\d+)`)
+
 // chooseMeasured picks the numbers a report shows: the CPU the simulate
 // stage named (the one the function was pinned to), else the CPU-like
 // object with the most instructions; in the dump where it has the most
@@ -418,6 +512,9 @@ func (r *Run) chooseMeasured() {
 	named := r.Meta != nil && r.Meta.MeasuredCPU != "" && r.hasCPU(r.Meta.MeasuredCPU)
 	best := new(big.Int).SetInt64(-1)
 	for di, d := range r.Dumps {
+		if r.PerInvocation() && d.Index != -1 {
+			continue // the sum of the invocations is measured
+		}
 		for ci, c := range d.CPUs {
 			if named && c.Name != r.Meta.MeasuredCPU || Machine(c.Name) == "drive" {
 				continue // the drive system's client is never measured

@@ -166,3 +166,34 @@ func zeroIfNaN(f float64) float64 {
 	}
 	return f
 }
+
+// invocationPlot is a bar per invocation of one run: its cycles when the
+// run dumped per invocation, else its simulated latency.
+func invocationPlot(t invocationTable) (template.HTML, error) {
+	col, ylabel := 2, "cycles" // the row's columns: index, then invocationFigures
+	if !t.PerInvocation {
+		col, ylabel = len(invocationFigures)-1, "latency (µs, simulated)"
+	}
+	p := plot.New()
+	sans(&p.Title.TextStyle, &p.X.Label.TextStyle, &p.Y.Label.TextStyle, &p.X.Tick.Label, &p.Y.Tick.Label)
+	p.Title.Text = t.Run + ": " + ylabel + " per invocation"
+	p.Y.Label.Text, p.X.Label.Text = ylabel, "invocation"
+	p.Y.Min = 0
+	names := make([]string, len(t.Rows))
+	vals := make(plotter.Values, len(t.Rows))
+	for i, row := range t.Rows {
+		names[i] = row[0]
+		f, _ := Value(row[col]).Float()
+		vals[i] = zeroIfNaN(f)
+	}
+	p.NominalX(names...)
+	bars, err := plotter.NewBarChart(vals, vg.Points(10))
+	if err != nil {
+		return "", err
+	}
+	bars.Color = IPCColor
+	bars.LineStyle.Width = 0
+	p.Add(bars)
+	headroom(p, vals)
+	return svg(p, nil, plotWidth(len(t.Rows)/2+1))
+}

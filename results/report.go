@@ -63,7 +63,8 @@ func (r *Report) runsLine() string {
 
 // CSVHeader are report.csv's columns; the first thirteen are a contract.
 var CSVHeader = []string{"run", "dump", "cpu", "measured", "instructions", "instructions_key", "cycles", "ipc", "cpi",
-	"sim_seconds", "sim_insts", "sim_ticks", "host_seconds", "cpu_type", "l1i_mpki", "l1d_mpki", "l2_mpki", "branch_mpki", "l3_mpki", "standin", "gem5", "exec_mode", "system", "current_list", "machine"}
+	"sim_seconds", "sim_insts", "sim_ticks", "host_seconds", "cpu_type", "l1i_mpki", "l1d_mpki", "l2_mpki", "branch_mpki", "l3_mpki", "standin", "gem5", "exec_mode", "system", "current_list", "machine",
+	"busy_cycles", "utilisation", "busy_ipc", "topology", "measurement"}
 
 // WriteCSV writes one row per run × dump × CPU-like object; numbers gem5
 // printed are copied exactly, IPC and CPI are computed only when gem5 did
@@ -79,13 +80,18 @@ func (r *Report) WriteCSV(w io.Writer) error {
 			for ci, c := range d.CPUs {
 				_, ipc := c.IPCValue()
 				_, cpi := c.CPIValue()
-				row := []string{run.Name, strconv.Itoa(d.Index), c.Name,
+				dump := strconv.Itoa(d.Index)
+				if d.Index < 0 {
+					dump = "sum"
+				}
+				row := []string{run.Name, dump, c.Name,
 					strconv.FormatBool(di == run.MeasuredDump && ci == run.MeasuredCPU),
 					string(c.Instructions.Value), c.InstructionKey, string(c.Cycles.Value), ipc, cpi,
 					string(d.SimSeconds.Value), string(d.SimInsts.Value), string(d.SimTicks.Value), string(d.HostSeconds.Value),
 					c.Type, metricText(c.L1I), metricText(c.L1D), metricText(c.L2), metricText(c.Branch), metricText(c.L3),
 					strconv.FormatBool(run.Provenance.Standin), run.Provenance.Gem5Version, run.Provenance.ExecMode, run.Provenance.System,
-					strconv.FormatBool(len(r.Current) == 0 || r.Current[run.Name]), Machine(c.Name)}
+					strconv.FormatBool(len(r.Current) == 0 || r.Current[run.Name]), Machine(c.Name),
+					busyText(c.Busy), csvFloat(c.Utilisation()), csvFloat(c.BusyIPC()), run.Provenance.Topology, run.Provenance.Measurement}
 				if err := cw.Write(row); err != nil {
 					return err
 				}
@@ -94,6 +100,13 @@ func (r *Report) WriteCSV(w io.Writer) error {
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+func busyText(b Busy) string {
+	if !b.Valid {
+		return ""
+	}
+	return strconv.FormatFloat(b.Cycles, 'f', -1, 64)
 }
 
 func metricText(m Metric) string {
@@ -113,6 +126,7 @@ func metricShown(m Metric) string {
 // row is a run's measured numbers, formatted for tables.
 type row struct {
 	Run, Status, Reason, CPU, Instructions, Cycles, IPC, CPI string
+	Busy, BusyIPC                                            string // busy share of the cycles, IPC over busy cycles
 	Gem5                                                     string // the version, or StandinMark
 	Standin                                                  bool
 	L1I, L1D, L2, L3, Branch, SimSeconds, HostSeconds        string
@@ -149,16 +163,24 @@ func (r *Report) rows() []row {
 			Instructions: string(c.Instructions.Value), Cycles: string(c.Cycles.Value), IPC: ipcText, CPI: cpiText,
 			L1I: metricShown(c.L1I), L1D: metricShown(c.L1D), L2: metricShown(c.L2), L3: metricShown(c.L3), Branch: metricShown(c.Branch),
 			SimSeconds: string(d.SimSeconds.Value), HostSeconds: string(d.HostSeconds.Value), ipc: ipc,
+			Busy: percent(c.Utilisation()), BusyIPC: fixed(c.BusyIPC(), 4),
 		}
 		rw.Sources = []string{
 			fmt.Sprintf("measured: %s, dump %d of %d — %s", c.Name, d.Index, len(run.Dumps), run.Why),
 			run.Provenance.String(),
 			"instructions: " + c.Instructions.Key, "cycles: " + c.Cycles.Key,
 		}
+		if d.Index < 0 {
+			rw.Sources[0] = fmt.Sprintf("measured: %s, the sum of its %d per-invocation dumps (the invocations without the gaps between them) — %s",
+				c.Name, len(run.Stats.Dumps), run.Why)
+		}
 		if c.IPC.Key != "" {
-			rw.Sources = append(rw.Sources, "IPC: "+c.IPC.Key)
+			rw.Sources = append(rw.Sources, "IPC (gem5's, over every cycle of the window): "+c.IPC.Key)
 		} else {
-			rw.Sources = append(rw.Sources, "IPC: instructions / cycles")
+			rw.Sources = append(rw.Sources, "IPC (over every cycle of the window): instructions / cycles")
+		}
+		if c.Busy.Valid {
+			rw.Sources = append(rw.Sources, "busy cycles: "+c.Busy.From, "IPC (busy): instructions / busy cycles")
 		}
 		for i, m := range c.mpkis() {
 			rw.mpki[i] = valueOrNaN(m)
@@ -182,7 +204,13 @@ func valueOrNaN(m Metric) float64 {
 // StandinMark stands in the gem5 column of the stand-in's runs.
 const StandinMark = "STAND-IN (not a measurement)"
 
-var mdColumns = []string{"run", "gem5", "status", "CPU", "instructions", "cycles", "IPC", "CPI", "L1I MPKI", "L1D MPKI", "L2 MPKI", "L3 MPKI", "branch MPKI", "sim s", "host s"}
+var mdColumns = []string{"run", "gem5", "status", "CPU", "instructions", "cycles", "IPC (gem5)", "CPI", "busy", "IPC (busy)",
+	"L1I MPKI", "L1D MPKI", "L2 MPKI", "L3 MPKI", "branch MPKI", "sim s", "host s"}
+
+// columnsNote says what the columns that are easy to mistake mean.
+const columnsNote = "IPC (gem5) is instructions over every cycle of the measured window, idle ones included, as gem5 prints it; " +
+	"busy is the share of those cycles the core was neither idle nor quiesced, and IPC (busy) is instructions over busy cycles. " +
+	"The MPKI of a cache other cores share (the simple system's L2, skylake's L3) counts only the measured core's own misses (gem5's per-requestor counts); every miss of it is in report.csv's sources."
 
 // WriteMarkdown writes the table, the checks, where each number came from
 // and any problems.
@@ -195,9 +223,12 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	b.WriteString("| " + strings.Join(mdColumns, " | ") + " |\n|" + strings.Repeat(" --- |", len(mdColumns)) + "\n")
 	rows := r.rows()
 	for _, rw := range rows {
-		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", rw.Run, rw.Gem5, rw.Status, rw.CPU,
-			rw.Instructions, rw.Cycles, rw.IPC, rw.CPI, rw.L1I, rw.L1D, rw.L2, rw.L3, rw.Branch, rw.SimSeconds, rw.HostSeconds)
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", rw.Run, rw.Gem5, rw.Status, rw.CPU,
+			rw.Instructions, rw.Cycles, rw.IPC, rw.CPI, rw.Busy, rw.BusyIPC, rw.L1I, rw.L1D, rw.L2, rw.L3, rw.Branch, rw.SimSeconds, rw.HostSeconds)
 	}
+	b.WriteString("\n" + columnsNote + "\n")
+	r.writeCores(&b)
+	r.writeInvocations(&b)
 	if len(r.Checks) > 0 {
 		b.WriteString("\n## Checks\n\n| run | outcome | why |\n| --- | --- | --- |\n")
 		for _, c := range r.Checks {
@@ -323,8 +354,18 @@ ul.src{font-size:.8rem;color:#444}
 </div>
 <h2>Measured numbers</h2>
 <table><tr>{{range .Columns}}<th>{{.}}</th>{{end}}</tr>
-{{range .Rows}}<tr{{if .Standin}} class="standin"{{end}}><td>{{.Run}}</td><td class="t">{{.Gem5}}</td><td class="t {{.Status}}" title="{{.Reason}}">{{.Status}}</td><td class="t">{{.CPU}}</td><td>{{.Instructions}}</td><td>{{.Cycles}}</td><td>{{.IPC}}</td><td>{{.CPI}}</td><td>{{.L1I}}</td><td>{{.L1D}}</td><td>{{.L2}}</td><td>{{.L3}}</td><td>{{.Branch}}</td><td>{{.SimSeconds}}</td><td>{{.HostSeconds}}</td></tr>
+{{range .Rows}}<tr{{if .Standin}} class="standin"{{end}}><td>{{.Run}}</td><td class="t">{{.Gem5}}</td><td class="t {{.Status}}" title="{{.Reason}}">{{.Status}}</td><td class="t">{{.CPU}}</td><td>{{.Instructions}}</td><td>{{.Cycles}}</td><td>{{.IPC}}</td><td>{{.CPI}}</td><td>{{.Busy}}</td><td>{{.BusyIPC}}</td><td>{{.L1I}}</td><td>{{.L1D}}</td><td>{{.L2}}</td><td>{{.L3}}</td><td>{{.Branch}}</td><td>{{.SimSeconds}}</td><td>{{.HostSeconds}}</td></tr>
 {{end}}</table>
+<p id="columns-note">{{.ColumnsNote}}</p>
+{{if .Cores}}<h2 id="cores">Cores: busy cycles and utilisation</h2><p>{{.CoresNote}}</p>
+<table><tr><th>run</th><th class="t">CPU</th><th class="t">measured</th><th>instructions</th><th>cycles</th><th>busy cycles</th><th>busy</th><th>IPC (gem5)</th><th>IPC (busy)</th></tr>
+{{range .Cores}}<tr><td>{{.Run}}</td><td class="t">{{.CPU}}</td><td class="t">{{.Measured}}</td><td>{{.Instructions}}</td><td>{{.Cycles}}</td><td>{{.BusyCycles}}</td><td>{{.Busy}}</td><td>{{.IPC}}</td><td>{{.BusyIPC}}</td></tr>{{end}}</table>{{end}}
+{{if .Invocations}}<h2 id="invocations">Invocations</h2><p>{{.InvocationsNote}}</p>
+{{range .Invocations}}<h3>{{.Table.Run}}</h3><figure>{{.Plot}}</figure>
+<table><tr><th class="t">figure</th><th>n</th><th>mean</th><th>median</th><th>p99</th><th>stddev</th></tr>
+{{range .Table.Dist}}<tr>{{range $i, $c := .}}<td{{if eq $i 0}} class="t"{{end}}>{{$c}}</td>{{end}}</tr>{{end}}</table>
+<table class="invocations"><tr><th>invocation</th>{{range .Table.Figures}}<th>{{.}}</th>{{end}}</tr>
+{{range .Table.Rows}}<tr>{{range .}}<td>{{.}}</td>{{end}}</tr>{{end}}</table>{{end}}{{end}}
 {{if .Drive}}<h2 id="drive-systems">Drive systems (the client's machine; not measured)</h2><p>{{.DriveNote}}</p>
 <table><tr><th>run</th><th class="t">CPU</th><th>instructions</th><th>cycles</th><th>IPC</th></tr>
 {{range .Drive}}<tr><td>{{.Run}}</td><td class="t">{{.CPU}}</td><td>{{.Instructions}}</td><td>{{.Cycles}}</td><td>{{.IPC}}</td></tr>{{end}}</table>{{end}}
@@ -348,11 +389,24 @@ func (r *Report) WriteHTML(w io.Writer) error {
 	if err != nil {
 		return err
 	}
+	type tableWithPlot struct {
+		Table invocationTable
+		Plot  template.HTML
+	}
+	var invocations []tableWithPlot
+	for _, t := range r.invocationTables() {
+		p, err := invocationPlot(t)
+		if err != nil {
+			return err
+		}
+		invocations = append(invocations, tableWithPlot{t, p})
+	}
 	var buf bytes.Buffer
 	err = htmlPage.Execute(&buf, map[string]any{
 		"Dir": r.Dir, "Generated": r.Generated.Format(time.RFC1123), "Rows": rows, "Columns": mdColumns,
 		"Checks": r.Checks, "Problems": r.problems(), "IPCPlot": ipc, "MPKIPlot": mpki, "Warning": r.standinWarning(), "RunsLine": r.runsLine(),
-		"Drive": r.driveRows(), "DriveNote": driveNote,
+		"Drive": r.driveRows(), "DriveNote": driveNote, "ColumnsNote": columnsNote, "Cores": r.coreRows(), "CoresNote": coresNote,
+		"Invocations": invocations, "InvocationsNote": invocationsNote,
 	})
 	if err != nil {
 		return err

@@ -30,21 +30,26 @@ type stageNeeds struct {
 // needs lists every stage's packages for cfg.
 func needs(c *config.Config) []stageNeeds {
 	var out []stageNeeds
-	// A stage replaced by a given artifact needs nothing.
+	// A stage replaced by a given artifact (or a release's, or one the
+	// main job does not read) needs nothing.
+	fromRelease := c.ResourcesFrom == "release"
 	if c.Gem5 == "" {
-		out = append(out, stageNeeds{"gem5:depInstall", []string{"gem5:"}, gem5configs.Packages})
+		out = append(out, stageNeeds{"gem5:depInstall", []string{"gem5:"}, gem5configs.Packages(c.CCache, c.Arch)})
 	}
-	if c.Kernel == "" {
+	if c.Kernel == "" && !fromRelease {
 		out = append(out, stageNeeds{"kernel:depInstall", []string{"kernel:"}, kernelPackages(c)})
 	}
-	if c.Disk == "" {
-		out = append(out, stageNeeds{"image:depInstall", []string{"image:"}, image.Packages(c.ImageBuilder, c.Distro, c.Arch)})
+	if c.Disk == "" && c.InstalledDisk == "" && !fromRelease {
+		out = append(out, stageNeeds{"image:depInstall", []string{"image:"}, imagePackages(c)})
 	}
 	switch c.InstalledDisk {
 	case "":
 		out = append(out, stageNeeds{"image:depInstall", []string{"functions:install", "functions:raw"}, image.QemuPackages(c.Arch)})
 	case "tiny":
-		out = append(out, stageNeeds{"image:depInstall", []string{"functions:tiny"}, []string{"busybox-static", "e2fsprogs", "fdisk"}})
+		out = append(out, stageNeeds{"image:depInstall", []string{"functions:tiny"}, tinyPackages})
+	}
+	if c.Topology == "two-machine" && c.DriveDisk == "" {
+		out = append(out, stageNeeds{"image:depInstall", []string{"functions:driveDisk"}, tinyPackages})
 	}
 	switch c.Gem5 {
 	case "standin":
@@ -58,6 +63,20 @@ func needs(c *config.Config) []stageNeeds {
 	}
 	return out
 }
+
+// imagePackages are the image stage's packages; Ubuntu's keyring is not
+// needed when UBUNTU_KEYRING names one.
+func imagePackages(c *config.Config) []string {
+	pkgs := image.Packages(c.ImageBuilder, c.Distro, c.Arch)
+	if c.UbuntuKeyring != "" {
+		pkgs = slices.DeleteFunc(pkgs, func(p string) bool { return p == "ubuntu-keyring" })
+	}
+	return pkgs
+}
+
+// tinyPackages make the tiny disks: a static busybox and an ext4 disk
+// with a partition table.
+var tinyPackages = []string{"busybox-static", "e2fsprogs", "fdisk"}
 
 // gem5Libraries are the Debian/Ubuntu packages of the shared libraries a
 // gem5.opt built on Debian 12 or Ubuntu links (gem5's build dependencies
@@ -139,9 +158,22 @@ func unavailableHint(pkg string) string {
 	return pkg + " has no installation candidate here: install it from another source"
 }
 
-// installPackages installs what of pkgs is missing, skipping (and saying
-// so) packages apt has no candidate for, and returns what it installed.
-func installPackages(ctx context.Context, what string, pkgs []string, out *ui.Printer, log io.Writer) ([]string, error) {
+// installer installs packages for a configuration, saying what it
+// installs and what it waits for.
+type installer struct {
+	out  *ui.Printer
+	log  io.Writer
+	opts apt.Options
+}
+
+func newInstaller(c *config.Config, out *ui.Printer, log io.Writer) installer {
+	return installer{out: out, log: log, opts: apt.Options{LockTimeout: c.AptLockTimeout, Say: out.Printf}}
+}
+
+// install installs what of pkgs is missing, skipping (and saying so)
+// packages apt has no candidate for, and returns what it installed; it
+// says "installing <packages> <why>" first, only for what it will install.
+func (in installer) install(ctx context.Context, what, why string, pkgs []string) ([]string, error) {
 	missing, err := apt.Missing(ctx, pkgs)
 	if err != nil || len(missing) == 0 {
 		return nil, err
@@ -149,15 +181,22 @@ func installPackages(ctx context.Context, what string, pkgs []string, out *ui.Pr
 	skip := apt.Unavailable(ctx, missing)
 	if len(skip) > 0 {
 		// Package lists may be missing or old (a new machine): update once.
-		if err := apt.Update(ctx, log); err != nil {
+		if err := apt.Update(ctx, in.log, in.opts); err != nil {
 			return nil, fmt.Errorf("%s: %w", what, err)
 		}
 		skip = apt.Unavailable(ctx, missing)
 	}
 	for _, s := range skip {
-		out.Warnf("%s: skipping %s: %s", what, s, unavailableHint(s))
+		in.out.Warnf("%s: skipping %s: %s", what, s, unavailableHint(s))
 	}
-	return apt.Install(ctx, what, slices.DeleteFunc(missing, func(p string) bool { return slices.Contains(skip, p) }), log)
+	todo := slices.DeleteFunc(missing, func(p string) bool { return slices.Contains(skip, p) })
+	if len(todo) == 0 {
+		return nil, nil
+	}
+	if why != "" {
+		in.out.Printf("installing %s %s", strings.Join(todo, " "), why)
+	}
+	return apt.Install(ctx, what, todo, in.log, in.opts)
 }
 
 // depInstall installs a depInstall target's packages for the current
@@ -172,7 +211,7 @@ func depInstall(ctx context.Context, what string) error {
 		pkgs = TestPackages
 	}
 	out := ui.New(os.Stdout, os.Getenv("GITHUB_ACTIONS") == "true")
-	installed, err := installPackages(ctx, what, pkgs, out, os.Stdout)
+	installed, err := newInstaller(cfg, out, os.Stdout).install(ctx, what, "", pkgs)
 	if err != nil {
 		return err
 	}
@@ -220,15 +259,14 @@ func (p *plan) autoInstall(ctx context.Context, rules []*engine.Rule) error {
 	if err != nil || len(missing) == 0 {
 		return nil
 	}
-	out := p.g.UI()
-	out.Printf("installing %s for %s (AUTO_INSTALL=0 turns this off)", strings.Join(missing, " "), strings.Join(why, ", "))
 	logFile, err := os.CreateTemp("", "vswarmu-apt-*.log")
 	if err != nil {
 		return err
 	}
 	defer logFile.Close()
-	if _, err := installPackages(ctx, "AUTO_INSTALL", missing, out, logFile); err != nil {
-		return fmt.Errorf("%w (apt's output: %s)", err, logFile.Name())
+	in := newInstaller(p.cfg, p.g.UI(), logFile)
+	if _, err := in.install(ctx, "AUTO_INSTALL", "for "+strings.Join(why, ", ")+" (AUTO_INSTALL=0 turns this off)", missing); err != nil {
+		return fmt.Errorf("%w (apt's whole output: %s)", err, logFile.Name())
 	}
 	_ = os.Remove(logFile.Name())
 	return nil

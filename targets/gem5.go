@@ -57,6 +57,7 @@ func (p *plan) gem5() artifact {
 				Doc: "build gem5.opt for GEM5_ARCH with scons", Outputs: []string{b.Binary()}, Inputs: b.CompileInputs(),
 				Deps: []*engine.Rule{p.gem5Source()}, Params: b.CompileDescription(), InPlace: true,
 				Slots:  b.Jobs, // scons -j JOBS uses every slot
+				Space:  6 << 30,
 				Recipe: func(ctx context.Context, j *engine.Job) error { return b.Compile(ctx, j) },
 			}, nil
 		})}
@@ -73,9 +74,11 @@ func (p *plan) gem5Source() *engine.Rule {
 			Doc: "clone gem5 and check out GEM5_VERSION", Outputs: []string{b.Head()},
 			Params:  engine.Params{"GEM5_REPO": b.Repo, "GEM5_VERSION": b.Version},
 			InPlace: true, Tree: b.Dir, // the build and the utilities read files of the checkout
-			Slots:  -1,
-			Check:  b.CheckoutStale,
-			Recipe: func(ctx context.Context, j *engine.Job) error { return b.Checkout(ctx, j) },
+			Slots:     -1,
+			Space:     1 << 30,
+			Check:     b.CheckoutStale,
+			Preflight: b.Preflight,
+			Recipe:    func(ctx context.Context, j *engine.Job) error { return b.Checkout(ctx, j) },
 		}, nil
 	})
 }

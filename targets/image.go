@@ -120,7 +120,7 @@ func (p *plan) imageBase() *engine.Rule {
 		}
 		return &engine.Rule{
 			Doc: "build the operating system disk (IMAGE_BUILDER)", Outputs: []string{spec.Base()}, Deps: deps,
-			Params: spec.BaseDescription(), Recipe: recipe(spec.MakeBase),
+			Params: spec.BaseDescription(), Recipe: recipe(spec.MakeBase), Preflight: spec.PreflightBase, Space: 2 << 30,
 		}, nil
 	})
 }

@@ -47,12 +47,14 @@ func TestAutoinstallChecksumMismatch(t *testing.T) {
 	iso := filepath.Join(dir, "ubuntu-22.04.4-live-server-amd64.iso")
 	os.WriteFile(iso, []byte("a tampered installer"), 0o644)
 	srv := isoServer(t, map[string]string{"/releases/ubuntu.iso": iso})
-	placeholder := filepath.Join(dir, "placeholder")
-	os.WriteFile(placeholder, []byte("x"), 0o644)
 	res := filepath.Join(dir, "res")
 	env := []string{"WORKING_DIR=" + filepath.Join(dir, "wk"), "RESOURCES=" + res, "IMAGE_BUILDER=autoinstall",
-		"ISO_URL=" + srv.URL + "/releases/ubuntu.iso", "ISO_SHA256=" + strings.Repeat("ab", 32),
-		"KERNEL=" + placeholder, "GEM5=" + placeholder, "CLIENT=" + placeholder}
+		"ISO_URL=" + srv.URL + "/releases/ubuntu.iso", "ISO_SHA256=" + strings.Repeat("ab", 32), "GEM5=standin"}
+	for _, kv := range magetest.Placeholders(t, dir) {
+		if strings.HasPrefix(kv, "KERNEL=") || strings.HasPrefix(kv, "CLIENT=") {
+			env = append(env, kv)
+		}
+	}
 	r := magetest.Mage(t, dir, env, "image:base")
 	if r.Code == 0 || !strings.Contains(r.Output, "checksum mismatch: expected abab") {
 		t.Fatalf("exit %d:\n%s", r.Code, r.Output)

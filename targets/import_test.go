@@ -48,11 +48,8 @@ func Hello() { println("hello from the lab") }
 	if out, err := tidy.CombinedOutput(); err != nil {
 		t.Fatalf("go mod tidy: %v\n%s", err, out)
 	}
-	placeholder := filepath.Join(proj, "placeholder")
-	os.WriteFile(placeholder, []byte("x"), 0o644)
-	env := append(os.Environ(), "NO_COLOR=1", "MAGEFILE_CACHE="+filepath.Join(proj, ".magecache"), "GEM5=standin",
-		"KERNEL="+placeholder, "DISK="+placeholder, "CLIENT="+placeholder, "INSTALLED_DISK="+placeholder, "SETUP_CPU=kvm",
-		"FUNCTIONS=aes-go")
+	env := append(append(os.Environ(), magetest.Placeholders(t, proj)...), "NO_COLOR=1", "MAGEFILE_CACHE="+filepath.Join(proj, ".magecache"),
+		"GEM5=standin", "SETUP_CPU=kvm", "FUNCTIONS=aes-go")
 	mage := func(args ...string) string {
 		cmd := exec.Command(mageCLI, args...)
 		cmd.Dir = proj

@@ -84,14 +84,6 @@ func testKernel(t *testing.T) string {
 	return out
 }
 
-func resourcesDir(t *testing.T) string {
-	if d := os.Getenv("VSWARMU_TEST_RESOURCES"); d != "" {
-		os.MkdirAll(d, 0o755)
-		return d
-	}
-	return t.TempDir()
-}
-
 // busyboxInitramfs makes a gzip'd cpio with busybox and an init script.
 func busyboxInitramfs(t *testing.T, init string) string {
 	t.Helper()

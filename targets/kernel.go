@@ -155,7 +155,7 @@ func (p *plan) kernelCompile() *engine.Rule {
 		return &engine.Rule{
 			Doc: "build vmlinux for ARCH (arm64 with aarch64-linux-gnu-)", Outputs: []string{b.Vmlinux()},
 			Deps: []*engine.Rule{p.kernelConfig()}, Params: engine.Params{"ARCH": b.Arch}, InPlace: true,
-			Slots: b.Jobs, Recipe: recipe(b.Compile),
+			Slots: b.Jobs, Space: 2 << 30, Recipe: recipe(b.Compile),
 		}
 	})
 }
@@ -214,7 +214,7 @@ func (p *plan) kernelSource() *engine.Rule {
 			Doc: "fetch and unpack the Linux source for KVERSION", Outputs: []string{b.SourceDir()}, Inputs: inputs,
 			Params: engine.Params{"KVERSION": b.Version, "source": b.Source.Kind + " " + b.Source.Location,
 				"checksum": b.Source.Checksum, "ref": b.Source.Ref},
-			Recipe: recipe(b.Fetch),
+			Recipe: recipe(b.Fetch), Preflight: b.Preflight, Space: 1536 << 20,
 		}
 	})
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/vswarmu/vswarmu-mage/internal/config"
 	"github.com/vswarmu/vswarmu-mage/internal/engine"
 	"github.com/vswarmu/vswarmu-mage/internal/proc"
+	"github.com/vswarmu/vswarmu-mage/internal/suggest"
 	"github.com/vswarmu/vswarmu-mage/internal/ui"
 )
 
@@ -76,7 +77,13 @@ func Status(ctx context.Context) error {
 	for _, r := range engine.Closure(p.mainJob()...) {
 		main[r] = true
 	}
-	verdicts, evalErr := p.g.Evaluate(ctx, p.g.Rules()...)
+	verdicts, allErr := p.g.Evaluate(ctx, p.g.Rules()...)
+	var evalErr error
+	if allErr != nil {
+		// Only what simulate:all needs decides the status: a rule it does
+		// not need may lack a tool it would install when asked for.
+		_, evalErr = p.g.Evaluate(ctx, p.mainJob()...)
+	}
 	out := p.g.UI()
 	stale, needed := 0, 0
 	var others []string
@@ -111,13 +118,20 @@ func Status(ctx context.Context) error {
 	return &exitError{msg: msg, code: 1}
 }
 
-// Why explains one rule: outputs, newest input, last run, parameters, dependencies and verdict.
+// Why explains one rule, or simulate:all (what it needs and what is stale): outputs, newest input, what the last run read, parameters, dependencies and verdict.
 func Why(ctx context.Context, target string) error {
 	_, p, err := load()
 	if err != nil {
 		return err
 	}
 	target = strings.ReplaceAll(strings.TrimSpace(target), " ", ":")
+	if target == "simulate:all" || target == "run_simulator" || target == "run" {
+		return p.whyMain(ctx)
+	}
+	if _, ok := p.g.Rule(target); !ok {
+		return fmt.Errorf("no rule named %q%s; `mage why simulate:all` explains the main job, `mage status` lists what is stale",
+			target, suggest.Hint(target, append(p.g.Names(), "simulate:all")))
+	}
 	rules, err := p.g.Lookup(target)
 	if err != nil {
 		return err
@@ -126,6 +140,25 @@ func Why(ctx context.Context, target string) error {
 	v, deps, evalErr := p.g.Explain(ctx, r)
 	out := p.g.UI()
 	out.Printf("%s — %s", out.Bold(r.Target), r.Doc)
+	p.whyOutputs(ctx, r, v)
+	p.whyRecord(r, v)
+	for _, d := range deps {
+		if d.Rule == r {
+			continue
+		}
+		state := out.Green("up to date")
+		if d.Stale {
+			state = out.Yellow("stale: " + d.Reason())
+		}
+		out.Printf("  needs  %s (%s)", d.Rule.Target, state)
+	}
+	p.whyVerdict(r.Target, v)
+	return evalErr
+}
+
+// whyOutputs prints a rule's outputs, its cluster job and its newest input.
+func (p *plan) whyOutputs(ctx context.Context, r *engine.Rule, v engine.Verdict) {
+	out := p.g.UI()
 	for _, o := range r.Outputs {
 		if fi, err := os.Stat(o); err == nil {
 			out.Printf("  output  %s (%s)", o, fi.ModTime().Format("2006-01-02 15:04:05.000"))
@@ -139,11 +172,20 @@ func Why(ctx context.Context, target string) error {
 	if v.Newest.Exists {
 		out.Printf("  newest input  %s (%s) of %d paths", v.Newest.Path, v.Newest.Mod.Format("2006-01-02 15:04:05.000"), v.Inputs)
 	}
+}
+
+// whyRecord prints what the build log remembers of a rule: its last run,
+// what that run read, and the parameters.
+func (p *plan) whyRecord(r *engine.Rule, v engine.Verdict) {
+	out := p.g.UI()
 	if rec := v.Record; rec != nil {
 		if rec.Finished {
 			out.Printf("  last run  %s, %s, took %s", rec.Status, rec.End.Format(time.DateTime), ui.FormatDuration(rec.End.Sub(rec.Start)))
 		} else {
 			out.Printf("  last run  started %s, never finished", rec.Start.Format(time.DateTime))
+		}
+		for _, path := range rec.LastReads().Paths() {
+			out.Printf("  read  %s", path)
 		}
 	} else {
 		out.Printf("  last run  none recorded")
@@ -160,23 +202,47 @@ func Why(ctx context.Context, target string) error {
 		}
 		out.Printf("  param  %s = %s", k, val)
 	}
-	for _, d := range deps {
-		if d.Rule == r {
-			continue
-		}
-		state := out.Green("up to date")
-		if d.Stale {
-			state = out.Yellow("stale: " + d.Reason())
-		}
-		out.Printf("  needs  %s (%s)", d.Rule.Target, state)
+}
+
+// whyVerdict prints whether the rule would run and why.
+func (p *plan) whyVerdict(target string, v engine.Verdict) {
+	out := p.g.UI()
+	if !v.Stale {
+		out.Printf("%s %s is up to date", out.Green("→"), target)
+		return
 	}
-	if v.Stale {
-		out.Printf("%s %s would run:", out.Yellow("→"), r.Target)
-		for _, reason := range v.Reasons {
-			out.Printf("    - %s", reason)
+	out.Printf("%s %s would run:", out.Yellow("→"), target)
+	for _, reason := range v.Reasons {
+		out.Printf("    - %s", reason)
+	}
+}
+
+// whyMain explains simulate:all: the rules it builds directly, every rule
+// it needs and which of them are stale, with their reasons.
+func (p *plan) whyMain(ctx context.Context) error {
+	out := p.g.UI()
+	top := p.mainJob()
+	out.Printf("%s — simulates every listed function (%s) and writes the report", out.Bold("simulate:all"), strings.Join(p.sel.Functions, ", "))
+	for _, r := range top {
+		out.Printf("  builds  %s — %s", r.Target, r.Doc)
+	}
+	verdicts, evalErr := p.g.Evaluate(ctx, top...)
+	stale := 0
+	for _, v := range verdicts {
+		if v.Stale {
+			stale++
 		}
+	}
+	out.Printf("  needs  %d rules, %d of them stale", len(verdicts), stale)
+	for _, v := range verdicts {
+		if v.Stale {
+			out.Printf("%s %s — %s", out.Yellow("stale"), out.Bold(v.Rule.Target), v.Reason())
+		}
+	}
+	if stale == 0 && evalErr == nil {
+		out.Printf("%s simulate:all is up to date: it would say nothing to do", out.Green("→"))
 	} else {
-		out.Printf("%s %s is up to date", out.Green("→"), r.Target)
+		out.Printf("%s simulate:all would run the %d stale rules (DRY_RUN=1 mage simulate:all shows the plan; mage why <rule> explains one)", out.Yellow("→"), stale)
 	}
 	return evalErr
 }

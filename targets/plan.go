@@ -16,8 +16,10 @@ import (
 	"github.com/vswarmu/vswarmu-mage/internal/config"
 	"github.com/vswarmu/vswarmu-mage/internal/download"
 	"github.com/vswarmu/vswarmu-mage/internal/engine"
+	"github.com/vswarmu/vswarmu-mage/internal/filekind"
 	"github.com/vswarmu/vswarmu-mage/internal/job"
 	"github.com/vswarmu/vswarmu-mage/internal/qemu"
+	"github.com/vswarmu/vswarmu-mage/internal/suggest"
 	"github.com/vswarmu/vswarmu-mage/internal/ui"
 	"github.com/vswarmu/vswarmu-mage/kernel"
 	"github.com/vswarmu/vswarmu-mage/results"
@@ -75,7 +77,7 @@ func newPlan(cfg *config.Config, out *ui.Printer) (*plan, error) {
 		return nil, err
 	}
 	p := &plan{cfg: cfg, g: g, sel: sel, exec: exec, declared: map[string]*engine.Rule{}, said: map[string]bool{}, jobDirs: map[string]string{}}
-	if cfg.RootPassword == "root" && cfg.Disk == "" {
+	if cfg.RootPassword == "root" && cfg.Disk == "" && cfg.InstalledDisk == "" && cfg.ResourcesFrom != "release" {
 		p.warnings = append(p.warnings, "the disk image's root password is the original's default \"root\"; set ROOT_PASSWORD on shared machines")
 	}
 	p.declareAll()
@@ -133,12 +135,46 @@ func (p *plan) rule(name string, decl func() (*engine.Rule, error)) *engine.Rule
 	return r
 }
 
-// given is the leaf for a file the user named with setting.
+// given is the leaf for a file the user named with setting; before a
+// rule that reads it runs, it must be of the setting's kind.
 func (p *plan) given(setting, path string) artifact {
 	r := p.rule("given:"+setting, func() (*engine.Rule, error) {
-		return &engine.Rule{Doc: setting + "=" + path + ", given instead of building it", Outputs: []string{path}}, nil
+		return &engine.Rule{Doc: setting + "=" + path + ", given instead of building it", Outputs: []string{path},
+			Preflight: func(context.Context) error { return p.checkGiven(setting, path) }}, nil
 	})
 	return artifact{path: path, rule: r}
+}
+
+// givenKinds are what a file given for a setting must be, and what makes
+// one.
+var givenKinds = map[string]struct {
+	kinds []filekind.Kind
+	what  string
+}{
+	"KERNEL":         {[]filekind.Kind{filekind.ELF}, "a vmlinux with gem5's options (kernel:save makes one)"},
+	"DISK":           {[]filekind.Kind{filekind.QCOW2, filekind.MBRDisk, filekind.GPTDisk}, "a disk image (image:build makes one)"},
+	"INSTALLED_DISK": {[]filekind.Kind{filekind.MBRDisk, filekind.GPTDisk}, "a raw, partitioned disk image (functions:raw or functions:tiny makes one)"},
+	"DRIVE_DISK":     {[]filekind.Kind{filekind.MBRDisk, filekind.GPTDisk}, "a raw, partitioned disk image (functions:driveDisk makes one)"},
+	"GEM5":           {[]filekind.Kind{filekind.ELF, filekind.Script}, "a gem5.opt (gem5:build makes one), or standin"},
+	"CLIENT":         {[]filekind.Kind{filekind.ELF}, "a static test-client (client:build makes one)"},
+	"M5_UTIL":        {[]filekind.Kind{filekind.ELF}, "gem5's m5 utility for ARCH (gem5:m5 makes one)"},
+}
+
+// checkGiven refuses a given file that is plainly not what the setting
+// names: an empty kernel, a text file as a disk. With the stand-in gem5 a
+// device (/dev/null) stands for a file it never reads.
+func (p *plan) checkGiven(setting, path string) error {
+	want, ok := givenKinds[setting]
+	if !ok {
+		return nil
+	}
+	if k, err := filekind.Detect(path); err == nil && k == filekind.Device && p.cfg.Gem5 == "standin" {
+		return nil
+	}
+	if err := filekind.Want(path, want.kinds...); err != nil {
+		return fmt.Errorf("%s=%s: %w; it must be %s", setting, path, err, want.what)
+	}
+	return nil
 }
 
 // recipe adapts a stage's step to a rule's recipe.
@@ -165,7 +201,7 @@ func (p *plan) checkForce() error {
 			continue
 		}
 		if _, ok := p.g.Rule(f); !ok {
-			return fmt.Errorf("FORCE=%s: no rule named %q; rules are: all, %s", p.cfg.Force, f, strings.Join(p.g.Names(), ", "))
+			return fmt.Errorf("FORCE=%s: no rule named %q%s; rules are: all, %s", p.cfg.Force, f, suggest.Hint(f, p.g.Names()), strings.Join(p.g.Names(), ", "))
 		}
 	}
 	return nil
@@ -196,10 +232,14 @@ var networkAdvice = map[string]string{
 // tool or package which depInstall target installs it.
 func (p *plan) adviseOnFailures() {
 	for _, r := range p.g.Rules() {
+		name := r.Target
+		if pre := r.Preflight; pre != nil {
+			r.Preflight = func(ctx context.Context) error { return p.advise(name, pre(ctx)) }
+		}
 		if r.Leaf() {
 			continue
 		}
-		recipe, name := r.Recipe, r.Target
+		recipe := r.Recipe
 		r.Recipe = func(ctx context.Context, j *engine.Job) error {
 			return p.advise(name, recipe(ctx, j))
 		}
@@ -237,10 +277,19 @@ func (p *plan) build(ctx context.Context, rules ...*engine.Rule) error {
 		if err := p.checkWritable(rules); err != nil {
 			return err
 		}
+		if err := p.preflightFailed(p.g.Preflight(ctx, rules...)); err != nil {
+			return err
+		}
 		if err := p.autoInstall(ctx, rules); err != nil {
 			return err
 		}
 		dieWithMageWrapper()
+	} else {
+		// A dry run says what a real one would stop on, and goes on.
+		var pe *engine.PreflightError
+		if errors.As(p.g.Preflight(ctx, rules...), &pe) {
+			p.g.UI().Warnf("a real run would stop here: %v", pe)
+		}
 	}
 	err := p.g.Build(ctx, rules...)
 	var be *engine.BuildError
@@ -250,6 +299,19 @@ func (p *plan) build(ctx context.Context, rules ...*engine.Rule) error {
 		return &exitError{code: be.ExitStatus(), msg: be.Short()}
 	}
 	return err
+}
+
+// preflightFailed says every problem found before the build, in one
+// list, and stops it before anything was installed or built.
+func (p *plan) preflightFailed(err error) error {
+	if err == nil {
+		return nil
+	}
+	var pe *engine.PreflightError
+	if !errors.As(err, &pe) {
+		return nil // a graph that cannot be judged: the build says why
+	}
+	return &exitError{code: 1, msg: err.Error() + "\nnothing was installed or built"}
 }
 
 // checkWritable makes sure the directories the rules write to can be

@@ -39,7 +39,7 @@ func realGem5(t *testing.T) string {
 	t.Helper()
 	g := os.Getenv("VSWARMU_GEM5")
 	if g == "" {
-		t.Skip("set VSWARMU_GEM5=<gem5.opt> to run the real-gem5 tests (../shared/tools/gem5/unpack prints the shared one)")
+		t.Skip("set VSWARMU_GEM5=<gem5.opt> (gem5 v24 for X86; `mage gem5:build` builds one) to run the real-gem5 tests")
 	}
 	if _, err := os.Stat(g); err != nil {
 		t.Fatalf("VSWARMU_GEM5=%s: %v", g, err)
@@ -49,9 +49,11 @@ func realGem5(t *testing.T) string {
 
 // realRun is the configuration of the tier's main job.
 type realRun struct {
-	dir  string
-	env  []string
-	work string
+	dir    string
+	env    []string
+	work   string
+	res    string // its RESOURCES: the tiny disk
+	kernel string // the test kernel it boots
 }
 
 func (r realRun) mage(t *testing.T, within time.Duration, extra []string, args ...string) magetest.Result {
@@ -67,7 +69,7 @@ func TestRealGem5MainJob(t *testing.T) {
 	kernel := testKernel(t)
 	res := resourcesDir(t)
 	dir := t.TempDir()
-	run := realRun{dir: dir, work: filepath.Join(dir, "wk"), env: []string{
+	run := realRun{dir: dir, work: filepath.Join(dir, "wk"), res: res, kernel: kernel, env: []string{
 		"GEM5=" + gem5, "KERNEL=" + kernel, "INSTALLED_DISK=tiny", "EXEC_MODE=process", "SETUP_CPU=atomic",
 		"FUNCTIONS=fibonacci-go", "WARMUP_INVOCATIONS=5", "ATOMIC_WARMING=2", "NUM_INVOCATIONS=3",
 		"HANG_TIMEOUT=10m", "RESOURCES=" + res, "WORKING_DIR=" + filepath.Join(dir, "wk"), "JOBS=2",
@@ -106,7 +108,7 @@ func TestRealGem5MainJob(t *testing.T) {
 		if r.Code != 0 || strings.Contains(r.Output, "▶ simulate:setup") || !strings.Contains(r.Output, "▶ simulate:fn:fibonacci-go") {
 			t.Fatalf("%v: exit %d (want only the evaluation to run)\n%s", c.env, r.Code, r.Output)
 		}
-		checkMeasuredRun(t, realRun{dir: run.dir, work: run.work, env: append(append([]string(nil), run.env...), c.env...)}, gem5, c.system, c.cpuType)
+		checkMeasuredRun(t, realRun{dir: run.dir, work: run.work, res: run.res, kernel: run.kernel, env: append(append([]string(nil), run.env...), c.env...)}, gem5, c.system, c.cpuType)
 	}
 	stats, _ := os.ReadFile(filepath.Join(results, "stats.txt"))
 	if !strings.Contains(string(stats), "board.cache_hierarchy.l1icaches1.") || !strings.Contains(string(stats), "board.cache_hierarchy.l2cache.") {
@@ -298,9 +300,9 @@ func sha256Of(t *testing.T, path string) string {
 // gem5.
 func boundedRuns(t *testing.T, run realRun, gem5 string) {
 	config := filepath.Join(magetest.RepoRoot(t), "gem5-configs", "run_sim.py")
-	disk := filepath.Join(resourcesDir(t), "tiny-amd64.raw")
-	kernel := testKernel(t)
-	common := []string{config, "--kernel", kernel, "--disk", disk, "--function", "fibonacci-go", "--root", "/dev/sda2", "--max-ticks", "100000000"}
+	// The main job's own kernel and tiny disk: no second build.
+	disk := filepath.Join(run.res, "tiny-amd64.raw")
+	common := []string{config, "--kernel", run.kernel, "--disk", disk, "--function", "fibonacci-go", "--root", "/dev/sda2", "--max-ticks", "100000000"}
 	cases := [][]string{{"--mode", "setup", "--setup-cpu", "atomic", "--checkpoint-dir", filepath.Join(t.TempDir(), "unused")}}
 	for _, system := range []string{"simple", "skylake"} {
 		for _, cpu := range []string{"timing", "o3"} {

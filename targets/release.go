@@ -97,7 +97,7 @@ func (p *plan) download() *engine.Rule {
 		}
 		return &engine.Rule{
 			Doc: "download RELEASE_TAG's resources, verify and unpack them", Outputs: outputs, Params: params,
-			Recipe: recipe(f.Run),
+			Recipe: recipe(f.Run), Preflight: f.Preflight,
 		}, nil
 	})
 }

@@ -20,7 +20,9 @@ func releaseBuilder(t *testing.T) (assets string) {
 	for name, size := range map[string]int{"vmlinux": 4096, "vmlinux.config": 512, "disk.qcow2": 3 << 20} {
 		b := make([]byte, size)
 		rand.Read(b)
-		writeFile(t, filepath.Join(files, name), string(b))
+		// Headers of their kinds: the plan refuses a kernel that is not ELF.
+		magic := map[string]string{"vmlinux": "\x7fELF", "disk.qcow2": "QFI\xfb"}[name]
+		writeFile(t, filepath.Join(files, name), magic+string(b[len(magic):]))
 	}
 	env = append(env, "KERNEL="+filepath.Join(files, "vmlinux"), "DISK="+filepath.Join(files, "disk.qcow2"))
 	r := magetest.Mage(t, dir, env, "release:artifacts")

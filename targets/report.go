@@ -128,7 +128,11 @@ func (p *plan) summarize(rep *results.Report) {
 			continue
 		}
 		_, ipc := c.IPCValue()
-		out.Printf("  %-28s %-9s IPC %-9s %s instructions, %s cycles (%s)", r.Name, outcome[r.Name], ipc, c.Instructions.Value, c.Cycles.Value, c.Name)
+		mark := ""
+		if r.Provenance.Standin {
+			mark = " " + out.Yellow(results.StandinMark)
+		}
+		out.Printf("  %-28s %-9s IPC %-9s %s instructions, %s cycles (%s)%s", r.Name, outcome[r.Name], ipc, c.Instructions.Value, c.Cycles.Value, c.Name, mark)
 	}
 	if others > 0 {
 		out.Printf("  (and %d runs of functions not in the current list; the report has them too)", others)

@@ -15,6 +15,7 @@ import (
 	gem5configs "github.com/vswarmu/vswarmu-mage/gem5-configs"
 	"github.com/vswarmu/vswarmu-mage/internal/engine"
 	"github.com/vswarmu/vswarmu-mage/internal/qemu"
+	"github.com/vswarmu/vswarmu-mage/internal/suggest"
 	"github.com/vswarmu/vswarmu-mage/kernel"
 )
 
@@ -115,8 +116,8 @@ func buildFunction(ctx context.Context, prefix, function string) error {
 			hint = fmt.Sprintf("%s does not define it either (functions there: %s)", p.sel.Catalog.Path,
 				strings.Join(p.sel.Catalog.Functions(), ", "))
 		}
-		return fmt.Errorf("%s is not in the function list (%s: %s); %s", function, p.sel.ListFrom,
-			strings.Join(p.sel.Functions, " "), hint)
+		return fmt.Errorf("%s is not in the function list (%s: %s)%s; %s", function, p.sel.ListFrom,
+			strings.Join(p.sel.Functions, " "), suggest.Hint(function, append(p.sel.Functions, p.sel.Catalog.Functions()...)), hint)
 	}
 	return build(ctx, prefix+function)
 }
@@ -203,7 +204,7 @@ func (p *plan) functionsInstall() *engine.Rule {
 		return &engine.Rule{
 			Doc:     "install the functions' containers into the disk (qemu) and invoke each once",
 			Outputs: []string{in.Overlay(), in.Summary()}, Inputs: in.Inputs(), Deps: needs, Params: in.Description(),
-			Recipe: recipe(in.Run),
+			Recipe: recipe(in.Run), Preflight: in.Preflight, Space: 2 << 30,
 		}, nil
 	})
 }
@@ -282,13 +283,13 @@ func (p *plan) tinyDisk() artifact {
 	})}
 }
 
-// busybox is the host's busybox for the tiny disks; when there is none,
-// the disk's recipe says what to install.
+// busybox is the host's busybox for the tiny disks; "" when there is
+// none: the disk's recipe then says what to install.
 func busybox() string {
 	if p, err := exec.LookPath("busybox"); err == nil {
 		return p
 	}
-	return "/bin/busybox"
+	return ""
 }
 
 // driveDisk is the drive system's disk of two-machine runs: DRIVE_DISK,
@@ -347,6 +348,7 @@ func (p *plan) machine() (gem5configs.Simulation, error) {
 	return gem5configs.Simulation{Gem5: p.gem5().path, Config: config, Kernel: p.kernel().path, Disk: p.installedDisk().path,
 		ExecMode: c.ExecMode, Standin: c.Gem5 == "standin", System: c.System, CPUs: c.CPUs, MemoryMiB: c.Memory.MiB(),
 		Root: p.rootDevice(), SetupCPU: c.SetupCPU, AtomicWarming: c.AtomicWarming, Invocations: c.NumInvocations,
+		Measurement: c.Measurement, KernelArgs: c.KernelArgs,
 		Warmup: c.Warmup, GuestDir: functions.GuestDir, Work: c.WorkingDir, HangTimeout: c.HangTimeout,
 		Timeout: c.SimTimeout, ResolveSetupCPU: p.setupCPU, Files: &p.files, Exec: p.exec,
 		Topology: c.Topology, LinkDelay: c.LinkDelay, LinkBandwidth: c.LinkBandwidth, DriveDisk: p.twoMachineDisk()}, nil

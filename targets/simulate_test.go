@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -25,11 +26,8 @@ import (
 func standinEnv(t *testing.T, extra ...string) (string, []string) {
 	t.Helper()
 	dir := t.TempDir()
-	placeholder := filepath.Join(dir, "placeholder")
-	os.WriteFile(placeholder, []byte("x"), 0o644)
-	env := []string{"WORKING_DIR=" + filepath.Join(dir, "wk"), "RESOURCES=" + filepath.Join(dir, "res"), "GEM5=standin",
-		"KERNEL=" + placeholder, "DISK=" + placeholder, "CLIENT=" + placeholder, "INSTALLED_DISK=" + placeholder,
-		"SETUP_CPU=kvm", "JOBS=2"}
+	env := append(magetest.Placeholders(t, dir), "WORKING_DIR="+filepath.Join(dir, "wk"), "RESOURCES="+filepath.Join(dir, "res"),
+		"GEM5=standin", "SETUP_CPU=kvm", "JOBS=2")
 	return dir, append(env, extra...)
 }
 
@@ -104,7 +102,7 @@ func peakConcurrency(t *testing.T, path, prefix string) int {
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		fl := strings.Split(sc.Text(), "\t")
-		if len(fl) == 8 && fl[0] == "D" && strings.HasPrefix(fl[1], prefix) {
+		if len(fl) >= 8 && fl[0] == "D" && strings.HasPrefix(fl[1], prefix) {
 			start, _ := strconv.ParseInt(fl[4], 10, 64)
 			end, _ := strconv.ParseInt(fl[5], 10, 64)
 			evs = append(evs, ev{start, 1}, ev{end, -1})
@@ -319,8 +317,8 @@ func TestKilledSimulationIsReportedAsKilled(t *testing.T) {
 }
 
 // TestNetworkFailuresSayWhatToDo: an unreachable gem5 repository or
-// kernel mirror is reported as a network failure with git's own reason or
-// the network's, and the settings that avoid that server.
+// kernel mirror is reported as a network failure, found before anything
+// runs, with the network's reason and the settings that avoid that server.
 func TestNetworkFailuresSayWhatToDo(t *testing.T) {
 	if _, err := exec.LookPath("git"); err != nil {
 		t.Skip("git not installed (apt-get install git)")
@@ -333,7 +331,8 @@ func TestNetworkFailuresSayWhatToDo(t *testing.T) {
 		want, also string
 	}{
 		{[]string{"GEM5_REPO=http://127.0.0.1:1/gem5.git"}, "gem5:source",
-			"Failed to connect to 127.0.0.1 port 1", "set GEM5_REPO to a mirror or a local clone of gem5, or GEM5 to a gem5.opt you have"},
+			"cannot reach 127.0.0.1:1 to download http://127.0.0.1:1/gem5.git: dial tcp 127.0.0.1:1: connect: connection refused",
+			"set GEM5_REPO to a mirror or a local clone of gem5, or GEM5 to a gem5.opt you have"},
 		{[]string{"KERNEL_MIRROR=http://127.0.0.1:1/pub/linux/kernel", "GEM5=/bin/true"}, "kernel:source",
 			"cannot reach 127.0.0.1:1 to download http://127.0.0.1:1/pub/linux/kernel/v5.x/linux-5.4.84.tar.xz", "KERNEL_SOURCE to a local tarball"},
 	}
@@ -513,7 +512,7 @@ func TestDockerThatDoesNotStartEndsTheSetup(t *testing.T) {
 func TestBootCheckpointIsOneRuleForEverySetup(t *testing.T) {
 	dir, env := standinEnv(t)
 	kernel := filepath.Join(dir, "vmlinux")
-	writeFile(t, kernel, "a kernel")
+	writeFile(t, kernel, "\x7fELF a kernel")
 	env = append(env, "KERNEL="+kernel)
 	catalogue := goAndRust
 	writeFile(t, filepath.Join(dir, "functions", "functions.yaml"), catalogue)
@@ -546,6 +545,37 @@ func TestBootCheckpointIsOneRuleForEverySetup(t *testing.T) {
 	r = magetest.Mage(t, dir, env, "simulate:all")
 	if r.Code != 0 || ran(r, "simulate:boot") != 1 || ran(r, "simulate:setup:fibonacci-go") != 1 || ran(r, "simulate:setup:fibonacci-rust") != 1 {
 		t.Fatalf("after a new kernel: exit %d\n%s", r.Code, r.Output)
+	}
+
+	// KERNEL names another file, older than every output: the boot and
+	// every setup again, the reason in the user's words.
+	older := filepath.Join(dir, "vmlinux-older")
+	writeFile(t, older, "\x7fELF an older kernel")
+	then := time.Now().Add(-30 * 24 * time.Hour)
+	os.Chtimes(older, then, then)
+	olderEnv := append(slices.Clone(env), "KERNEL="+older)
+	r = magetest.Mage(t, dir, olderEnv, "simulate:all")
+	if r.Code != 0 || ran(r, "simulate:boot") != 1 || ran(r, "simulate:setup:fibonacci-go") != 1 || ran(r, "simulate:setup:fibonacci-rust") != 1 ||
+		!strings.Contains(r.Output, "reads "+older+" instead of "+kernel) {
+		t.Fatalf("KERNEL set to an older file: exit %d, want the boot and both setups\n%s", r.Code, r.Output)
+	}
+	// The same path, replaced by an older file of other content.
+	writeFile(t, older, "\x7fELF yet another kernel")
+	then = then.Add(-time.Hour)
+	os.Chtimes(older, then, then)
+	if r = magetest.Mage(t, dir, olderEnv, "simulate:all"); r.Code != 0 || ran(r, "simulate:boot") != 1 ||
+		!strings.Contains(r.Output, "input "+older+" changed since the last run") {
+		t.Fatalf("KERNEL replaced by an older file: exit %d\n%s", r.Code, r.Output)
+	}
+	// A file that is plainly not a kernel is refused before gem5 runs.
+	text := filepath.Join(dir, "hostname")
+	writeFile(t, text, "debian\n")
+	r = magetest.Mage(t, dir, append(slices.Clone(env), "KERNEL="+text), "simulate:all")
+	if r.Code == 0 || ran(r, "simulate:boot") != 0 || !strings.Contains(r.Output, "KERNEL="+text+": "+text+" is a text file, not an ELF executable") {
+		t.Fatalf("KERNEL set to a text file: exit %d\n%s", r.Code, r.Output)
+	}
+	if r = magetest.Mage(t, dir, env, "simulate:all"); r.Code != 0 || ran(r, "simulate:boot") != 1 {
+		t.Fatalf("back to the first kernel: exit %d\n%s", r.Code, r.Output)
 	}
 
 	// One function changed (the protocol its client speaks): only its setup.

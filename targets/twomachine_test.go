@@ -19,8 +19,11 @@ import (
 // TOPOLOGY=single reruns only the evaluation.
 func TestTwoMachinesWithTheStandin(t *testing.T) {
 	dir, env := standinEnv(t, "FUNCTIONS=fibonacci-go", "EXEC_MODE=process")
+	// The drive system's disk: a copy of the placeholder disk (a
+	// partition table, nothing to boot; the stand-in reads no disk).
+	disk, _ := os.ReadFile(filepath.Join(dir, "placeholder-installed.raw"))
 	drive := filepath.Join(dir, "drive.raw")
-	writeFile(t, drive, "the drive system's disk")
+	writeFile(t, drive, string(disk))
 	work := filepath.Join(dir, "wk")
 	two := append(append([]string(nil), env...), "TOPOLOGY=two-machine", "DRIVE_DISK="+drive, "LINK_DELAY=2us")
 	ran := func(r magetest.Result, rule string) int { return strings.Count(r.Output, "▶ "+rule+" ") }

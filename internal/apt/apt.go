@@ -5,13 +5,18 @@ package apt
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
+	"syscall"
+	"time"
 
 	"github.com/vswarmu/vswarmu-mage/internal/proc"
 )
@@ -68,9 +73,47 @@ func Unavailable(ctx context.Context, pkgs []string) []string {
 	return slices.DeleteFunc(slices.Clone(pkgs), func(p string) bool { return candidate[p] })
 }
 
+// Options say how Install and Update deal with apt.
+type Options struct {
+	// LockTimeout is how long to wait for another apt or dpkg (an
+	// unattended upgrade) to release its lock; 0 means DefaultLockTimeout.
+	LockTimeout time.Duration
+	// Say tells the user what is being waited for (nil: nobody is told).
+	Say func(format string, args ...any)
+	// StateDir, when set, is a directory apt keeps all its state in
+	// instead of the system's: dpkg's status and locks, package lists,
+	// sources and cache (tests run the real apt-get there).
+	StateDir string
+}
+
+// DefaultLockTimeout is how long apt's lock is waited for by default.
+const DefaultLockTimeout = 10 * time.Minute
+
+func (o Options) lockTimeout() time.Duration {
+	if o.LockTimeout > 0 {
+		return o.LockTimeout
+	}
+	return DefaultLockTimeout
+}
+
+// aptArgs are the options every apt-get run gets: wait for the lock up to
+// the timeout, and the state directory when a test moved it.
+func (o Options) aptArgs() []string {
+	args := []string{"-o", fmt.Sprintf("DPkg::Lock::Timeout=%d", int(o.lockTimeout().Seconds()))}
+	if d := o.StateDir; d != "" {
+		for _, kv := range [][2]string{{"Dir::State::status", "status"}, {"Dir::State::Lists", "lists"},
+			{"Dir::Etc::sourcelist", "sources.list"}, {"Dir::Etc::sourceparts", "sources.list.d"}, {"Dir::Cache", "cache"}} {
+			args = append(args, "-o", kv[0]+"="+filepath.Join(d, kv[1]))
+		}
+	}
+	return args
+}
+
 // Install installs whatever of pkgs is missing, writing apt's output to
-// log. It says what it did in its return value: the packages installed.
-func Install(ctx context.Context, what string, pkgs []string, log io.Writer) ([]string, error) {
+// log, and returns the packages it installed. When another apt holds
+// dpkg's lock it says so and waits (up to the lock timeout); when apt
+// fails, the error ends with apt's own reason.
+func Install(ctx context.Context, what string, pkgs []string, log io.Writer, opts Options) ([]string, error) {
 	missing, err := Missing(ctx, pkgs)
 	if err != nil || len(missing) == 0 {
 		return nil, err
@@ -80,37 +123,161 @@ func Install(ctx context.Context, what string, pkgs []string, log io.Writer) ([]
 		return nil, fmt.Errorf("%s needs root to install %s: %w\nrun as root: apt-get install -y %s",
 			what, strings.Join(missing, " "), err, strings.Join(missing, " "))
 	}
-	run := func(args ...string) error { return runPrivileged(ctx, prefix, log, args...) }
-	install := append([]string{"apt-get", "install", "-y", "--no-install-recommends"}, missing...)
-	if err := run(install...); err != nil {
-		// Stale package lists are the usual cause: update once and retry.
-		if uerr := run("apt-get", "update"); uerr != nil {
+	run := func(args ...string) error {
+		opts.sayHolder()
+		return runPrivileged(ctx, prefix, log, args...)
+	}
+	install := append(append([]string{"apt-get"}, opts.aptArgs()...), append([]string{"install", "-y", "--no-install-recommends"}, missing...)...)
+	err = run(install...)
+	if err != nil && staleLists(err) {
+		// Old package lists are the usual cause: update once and retry.
+		if uerr := run(append(append([]string{"apt-get"}, opts.aptArgs()...), "update")...); uerr != nil {
 			return nil, fmt.Errorf("%s: apt-get update: %w", what, uerr)
 		}
-		if err := run(install...); err != nil {
-			return nil, fmt.Errorf("%s: apt-get install %s: %w", what, strings.Join(missing, " "), err)
-		}
+		err = run(install...)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: apt-get install %s: %w", what, strings.Join(missing, " "), err)
 	}
 	return missing, nil
 }
 
-// runPrivileged runs an apt command with the prefix that gives root.
+// sayHolder tells, before apt runs, that another process holds dpkg's
+// lock and how long it will be waited for.
+func (o Options) sayHolder() {
+	if o.Say == nil {
+		return
+	}
+	if pid, ok := lockHolder(o.lockPath()); ok {
+		o.Say("waiting for apt's lock %s, held by process %d (%s), up to %s (APT_LOCK_TIMEOUT)",
+			o.lockPath(), pid, procName(pid), o.lockTimeout())
+	}
+}
+
+// lockPath is dpkg's frontend lock, which every apt install takes first.
+func (o Options) lockPath() string {
+	if o.StateDir != "" {
+		return filepath.Join(o.StateDir, "lock-frontend")
+	}
+	return "/var/lib/dpkg/lock-frontend"
+}
+
+// lockHolder asks the kernel which process holds an fcntl write lock on
+// path (as dpkg and apt take it).
+func lockHolder(path string) (int, bool) {
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		return 0, false
+	}
+	defer f.Close()
+	lk := syscall.Flock_t{Type: syscall.F_WRLCK, Whence: 0}
+	if err := syscall.FcntlFlock(f.Fd(), syscall.F_GETLK, &lk); err != nil || lk.Type == syscall.F_UNLCK {
+		return 0, false
+	}
+	return int(lk.Pid), true
+}
+
+// procName is a process's command name, or "?".
+func procName(pid int) string {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
+	if err != nil {
+		return "?"
+	}
+	return strings.TrimSpace(string(b))
+}
+
+// staleLists reports whether apt failed for want of current package lists
+// (not for a lock, a full disk or a broken package).
+func staleLists(err error) bool {
+	var ae *AptError
+	if !errors.As(err, &ae) {
+		return false
+	}
+	for _, s := range []string{"Unable to locate package", "has no installation candidate", "Failed to fetch", "404"} {
+		if strings.Contains(ae.Reason, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// AptError is a failed apt command with apt's own reason: its E: lines.
+type AptError struct {
+	Err    error
+	Reason string
+}
+
+func (e *AptError) Error() string {
+	if e.Reason == "" {
+		return e.Err.Error()
+	}
+	return e.Err.Error() + ": " + e.Reason
+}
+
+func (e *AptError) Unwrap() error { return e.Err }
+
+// reason picks apt's error lines ("E: ...") out of its output, falling
+// back to its last line.
+func reason(out string) string {
+	var errs []string
+	last := ""
+	for _, line := range strings.Split(out, "\n") {
+		line = strings.TrimSpace(line)
+		// apt's progress text ("Waiting for cache lock: ...") ends without
+		// a newline, so an error may follow it on the same line.
+		if m := aptErrorLine.FindStringSubmatch(line); m != nil {
+			errs = append(errs, m[1])
+		}
+		if line != "" {
+			last = line
+		}
+	}
+	if len(errs) > 0 {
+		return strings.Join(errs, "; ")
+	}
+	return last
+}
+
+// aptErrorLine is apt's "E: <reason>", at a line's start or after
+// progress text.
+var aptErrorLine = regexp.MustCompile(`(?:^|[^A-Za-z0-9])E: (.+)$`)
+
+// runPrivileged runs an apt command with the prefix that gives root; a
+// failure is an *AptError with apt's reason.
 func runPrivileged(ctx context.Context, prefix []string, log io.Writer, args ...string) error {
 	argv := append(append([]string(nil), prefix...), args...)
 	c := proc.Command(argv[0], argv[1:]...)
 	c.Env = append(os.Environ(), "DEBIAN_FRONTEND=noninteractive")
-	c.Stdout, c.Stderr = log, log
+	var tail tailBuffer
+	c.Stdout, c.Stderr = io.MultiWriter(log, &tail), io.MultiWriter(log, &tail)
 	fmt.Fprintf(log, "$ %s\n", proc.Quote(argv))
-	return c.Run(ctx)
+	if err := c.Run(ctx); err != nil {
+		return &AptError{Err: err, Reason: reason(tail.String())}
+	}
+	return nil
 }
 
+// tailBuffer keeps the last 64 KiB written to it.
+type tailBuffer struct{ b []byte }
+
+func (t *tailBuffer) Write(p []byte) (int, error) {
+	t.b = append(t.b, p...)
+	if over := len(t.b) - 64<<10; over > 0 {
+		t.b = t.b[over:]
+	}
+	return len(p), nil
+}
+
+func (t *tailBuffer) String() string { return string(t.b) }
+
 // Update refreshes apt's package lists.
-func Update(ctx context.Context, log io.Writer) error {
+func Update(ctx context.Context, log io.Writer, opts Options) error {
 	prefix, err := privilege()
 	if err != nil {
 		return fmt.Errorf("apt-get update needs root: %w", err)
 	}
-	if err := runPrivileged(ctx, prefix, log, "apt-get", "update"); err != nil {
+	opts.sayHolder()
+	if err := runPrivileged(ctx, prefix, log, append(append([]string{"apt-get"}, opts.aptArgs()...), "update")...); err != nil {
 		return fmt.Errorf("apt-get update: %w", err)
 	}
 	return nil

@@ -79,6 +79,8 @@ type Config struct {
 	DetailedCPU    string
 	AtomicWarming  int
 	NumInvocations int
+	Measurement    string // window or per-invocation
+	KernelArgs     string // more kernel command line arguments
 	BootTimeout    time.Duration
 	SimTimeout     time.Duration
 	HangTimeout    time.Duration
@@ -91,6 +93,8 @@ type Config struct {
 	GraphFormat string
 	LockWait    bool
 	AutoInstall bool
+	// AptLockTimeout bounds the wait for another apt's lock.
+	AptLockTimeout time.Duration
 
 	ResourcesFrom   string
 	ReleaseRepo     string

@@ -21,7 +21,7 @@ func TestDefaultsAndSources(t *testing.T) {
 	if c.Resources != "/proj/resources" || c.Gem5Dir != "/proj/resources/gem5" || c.WorkingDir != "/proj/wkdir" {
 		t.Fatalf("paths: %q %q %q", c.Resources, c.Gem5Dir, c.WorkingDir)
 	}
-	if c.Gem5Version != "v24.0.0.0" || c.KVersion != "v5.4.84" || c.Gem5Arch != "X86" || c.Jobs != runtime.NumCPU() {
+	if c.Gem5Version != "v24.0.0.1" || c.KVersion != "v5.4.84" || c.Gem5Arch != "X86" || c.Jobs != runtime.NumCPU() {
 		t.Fatalf("defaults: %+v", c)
 	}
 	if c.Memory != 2<<30 || c.DiskSize != 16<<30 || c.SimTimeout != 6*time.Hour {

@@ -210,6 +210,12 @@ func (g *Graph) runRecipe(ctx context.Context, r *Rule, res *result) {
 	res.status = classify(ctx, err)
 	rec := Record{Rule: r.record(), Status: res.status.String(), Start: start, End: time.Now(),
 		Fingerprint: g.fingerprint(r), Params: r.Params.summary()}
+	if err == nil {
+		// What the run read, as it is now that it finished (a recipe may
+		// change its own inputs, such as a tree it patches).
+		rec.Reads, err = readsOf(newStatCache(g.fs), r)
+		res.status = classify(ctx, err)
+	}
 	var ee *proc.ExitError
 	if errors.As(err, &ee) {
 		rec.Exit = ee.ExitCode()

@@ -21,7 +21,7 @@ import (
 // separated by tabs (rule names never hold tabs or newlines):
 //
 //	S <rule> <start unix ns> <pid> <pid start ticks>
-//	D <rule> <status> <exit> <start unix ns> <end unix ns> <fingerprint> <params JSON>
+//	D <rule> <status> <exit> <start unix ns> <end unix ns> <fingerprint> <params JSON> [<reads JSON>]
 //
 // A rule whose last line is S did not finish (the process died); a D with a
 // status other than "ok" failed. Appends are single writes, so a crash loses
@@ -39,6 +39,17 @@ type Record struct {
 	Params      map[string]string // filled by params() from paramsJSON
 	Owner       proc.Ident        // the process of an unfinished run
 	paramsJSON  string            // as logged; decoded only when a reason needs it
+	readsJSON   string            // as logged; decoded by reads()
+	Reads       Reads             // what the run read (filled by reads())
+}
+
+// reads returns what the recorded run read, decoding it on first use; nil
+// for a record without them (a log from before they were kept).
+func (r *Record) reads() Reads {
+	if r.Reads == nil && r.readsJSON != "" {
+		r.Reads = decodeReads(r.readsJSON)
+	}
+	return r.Reads
 }
 
 // params returns the recorded parameters, decoding them on first use (most
@@ -101,17 +112,28 @@ func (l *buildLog) apply(line string) {
 		r.Finished = false
 		r.Start = time.Unix(0, start)
 		r.Owner = proc.Ident{PID: pid, Start: ticks, Boot: proc.BootID()}
-	case f[0] == "D" && len(f) == 8:
-		exit, err1 := strconv.Atoi(f[3])
-		start, err2 := strconv.ParseInt(f[4], 10, 64)
-		end, err3 := strconv.ParseInt(f[5], 10, 64)
-		if err1 != nil || err2 != nil || err3 != nil || !strings.HasPrefix(f[7], "{") {
-			return
+	case f[0] == "D" && (len(f) == 8 || len(f) == 9):
+		if r, ok := parseDone(f); ok {
+			*l.rec(f[1]) = r
 		}
-		r := l.rec(f[1])
-		*r = Record{Rule: f[1], Finished: true, Status: f[2], Exit: exit,
-			Start: time.Unix(0, start), End: time.Unix(0, end), Fingerprint: f[6], paramsJSON: f[7]}
 	}
+}
+
+// parseDone reads a done line's fields (the reads field is optional: logs
+// written before it was kept have 8 fields).
+func parseDone(f []string) (Record, bool) {
+	exit, err1 := strconv.Atoi(f[3])
+	start, err2 := strconv.ParseInt(f[4], 10, 64)
+	end, err3 := strconv.ParseInt(f[5], 10, 64)
+	if err1 != nil || err2 != nil || err3 != nil || !strings.HasPrefix(f[7], "{") {
+		return Record{}, false
+	}
+	r := Record{Rule: f[1], Finished: true, Status: f[2], Exit: exit,
+		Start: time.Unix(0, start), End: time.Unix(0, end), Fingerprint: f[6], paramsJSON: f[7]}
+	if len(f) == 9 {
+		r.readsJSON = f[8]
+	}
+	return r, true
 }
 
 func (l *buildLog) rec(rule string) *Record {
@@ -189,8 +211,8 @@ func startLine(rule string, start time.Time, owner proc.Ident) string {
 }
 
 func doneLine(r *Record) string {
-	return fmt.Sprintf("D\t%s\t%s\t%d\t%d\t%d\t%s\t%s\n", r.Rule, r.Status, r.Exit,
-		r.Start.UnixNano(), r.End.UnixNano(), r.Fingerprint, encodeParams(r.params()))
+	return fmt.Sprintf("D\t%s\t%s\t%d\t%d\t%d\t%s\t%s\t%s\n", r.Rule, r.Status, r.Exit,
+		r.Start.UnixNano(), r.End.UnixNano(), r.Fingerprint, encodeParams(r.params()), r.reads().encode())
 }
 
 // started records that rule's recipe is about to run.
@@ -231,3 +253,7 @@ func (l *buildLog) close() error {
 	l.f = nil
 	return err
 }
+
+// LastReads is what the recorded run read; nil for a record written
+// before reads were kept.
+func (r *Record) LastReads() Reads { return r.reads() }

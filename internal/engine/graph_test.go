@@ -192,8 +192,14 @@ func TestIncrementalRebuilds(t *testing.T) {
 				{"change a parameter", func(f *fixture) { f.params["c"] = "v2" }, []string{"c", "d"}},
 				{"delete a middle output", func(f *fixture) { os.Remove(f.path("b.out")) }, []string{"b", "d"}},
 				{"equal mtime is up to date", func(f *fixture) {
-					st, _ := os.Stat(f.path("c.out"))
-					os.Chtimes(f.path("c.in"), st.ModTime(), st.ModTime())
+					// The sink's output dated as its newest input.
+					var newest time.Time
+					for _, in := range []string{"b.out", "c.out", "d.in"} {
+						if st, _ := os.Stat(f.path(in)); st.ModTime().After(newest) {
+							newest = st.ModTime()
+						}
+					}
+					os.Chtimes(f.path("d.out"), newest, newest)
 				}, nil},
 				{"nothing changed", nil, nil},
 			},

@@ -40,7 +40,7 @@ type Rule struct {
 	// text). A change reruns the rule and everything downstream.
 	Params Params
 	// Check, when set, is asked after the other checks; a non-empty reason
-	// makes the rule stale (e.g. "checked-out commit is not v24.0.0.0").
+	// makes the rule stale (e.g. "checked-out commit is not v24.0.0.1").
 	Check func(ctx context.Context) (reason string, err error)
 	// Recipe makes the outputs. Non-InPlace rules write each output to
 	// job.Out(output); the engine renames them into place on success. A
@@ -61,6 +61,15 @@ type Rule struct {
 	// recipes that only write small files or wait for work done elsewhere
 	// (a cluster job).
 	Slots int
+	// Preflight, when set, checks what can be known before any recipe of
+	// a build runs: a server the recipe downloads from is reachable, a
+	// file given for a leaf is of the right kind. Graph.Preflight asks it
+	// of every rule that will run and of every leaf such a rule reads.
+	Preflight func(ctx context.Context) error
+	// Space is about how many bytes the recipe writes where its first
+	// output goes; Graph.Preflight adds up the rules that will run per
+	// file system and compares the sum with the free space there.
+	Space int64
 
 	g *Graph
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 )
@@ -72,7 +73,7 @@ func (g *Graph) check(ctx context.Context, cache *statCache, r *Rule, deps []dep
 		return j.v, j.leaf()
 	}
 	for _, step := range []func() error{j.forced, j.lastRun, j.outputs, j.inputs, j.missingInputs, j.newerInputs,
-		j.dependencies, j.hook, j.noOutputs} {
+		j.changedReads, j.dependencies, j.hook, j.noOutputs} {
 		if err := step(); err != nil {
 			return j.v, err
 		}
@@ -230,6 +231,23 @@ func (j *judgement) newerInputs() error {
 	if j.oldest.exists && nw.exists && nw.mod.After(j.oldest.mod) {
 		j.v.add("input %s (%s) is newer than output %s (%s)", nw.path, nw.mod.Format(stampLayout),
 			j.oldest.path, j.oldest.mod.Format(stampLayout))
+	}
+	return nil
+}
+
+// changedReads: the rule now reads other files than its last run did, or
+// the same files with other times (an older file put in place of one is
+// not newer than the outputs, but it is not what they were made from).
+func (j *judgement) changedReads() error {
+	if j.v.Stale || j.v.Record == nil || j.v.Record.reads() == nil || slices.ContainsFunc(j.deps, func(d depState) bool { return d.willRun }) {
+		return nil // already stale, or judged by the dependencies that will run
+	}
+	cur, err := readsOf(j.cache, j.r)
+	if err != nil {
+		return err
+	}
+	for _, c := range j.v.Record.reads().changes(cur) {
+		j.v.add("%s", c)
 	}
 	return nil
 }

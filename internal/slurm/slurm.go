@@ -23,6 +23,10 @@ type Cluster struct {
 // State is a job's state as Slurm names it (JobState, %T).
 type State string
 
+// Completing is the state of a job that ended (or was cancelled) while the
+// node still stops its processes.
+const Completing State = "COMPLETING"
+
 // The states a job ends in; every other state (PENDING, RUNNING,
 // COMPLETING, CONFIGURING, SUSPENDED, REQUEUED, ...) means it is not over.
 const (

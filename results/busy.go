@@ -1,0 +1,126 @@
+package results
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+)
+
+// Busy is how much of a core's cycles it did work in: the cycles it was
+// neither idle (halted, waiting for an interrupt) nor quiesced, read from
+// the statistics each gem5 version and core type keeps.
+type Busy struct {
+	Cycles float64 // busy cycles
+	Valid  bool
+	From   string // the statistics they came from
+}
+
+// busyKeys are the simple cores' own busy counts (v21+ and older names).
+var busyKeys = []string{"exec_context.thread_0.numBusyCycles", "thread_0.numBusyCycles", "numBusyCycles",
+	"thread_0.num_busy_cycles", "num_busy_cycles"}
+
+// idleKeys and quiesceKeys are what O3 (and Minor) cores count of the
+// cycles they did not work: busy = numCycles − idle − quiesce.
+var (
+	idleKeys    = []string{"idleCycles", "idle_cycles", "exec_context.thread_0.numIdleCycles", "num_idle_cycles"}
+	quiesceKeys = []string{"quiesceCycles", "quiesce_cycles"}
+)
+
+// busyOf reads a core's busy cycles from dump d.
+func busyOf(d *Dump, c CPU) Busy {
+	for _, k := range busyKeys {
+		if f, ok := floatStat(d, c.Name+"."+k); ok {
+			return Busy{Cycles: f, Valid: true, From: c.Name + "." + k}
+		}
+	}
+	cycles, ok := c.Cycles.Value.Float()
+	if !ok {
+		return Busy{}
+	}
+	var idleFrom string
+	idle, quiesce := 0.0, 0.0
+	for _, k := range idleKeys {
+		if f, ok := floatStat(d, c.Name+"."+k); ok {
+			idle, idleFrom = f, k
+			break
+		}
+	}
+	if idleFrom == "" {
+		return Busy{}
+	}
+	from := fmt.Sprintf("%s − %s", c.Cycles.Key, idleFrom)
+	for _, k := range quiesceKeys {
+		if f, ok := floatStat(d, c.Name+"."+k); ok {
+			quiesce, from = f, from+" − "+k
+			break
+		}
+	}
+	return Busy{Cycles: math.Max(cycles-idle-quiesce, 0), Valid: true, From: from}
+}
+
+func floatStat(d *Dump, name string) (float64, bool) {
+	v, ok := d.Value(name)
+	if !ok {
+		return 0, false
+	}
+	f, ok := v.Float()
+	return f, ok && !math.IsNaN(f)
+}
+
+// Utilisation is the share of the core's cycles that were busy (NaN when
+// unknown).
+func (c CPU) Utilisation() float64 {
+	cycles, ok := c.Cycles.Value.Float()
+	if !c.Busy.Valid || !ok || cycles == 0 {
+		return math.NaN()
+	}
+	return c.Busy.Cycles / cycles
+}
+
+// BusyIPC is instructions per busy cycle: the IPC of the time the core
+// worked, not gem5's IPC over every cycle of the window (NaN when
+// unknown).
+func (c CPU) BusyIPC() float64 {
+	insts, ok := c.Instructions.Value.Float()
+	if !c.Busy.Valid || !ok || c.Busy.Cycles == 0 {
+		return math.NaN()
+	}
+	return insts / c.Busy.Cycles
+}
+
+func fixed(f float64, prec int) string {
+	if math.IsNaN(f) {
+		return "–"
+	}
+	return strconv.FormatFloat(f, 'f', prec, 64)
+}
+
+func percent(f float64) string {
+	if math.IsNaN(f) {
+		return "–"
+	}
+	return strconv.FormatFloat(100*f, 'f', 1, 64) + "%"
+}
+
+// ownMisses is a shared cache's misses that the core's own requestors
+// (its instruction and data ports, its page-table walkers) caused: gem5
+// keeps the misses per requestor, named after the requestor without the
+// root object ("processor.switch1.core.data" under board.).
+func ownMisses(d *Dump, cache, cpu string) (float64, string, bool) {
+	_, rel, found := strings.Cut(cpu, ".")
+	if !found {
+		return 0, "", false
+	}
+	prefix := cache + ".overallMisses::" + rel + "."
+	total, n := 0.0, 0
+	for _, s := range d.Stats {
+		if strings.HasPrefix(s.Name, prefix) {
+			if f, ok := s.Value.Float(); ok && !math.IsNaN(f) {
+				total += f
+				n++
+			}
+		}
+	}
+	return total, prefix + "*", n > 0
+}

@@ -1,0 +1,198 @@
+package targets_test
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vswarmu/vswarmu-mage/internal/magetest"
+)
+
+// A new user's first hour (issue 19): what can be known before any work is
+// said at once; a typo is answered with the name meant; why explains the
+// main job; the stand-in's numbers are marked wherever they are printed.
+
+// unreachable is a server address nothing listens on: a network failure
+// as a machine without the Internet has it, without depending on one.
+const unreachable = "127.0.0.1:9"
+
+// TestOfflineProblemsInOneList: the main job with every download pointed
+// at a server that does not answer names each of them, with the setting
+// that avoids it, in one list, and installs nothing.
+func TestOfflineProblemsInOneList(t *testing.T) {
+	dir := t.TempDir()
+	env := []string{"WORKING_DIR=" + filepath.Join(dir, "wk"), "RESOURCES=" + filepath.Join(dir, "res"),
+		"GEM5_REPO=https://" + unreachable + "/gem5/gem5.git", "KERNEL_MIRROR=https://" + unreachable + "/pub/linux/kernel",
+		"MIRROR=http://" + unreachable + "/ubuntu", "AUTO_INSTALL=1"}
+	start := time.Now()
+	r := magetest.Mage(t, dir, env, "simulate:all")
+	if r.Code == 0 || !strings.Contains(r.Output, "found before starting anything") {
+		t.Fatalf("offline main job: exit %d\n%s", r.Code, r.Output)
+	}
+	for _, want := range []string{
+		"gem5:source: cannot reach " + unreachable + " to download https://" + unreachable + "/gem5/gem5.git",
+		"set GEM5_REPO to a mirror or a local clone of gem5",
+		"kernel:source: cannot reach " + unreachable,
+		"set KERNEL_MIRROR to a kernel.org mirror you can reach",
+		"image:base: cannot reach " + unreachable + " to download http://" + unreachable + "/ubuntu",
+		"nothing was installed or built",
+	} {
+		if !strings.Contains(r.Output, want) {
+			t.Errorf("the list lacks %q:\n%s", want, r.Output)
+		}
+	}
+	if strings.Contains(r.Output, "installing ") || strings.Contains(r.Output, "▶ ") {
+		t.Errorf("something was installed or started before the problems were said:\n%s", r.Output)
+	}
+	t.Logf("the problems were known in %v", time.Since(start).Round(time.Millisecond))
+	if _, err := os.Stat(filepath.Join(dir, "res", "gem5")); err == nil {
+		t.Errorf("a gem5 checkout was started")
+	}
+}
+
+// TestFreeSpaceIsCheckedFirst: rules that write more than the file system
+// holds are named before any of them runs.
+func TestFreeSpaceIsCheckedFirst(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git not installed (apt-get install git)")
+	}
+	dir := t.TempDir()
+	// A local gem5 "clone" (no network needed), and a RESOURCES on a
+	// file system too small for a gem5 build: a 64 MiB tmpfs when this
+	// process may mount one, else the check is left to the engine's test.
+	small := filepath.Join(dir, "small")
+	os.MkdirAll(small, 0o755)
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", small).CombinedOutput(); err != nil {
+		t.Skipf("cannot mount a small tmpfs here (%v: %s)", err, out)
+	}
+	defer exec.Command("umount", "-l", small).Run()
+	repo := filepath.Join(dir, "gem5")
+	for _, args := range [][]string{{"init", "-q", repo}, {"-C", repo, "commit", "-q", "--allow-empty", "-m", "x"}, {"-C", repo, "tag", "v24.0.0.1"}} {
+		if out, err := exec.Command("git", append([]string{"-c", "user.name=t", "-c", "user.email=t@t"}, args...)...).CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+	}
+	env := []string{"WORKING_DIR=" + filepath.Join(dir, "wk"), "RESOURCES=" + small, "GEM5_REPO=" + repo, "AUTO_INSTALL=0"}
+	r := magetest.Mage(t, dir, env, "gem5:build")
+	if r.Code == 0 || !regexp.MustCompile(`has \d+ MiB free; gem5:source, gem5:build need about 7\.0 GiB`).MatchString(r.Output) {
+		t.Fatalf("gem5:build on a 64 MiB file system: exit %d\n%s", r.Code, r.Output)
+	}
+}
+
+// TestReadmeRealGem5LineRunsOffline: README's real-gem5 line, as written
+// (the stand-in in place of the gem5 it names), finds nothing it would
+// stop on in a dry run on a machine without kernel.org or Docker Hub.
+func TestReadmeRealGem5LineRunsOffline(t *testing.T) {
+	text := readme(t)
+	i := strings.Index(text, "Check a real gem5")
+	if i < 0 {
+		t.Fatal("README has no \"Check a real gem5\" paragraph")
+	}
+	block := text[i:]
+	block = block[strings.Index(block, "```sh")+len("```sh"):]
+	block = block[:strings.Index(block, "```")]
+	line := strings.Join(strings.Fields(strings.ReplaceAll(block, "\\\n", " ")), " ")
+	if !strings.HasSuffix(line, "go run mage.go simulate:all") {
+		t.Fatalf("README's real-gem5 line does not run the main job: %q", line)
+	}
+	var env []string
+	for _, f := range strings.Fields(strings.TrimSuffix(line, "go run mage.go simulate:all")) {
+		if strings.HasPrefix(f, "GEM5=") {
+			f = "GEM5=standin"
+		}
+		env = append(env, f)
+	}
+	dir := t.TempDir()
+	env = append(env, "WORKING_DIR="+filepath.Join(dir, "wk"), "RESOURCES="+filepath.Join(dir, "res"), "DRY_RUN=1")
+	r := magetest.Mage(t, dir, env, "simulate:all")
+	if r.Code != 0 || strings.Contains(r.Output, "a real run would stop here") {
+		t.Fatalf("README's line (%s) would not run offline: exit %d\n%s", line, r.Code, r.Output)
+	}
+}
+
+// TestWhyExplainsTheMainJob: `mage why simulate:all` says what the main
+// job builds and what is stale; an unknown rule gets the name meant.
+func TestWhyExplainsTheMainJob(t *testing.T) {
+	dir, env := standinEnv(t, "FUNCTIONS=fibonacci-go")
+	r := magetest.Mage(t, dir, env, "why", "simulate:all")
+	for _, want := range []string{"simulate:all — simulates every listed function (fibonacci-go)", "builds  simulate:fn:fibonacci-go",
+		"builds  report:write", "stale simulate:boot — never built", "simulate:all would run the 4 stale rules"} {
+		if r.Code != 0 || !strings.Contains(r.Output, want) {
+			t.Errorf("why simulate:all lacks %q: exit %d\n%s", want, r.Code, r.Output)
+		}
+	}
+	if r := magetest.Mage(t, dir, env, "simulate:all"); r.Code != 0 {
+		t.Fatalf("simulate:all: exit %d\n%s", r.Code, r.Output)
+	}
+	if r := magetest.Mage(t, dir, env, "why", "simulate:all"); r.Code != 0 || !regexp.MustCompile(`needs  \d+ rules, 0 of them stale`).MatchString(r.Output) ||
+		!strings.Contains(r.Output, "simulate:all is up to date") {
+		t.Errorf("why after the run: exit %d\n%s", r.Code, r.Output)
+	}
+	if r := magetest.Mage(t, dir, env, "why", "simulate:boot"); r.Code != 0 || !strings.Contains(r.Output, "read  "+filepath.Join(dir, "placeholder-vmlinux")) {
+		t.Errorf("why simulate:boot does not list what its last run read:\n%s", r.Output)
+	}
+	if r := magetest.Mage(t, dir, env, "why", "simulate:bot"); r.Code == 0 || !strings.Contains(r.Output, `did you mean "simulate:boot"?`) {
+		t.Errorf("why simulate:bot: exit %d\n%s", r.Code, r.Output)
+	}
+}
+
+// TestTypoedNamesGetTheNameMeant: a misspelt function, in FUNCTIONS or as
+// a target's argument, is answered with the closest one.
+func TestTypoedNamesGetTheNameMeant(t *testing.T) {
+	dir, env := standinEnv(t)
+	cases := []struct {
+		env  []string
+		args []string
+		want string
+	}{
+		{[]string{"FUNCTIONS=fibonaci-go"}, []string{"status"}, `fibonaci-go: not in functions.yaml (built in); did you mean "fibonacci-go"?`},
+		{nil, []string{"simulate:fn", "aes-og"}, `did you mean "aes-go"?`},
+		{[]string{"FORCE=simulate:bot"}, []string{"simulate:all"}, `did you mean "simulate:boot"?`},
+	}
+	for _, c := range cases {
+		r := magetest.Mage(t, dir, append(append([]string(nil), env...), c.env...), c.args...)
+		if r.Code == 0 || !strings.Contains(r.Output, c.want) {
+			t.Errorf("%v %v: exit %d, want %q\n%s", c.env, c.args, r.Code, c.want, r.Output)
+		}
+	}
+}
+
+// TestStandinSummaryIsMarked: the terminal summary of stand-in runs says
+// they are not measurements, as the report files do.
+func TestStandinSummaryIsMarked(t *testing.T) {
+	dir, env := standinEnv(t, "FUNCTIONS=fibonacci-go")
+	r := magetest.Mage(t, dir, env, "simulate:all")
+	if r.Code != 0 || !regexp.MustCompile(`fibonacci-go +succeeded IPC .*STAND-IN \(not a measurement\)`).MatchString(r.Output) {
+		t.Fatalf("summary: exit %d\n%s", r.Code, r.Output)
+	}
+}
+
+// TestFirstRunSaysItCompiles: `go run mage.go` says that it compiles the
+// plugin when mage has no binary for the magefile yet, and not after.
+func TestFirstRunSaysItCompiles(t *testing.T) {
+	if testing.Short() {
+		t.Skip("compiles the plugin twice")
+	}
+	cache := t.TempDir()
+	run := func() string {
+		c := exec.Command("go", "run", "mage.go", "config")
+		c.Dir = magetest.RepoRoot(t)
+		c.Env = append(os.Environ(), "MAGEFILE_CACHE="+cache, "NO_COLOR=1")
+		out, err := c.CombinedOutput()
+		if err != nil {
+			t.Fatalf("go run mage.go config: %v\n%s", err, out)
+		}
+		return string(out)
+	}
+	const say = "mage: compiling the vswarmu-mage plugin"
+	if out := run(); !strings.Contains(out, say) {
+		t.Errorf("first run did not say it compiles:\n%.500s", out)
+	}
+	if out := run(); strings.Contains(out, say) {
+		t.Errorf("second run said it compiles again:\n%.500s", out)
+	}
+}
