@@ -49,7 +49,7 @@ type Simulation struct {
 	Invocations   int
 	Measurement   string // window ("" too) or per-invocation
 	KernelArgs    string // more kernel command line arguments
-	Warmup        int // client warm-up invocations before the checkpoint
+	Warmup        int    // client warm-up invocations before the checkpoint
 	GuestDir      string
 	Work          string // $WORKING_DIR
 	HangTimeout   time.Duration
