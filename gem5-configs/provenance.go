@@ -1,6 +1,7 @@
 package gem5configs
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -77,7 +78,10 @@ func (s Simulation) parameters(setupCPU string) map[string]string {
 		"MEMORY": fmt.Sprintf("%dMB", s.MemoryMiB), "ATOMIC_WARMING": fmt.Sprint(s.AtomicWarming),
 		"NUM_INVOCATIONS": fmt.Sprint(s.Invocations), "WARMUP_INVOCATIONS": fmt.Sprint(s.Warmup),
 		"SETUP_CPU": setupCPU, "ROOT_DEVICE": s.Root, "EXEC_MODE": s.execMode(),
-		"CLIENT_INVOCATIONS": fmt.Sprint(s.ClientInvocations()),
+		"CLIENT_INVOCATIONS": fmt.Sprint(s.ClientInvocations()), "MEASUREMENT": cmp.Or(s.Measurement, "window"),
+	}
+	if s.KernelArgs != "" {
+		m["KERNEL_ARGS"] = s.KernelArgs
 	}
 	if s.BootCheckpoint != "" {
 		m["BOOT_CHECKPOINT"] = s.BootCheckpoint

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/csv"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -83,4 +84,59 @@ func TestRealDebianRunIsReported(t *testing.T) {
 	if run.Meta == nil || run.Meta.ExecMode != "process" || run.Meta.Gem5SHA256 == "" || run.Meta.Disk == nil {
 		t.Errorf("the run's record lacks its provenance: %+v", run.Meta)
 	}
+}
+
+// TestRealDebianBusyCyclesAndOwnMisses checks the figures issue 21 adds
+// against the lines of the real run's stats.txt they come from: busy
+// cycles and utilisation of both cores, IPC over busy cycles, and the
+// shared L2's misses of the function's core alone.
+func TestRealDebianBusyCyclesAndOwnMisses(t *testing.T) {
+	dir := filepath.Join(realDebian, "fibonacci-go")
+	stats := filepath.Join(dir, "stats.txt")
+	num := func(name string) float64 {
+		f, ok := Value(statLine(t, stats, name)).Float()
+		if !ok {
+			t.Fatalf("%s is not a number", name)
+		}
+		return f
+	}
+	run, err := LoadRun(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, fn, _ := run.Measured()
+	var client CPU
+	for _, c := range d.CPUs {
+		if c.Name == "board.processor.switch0.core" {
+			client = c
+		}
+	}
+	insts := num("board.processor.switch1.core.commitStats0.numInsts")
+	own := 0.0
+	for _, req := range []string{"inst", "data", "mmu.dtb.walker", "mmu.itb.walker"} {
+		own += num("board.cache_hierarchy.l2cache.overallMisses::processor.switch1.core." + req)
+	}
+	cases := []struct {
+		name      string
+		got, want float64
+	}{
+		{"function core's busy cycles", fn.Busy.Cycles, num("board.processor.switch1.core.exec_context.thread_0.numBusyCycles")},
+		{"function core's utilisation", fn.Utilisation(), num("board.processor.switch1.core.exec_context.thread_0.numBusyCycles") / num("board.processor.switch1.core.numCycles")},
+		{"function core's IPC over busy cycles", fn.BusyIPC(), insts / num("board.processor.switch1.core.exec_context.thread_0.numBusyCycles")},
+		{"client core's busy cycles", client.Busy.Cycles, num("board.processor.switch0.core.exec_context.thread_0.numBusyCycles")},
+		{"shared L2 MPKI of the function's own misses", fn.L2.Value, own * 1000 / insts},
+	}
+	for _, c := range cases {
+		if math.Abs(c.got-c.want) > 1e-9*math.Max(1, math.Abs(c.want)) {
+			t.Errorf("%s: %v, stats.txt gives %v", c.name, c.got, c.want)
+		}
+	}
+	if !fn.SharedL2 || !strings.Contains(fn.L2.From, "own misses") {
+		t.Errorf("the simple system's L2 is shared: its MPKI must count own misses (%s)", fn.L2.From)
+	}
+	if all := num("board.cache_hierarchy.l2cache.overallMisses::total") * 1000 / insts; fn.L2.Value >= all {
+		t.Errorf("own L2 MPKI %.2f is not below every miss's %.2f", fn.L2.Value, all)
+	}
+	t.Logf("function core: utilisation %.3f, IPC %.4f over all cycles, %.4f over busy ones; client core utilisation %.3f; L2 MPKI own %.2f",
+		fn.Utilisation(), insts/num("board.processor.switch1.core.numCycles"), fn.BusyIPC(), client.Utilisation(), fn.L2.Value)
 }

@@ -344,12 +344,15 @@ class Sim:
 
     def board_stats(self, board):
         """A system's core and cache statistics."""
-        lines, per_core = [], []
-        for core in board.processor.get_cores():
-            name = core.get_simobject().path()
+        lines, per_core, requestors = [], [], []
+        for idx, core in enumerate(board.processor.get_cores()):
+            obj = core.get_simobject()
+            name = obj.path()
             cycles, insts = self.counters.get(name, [0, 0])
             per_core.append(insts)
+            requestors.append((name.split(".", 1)[1], insts))
             lines.append((name + ".numCycles", str(cycles), "Number of cpu cycles simulated (Cycle)"))
+            lines += busy_stats(obj, name, cycles, idx)
             if insts and cycles:
                 lines.append((name + ".cpi", "%f" % (cycles / insts), "CPI: cycles per instruction (core level) ((Cycle/Count))"))
                 lines.append((name + ".ipc", "%f" % (insts / cycles), "IPC: instructions per cycle (core level) ((Count/Cycle))"))
@@ -358,8 +361,44 @@ class Sim:
         for cache in board.cache_hierarchy.descendants():
             if cache.type == "Cache":
                 misses = cache_misses(cache._name, per_core)
+                if _SHARED.match(cache._name):
+                    lines += requestor_misses(cache.path(), misses, requestors)
                 lines.append((cache.path() + ".overallMisses::total", str(misses), "number of overall misses (Count)"))
         return lines
+
+
+# Shares of a core's cycles it spent busy: the function's core (1) works
+# most of the window, the client's (0) about half of it.
+_BUSY_SHARE = {1: 0.9}
+
+
+def busy_stats(obj, name, cycles, idx):
+    """A core's busy and idle cycles under the names gem5 v24 gives them:
+    simple cores count busy and idle cycles per thread, O3 cores count
+    idle and quiesce cycles (busy is the rest)."""
+    busy = int(cycles * _BUSY_SHARE.get(idx, 0.5))
+    if obj.type == "BaseO3CPU":
+        quiesce = (cycles - busy) // 4
+        return [(name + ".idleCycles", str(cycles - busy - quiesce), "Number of cycles that the CPU has spent idle (Cycle)"),
+                (name + ".quiesceCycles", str(quiesce), "Number of cycles quiesced or waiting for an interrupt (Cycle)")]
+    ctx = name + ".exec_context.thread_0."
+    return [(ctx + "numIdleCycles", str(cycles - busy), "Number of idle cycles (Cycle)"),
+            (ctx + "numBusyCycles", str(busy), "Number of busy cycles (Cycle)")]
+
+
+# A cache every core of the board shares, whose misses gem5 counts per
+# requestor (named without the board: processor.switch1.core.data).
+_SHARED = re.compile(r"(?:l2|l3)cache$")
+
+
+def requestor_misses(path, misses, requestors):
+    total = sum(i for _, i in requestors) or 1
+    out = []
+    for name, insts in requestors:
+        mine = misses * insts // total
+        out.append((path + ".overallMisses::" + name + ".inst", str(mine // 3), "number of overall misses (Count)"))
+        out.append((path + ".overallMisses::" + name + ".data", str(mine - mine // 3), "number of overall misses (Count)"))
+    return out
 
 
 def check_orphans(top):
