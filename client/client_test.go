@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -34,14 +35,21 @@ func serve(t testing.TB, register func(*grpc.Server), opts ...grpc.ServerOption)
 	return ln.Addr().String()
 }
 
-func referenceServer(t testing.TB, fn string) string {
+func referenceServer(t testing.TB, fn string) string { return serveReference(t, fn, nil) }
+
+// serveReference serves a reference function; with n, counting its requests.
+func serveReference(t testing.TB, fn string, n *atomic.Int64) string {
 	t.Helper()
+	var opts []grpc.ServerOption
+	if n != nil {
+		opts = append(opts, counting(n))
+	}
 	a, _ := reference.NewAES(reference.DefaultAESKey, "defaultplaintext")
 	return serve(t, map[string]func(*grpc.Server){
 		"fibonacci": func(s *grpc.Server) { fibpb.RegisterGreeterServer(s, reference.Fibonacci{}) },
 		"aes":       func(s *grpc.Server) { aespb.RegisterAesServer(s, a) },
 		"auth":      func(s *grpc.Server) { authpb.RegisterGreeterServer(s, reference.Auth{}) },
-	}[fn])
+	}[fn], opts...)
 }
 
 func TestReferenceRepliesMatchTheFacts(t *testing.T) {

@@ -67,6 +67,7 @@ type Simulation struct {
 	Point         string   // the sweep point an evaluation measures ("" for none)
 	Overrides     []string // run_sim.py options of the point beyond the fields above (--clock 2GHz, --l2-size 1MB)
 	Results       string   // the evaluation's output directory (default: WORKING_DIR/results/<function>)
+	Lukewarm      *Lukewarm // a lukewarm setup (Function LukewarmName) or evaluation; nil for one function
 	Files         *Files   // identifies input files for the runs' records (shared, nil-safe)
 	Exec          Executor // runs gem5 (nil: Local)
 	// ResolveSetupCPU turns SetupCPU=auto into kvm or atomic when the
@@ -127,6 +128,9 @@ const m5Line = `M5="/sbin/m5 --addr"`
 // function, in a container (docker-compose) or as a plain process. With
 // two machines it is the test system's, and DriveScript invokes.
 func (s Simulation) RunScript() string {
+	if s.Lukewarm != nil {
+		return s.lukewarmSetupScript()
+	}
 	if s.TwoMachine() {
 		return s.testScript()
 	}
@@ -150,7 +154,7 @@ $M5 fail -1
 
 // dockerUp starts Docker in the guest, or shows on the console why it did
 // not start and ends the run with m5 fail 7 (instead of waiting forever).
-const dockerUp = `systemctl start docker.service || { systemctl --no-pager --lines=5 status containerd.service docker.service; journalctl --no-pager -n 20 -u containerd.service -u docker.service; $M5 fail 7; exit 1; }`
+const dockerUp = `systemctl start docker.service || { for u in containerd.service docker.service; do echo "$u: $(systemctl show -p ActiveState,Result,ExecMainCode,ExecMainStatus,NRestarts --value $u | tr '\n' ' ')"; done; systemctl --no-pager --lines=5 status containerd.service docker.service; journalctl --no-pager -n 30 -u containerd.service -u docker.service; $M5 fail 7; exit 1; }`
 
 // containerLines start the function's container with docker-compose and
 // pin it to core 1 (vSwarm-u's way); the client uses the published port.
@@ -186,10 +190,24 @@ func (s Simulation) execMode() string { return cmp.Or(s.ExecMode, functions.Cont
 func (s Simulation) machineArgs() []string {
 	args := []string{s.Config, "--kernel", s.Kernel, "--disk", s.Disk,
 		"--cpus", fmt.Sprint(s.CPUs), "--memory", fmt.Sprintf("%dMB", s.MemoryMiB), "--root", s.Root}
-	if s.KernelArgs != "" {
-		args = append(args, "--kernel-args", s.KernelArgs)
+	if k := s.kernelArgs(); k != "" {
+		args = append(args, "--kernel-args", k)
 	}
 	return append(args, s.topologyArgs()...)
+}
+
+// kernelArgs are the kernel arguments beyond run_sim.py's own: a
+// container-mode boot starts the container runtime before its checkpoint
+// (gem5init reads vswarmu.docker=1), then KERNEL_ARGS.
+func (s Simulation) kernelArgs() string {
+	var args []string
+	if s.execMode() == functions.Container {
+		args = append(args, "vswarmu.docker=1")
+	}
+	if s.KernelArgs != "" {
+		args = append(args, s.KernelArgs)
+	}
+	return strings.Join(args, " ")
 }
 
 // commonArgs are run_sim.py's arguments of setup and evaluation.
@@ -218,8 +236,8 @@ func (s Simulation) SetupDescription() map[string]string {
 func (s Simulation) BootDescription() map[string]string {
 	d := map[string]string{"CPUS": fmt.Sprint(s.CPUs), "MEMORY": fmt.Sprint(s.MemoryMiB), "setup-cpu": s.SetupCPU,
 		"root": s.Root, "gem5": s.Gem5}
-	if s.KernelArgs != "" {
-		d["KERNEL_ARGS"] = s.KernelArgs
+	if k := s.kernelArgs(); k != "" {
+		d["kernel-args"] = k
 	}
 	return s.describeTopology(d, false)
 }
@@ -309,9 +327,13 @@ func (s Simulation) EvalOutputs() []string {
 
 // EvalDescription is what shapes an evaluation's numbers.
 func (s Simulation) EvalDescription() map[string]string {
-	return s.describeTopology(map[string]string{"SYSTEM": s.System, "DETAILED_CPU": s.DetailedCPU, "ATOMIC_WARMING": fmt.Sprint(s.AtomicWarming),
+	d := s.describeTopology(map[string]string{"SYSTEM": s.System, "DETAILED_CPU": s.DetailedCPU, "ATOMIC_WARMING": fmt.Sprint(s.AtomicWarming),
 		"NUM_INVOCATIONS": fmt.Sprint(s.Invocations), "CPUS": fmt.Sprint(s.CPUs), "MEMORY": fmt.Sprint(s.MemoryMiB), "gem5": s.Gem5,
 		"overrides": strings.Join(s.Overrides, " "), "MEASUREMENT": cmp.Or(s.Measurement, "window")}, true)
+	if s.Lukewarm != nil {
+		d["schedule"] = s.lukewarmSchedule()
+	}
+	return d
 }
 
 // Evaluate restores the checkpoint and measures the function; gem5 writes
@@ -328,12 +350,23 @@ func (s Simulation) Evaluate(ctx context.Context, j job.Job) error {
 	if s.Point != "" {
 		args = append(append(args, "--point", s.Point), s.Overrides...)
 	}
+	if s.Lukewarm != nil {
+		// The setup's script reads this schedule after the restore.
+		if err := os.WriteFile(s.lukewarmSchedulePath(), []byte(s.lukewarmSchedule()), 0o755); err != nil {
+			return err
+		}
+		args = append(args, "--script", s.lukewarmSchedulePath())
+	}
 	start := time.Now()
 	out, err := s.run(ctx, j, dir, args)
 	var setup results.RunMeta
 	_ = readMeta(filepath.Join(s.SetupDir(), setupRecord), &setup)
 	meta := s.record(out, err, "", dir, setup.Parameters["SETUP_CPU"])
 	meta.ElapsedSeconds = time.Since(start).Seconds()
+	if lw := s.Lukewarm; lw != nil {
+		meta.Function = lw.Measure
+		meta.Parameters["LUKEWARM_SCHEDULE"], meta.Parameters["LUKEWARM_SET"] = lw.Schedule, strings.Join(s.lukewarmNames(), " ")
+	}
 	meta.SetupSeconds = setup.ElapsedSeconds
 	if werr := writeMeta(filepath.Join(dir, results.MetaFile), meta); werr != nil && err == nil {
 		err = werr
@@ -432,6 +465,9 @@ func (s Simulation) run(ctx context.Context, j job.Job, outdir string, args []st
 		}
 		if tail := consoleTail(filepath.Join(outdir, DriveConsoleFile), 3); err != nil && tail != "" {
 			err = fmt.Errorf("%w; the drive system's console ends: %s", err, tail)
+		}
+		if w := Gem5Warnings(outdir); err != nil && w != "" {
+			err = fmt.Errorf("%w; %s", err, w)
 		}
 		return out, err
 	}

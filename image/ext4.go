@@ -105,7 +105,8 @@ type Inject struct {
 	Mode os.FileMode
 }
 
-// Link is a symbolic link to create in an image.
+// Link is a symbolic link to create in an image; with an empty Target,
+// the path is removed (a unit's enablement, say).
 type Link struct {
 	Path, Target string
 }
@@ -195,6 +196,10 @@ func injectFiles(ctx context.Context, r Runner, raw string, files []Inject, link
 			f.Dst, f.Src, f.Dst, f.Dst, 0o100000|f.Mode.Perm(), f.Dst, f.Dst)
 	}
 	for _, l := range links {
+		if l.Target == "" {
+			fmt.Fprintf(&cmds, "rm %s\n", l.Path)
+			continue
+		}
 		mkdirs(l.Path)
 		fmt.Fprintf(&cmds, "rm %s\nsymlink %s %s\n", l.Path, l.Path, l.Target)
 	}

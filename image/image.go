@@ -75,6 +75,9 @@ type Spec struct {
 	Launcher     string   // vswarmu-run (functions as plain processes), "" for none
 	LauncherPath string   // its path in the guest
 	Auto         Autoinstall
+	// Runtime are container runtime programs written over the
+	// distribution's (Runtime.Injects); none keeps the distribution's.
+	Runtime []Inject
 }
 
 // DefaultMirror is the public apt mirror of a distribution and arch.
@@ -331,7 +334,8 @@ func MakeDisk(ctx context.Context, r Runner, root, raw string, size int64) error
 // FinishInputs are the files image:build copies into the disk and
 // what they hold (for a build's inputs and parameters).
 func (s Spec) FinishInputs() (inputs []string, description map[string]string) {
-	description = map[string]string{"m5": s.M5, "client": s.Client, "launcher": s.Launcher}
+	description = map[string]string{"m5": s.M5, "client": s.Client, "launcher": s.Launcher,
+		"gem5-skipped": strings.Join(Gem5SkippedUnits, " "), "gem5-skip": gem5Skip}
 	for _, a := range agentFiles {
 		b, p, err := s.guestFile(a.name)
 		if err == nil {
@@ -345,6 +349,10 @@ func (s Spec) FinishInputs() (inputs []string, description map[string]string) {
 		if p != "" {
 			inputs = append(inputs, p)
 		}
+	}
+	for _, r := range s.Runtime {
+		inputs = append(inputs, r.Src)
+		description["runtime:"+r.Dst] = filepath.Base(r.Src)
 	}
 	return inputs, description
 }
@@ -395,19 +403,68 @@ func (s Spec) Finish(ctx context.Context, j job.Job) error {
 		files = append(files, Inject{Src: s.Launcher, Dst: s.LauncherPath, Mode: 0o755})
 		manifest["launcher"] = fileSHA(s.Launcher)
 	}
+	for _, r := range s.Runtime {
+		files = append(files, r)
+		manifest["runtime"+r.Dst] = fileSHA(r.Src)
+	}
 	mb, _ := json.MarshalIndent(manifest, "", "  ")
 	mpath := filepath.Join(tmp, "image.json")
 	if err := os.WriteFile(mpath, append(mb, '\n'), 0o644); err != nil {
 		return err
 	}
 	files = append(files, Inject{Src: mpath, Dst: "/etc/vswarmu/image.json", Mode: 0o644})
-	links := []Link{{Path: "/etc/systemd/system/multi-user.target.wants/gem5init.service", Target: "/etc/systemd/system/gem5init.service"}}
+	links := append([]Link{{Path: "/etc/systemd/system/multi-user.target.wants/gem5init.service", Target: "/etc/systemd/system/gem5init.service"}},
+		notStartedAtBoot...)
+	skip, err := s.gem5Skips(tmp)
+	if err != nil {
+		return err
+	}
+	files = append(files, skip...)
 	j.Progress("writing the agent, m5 and the client")
 	if err := injectFiles(ctx, j, work, files, links); err != nil {
 		return err
 	}
 	j.Progress("converting to qcow2")
 	return j.Run(ctx, "qemu-img", "convert", "-O", "qcow2", work, j.Out(s.Out))
+}
+
+// notStartedAtBoot are the container runtime's enablements, removed: a
+// boot starts neither Docker nor containerd. Under gem5 a container-mode
+// boot starts them before its checkpoint (gem5init, vswarmu.docker=1), a
+// process-mode boot never pays for them; under qemu the install starts
+// them itself.
+var notStartedAtBoot = []Link{
+	{Path: "/etc/systemd/system/multi-user.target.wants/docker.service"},
+	{Path: "/etc/systemd/system/sockets.target.wants/docker.socket"},
+	{Path: "/etc/systemd/system/multi-user.target.wants/containerd.service"},
+}
+
+// Gem5SkippedUnits are units a simulated boot never needs: under gem5
+// (vswarmu.gem5=1 on the kernel command line) a drop-in's condition skips
+// each; under qemu they run as usual. Every unit skipped is minutes of
+// atomic-core boot saved.
+var Gem5SkippedUnits = []string{
+	"ssh.service", "ssh-keygen.service", "systemd-networkd.service", "systemd-networkd.socket",
+	"getty@tty1.service", "serial-getty@ttyS0.service", "systemd-logind.service", "systemd-timesyncd.service",
+	"systemd-modules-load.service", "systemd-sysctl.service", "e2scrub_reap.service", "cron.service",
+	"systemd-update-utmp.service", "systemd-update-utmp-runlevel.service", "systemd-random-seed.service",
+	"man-db.timer", "logrotate.timer", "dpkg-db-backup.timer", "systemd-tmpfiles-clean.timer",
+}
+
+// gem5Skip is the drop-in that skips a unit under gem5.
+const gem5Skip = "# vswarmu-mage: a simulated boot does not need this unit (minutes on gem5's atomic cores).\n[Unit]\nConditionKernelCommandLine=!vswarmu.gem5=1\n"
+
+// gem5Skips are the drop-ins of Gem5SkippedUnits, written under tmp.
+func (s Spec) gem5Skips(tmp string) ([]Inject, error) {
+	src := filepath.Join(tmp, "vswarmu-gem5-skip.conf")
+	if err := os.WriteFile(src, []byte(gem5Skip), 0o644); err != nil {
+		return nil, err
+	}
+	out := make([]Inject, len(Gem5SkippedUnits))
+	for i, u := range Gem5SkippedUnits {
+		out[i] = Inject{Src: src, Dst: "/etc/systemd/system/" + u + ".d/vswarmu-gem5-skip.conf", Mode: 0o644}
+	}
+	return out, nil
 }
 
 func sha(b []byte) string {

@@ -68,6 +68,9 @@ func needs(c *config.Config) []stageNeeds {
 // needed when UBUNTU_KEYRING names one.
 func imagePackages(c *config.Config) []string {
 	pkgs := image.Packages(c.ImageBuilder, c.Distro, c.Arch)
+	if c.ContainerRuntime == "built" {
+		pkgs = append(pkgs, image.RuntimePackages...)
+	}
 	if c.UbuntuKeyring != "" {
 		pkgs = slices.DeleteFunc(pkgs, func(p string) bool { return p == "ubuntu-keyring" })
 	}

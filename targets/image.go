@@ -31,6 +31,9 @@ func (Image) Base(ctx context.Context) error { return buildOrSkip(ctx, "image:ba
 // Build makes $RESOURCES/disk-image.qcow2: the base disk with the gem5init agent, m5 and the client; DISK=/path skips it.
 func (Image) Build(ctx context.Context) error { return buildOrSkip(ctx, "image:build", "DISK") }
 
+// Runtime builds containerd, runc and Docker with this Go into $RESOURCES/runtime-<arch> (CONTAINER_RUNTIME=built); image:build writes them over the distribution's.
+func (Image) Runtime(ctx context.Context) error { return buildOrSkip(ctx, "image:runtime", "DISK") }
+
 // Raw converts the disk image to the raw format gem5 reads ($RESOURCES/disk-image.raw).
 func (Image) Raw(ctx context.Context) error { return buildOrSkip(ctx, "image:raw", "DISK") }
 
@@ -100,12 +103,37 @@ func (p *plan) disk() artifact {
 	spec := p.imageSpec()
 	m5, client, tools := p.m5(), p.client(), p.tools()
 	spec.M5, spec.Client = m5.path, client.path
+	needs := append([]*engine.Rule{p.imageBase(), tools}, deps(m5, client)...)
+	if rt := p.containerRuntime(); rt.rule != nil {
+		spec.Runtime = p.runtimeBuild().Injects()
+		needs = append(needs, rt.rule)
+	}
 	inputs, description := spec.FinishInputs()
 	return artifact{path: spec.Out, rule: p.rule("image:build", func() (*engine.Rule, error) {
 		return &engine.Rule{
-			Doc: "make disk-image.qcow2: the base disk with gem5init, m5 and the client", Outputs: []string{spec.Out},
-			Inputs: inputs, Deps: append([]*engine.Rule{p.imageBase(), tools}, deps(m5, client)...), Params: description,
-			Recipe: recipe(spec.Finish),
+			Doc: "make disk-image.qcow2: the base disk with gem5init, m5, the client and the container runtime", Outputs: []string{spec.Out},
+			Inputs: inputs, Deps: needs, Params: description, Recipe: recipe(spec.Finish),
+		}, nil
+	})}
+}
+
+// runtimeBuild is the container runtime the configuration builds.
+func (p *plan) runtimeBuild() image.Runtime {
+	c := p.cfg
+	return image.Runtime{Dir: filepath.Join(c.Resources, "runtime-"+c.Arch), Work: filepath.Join(c.Resources, "runtime-src"), Arch: c.Arch}
+}
+
+// containerRuntime is image:runtime: containerd, runc and Docker built
+// with this Go (none with CONTAINER_RUNTIME=distribution).
+func (p *plan) containerRuntime() artifact {
+	if p.cfg.ContainerRuntime != "built" {
+		return artifact{}
+	}
+	rt := p.runtimeBuild()
+	return artifact{path: rt.Dir, rule: p.rule("image:runtime", func() (*engine.Rule, error) {
+		return &engine.Rule{
+			Doc: "build containerd, runc and Docker with this Go (the disk's container runtime)", Outputs: rt.Binaries(),
+			Params: rt.Description(), Recipe: recipe(rt.Build), Slots: p.cfg.Jobs, Space: 3 << 30,
 		}, nil
 	})}
 }

@@ -103,6 +103,9 @@ func (p *plan) declareAll() {
 	if p.cfg.DriveDisk == "" {
 		p.driveDisk() // functions:driveDisk, also with TOPOLOGY=single
 	}
+	if p.lukewarmPossible() {
+		p.lukewarmReport()
+	}
 	if p.cfg.ResourcesFrom == "release" {
 		p.download()
 	} else {

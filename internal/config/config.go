@@ -80,6 +80,10 @@ type Config struct {
 	AtomicWarming  int
 	NumInvocations int
 	Measurement    string // window or per-invocation
+	// LukewarmFunctions are simulate:lukewarm's set ("" = Functions).
+	LukewarmFunctions []string
+	// ContainerRuntime is built (image:runtime) or distribution.
+	ContainerRuntime string
 	KernelArgs     string // more kernel command line arguments
 	BootTimeout    time.Duration
 	SimTimeout     time.Duration

@@ -46,6 +46,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		timeout = fs.Duration("timeout", 2*time.Minute, "give up connecting after this long")
 		latency = fs.String("latency-out", "", "write one row per invocation to this .csv or .json file")
 		seed    = fs.Uint64("seed", 0, "seed of the random generator (0: a random seed)")
+		sched   = fs.String("schedule", "", "lukewarm run: back-to-back or interleaved invocations of -measure among -functions")
+		measure = fs.String("measure", "", "lukewarm run: the measured function")
+		targets = fs.String("functions", "", "lukewarm run: every function, name=host:port separated by commas")
 	)
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -57,6 +60,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "unexpected arguments: %v\n", fs.Args())
 		return 2
+	}
+	if *sched != "" {
+		return runSchedule(*sched, *measure, *targets, *input, *n, *m5ops, stdout, stderr)
 	}
 	gen, err := client.ParseGenType(*genType)
 	if err != nil {
@@ -107,6 +113,28 @@ func run(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stderr, "error:", err)
 			return 1
 		}
+	}
+	return 0
+}
+
+// runSchedule is a lukewarm run: -schedule, -measure and -functions.
+func runSchedule(sched, measure, targets, input string, n int, m5ops bool, stdout, stderr io.Writer) int {
+	ts, err := client.ParseTargets(targets)
+	if err != nil {
+		fmt.Fprintln(stderr, "error:", err)
+		return 2
+	}
+	opts := client.ScheduleOptions{Schedule: sched, Measure: measure, Targets: ts, N: n, Input: input, Log: stdout}
+	if m5ops {
+		ops := m5.Open(stdout)
+		defer ops.Close()
+		opts.M5 = ops
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if _, err := client.RunSchedule(ctx, opts); err != nil {
+		fmt.Fprintln(stderr, "error:", err)
+		return 1
 	}
 	return 0
 }

@@ -143,18 +143,18 @@ func run(args []string, stderr io.Writer) int {
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	if fs.NArg() != 1 {
-		fmt.Fprintln(stderr, "usage: vswarmu-run [-cpus LIST] [-rootfs DIR] CONTAINER.json")
+	if fs.NArg() < 1 {
+		fmt.Fprintln(stderr, "usage: vswarmu-run [-cpus LIST] [-rootfs DIR] CONTAINER.json [ARG...] (ARGs follow the container's own)")
 		return 2
 	}
-	if err := launch(fs.Arg(0), *root, *cpus); err != nil {
+	if err := launch(fs.Arg(0), *root, *cpus, fs.Args()[1:]...); err != nil {
 		fmt.Fprintf(stderr, "vswarmu-run: %v\n", err)
 		return 1
 	}
 	return 0 // not reached: launch execs
 }
 
-func launch(spec, root, cpus string) error {
+func launch(spec, root, cpus string, extra ...string) error {
 	f, err := os.Open(spec)
 	if err != nil {
 		return err
@@ -168,6 +168,7 @@ func launch(spec, root, cpus string) error {
 		root = filepath.Join(filepath.Dir(spec), "rootfs")
 	}
 	l := c.Resolve(root)
+	l.Argv = append(l.Argv, extra...)
 	if cpus != "" {
 		set, err := ParseCPUs(cpus)
 		if err != nil {

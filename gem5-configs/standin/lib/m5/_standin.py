@@ -100,11 +100,18 @@ def events_from_script(script, behavior=""):
                 events.append(("m5_fail instruction encountered", int(args[0], 0)))
             elif name == "exit":
                 events.append(("m5_exit instruction encountered", 0))
+            elif name == "readfile":
+                # A script's own readfile (a lukewarm setup, after its
+                # checkpoint): what gem5 hands then runs next.
+                events.append(("readfile", 1))
             continue
         if any(os.path.basename(w) == "test-client" for w in words):
             n = int(_flag(words, "-n", "10"))
             w = int(_flag(words, "-w", "0"))
             if "-m5ops" not in words:
+                continue
+            if "-schedule" in words:  # a lukewarm run: work items only
+                events += [("work", 100 + i) for i in range(n)]
                 continue
             events.append(("m5_fail instruction encountered", 20))
             if w > 0:
@@ -211,14 +218,20 @@ class Sim:
         self.events = [("readfile", 0, who) for who in state["waiting"]] + self.events
         self.stats_start_tick = self.tick
 
-    def read_script(self, who, script):
+    def read_script(self, who, script, inline=False):
         """A guest's m5 readfile: the script's events follow; an empty one
-        leaves the guest waiting (it reads again after a restore)."""
-        if not script:
+        leaves the guest waiting (it reads again after a restore). Read
+        from inside a script (inline), its events come next; read by
+        gem5init, after every guest's gem5init."""
+        if not script and not inline:
             self.waiting.append(who)
             return
+        events = [(c, k, who) for c, k in events_from_script(script or "", self.behavior)]
+        if inline:
+            self.events[self.position:self.position] = events
+            return
         self.scripts[who] = script
-        self.events += [(c, k, who) for c, k in events_from_script(script, self.behavior)]
+        self.events += events
 
     def write_config(self, outdir):
         top = self.root or self.board
@@ -277,7 +290,7 @@ class Sim:
             if cause == "readfile":
                 if who in self.waiting:
                     self.waiting.remove(who)
-                self.read_script(who, self.boards()[who]._readfile_contents or "")
+                self.read_script(who, self.boards()[who]._readfile_contents or "", inline=code == 1)
                 continue
             return ExitInfo(cause, code)
         # The guest scripts ran out: a real guest idles forever; the
