@@ -64,12 +64,12 @@ type Simulation struct {
 	DriveDisk     string
 	LinkDelay     string
 	LinkBandwidth string
-	Point         string   // the sweep point an evaluation measures ("" for none)
-	Overrides     []string // run_sim.py options of the point beyond the fields above (--clock 2GHz, --l2-size 1MB)
-	Results       string   // the evaluation's output directory (default: WORKING_DIR/results/<function>)
+	Point         string    // the sweep point an evaluation measures ("" for none)
+	Overrides     []string  // run_sim.py options of the point beyond the fields above (--clock 2GHz, --l2-size 1MB)
+	Results       string    // the evaluation's output directory (default: WORKING_DIR/results/<function>)
 	Lukewarm      *Lukewarm // a lukewarm setup (Function LukewarmName) or evaluation; nil for one function
-	Files         *Files   // identifies input files for the runs' records (shared, nil-safe)
-	Exec          Executor // runs gem5 (nil: Local)
+	Files         *Files    // identifies input files for the runs' records (shared, nil-safe)
+	Exec          Executor  // runs gem5 (nil: Local)
 	// ResolveSetupCPU turns SetupCPU=auto into kvm or atomic when the
 	// setup runs (it may boot a probe).
 	ResolveSetupCPU func(ctx context.Context, r qemu.Commander) string

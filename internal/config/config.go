@@ -84,10 +84,10 @@ type Config struct {
 	LukewarmFunctions []string
 	// ContainerRuntime is built (image:runtime) or distribution.
 	ContainerRuntime string
-	KernelArgs     string // more kernel command line arguments
-	BootTimeout    time.Duration
-	SimTimeout     time.Duration
-	HangTimeout    time.Duration
+	KernelArgs       string // more kernel command line arguments
+	BootTimeout      time.Duration
+	SimTimeout       time.Duration
+	HangTimeout      time.Duration
 
 	Jobs        int
 	DryRun      bool
