@@ -13,9 +13,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 
 	"github.com/vswarmu/vswarmu-mage/internal/apt"
@@ -36,6 +38,10 @@ type RuntimeComponent struct {
 	// VendorMod: the module keeps its requirements in vendor.mod and
 	// vendor.sum (moby and the docker CLI), which become go.mod and go.sum.
 	VendorMod bool
+	// Replace pins requirements the module names at versions the Go
+	// module proxy does not serve (an untagged commit of moby the docker
+	// CLI requires) to released ones: module → version.
+	Replace map[string]string
 }
 
 // Versions of the runtime: containerd and runc as Debian 12 ships them
@@ -63,7 +69,8 @@ var RuntimeComponents = []RuntimeComponent{
 	{Name: "docker-proxy", Module: "github.com/docker/docker", Version: "v" + dockerVersion + "+incompatible",
 		Package: "cmd/docker-proxy", Guest: "/usr/sbin/docker-proxy", VendorMod: true},
 	{Name: "docker", Module: "github.com/docker/cli", Version: "v" + dockerVersion + "+incompatible", Package: "cmd/docker",
-		Guest: "/usr/bin/docker", VendorMod: true, LDFlags: "-X github.com/docker/cli/cli/version.Version=" + dockerVersion},
+		Guest: "/usr/bin/docker", VendorMod: true, LDFlags: "-X github.com/docker/cli/cli/version.Version=" + dockerVersion,
+		Replace: map[string]string{"github.com/docker/docker": "v" + dockerVersion + "+incompatible"}},
 }
 
 // RuntimePackages are the host packages the runtime's build needs beyond
@@ -92,7 +99,7 @@ func (rt Runtime) Binaries() []string {
 func (rt Runtime) Description() map[string]string {
 	d := map[string]string{"ARCH": rt.Arch, "go": runtime.Version()}
 	for _, c := range RuntimeComponents {
-		d[c.Name] = fmt.Sprintf("%s@%s %s tags=%q cgo=%v", c.Module, c.Version, c.Package, c.Tags, c.CGO)
+		d[c.Name] = fmt.Sprintf("%s@%s %s tags=%q cgo=%v replace=%v", c.Module, c.Version, c.Package, c.Tags, c.CGO, c.Replace)
 	}
 	return d
 }
@@ -183,6 +190,13 @@ func (rt Runtime) source(ctx context.Context, j job.Job, c RuntimeComponent) (st
 			if err := os.Rename(filepath.Join(dst, f[0]), filepath.Join(dst, f[1])); err != nil {
 				return "", fmt.Errorf("%s@%s keeps no %s: %w", c.Module, c.Version, f[0], err)
 			}
+		}
+	}
+	for _, mod := range slices.Sorted(maps.Keys(c.Replace)) {
+		edit := j.Command(rt.goCmd(), "mod", "edit", "-replace="+mod+"="+mod+"@"+c.Replace[mod])
+		edit.Dir, edit.Env = dst, rt.env(c)
+		if err := j.RunCmd(ctx, edit); err != nil {
+			return "", fmt.Errorf("%s@%s: replace %s: %w", c.Module, c.Version, mod, err)
 		}
 	}
 	return dst, nil

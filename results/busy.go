@@ -8,10 +8,13 @@ import (
 )
 
 // Busy is how much of a core's cycles it did work in: the cycles it was
-// neither idle (halted, waiting for an interrupt) nor quiesced, read from
+// neither idle nor halted (quiesced, waiting for an interrupt), read from
 // the statistics each gem5 version and core type keeps.
 type Busy struct {
 	Cycles float64 // busy cycles
+	// Window is every cycle of the dump's interval: numCycles, and for O3
+	// cores the quiesced cycles numCycles leaves out.
+	Window float64
 	Valid  bool
 	From   string // the statistics they came from
 }
@@ -21,7 +24,10 @@ var busyKeys = []string{"exec_context.thread_0.numBusyCycles", "thread_0.numBusy
 	"thread_0.num_busy_cycles", "num_busy_cycles"}
 
 // idleKeys and quiesceKeys are what O3 (and Minor) cores count of the
-// cycles they did not work: busy = numCycles − idle − quiesce.
+// cycles they did not work. gem5's O3 adds the cycles it was unscheduled
+// for lack of activity to both idleCycles and numCycles, and counts the
+// cycles its thread was quiesced (HLT, MWAIT) in quiesceCycles alone: busy
+// = numCycles − idleCycles, over a window of numCycles + quiesceCycles.
 var (
 	idleKeys    = []string{"idleCycles", "idle_cycles", "exec_context.thread_0.numIdleCycles", "num_idle_cycles"}
 	quiesceKeys = []string{"quiesceCycles", "quiesce_cycles"}
@@ -29,14 +35,14 @@ var (
 
 // busyOf reads a core's busy cycles from dump d.
 func busyOf(d *Dump, c CPU) Busy {
-	for _, k := range busyKeys {
-		if f, ok := floatStat(d, c.Name+"."+k); ok {
-			return Busy{Cycles: f, Valid: true, From: c.Name + "." + k}
-		}
-	}
 	cycles, ok := c.Cycles.Value.Float()
 	if !ok {
 		return Busy{}
+	}
+	for _, k := range busyKeys {
+		if f, ok := floatStat(d, c.Name+"."+k); ok {
+			return Busy{Cycles: f, Window: cycles, Valid: true, From: c.Name + "." + k}
+		}
 	}
 	var idleFrom string
 	idle, quiesce := 0.0, 0.0
@@ -50,13 +56,17 @@ func busyOf(d *Dump, c CPU) Busy {
 		return Busy{}
 	}
 	from := fmt.Sprintf("%s − %s", c.Cycles.Key, idleFrom)
+	if strings.HasPrefix(idleFrom, "exec_context") || strings.HasPrefix(idleFrom, "num_") {
+		return Busy{Cycles: math.Max(cycles-idle, 0), Window: cycles, Valid: true, From: from}
+	}
 	for _, k := range quiesceKeys {
 		if f, ok := floatStat(d, c.Name+"."+k); ok {
-			quiesce, from = f, from+" − "+k
+			quiesce = f
+			from += ", over " + c.Cycles.Key + " + " + k
 			break
 		}
 	}
-	return Busy{Cycles: math.Max(cycles-idle-quiesce, 0), Valid: true, From: from}
+	return Busy{Cycles: math.Max(cycles-idle, 0), Window: cycles + quiesce, Valid: true, From: from}
 }
 
 func floatStat(d *Dump, name string) (float64, bool) {
@@ -71,11 +81,10 @@ func floatStat(d *Dump, name string) (float64, bool) {
 // Utilisation is the share of the core's cycles that were busy (NaN when
 // unknown).
 func (c CPU) Utilisation() float64 {
-	cycles, ok := c.Cycles.Value.Float()
-	if !c.Busy.Valid || !ok || cycles == 0 {
+	if !c.Busy.Valid || c.Busy.Window == 0 {
 		return math.NaN()
 	}
-	return c.Busy.Cycles / cycles
+	return c.Busy.Cycles / c.Busy.Window
 }
 
 // BusyIPC is instructions per busy cycle: the IPC of the time the core

@@ -223,3 +223,26 @@ func TestReadmeSweepParameters(t *testing.T) {
 		t.Errorf("README's sweep parameters:\n%s\nthe sweeps package's:\n%s", got, want)
 	}
 }
+
+// TestReadmeAgreesWithItself: the gem5 version README's measurements were
+// made with is the default GEM5_VERSION, and README and CONTRIBUTING give
+// the real-gem5 tier one duration.
+func TestReadmeAgreesWithItself(t *testing.T) {
+	text := readme(t)
+	def := regexp.MustCompile("\\| `GEM5_VERSION` \\| (\\S+) \\|").FindStringSubmatch(text)
+	if def == nil {
+		t.Fatal("README's configuration table has no GEM5_VERSION row")
+	}
+	if !strings.Contains(text, "real gem5 "+def[1]) {
+		t.Errorf("README's default GEM5_VERSION is %s, but its measurements name another gem5 (want a \"real gem5 %s\")", def[1], def[1])
+	}
+	contributing, err := os.ReadFile(filepath.Join(magetest.RepoRoot(t), "CONTRIBUTING.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tier := regexp.MustCompile(`(?i)real-gem5 (?:tier|tests)[^(]*\((?:[^;)]*; )?about (\d+) minutes`)
+	r, c := tier.FindStringSubmatch(text), tier.FindStringSubmatch(string(contributing))
+	if r == nil || c == nil || r[1] != c[1] {
+		t.Errorf("the real-gem5 tier's duration: README %v, CONTRIBUTING %v", r, c)
+	}
+}

@@ -32,8 +32,8 @@ import (
 // second function's setup from the same boot checkpoint, a sweep of two L2
 // sizes, a killed evaluation, and setup and evaluation again as Slurm
 // jobs, and the main job again with TOPOLOGY=two-machine (its own boot of
-// both systems, the client on the drive system). About 40 minutes on 2
-// cores.
+// both systems, the client on the drive system). About 30 minutes alone
+// on 2 cores once the kernel is built (README, "Tests").
 
 func realGem5(t *testing.T) string {
 	t.Helper()

@@ -391,9 +391,9 @@ def busy_stats(obj, name, cycles, idx):
     idle and quiesce cycles (busy is the rest)."""
     busy = int(cycles * _BUSY_SHARE.get(idx, 0.5))
     if obj.type == "BaseO3CPU":
-        quiesce = (cycles - busy) // 4
-        return [(name + ".idleCycles", str(cycles - busy - quiesce), "Number of cycles that the CPU has spent idle (Cycle)"),
-                (name + ".quiesceCycles", str(quiesce), "Number of cycles quiesced or waiting for an interrupt (Cycle)")]
+        # gem5's O3 counts quiesced cycles outside numCycles.
+        return [(name + ".idleCycles", str(cycles - busy), "Total number of cycles that the CPU has spent unscheduled due to idling (Cycle)"),
+                (name + ".quiesceCycles", str((cycles - busy) // 4), "Total number of cycles that CPU has spent quiesced or waiting for an interrupt (Cycle)")]
     ctx = name + ".exec_context.thread_0."
     return [(ctx + "numIdleCycles", str(cycles - busy), "Number of idle cycles (Cycle)"),
             (ctx + "numBusyCycles", str(busy), "Number of busy cycles (Cycle)")]
