@@ -88,10 +88,35 @@ func (s Simulation) BootDir() string { return filepath.Join(s.Work, s.area("boot
 // SetupDir holds the setup run's gem5 outputs.
 func (s Simulation) SetupDir() string { return filepath.Join(s.Work, s.area("setup"), s.Function) }
 
-// ResultsDir holds the evaluation run's gem5 outputs.
+// ResultsDir holds the evaluation run's gem5 outputs:
+// WORKING_DIR/results/<RunName>, unless Results says otherwise.
 func (s Simulation) ResultsDir() string {
-	return cmp.Or(s.Results, filepath.Join(s.Work, "results", s.Function))
+	return cmp.Or(s.Results, filepath.Join(s.Work, "results", s.RunName()))
 }
+
+// RunName names an evaluation's results: the function, and after an @
+// what sets the run apart from the default one (the simple system, its own
+// cores, one machine) — fibonacci-go@skylake, aes-go@o3-two-machine — so
+// runs of other systems and topologies are kept apart, each labelled.
+func (s Simulation) RunName() string {
+	var labels []string
+	if s.System != "" && s.System != DefaultSystem {
+		labels = append(labels, s.System)
+	}
+	if s.DetailedCPU != "" {
+		labels = append(labels, s.DetailedCPU)
+	}
+	if s.TwoMachine() {
+		labels = append(labels, TwoMachine)
+	}
+	if len(labels) == 0 {
+		return s.Function
+	}
+	return s.Function + "@" + strings.Join(labels, "-")
+}
+
+// DefaultSystem is the system a run's name does not mention.
+const DefaultSystem = "simple"
 
 // ScriptPath is the run script handed to the guest.
 func (s Simulation) ScriptPath() string {

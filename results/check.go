@@ -33,6 +33,8 @@ const (
 // Check is one function's verdict.
 type Check struct {
 	Run         string
+	Function    string // the function the run simulated (its record's), "" when unknown
+	Settings    string // the settings that made it, beyond the defaults: "SYSTEM=skylake "
 	Outcome     Outcome
 	Reason      string
 	Invocations int // "End invokation" lines seen
@@ -47,6 +49,9 @@ func CheckRun(dir string, expected int) Check {
 	meta, _ := readMeta(dir)
 	if meta != nil && meta.Invocations > 0 {
 		c.Expected = meta.Invocations
+	}
+	if meta != nil {
+		c.Function, c.Settings = meta.Function, settingsOf(meta)
 	}
 	if meta != nil && meta.Status == string(Hung) {
 		c.Outcome, c.Reason = Hung, cmp.Or(meta.Reason, "no progress: killed")
@@ -97,6 +102,25 @@ func CheckRun(dir string, expected int) Check {
 		c.Outcome, c.Reason = Failed, "finished without stats.txt"
 	}
 	return c
+}
+
+// settingsOf are the settings a run's record says made it, as a command
+// line's prefix ("" for the defaults).
+func settingsOf(m *RunMeta) string {
+	var s []string
+	if m.System != "" && m.System != "simple" {
+		s = append(s, "SYSTEM="+m.System)
+	}
+	if cpu := m.Parameters["DETAILED_CPU"]; cpu != "" && cpu != "system's default" {
+		s = append(s, "DETAILED_CPU="+cpu)
+	}
+	if m.Topology == "two-machine" {
+		s = append(s, "TOPOLOGY=two-machine")
+	}
+	if len(s) == 0 {
+		return ""
+	}
+	return strings.Join(s, " ") + " "
 }
 
 // readMeta reads a results directory's simulate record; a missing one is

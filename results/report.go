@@ -327,7 +327,7 @@ func Rerun(checks []Check) []string {
 	var out []string
 	for _, c := range checks {
 		if c.Outcome != Succeeded {
-			out = append(out, "mage simulate:fn "+c.Run)
+			out = append(out, c.Settings+"mage simulate:fn "+cmp.Or(c.Function, c.Run))
 		}
 	}
 	return out

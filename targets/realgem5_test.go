@@ -84,7 +84,7 @@ func TestRealGem5MainJob(t *testing.T) {
 	if strings.Count(r.Output, "▶ simulate:boot ") != 1 {
 		t.Errorf("simulate:all did not boot once:\n%s", r.Output)
 	}
-	checkMeasuredRun(t, run, gem5, "simple", "BaseTimingSimpleCPU")
+	checkMeasuredRun(t, run, gem5, "fibonacci-go", "simple", "BaseTimingSimpleCPU")
 	if r := run.mage(t, 5*time.Minute, nil, "report:check"); r.Code != 0 || !strings.Contains(r.Output, "fibonacci-go") ||
 		!strings.Contains(r.Output, "succeeded") {
 		t.Fatalf("report:check: exit %d\n%s", r.Code, r.Output)
@@ -97,18 +97,19 @@ func TestRealGem5MainJob(t *testing.T) {
 	// the evaluation and the report run.
 	for _, c := range []struct {
 		env     []string
+		runName string // kept apart from the default run's results
 		system  string
 		cpuType string
 	}{
-		{[]string{"SYSTEM=skylake"}, "skylake", "BaseO3CPU"},
-		{[]string{"SYSTEM=skylake", "DETAILED_CPU=timing"}, "skylake", "BaseTimingSimpleCPU"},
-		{[]string{"SYSTEM=simple", "DETAILED_CPU=o3"}, "simple", "BaseO3CPU"},
+		{[]string{"SYSTEM=skylake"}, "fibonacci-go@skylake", "skylake", "BaseO3CPU"},
+		{[]string{"SYSTEM=skylake", "DETAILED_CPU=timing"}, "fibonacci-go@skylake-timing", "skylake", "BaseTimingSimpleCPU"},
+		{[]string{"SYSTEM=simple", "DETAILED_CPU=o3"}, "fibonacci-go@o3", "simple", "BaseO3CPU"},
 	} {
 		r := run.mage(t, 15*time.Minute, c.env, "simulate:all")
 		if r.Code != 0 || strings.Contains(r.Output, "▶ simulate:setup") || !strings.Contains(r.Output, "▶ simulate:fn:fibonacci-go") {
 			t.Fatalf("%v: exit %d (want only the evaluation to run)\n%s", c.env, r.Code, r.Output)
 		}
-		checkMeasuredRun(t, realRun{dir: run.dir, work: run.work, res: run.res, kernel: run.kernel, env: append(append([]string(nil), run.env...), c.env...)}, gem5, c.system, c.cpuType)
+		checkMeasuredRun(t, realRun{dir: run.dir, work: run.work, res: run.res, kernel: run.kernel, env: append(append([]string(nil), run.env...), c.env...)}, gem5, c.runName, c.system, c.cpuType)
 	}
 	stats, _ := os.ReadFile(filepath.Join(results, "stats.txt"))
 	if !strings.Contains(string(stats), "board.cache_hierarchy.l1icaches1.") || !strings.Contains(string(stats), "board.cache_hierarchy.l2cache.") {
@@ -211,19 +212,19 @@ func realRunsOnSlurm(t *testing.T, run realRun, gem5 string) {
 			t.Errorf("no job script in %s: %v", dir, err)
 		}
 	}
-	checkMeasuredRun(t, run, gem5, "simple", "BaseTimingSimpleCPU")
+	checkMeasuredRun(t, run, gem5, "fibonacci-go", "simple", "BaseTimingSimpleCPU")
 }
 
 // checkMeasuredRun checks the report and the run's record after an
 // evaluation: real numbers, exactly NUM_INVOCATIONS measured invocations,
 // the provenance of every input, and no stand-in mark.
-func checkMeasuredRun(t *testing.T, run realRun, gem5, system, cpuType string) {
+func checkMeasuredRun(t *testing.T, run realRun, gem5, runName, system, cpuType string) {
 	t.Helper()
-	dir := filepath.Join(run.work, "results", "fibonacci-go")
+	dir := filepath.Join(run.work, "results", runName)
 	recs, col := readReportCSV(t, filepath.Join(run.work, "results", "report.csv"))
 	var row []string
 	for _, rec := range recs {
-		if rec[col["run"]] == "fibonacci-go" && rec[col["measured"]] == "true" {
+		if rec[col["run"]] == runName && rec[col["measured"]] == "true" {
 			row = rec
 		}
 	}
@@ -388,7 +389,7 @@ func realTwoMachines(t *testing.T, run realRun) {
 	if rows["board.processor.switch1.core"] != "test true" || rows[results.DriveCPU] != "drive false" {
 		t.Fatalf("report.csv rows (machine measured): %v", rows)
 	}
-	res := filepath.Join(run.work, "results", "fibonacci-go")
+	res := filepath.Join(run.work, "results", "fibonacci-go@two-machine")
 	if n := measuredInvocations(t, filepath.Join(res, results.LogFile), 2); n != 3 {
 		t.Fatalf("%d measured invocations, want 3", n)
 	}
@@ -425,10 +426,11 @@ func realTwoMachines(t *testing.T, run realRun) {
 		t.Errorf("run record: %s", b)
 	}
 	r = run.mage(t, 15*time.Minute, nil, "simulate:all")
-	if r.Code != 0 || strings.Contains(r.Output, "▶ simulate:boot") || strings.Contains(r.Output, "▶ simulate:setup") {
-		t.Errorf("back to a single machine: exit %d, want only the evaluation\n%s", r.Code, r.Output)
+	if r.Code != 0 || strings.Contains(r.Output, "▶ simulate:boot") || strings.Contains(r.Output, "▶ simulate:setup") ||
+		strings.Contains(r.Output, "▶ simulate:fn") {
+		t.Errorf("back to a single machine: exit %d, want no simulation (its results are kept apart)\n%s", r.Code, r.Output)
 	}
-	stats, _ = os.ReadFile(filepath.Join(res, "stats.txt"))
+	stats, _ = os.ReadFile(filepath.Join(run.work, "results", "fibonacci-go", "stats.txt"))
 	t.Logf("single machine, measured interval: core 0 (the client) %s, core 1 (the function) %s instructions",
 		insts("board.processor.switch0.core"), insts("board.processor.switch1.core"))
 }

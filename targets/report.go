@@ -38,7 +38,7 @@ func (Report) Check() error {
 	if err != nil {
 		return err
 	}
-	checks := results.CheckAll(cfg.ResultsDir(), p.sel.Functions, cfg.NumInvocations)
+	checks := results.CheckAll(cfg.ResultsDir(), p.runNames(), cfg.NumInvocations)
 	out := p.g.UI()
 	bad := 0
 	for _, c := range checks {
@@ -90,11 +90,12 @@ func (p *plan) report() *engine.Rule {
 		for _, f := range []string{"stats.txt", "config.json", "config.ini", results.LogFile, results.MetaFile} {
 			inputs = append(inputs, filepath.Join(dir, "*", f))
 		}
-		w := results.Writer{Dir: dir, Functions: p.sel.Functions, Invocations: c.NumInvocations}
+		names := p.runNames()
+		w := results.Writer{Dir: dir, Functions: names, Invocations: c.NumInvocations}
 		return &engine.Rule{
 			Doc: "write report.md, report.csv and report.html from the results", Outputs: w.Files(), Inputs: inputs,
 			Deps: p.simulations(),
-			Params: engine.Params{"runs": strings.Join(runDirs(dir, p.sel.Functions), " "), "functions": strings.Join(p.sel.Functions, " "),
+			Params: engine.Params{"runs": strings.Join(runDirs(dir, names), " "), "functions": strings.Join(names, " "),
 				"NUM_INVOCATIONS": fmt.Sprint(c.NumInvocations)},
 			Slots: -1,
 			Recipe: recipe(func(ctx context.Context, j job.Job) error {
@@ -159,5 +160,20 @@ func runDirs(dir string, expected []string) []string {
 		out = append(out, n)
 	}
 	sort.Strings(out)
+	return out
+}
+
+// runNames are the names of the current configuration's evaluations'
+// results (RunName: the function, and what sets the run apart).
+func (p *plan) runNames() []string {
+	out := make([]string, 0, len(p.sel.Functions))
+	for _, fn := range p.sel.Functions {
+		s, err := p.simulation(fn)
+		if err != nil {
+			out = append(out, fn)
+			continue
+		}
+		out = append(out, s.RunName())
+	}
 	return out
 }

@@ -442,7 +442,10 @@ func (p *plan) evaluation(fn string) *engine.Rule {
 		}
 		p.jobDirs["simulate:fn:"+fn] = s.ResultsDir()
 		return &engine.Rule{
-			Doc: "restore " + fn + "'s checkpoint and measure it on the detailed cores", Outputs: s.EvalOutputs(),
+			// A record per run name, as the results are kept apart: going
+			// back to another system or topology finds its run up to date.
+			Record: "simulate:fn:" + s.RunName(),
+			Doc:    "restore " + fn + "'s checkpoint and measure it on the detailed cores", Outputs: s.EvalOutputs(),
 			Inputs: p.configInputs(), Deps: []*engine.Rule{p.setup(fn)}, Params: s.EvalDescription(),
 			InPlace: true, // gem5 writes its outputs into the results directory itself
 			Slots:   p.gem5Slots(), Recipe: recipe(s.Evaluate),

@@ -397,11 +397,11 @@ func TestAddingASystemIsOneEntry(t *testing.T) {
 	if r = magetest.Mage(t, dir, env, "simulate:all"); r.Code != 0 {
 		t.Fatalf("simulate:all: exit %d\n%s", r.Code, r.Output)
 	}
-	cfg, _ := os.ReadFile(filepath.Join(dir, "wk", "results", "fibonacci-go", "config.ini"))
+	cfg, _ := os.ReadFile(filepath.Join(dir, "wk", "results", "fibonacci-go@big-llc", "config.ini"))
 	if !strings.Contains(string(cfg), "size=2097152") {
 		t.Fatalf("the evaluation did not build the 2 MB LLC:\n%.2000s", cfg)
 	}
-	meta, _ := os.ReadFile(filepath.Join(dir, "wk", "results", "fibonacci-go", "vswarmu.json"))
+	meta, _ := os.ReadFile(filepath.Join(dir, "wk", "results", "fibonacci-go@big-llc", "vswarmu.json"))
 	if !strings.Contains(string(meta), `"system": "big-llc"`) {
 		t.Fatalf("run record: %s", meta)
 	}

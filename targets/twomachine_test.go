@@ -43,12 +43,12 @@ func TestTwoMachinesWithTheStandin(t *testing.T) {
 	if !strings.Contains(string(script), "-url 10.0.2.17") {
 		t.Errorf("the drive system's script does not drive the test system:\n%s", script)
 	}
-	eval, _ := os.ReadFile(filepath.Join(work, "results", "fibonacci-go", "gem5.log"))
+	eval, _ := os.ReadFile(filepath.Join(work, "results", "fibonacci-go@two-machine", "gem5.log"))
 	if !strings.Contains(string(eval), "link 2us, 1Gbps") {
 		t.Errorf("the evaluation does not run on LINK_DELAY's link:\n%s", eval)
 	}
 	var meta results.RunMeta
-	b, _ := os.ReadFile(filepath.Join(work, "results", "fibonacci-go", results.MetaFile))
+	b, _ := os.ReadFile(filepath.Join(work, "results", "fibonacci-go@two-machine", results.MetaFile))
 	if json.Unmarshal(b, &meta) != nil || meta.Topology != "two-machine" || meta.DriveCPU != results.DriveCPU || meta.DriveDisk == nil ||
 		meta.Parameters["LINK_DELAY"] != "2us" {
 		t.Errorf("run record: %s", b)
@@ -62,9 +62,16 @@ func TestTwoMachinesWithTheStandin(t *testing.T) {
 		t.Errorf("report.md does not list the drive system:\n%s", md)
 	}
 
+	// Both runs are in the report, side by side, each labelled.
+	if !strings.Contains(string(md), "| fibonacci-go |") || !strings.Contains(string(md), "| fibonacci-go@two-machine |") ||
+		!strings.Contains(string(md), "topology two-machine") || !strings.Contains(string(md), "topology single") {
+		t.Errorf("report.md does not show the single-machine and the two-machine run apart:\n%s", md)
+	}
+
+	// Going back to one machine finds its results kept apart: nothing to simulate.
 	r = magetest.Mage(t, dir, env, "simulate:all")
-	if r.Code != 0 || ran(r, "simulate:boot") != 0 || ran(r, "simulate:setup:fibonacci-go") != 0 || ran(r, "simulate:fn:fibonacci-go") != 1 {
-		t.Fatalf("back to a single machine: exit %d, want only the evaluation\n%s", r.Code, r.Output)
+	if r.Code != 0 || ran(r, "simulate:boot") != 0 || ran(r, "simulate:setup:fibonacci-go") != 0 || ran(r, "simulate:fn:fibonacci-go") != 0 {
+		t.Fatalf("back to a single machine: exit %d, want no simulation\n%s", r.Code, r.Output)
 	}
 	// Without DRIVE_DISK the drive system's disk is made: functions:driveDisk.
 	g := magetest.Mage(t, dir, append(append([]string(nil), env...), "TOPOLOGY=two-machine"), "graph")
