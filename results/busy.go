@@ -23,13 +23,16 @@ type Busy struct {
 var busyKeys = []string{"exec_context.thread_0.numBusyCycles", "thread_0.numBusyCycles", "numBusyCycles",
 	"thread_0.num_busy_cycles", "num_busy_cycles"}
 
-// idleKeys and quiesceKeys are what O3 (and Minor) cores count of the
-// cycles they did not work. gem5's O3 adds the cycles it was unscheduled
-// for lack of activity to both idleCycles and numCycles, and counts the
-// cycles its thread was quiesced (HLT, MWAIT) in quiesceCycles alone: busy
-// = numCycles − idleCycles, over a window of numCycles + quiesceCycles.
+// idleKeys are what older simple cores count of the cycles they did not
+// work (busy = numCycles − idle). quiesceKeys are O3's (and Minor's): the
+// cycles its thread was quiesced (HLT, MWAIT), which gem5 counts outside
+// numCycles, so an O3 core's busy cycles are its numCycles, over a window
+// of numCycles + quiesceCycles. (O3's own idleCycles, the cycles it
+// descheduled itself for lack of pipeline activity, are inside numCycles:
+// with a small LLC they are mostly waits for DRAM, and a timing core
+// counts such waits as busy too.)
 var (
-	idleKeys    = []string{"idleCycles", "idle_cycles", "exec_context.thread_0.numIdleCycles", "num_idle_cycles"}
+	idleKeys    = []string{"exec_context.thread_0.numIdleCycles", "thread_0.numIdleCycles", "num_idle_cycles"}
 	quiesceKeys = []string{"quiesceCycles", "quiesce_cycles"}
 )
 
@@ -44,29 +47,18 @@ func busyOf(d *Dump, c CPU) Busy {
 			return Busy{Cycles: f, Window: cycles, Valid: true, From: c.Name + "." + k}
 		}
 	}
-	var idleFrom string
-	idle, quiesce := 0.0, 0.0
-	for _, k := range idleKeys {
-		if f, ok := floatStat(d, c.Name+"."+k); ok {
-			idle, idleFrom = f, k
-			break
-		}
-	}
-	if idleFrom == "" {
-		return Busy{}
-	}
-	from := fmt.Sprintf("%s − %s", c.Cycles.Key, idleFrom)
-	if strings.HasPrefix(idleFrom, "exec_context") || strings.HasPrefix(idleFrom, "num_") {
-		return Busy{Cycles: math.Max(cycles-idle, 0), Window: cycles, Valid: true, From: from}
-	}
 	for _, k := range quiesceKeys {
 		if f, ok := floatStat(d, c.Name+"."+k); ok {
-			quiesce = f
-			from += ", over " + c.Cycles.Key + " + " + k
-			break
+			return Busy{Cycles: cycles, Window: cycles + f, Valid: true,
+				From: fmt.Sprintf("%s (quiesced cycles are outside it), over %s + %s", c.Cycles.Key, c.Cycles.Key, k)}
 		}
 	}
-	return Busy{Cycles: math.Max(cycles-idle, 0), Window: cycles + quiesce, Valid: true, From: from}
+	for _, k := range idleKeys {
+		if f, ok := floatStat(d, c.Name+"."+k); ok {
+			return Busy{Cycles: math.Max(cycles-f, 0), Window: cycles, Valid: true, From: fmt.Sprintf("%s − %s", c.Cycles.Key, k)}
+		}
+	}
+	return Busy{}
 }
 
 func floatStat(d *Dump, name string) (float64, bool) {

@@ -3,10 +3,14 @@ package results
 import (
 	"bufio"
 	"bytes"
+	"compress/gzip"
 	"encoding/csv"
+	"fmt"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -139,4 +143,134 @@ func TestRealDebianBusyCyclesAndOwnMisses(t *testing.T) {
 	}
 	t.Logf("function core: utilisation %.3f, IPC %.4f over all cycles, %.4f over busy ones; client core utilisation %.3f; L2 MPKI own %.2f",
 		fn.Utilisation(), insts/num("board.processor.switch1.core.numCycles"), fn.BusyIPC(), client.Utilisation(), fn.L2.Value)
+}
+
+// realPerInvocation is a real gem5 v24.0.0.1 run with MEASUREMENT=per-invocation:
+// the tiny guest (busybox, fibonacci-go as a process on core 1, the client
+// on core 0), the simple system's O3 cores, 10 atomic warming and 10
+// measured invocations, each with a dump of its own; its stats.txt is kept
+// gzip'd.
+const realPerInvocation = "testdata/real-tiny-per-invocation/fibonacci-go"
+
+// unpackRun copies a testdata run into a temporary directory, unzipping
+// its .gz files.
+func unpackRun(t *testing.T, src string) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), filepath.Base(src))
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	ents, err := os.ReadDir(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range ents {
+		b, err := os.ReadFile(filepath.Join(src, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		name := e.Name()
+		if n, ok := strings.CutSuffix(name, ".gz"); ok {
+			zr, err := gzip.NewReader(bytes.NewReader(b))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if b, err = io.ReadAll(zr); err != nil {
+				t.Fatal(err)
+			}
+			name = n
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// TestRealPerInvocationRunIsReported checks every per-invocation figure
+// against the stats dump and the log lines it comes from: each
+// invocation's instructions, cycles, busy cycles and window of its own
+// dump, its latency from the ticks of its work begin and end, the
+// measured row as their sum, and the distribution's mean.
+func TestRealPerInvocationRunIsReported(t *testing.T) {
+	dir := unpackRun(t, realPerInvocation)
+	run, err := LoadRun(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !run.PerInvocation() || len(run.Stats.Dumps) != 10 {
+		t.Fatalf("per-invocation: %v with %d dumps, want 10", run.PerInvocation(), len(run.Stats.Dumps))
+	}
+	const cpu = "board.processor.switch1.core"
+	num := func(d *Dump, name string) float64 {
+		v, ok := d.Value(name)
+		f, fok := v.Float()
+		if !ok || !fok {
+			t.Fatalf("dump %d has no number %s", d.Index, name)
+		}
+		return f
+	}
+	ticks := map[string]int64{}
+	for _, line := range strings.Split(readText(t, filepath.Join(dir, LogFile)), "\n") {
+		if m := invocationTicks.FindStringSubmatch(strings.TrimSpace(line)); m != nil {
+			ticks[m[1]+" "+m[2]], _ = strconv.ParseInt(m[3], 10, 64)
+		}
+	}
+	ivs := run.Invocations()
+	if len(ivs) != 10 || ivs[0].Index != 10 {
+		t.Fatalf("%d invocations from %d, want the 10 measured ones from 10 (after 10 warming)", len(ivs), ivs[0].Index)
+	}
+	var sumInsts, insts []float64
+	total := 0.0
+	for k, iv := range ivs {
+		d := run.Stats.Dumps[k]
+		wantInsts, wantCycles := num(d, cpu+".commitStats0.numInsts"), num(d, cpu+".numCycles")
+		gotInsts, _ := iv.CPU.Instructions.Value.Float()
+		gotCycles, _ := iv.CPU.Cycles.Value.Float()
+		wantWindow := wantCycles + num(d, cpu+".quiesceCycles")
+		lat := float64(ticks[fmt.Sprintf("End %d", iv.Index)]-ticks[fmt.Sprintf("Start %d", iv.Index)]) / 1e12 * 1e6
+		if gotInsts != wantInsts || gotCycles != wantCycles || iv.CPU.Busy.Cycles != wantCycles || iv.CPU.Busy.Window != wantWindow ||
+			math.Abs(iv.LatencyMicros(run.TickFrequency())-lat) > 1e-9 {
+			t.Errorf("invocation %d: %v instructions, %v cycles, busy %v of %v, latency %.3f µs; its dump and log give %v, %v, %v of %v, %.3f µs",
+				iv.Index, gotInsts, gotCycles, iv.CPU.Busy.Cycles, iv.CPU.Busy.Window, iv.LatencyMicros(run.TickFrequency()),
+				wantInsts, wantCycles, wantCycles, wantWindow, lat)
+		}
+		total += wantInsts
+		insts = append(insts, wantInsts)
+		sumInsts = append(sumInsts, gotInsts)
+	}
+	_, measured, _ := run.Measured()
+	if got, _ := measured.Instructions.Value.Float(); got != total {
+		t.Errorf("measured row: %v instructions, the dumps' sum is %v", got, total)
+	}
+	if d := Distribute(sumInsts); d.N != 10 || math.Abs(d.Mean-total/10) > 1e-6 {
+		t.Errorf("distribution of instructions: %+v, want the mean %v", d, total/10)
+	}
+	var md bytes.Buffer
+	rep := Build(filepath.Dir(dir), nil, 10)
+	if err := rep.WriteMarkdown(&md); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"## Cores: busy cycles and utilisation", "| instructions | 10 | " + fixed(Distribute(insts).Mean, 0),
+		"the sum of its 10 per-invocation dumps", "measurement per-invocation", "| latency µs | 10 |"} {
+		if !strings.Contains(md.String(), want) {
+			t.Errorf("report.md lacks %q:\n%s", want, md.String())
+		}
+	}
+	t.Logf("function core: %.0f instructions per invocation, %.0f cycles (busy utilisation %.2f), IPC %.3f",
+		total/10, mustFloat(measured.Cycles.Value)/10, measured.Utilisation(), measured.BusyIPC())
+}
+
+func readText(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func mustFloat(v Value) float64 {
+	f, _ := v.Float()
+	return f
 }

@@ -209,7 +209,8 @@ var mdColumns = []string{"run", "gem5", "status", "CPU", "instructions", "cycles
 
 // columnsNote says what the columns that are easy to mistake mean.
 const columnsNote = "IPC (gem5) is instructions over every cycle of the measured window, idle ones included, as gem5 prints it; " +
-	"busy is the share of those cycles the core was neither idle nor quiesced, and IPC (busy) is instructions over busy cycles. " +
+	"busy is the share of the window's cycles the core had work (not halted: a timing core's numBusyCycles, an O3 core's numCycles, which gem5 counts without its quiesced cycles), " +
+	"and IPC (busy) is instructions over busy cycles (for O3 the same as gem5's IPC). " +
 	"The MPKI of a cache other cores share (the simple system's L2, skylake's L3) counts only the measured core's own misses (gem5's per-requestor counts); every miss of it is in report.csv's sources."
 
 // WriteMarkdown writes the table, the checks, where each number came from

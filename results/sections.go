@@ -43,7 +43,7 @@ func active(c CPU) bool {
 
 // coresNote says what the cores' table is.
 const coresNote = "Every core of the system under test that ran in the measured interval: the function's (measured) and the client's. " +
-	"Busy cycles are the cycles a core was neither idle nor quiesced; IPC (gem5) divides by every cycle, IPC (busy) by the busy ones."
+	"Busy cycles are the cycles a core was not halted (memory stalls count as busy); IPC (gem5) divides by gem5's cycles, IPC (busy) by the busy ones."
 
 // writeCores writes the cores' table.
 func (r *Report) writeCores(b *strings.Builder) {
