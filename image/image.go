@@ -335,7 +335,7 @@ func MakeDisk(ctx context.Context, r Runner, root, raw string, size int64) error
 // what they hold (for a build's inputs and parameters).
 func (s Spec) FinishInputs() (inputs []string, description map[string]string) {
 	description = map[string]string{"m5": s.M5, "client": s.Client, "launcher": s.Launcher,
-		"gem5-skipped": strings.Join(Gem5SkippedUnits, " "), "gem5-skip": gem5Skip}
+		"gem5-skipped": strings.Join(Gem5SkippedUnits, " "), "gem5-skip": gem5Skip, "masked-generators": strings.Join(MaskedGenerators, " ")}
 	for _, a := range agentFiles {
 		b, p, err := s.guestFile(a.name)
 		if err == nil {
@@ -415,6 +415,9 @@ func (s Spec) Finish(ctx context.Context, j job.Job) error {
 	files = append(files, Inject{Src: mpath, Dst: "/etc/vswarmu/image.json", Mode: 0o644})
 	links := append([]Link{{Path: "/etc/systemd/system/multi-user.target.wants/gem5init.service", Target: "/etc/systemd/system/gem5init.service"}},
 		notStartedAtBoot...)
+	for _, g := range MaskedGenerators {
+		links = append(links, Link{Path: "/etc/systemd/system-generators/" + g, Target: "/dev/null"})
+	}
 	skip, err := s.gem5Skips(tmp)
 	if err != nil {
 		return err
@@ -437,6 +440,17 @@ var notStartedAtBoot = []Link{
 	{Path: "/etc/systemd/system/multi-user.target.wants/docker.service"},
 	{Path: "/etc/systemd/system/sockets.target.wants/docker.socket"},
 	{Path: "/etc/systemd/system/multi-user.target.wants/containerd.service"},
+}
+
+// MaskedGenerators are systemd's generators the disk never needs (no
+// encrypted, verity or integrity volumes, no SysV scripts, no gettys, no
+// hibernation): each is a program systemd runs at every boot, before any
+// unit, which costs minutes on gem5's atomic cores. A link to /dev/null in
+// /etc/systemd/system-generators masks one; fstab's generator stays.
+var MaskedGenerators = []string{
+	"systemd-cryptsetup-generator", "systemd-debug-generator", "systemd-getty-generator", "systemd-gpt-auto-generator",
+	"systemd-hibernate-resume-generator", "systemd-integritysetup-generator", "systemd-rc-local-generator",
+	"systemd-run-generator", "systemd-system-update-generator", "systemd-sysv-generator", "systemd-veritysetup-generator",
 }
 
 // Gem5SkippedUnits are units a simulated boot never needs: under gem5
