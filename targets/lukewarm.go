@@ -66,6 +66,9 @@ func (p *plan) lukewarmSimulation(measure, schedule string) (gem5configs.Simulat
 		clients[i] = p.catalog().ClientName(n)
 	}
 	s.Function, s.Image = gem5configs.LukewarmName, ""
+	// A dump per measured invocation: interleaved, the other functions'
+	// invocations fall between the measured ones and must not count.
+	s.Measurement = "per-invocation"
 	s.Lukewarm = &gem5configs.Lukewarm{Set: gem5configs.NewLukewarmSet(names, clients), Measure: measure, Schedule: schedule}
 	s.Results = filepath.Join(p.cfg.WorkingDir, "results-lukewarm", "setup") // a failed setup's record
 	if measure != "" {

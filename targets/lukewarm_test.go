@@ -31,6 +31,12 @@ func TestLukewarmWithTheStandin(t *testing.T) {
 	if !strings.Contains(string(sched), "-schedule interleaved -measure aes-go -functions fibonacci-go=localhost:50061,aes-go=localhost:50062,auth-go=localhost:50063 -n 5") {
 		t.Errorf("aes-go's interleaved schedule:\n%s", sched)
 	}
+	// Each measured invocation has its own dump: interleaved, the others'
+	// invocations between them must not count.
+	stats, _ := os.ReadFile(filepath.Join(dir, "wk", "results-lukewarm", "aes-go-interleaved", "stats.txt"))
+	if n := strings.Count(string(stats), "Begin Simulation Statistics"); n != 3 {
+		t.Errorf("aes-go interleaved: %d dumps, want one per measured invocation (3)", n)
+	}
 	md, _ := os.ReadFile(filepath.Join(dir, "wk", "results-lukewarm", "report.md"))
 	for _, want := range []string{"| aes-go | CPI |", "| auth-go | L1I MPKI |", "STAND-IN"} {
 		if !strings.Contains(string(md), want) {
