@@ -241,29 +241,11 @@ func (p Provenance) String() string {
 		gem5 = "the stand-in gem5 (not a measurement)"
 	}
 	parts := []string{"made by " + gem5}
-	if p.System != "" {
-		parts = append(parts, "system "+p.System)
-	}
-	if p.ExecMode != "" {
-		parts = append(parts, "function run as a "+p.ExecMode)
-	}
-	if p.Topology != "" {
-		parts = append(parts, "topology "+p.Topology)
-	}
-	if p.Measurement != "" {
-		parts = append(parts, "measurement "+p.Measurement)
-	}
-	if p.Gem5SHA256 != "" {
-		parts = append(parts, "gem5 sha256 "+p.Gem5SHA256)
-	}
-	if p.Kernel != "" {
-		parts = append(parts, "kernel "+p.Kernel)
-	}
-	if p.Disk != "" {
-		parts = append(parts, "disk "+p.Disk)
-	}
-	if p.Image != "" {
-		parts = append(parts, "image "+p.Image)
+	for _, f := range [][2]string{{"system ", p.System}, {"function run as a ", p.ExecMode}, {"topology ", p.Topology},
+		{"measurement ", p.Measurement}, {"gem5 sha256 ", p.Gem5SHA256}, {"kernel ", p.Kernel}, {"disk ", p.Disk}, {"image ", p.Image}} {
+		if f[1] != "" {
+			parts = append(parts, f[0]+f[1])
+		}
 	}
 	return strings.Join(parts, ", ")
 }

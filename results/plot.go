@@ -95,7 +95,13 @@ func ipcPlot(rows []row) (template.HTML, error) {
 	for i, r := range rows {
 		vals[i] = zeroIfNaN(r.ipc)
 	}
-	bars, err := plotter.NewBarChart(vals, vg.Points(18))
+	return barsSVG(p, vals, vg.Points(18), plotWidth(len(rows)))
+}
+
+// barsSVG draws vals as one series of bars of width w on p and renders
+// the plot width wide.
+func barsSVG(p *plot.Plot, vals plotter.Values, w, width vg.Length) (template.HTML, error) {
+	bars, err := plotter.NewBarChart(vals, w)
 	if err != nil {
 		return "", err
 	}
@@ -103,7 +109,7 @@ func ipcPlot(rows []row) (template.HTML, error) {
 	bars.LineStyle.Width = 0
 	p.Add(bars)
 	headroom(p, vals)
-	return svg(p, nil, plotWidth(len(rows)))
+	return svg(p, nil, width)
 }
 
 // mpkiPlot groups a bar per metric per run (L1I, L1D, L2, L3, branch
@@ -187,13 +193,5 @@ func invocationPlot(t invocationTable) (template.HTML, error) {
 		vals[i] = zeroIfNaN(f)
 	}
 	p.NominalX(names...)
-	bars, err := plotter.NewBarChart(vals, vg.Points(10))
-	if err != nil {
-		return "", err
-	}
-	bars.Color = IPCColor
-	bars.LineStyle.Width = 0
-	p.Add(bars)
-	headroom(p, vals)
-	return svg(p, nil, plotWidth(len(t.Rows)/2+1))
+	return barsSVG(p, vals, vg.Points(10), plotWidth(len(t.Rows)/2+1))
 }
