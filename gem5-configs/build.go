@@ -202,7 +202,7 @@ func (b Build) Compile(ctx context.Context, j job.Job) error {
 		return err
 	}
 	target := filepath.Join("build", b.Arch, "gem5.opt")
-	c := j.Command("scons", target, "-j", fmt.Sprint(b.Jobs), "--ignore-style")
+	c := j.Command("scons", append([]string{target, "-j", fmt.Sprint(b.Jobs), "--ignore-style"}, pythonConfig()...)...)
 	c.Dir = b.Dir
 	c.Env = b.env()
 	counter := job.StepCounter(j, sconsStep, "%d steps")
@@ -236,6 +236,21 @@ func (b Build) configure(ctx context.Context, j job.Job) error {
 		}
 	}
 	return nil
+}
+
+// systemPythonConfig is the distribution's python3-config (python3-dev,
+// which gem5:depInstall installs).
+const systemPythonConfig = "/usr/bin/python3-config"
+
+// pythonConfig points gem5's build at the distribution's Python when it
+// has one: gem5 embeds the Python whose python3-config comes first on
+// PATH, and a user's own Python (pyenv, conda) would leave a gem5.opt that
+// runs only where that Python is.
+func pythonConfig() []string {
+	if _, err := os.Stat(systemPythonConfig); err != nil {
+		return nil
+	}
+	return []string{"PYTHON_CONFIG=" + systemPythonConfig}
 }
 
 // env is the environment scons runs with: ccache through CC/CXX, which
