@@ -91,9 +91,21 @@ func (s Simulation) lukewarmNames() []string {
 }
 
 // LukewarmResults is where a lukewarm evaluation writes its outputs:
-// WORKING_DIR/results-lukewarm/<function>-<schedule>.
-func LukewarmResults(work, function, schedule string) string {
-	return filepath.Join(work, "results-lukewarm", function+"-"+schedule)
+// WORKING_DIR/results-lukewarm/<function>-<schedule>, with the labels of
+// another system or core type after an @ (as RunName has them).
+func LukewarmResults(work, function, schedule, labels string) string {
+	name := function + "-" + schedule
+	if labels != "" {
+		name += "@" + labels
+	}
+	return filepath.Join(work, "results-lukewarm", name)
+}
+
+// Labels are what sets the simulation apart from the default one, as
+// RunName puts them after the @ ("" for none).
+func (s Simulation) Labels() string {
+	_, labels, _ := strings.Cut(s.RunName(), "@")
+	return labels
 }
 
 // lukewarmSchedulePath is the evaluation's schedule script.

@@ -23,11 +23,20 @@ var lukewarmFigures = []string{"CPI", "CPI (busy)", "L1I MPKI", "L1D MPKI", "L2 
 type LukewarmWriter struct {
 	Dir       string   // results-lukewarm
 	Functions []string // the set, in order
+	Labels    string   // another system or core type ("" for the default): its runs and report carry @Labels
 }
 
-// Files are report.md and report.csv in Dir.
+// suffix is what the runs' and the report's names end with.
+func (w LukewarmWriter) suffix() string {
+	if w.Labels == "" {
+		return ""
+	}
+	return "@" + w.Labels
+}
+
+// Files are report.md and report.csv in Dir (report@<labels>.md ...).
 func (w LukewarmWriter) Files() []string {
-	return []string{filepath.Join(w.Dir, "report.md"), filepath.Join(w.Dir, "report.csv")}
+	return []string{filepath.Join(w.Dir, "report"+w.suffix()+".md"), filepath.Join(w.Dir, "report"+w.suffix()+".csv")}
 }
 
 // lukewarmRow is one function's figures in both schedules.
@@ -65,10 +74,10 @@ func (w LukewarmWriter) rows() []lukewarmRow {
 		var errs []string
 		var s1, s2 bool
 		var err error
-		if r.BackToBack, s1, err = figuresOf(filepath.Join(w.Dir, fn+"-back-to-back")); err != nil {
+		if r.BackToBack, s1, err = figuresOf(filepath.Join(w.Dir, fn+"-back-to-back"+w.suffix())); err != nil {
 			errs = append(errs, err.Error())
 		}
-		if r.Between, s2, err = figuresOf(filepath.Join(w.Dir, fn+"-interleaved")); err != nil {
+		if r.Between, s2, err = figuresOf(filepath.Join(w.Dir, fn+"-interleaved"+w.suffix())); err != nil {
 			errs = append(errs, err.Error())
 		}
 		r.Standin, r.Problem = s1 || s2, strings.Join(errs, "; ")
@@ -97,7 +106,7 @@ func at(v []float64, i int) float64 {
 func (w LukewarmWriter) Write(out func(string) string) ([]string, error) {
 	rows := w.rows()
 	var b strings.Builder
-	fmt.Fprintf(&b, "# Lukewarm: back to back against interleaved\n\nGenerated %s from %s.\n\n", time.Now().Format(time.RFC1123), w.Dir)
+	fmt.Fprintf(&b, "# Lukewarm: back to back against interleaved%s\n\nGenerated %s from %s.\n\n", w.suffix(), time.Now().Format(time.RFC1123), w.Dir)
 	b.WriteString("Every function of the set (" + strings.Join(w.Functions, ", ") + ") runs on core 1 from one checkpoint. " +
 		"Back to back: the measured function's invocations follow each other. Interleaved: before each of them every other " +
 		"function of the set is invoked once (round robin), outside the measured work items. The change is interleaved against back to back; " +

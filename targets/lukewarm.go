@@ -72,7 +72,7 @@ func (p *plan) lukewarmSimulation(measure, schedule string) (gem5configs.Simulat
 	s.Lukewarm = &gem5configs.Lukewarm{Set: gem5configs.NewLukewarmSet(names, clients), Measure: measure, Schedule: schedule}
 	s.Results = filepath.Join(p.cfg.WorkingDir, "results-lukewarm", "setup") // a failed setup's record
 	if measure != "" {
-		s.Results = gem5configs.LukewarmResults(p.cfg.WorkingDir, measure, schedule)
+		s.Results = gem5configs.LukewarmResults(p.cfg.WorkingDir, measure, schedule, s.Labels())
 		s.Image = p.catalog().Project.Services[measure].Image
 	}
 	return s, nil
@@ -115,6 +115,16 @@ func (p *plan) lukewarmEvaluation(fn, schedule string) *engine.Rule {
 	})
 }
 
+// lukewarmLabels are the labels of the configuration's lukewarm runs
+// (another system or core type than the default).
+func (p *plan) lukewarmLabels() string {
+	s, err := p.lukewarmSimulation("", "")
+	if err != nil {
+		return ""
+	}
+	return s.Labels()
+}
+
 // lukewarmReport is report:lukewarm: back to back against interleaved,
 // per function.
 func (p *plan) lukewarmReport() *engine.Rule {
@@ -124,11 +134,11 @@ func (p *plan) lukewarmReport() *engine.Rule {
 		for _, fn := range p.lukewarmNames() {
 			for _, sched := range lukewarmSchedules {
 				evals = append(evals, p.lukewarmEvaluation(fn, sched))
-				dir := gem5configs.LukewarmResults(p.cfg.WorkingDir, fn, sched)
+				dir := gem5configs.LukewarmResults(p.cfg.WorkingDir, fn, sched, p.lukewarmLabels())
 				inputs = append(inputs, filepath.Join(dir, "stats.txt"), filepath.Join(dir, results.MetaFile))
 			}
 		}
-		w := results.LukewarmWriter{Dir: filepath.Join(p.cfg.WorkingDir, "results-lukewarm"), Functions: p.lukewarmNames()}
+		w := results.LukewarmWriter{Dir: filepath.Join(p.cfg.WorkingDir, "results-lukewarm"), Functions: p.lukewarmNames(), Labels: p.lukewarmLabels()}
 		return &engine.Rule{
 			Doc: "write results-lukewarm/report.md and report.csv: each function back to back against interleaved", Outputs: w.Files(),
 			Inputs: inputs, Deps: evals, Params: engine.Params{"functions": strings.Join(p.lukewarmNames(), " ")}, Slots: -1,

@@ -47,14 +47,21 @@ func TestLukewarmWithTheStandin(t *testing.T) {
 		env          []string
 		setup, evals int
 	}{
-		{nil, 0, 0},                           // nothing changed
-		{[]string{"NUM_INVOCATIONS=4"}, 0, 6}, // the evaluations only
+		{nil, 0, 0},                                           // nothing changed
+		{[]string{"NUM_INVOCATIONS=4"}, 0, 6},                 // the evaluations only
+		{[]string{"SYSTEM=skylake"}, 0, 6},                    // another system: its own evaluations, kept apart
 		{[]string{"LUKEWARM_FUNCTIONS=aes-go,auth-go"}, 1, 4}, // another set: its own setup
 	} {
 		r := magetest.Mage(t, dir, append(append([]string(nil), env...), c.env...), "simulate:lukewarm")
 		if r.Code != 0 || ran(r, "simulate:lukewarm:setup ") != c.setup || ran(r, "simulate:lukewarm:")-ran(r, "simulate:lukewarm:setup ") != c.evals {
 			t.Fatalf("%v: exit %d, want %d setup and %d evaluations\n%s", c.env, r.Code, c.setup, c.evals, r.Output)
 		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "wk", "results-lukewarm", "report@skylake.md")); err != nil {
+		t.Errorf("skylake's lukewarm report: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "wk", "results-lukewarm", "aes-go-interleaved@skylake", "stats.txt")); err != nil {
+		t.Errorf("skylake's runs are not kept apart: %v", err)
 	}
 	if r := magetest.Mage(t, dir, append(append([]string(nil), env...), "EXEC_MODE=container"), "simulate:lukewarm"); r.Code == 0 ||
 		!strings.Contains(r.Output, "set EXEC_MODE=process") {
