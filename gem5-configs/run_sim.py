@@ -143,6 +143,7 @@ def parse_args(argv):
         "reset at its work begin and dumped at its work end",
     )
     p.add_argument("--kernel-args", default="", help="more kernel command line arguments (they shape the boot)")
+    p.add_argument("--init", default="", help="the test system's init (init= on its kernel command line), \"\" for the disk's own")
     p.add_argument("--max-ticks", type=int, help="check the configuration: run this many ticks per phase, no guest protocol")
     p.add_argument("--topology", choices=["single", "two-machine"], default="single",
                    help="single: the client runs on core 0 of the simulated system; two-machine: on a drive system of its own")
@@ -220,6 +221,8 @@ def set_workload(board, args, cpt, disk=None, script=None, client=True):
         "isolcpus=1",
         "vswarmu.gem5=1",
     ] + GUEST_KERNEL_ARGS + args.kernel_args.split()
+    if args.init and disk is None:
+        kernel_args.append("init=" + args.init)  # the test system's disk only
     if args.topology == "two-machine":
         kernel_args.append("net.ifnames=0")  # the card is eth0 on every disk
     board.set_kernel_disk_workload(

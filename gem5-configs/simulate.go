@@ -49,6 +49,7 @@ type Simulation struct {
 	Invocations   int
 	Measurement   string // window ("" too) or per-invocation
 	KernelArgs    string // more kernel command line arguments
+	Init          string // the test system's init ("" for the disk's own): image.LeanInit boots without systemd
 	Warmup        int    // client warm-up invocations before the checkpoint
 	GuestDir      string
 	Work          string // $WORKING_DIR
@@ -179,7 +180,7 @@ $M5 fail -1
 
 // dockerUp starts Docker in the guest, or shows on the console why it did
 // not start and ends the run with m5 fail 7 (instead of waiting forever).
-const dockerUp = `systemctl start docker.service || { for u in containerd.service docker.service; do echo "$u: $(systemctl show -p ActiveState,Result,ExecMainCode,ExecMainStatus,NRestarts --value $u | tr '\n' ' ')"; done; systemctl --no-pager --lines=5 status containerd.service docker.service; journalctl --no-pager -n 30 -u containerd.service -u docker.service; $M5 fail 7; exit 1; }`
+const dockerUp = `docker info > /dev/null 2>&1 || systemctl start docker.service || { tail -n 15 /var/log/containerd.log /var/log/dockerd.log 2> /dev/null; for u in containerd.service docker.service; do echo "$u: $(systemctl show -p ActiveState,Result,ExecMainCode,ExecMainStatus,NRestarts --value $u | tr '\n' ' ')"; done; systemctl --no-pager --lines=5 status containerd.service docker.service; journalctl --no-pager -n 30 -u containerd.service -u docker.service; $M5 fail 7; exit 1; }`
 
 // containerLines start the function's container with docker-compose and
 // pin it to core 1 (vSwarm-u's way); the client uses the published port.
@@ -217,6 +218,9 @@ func (s Simulation) machineArgs() []string {
 		"--cpus", fmt.Sprint(s.CPUs), "--memory", fmt.Sprintf("%dMB", s.MemoryMiB), "--root", s.Root}
 	if k := s.kernelArgs(); k != "" {
 		args = append(args, "--kernel-args", k)
+	}
+	if s.Init != "" {
+		args = append(args, "--init", s.Init)
 	}
 	return append(args, s.topologyArgs()...)
 }
@@ -263,6 +267,9 @@ func (s Simulation) BootDescription() map[string]string {
 		"root": s.Root, "gem5": s.Gem5}
 	if k := s.kernelArgs(); k != "" {
 		d["kernel-args"] = k
+	}
+	if s.Init != "" {
+		d["init"] = s.Init
 	}
 	return s.describeTopology(d, false)
 }

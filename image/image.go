@@ -131,6 +131,10 @@ func GuestFile(projectDir, name string) ([]byte, string, error) {
 	return b, "", err
 }
 
+// LeanInit is the disk's init for simulated boots without systemd
+// (SIMULATED_INIT=lean): the kernel command line names it.
+const LeanInit = "/usr/local/sbin/vswarmu-init"
+
 // agentFiles are the guest agent's files and where they go.
 var agentFiles = []struct {
 	name, dst string
@@ -138,6 +142,7 @@ var agentFiles = []struct {
 }{
 	{"gem5init", "/usr/local/sbin/gem5init", 0o755},
 	{"gem5init.service", "/etc/systemd/system/gem5init.service", 0o644},
+	{"vswarmu-init", LeanInit, 0o755},
 }
 
 // BaseDescription is what shapes the base disk (for a build's

@@ -13,6 +13,7 @@ import (
 
 	"github.com/vswarmu/vswarmu-mage/functions"
 	gem5configs "github.com/vswarmu/vswarmu-mage/gem5-configs"
+	"github.com/vswarmu/vswarmu-mage/image"
 	"github.com/vswarmu/vswarmu-mage/internal/engine"
 	"github.com/vswarmu/vswarmu-mage/internal/qemu"
 	"github.com/vswarmu/vswarmu-mage/internal/suggest"
@@ -348,7 +349,7 @@ func (p *plan) machine() (gem5configs.Simulation, error) {
 	return gem5configs.Simulation{Gem5: p.gem5().path, Config: config, Kernel: p.kernel().path, Disk: p.installedDisk().path,
 		ExecMode: c.ExecMode, Standin: c.Gem5 == "standin", System: c.System, CPUs: c.CPUs, MemoryMiB: c.Memory.MiB(),
 		Root: p.rootDevice(), SetupCPU: c.SetupCPU, AtomicWarming: c.AtomicWarming, Invocations: c.NumInvocations,
-		Measurement: c.Measurement, KernelArgs: c.KernelArgs,
+		Measurement: c.Measurement, KernelArgs: c.KernelArgs, Init: p.simulatedInit(),
 		Warmup: c.Warmup, GuestDir: functions.GuestDir, Work: c.WorkingDir, HangTimeout: c.HangTimeout,
 		Timeout: c.SimTimeout, ResolveSetupCPU: p.setupCPU, Files: &p.files, Exec: p.exec,
 		Topology: c.Topology, LinkDelay: c.LinkDelay, LinkBandwidth: c.LinkBandwidth, DriveDisk: p.twoMachineDisk()}, nil
@@ -495,4 +496,14 @@ func (p *plan) setupCPU(ctx context.Context, r qemu.Commander) string {
 	}
 	p.sayOnce("atomic setup", "gem5's setup runs boot on atomic cores because KVM does not work here: expect minutes to hours per function (WARMUP_INVOCATIONS=%d); SETUP_CPU=kvm forces KVM", p.cfg.Warmup)
 	return "atomic"
+}
+
+// simulatedInit is the test system's init under gem5: vswarmu-init on the
+// distribution disk (SIMULATED_INIT=lean), else the disk's own (systemd,
+// or the tiny disk's init).
+func (p *plan) simulatedInit() string {
+	if p.cfg.SimulatedInit != "lean" || p.cfg.InstalledDisk == "tiny" {
+		return ""
+	}
+	return image.LeanInit
 }

@@ -85,6 +85,7 @@ type Config struct {
 	// ContainerRuntime is built (image:runtime) or distribution.
 	ContainerRuntime string
 	KernelArgs       string // more kernel command line arguments
+	SimulatedInit    string // lean or systemd
 	BootTimeout      time.Duration
 	SimTimeout       time.Duration
 	HangTimeout      time.Duration
