@@ -107,8 +107,13 @@ func (p *plan) lukewarmEvaluation(fn, schedule string) *engine.Rule {
 			return nil, err
 		}
 		p.jobDirs[name] = s.ResultsDir()
+		record := name
+		if l := s.Labels(); l != "" {
+			record += "@" + l // kept apart, as the runs are
+		}
 		return &engine.Rule{
-			Doc: "restore the lukewarm checkpoint and measure " + fn + " " + schedule, Outputs: s.EvalOutputs(),
+			Record: record,
+			Doc:    "restore the lukewarm checkpoint and measure " + fn + " " + schedule, Outputs: s.EvalOutputs(),
 			Inputs: p.configInputs(), Deps: []*engine.Rule{p.lukewarmSetup()}, Params: s.EvalDescription(),
 			InPlace: true, Slots: p.gem5Slots(), Recipe: recipe(s.Evaluate),
 		}, nil
