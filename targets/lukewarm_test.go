@@ -48,9 +48,9 @@ func TestLukewarmWithTheStandin(t *testing.T) {
 		setup, evals int
 	}{
 		{nil, 0, 0},                           // nothing changed
-		{[]string{"NUM_INVOCATIONS=4"}, 0, 6}, // the evaluations only
 		{[]string{"SYSTEM=skylake"}, 0, 6},    // another system: its own evaluations, kept apart
-		{nil, 0, 0},                           // back to the default system: kept apart, nothing to do
+		{nil, 0, 0},                           // back to the default system: its runs were kept, nothing to do
+		{[]string{"NUM_INVOCATIONS=4"}, 0, 6}, // the evaluations only
 		{[]string{"LUKEWARM_FUNCTIONS=aes-go,auth-go"}, 1, 4}, // another set: its own setup
 	} {
 		r := magetest.Mage(t, dir, append(append([]string(nil), env...), c.env...), "simulate:lukewarm")
