@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -172,27 +173,38 @@ func TestStandinSummaryIsMarked(t *testing.T) {
 }
 
 // TestFirstRunSaysItCompiles: `go run mage.go` says that it compiles the
-// plugin when mage has no binary for the magefile yet, and not after.
+// plugin when mage has no binary for the magefile yet, and not after; two
+// first runs started together both work (one compiles, the other waits).
 func TestFirstRunSaysItCompiles(t *testing.T) {
 	if testing.Short() {
-		t.Skip("compiles the plugin twice")
+		t.Skip("compiles the plugin")
 	}
 	cache := t.TempDir()
-	run := func() string {
+	run := func() (string, error) {
 		c := exec.Command("go", "run", "mage.go", "config")
 		c.Dir = magetest.RepoRoot(t)
 		c.Env = append(os.Environ(), "MAGEFILE_CACHE="+cache, "NO_COLOR=1")
 		out, err := c.CombinedOutput()
-		if err != nil {
-			t.Fatalf("go run mage.go config: %v\n%s", err, out)
-		}
-		return string(out)
+		return string(out), err
 	}
 	const say = "mage: compiling the vswarmu-mage plugin"
-	if out := run(); !strings.Contains(out, say) {
-		t.Errorf("first run did not say it compiles:\n%.500s", out)
+	outs := make([]string, 2)
+	errs := make([]error, 2)
+	var wg sync.WaitGroup
+	for i := range outs {
+		wg.Add(1)
+		go func() { defer wg.Done(); outs[i], errs[i] = run() }()
 	}
-	if out := run(); strings.Contains(out, say) {
-		t.Errorf("second run said it compiles again:\n%.500s", out)
+	wg.Wait()
+	for i := range outs {
+		if errs[i] != nil {
+			t.Fatalf("first runs started together, run %d: %v\n%s", i, errs[i], outs[i])
+		}
+	}
+	if n := strings.Count(outs[0]+outs[1], say); n != 1 {
+		t.Errorf("first runs started together said %d times that they compile, want once:\n%.500s\n%.500s", n, outs[0], outs[1])
+	}
+	if out, err := run(); err != nil || strings.Contains(out, say) {
+		t.Errorf("later run: %v; said it compiles again?\n%.500s", err, out)
 	}
 }

@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/vswarmu/vswarmu-mage/internal/compilelock"
 )
 
 var built struct {
@@ -95,6 +97,15 @@ func Compile(t testing.TB, dir string) (mageCLI, compiled string) {
 	if dir != "" {
 		args = append([]string{"-d", dir}, args...)
 	}
+	magefiles := filepath.Join(root, "magefiles")
+	if dir != "" {
+		magefiles = filepath.Join(root, dir)
+	}
+	unlock, err := compilelock.Lock(magefiles, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unlock()
 	cmd := exec.Command(built.mage, args...)
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), "MAGEFILE_CACHE="+CacheDir())
