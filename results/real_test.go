@@ -274,3 +274,58 @@ func mustFloat(v Value) float64 {
 	f, _ := v.Float()
 	return f
 }
+
+// realSkylake is a real gem5 v24.0.0.1 run of the skylake system (O3 cores,
+// a private L2 per core, one L3 both share) with MEASUREMENT=per-invocation:
+// the tiny guest, fibonacci-go on core 1, 10 measured invocations each with
+// its own dump. It is held out: no code was written against its figures.
+const realSkylake = "testdata/real-tiny-skylake/fibonacci-go"
+
+// TestRealSkylakeOwnMissesL2AboveL3 cross-checks the L2 and L3 MPKI of a
+// real skylake run against the per-requestor counts of its dumps: the
+// private L2's every miss, the shared L3's misses of the function's core
+// alone, and L3 ≤ L2 for that core, as one core's misses must be.
+func TestRealSkylakeOwnMissesL2AboveL3(t *testing.T) {
+	run, err := LoadRun(unpackRun(t, realSkylake))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const core = "processor.switch1.core"
+	var insts, l2, l3, l3all float64
+	for _, d := range run.Stats.Dumps {
+		num := func(name string) float64 {
+			v, _ := d.Value(name)
+			f, _ := v.Float() // a requestor with no miss has no line
+			return f
+		}
+		insts += num("board." + core + ".commitStats0.numInsts")
+		l2 += num("board.cache_hierarchy.l2caches1.overallMisses::total")
+		l3all += num("board.cache_hierarchy.l3cache.overallMisses::total")
+		for _, req := range []string{"inst", "data", "mmu.dtb.walker", "mmu.itb.walker"} {
+			l3 += num("board.cache_hierarchy.l3cache.overallMisses::" + core + "." + req)
+		}
+	}
+	_, fn, _ := run.Measured()
+	cases := []struct {
+		name      string
+		got, want float64
+	}{
+		{"private L2 MPKI (every miss of core 1's L2)", fn.L2.Value, l2 * 1000 / insts},
+		{"shared L3 MPKI (core 1's own misses)", fn.L3.Value, l3 * 1000 / insts},
+	}
+	for _, c := range cases {
+		if math.Abs(c.got-c.want) > 1e-9*math.Max(1, c.want) {
+			t.Errorf("%s: %v, the dumps give %v", c.name, c.got, c.want)
+		}
+	}
+	if fn.SharedL2 || !fn.SharedL3 {
+		t.Errorf("skylake: L2 shared %v, L3 shared %v; want a private L2 and a shared L3", fn.SharedL2, fn.SharedL3)
+	}
+	if fn.L3.Value > fn.L2.Value {
+		t.Errorf("the function core's L3 MPKI %.2f is above its L2 MPKI %.2f: one core's misses cannot be", fn.L3.Value, fn.L2.Value)
+	}
+	if all := l3all * 1000 / insts; fn.L3.Value >= all {
+		t.Errorf("own L3 MPKI %.2f is not below every miss's %.2f", fn.L3.Value, all)
+	}
+	t.Logf("core 1: L2 MPKI %.2f (private), L3 MPKI %.2f own, %.2f counting every core's misses", fn.L2.Value, fn.L3.Value, l3all*1000/insts)
+}
