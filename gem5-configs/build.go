@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 
 	"github.com/vswarmu/vswarmu-mage/internal/apt"
@@ -297,3 +298,31 @@ func (b Build) BuildM5(ctx context.Context, j job.Job) error {
 
 // sconsStep matches gem5's abbreviated scons output: " [     CXX] X86/... -> .o".
 var sconsStep = regexp.MustCompile(`^\s*\[\s*[A-Z0-9 ]+\]\s`)
+
+// Bootloader is the arm64 boot loader gem5's Arm board starts the kernel
+// with, built from gem5's own source (system/arm/bootloader/arm64):
+// boot_foundation.arm64 has the GICv3 addresses of VExpress_GEM5_Foundation,
+// the platform run_sim.py's Arm board uses.
+func (b Build) Bootloader() string {
+	return filepath.Join(b.Dir, "system", "arm", "bootloader", "arm64", "boot_foundation.arm64")
+}
+
+// BootloaderInputs are the boot loader's sources.
+func (b Build) BootloaderInputs() []string {
+	dir := filepath.Dir(b.Bootloader())
+	return []string{filepath.Join(dir, "boot.S"), filepath.Join(dir, "makefile")}
+}
+
+// BuildBootloader builds Bootloader with the boot loader's makefile, with
+// the aarch64 cross compiler on other hosts.
+func (b Build) BuildBootloader(ctx context.Context, j job.Job) error {
+	prefix := "aarch64-linux-gnu-"
+	if runtime.GOARCH == "arm64" {
+		prefix = ""
+	}
+	if err := apt.Need("make", prefix+"gcc", prefix+"ld"); err != nil {
+		return err
+	}
+	out := j.Out(b.Bootloader()) // in place: make removes a target it did not finish
+	return j.Run(ctx, "make", "-C", filepath.Dir(out), "CROSS_COMPILE="+prefix, "BUILDDIR=.", filepath.Base(out))
+}

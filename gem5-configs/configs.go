@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 //go:embed *.py all:standin
@@ -37,15 +38,20 @@ func Config(projectDir, dir string) (path string, projectFiles []string, err err
 	return filepath.Join(dir, "run_sim.py"), nil, nil
 }
 
-// Standin returns the path of the stand-in gem5.opt (the project's, or a
-// built-in copy under dir with its library).
-func Standin(projectDir, dir string) (string, error) {
-	p := filepath.Join(projectDir, "gem5-configs", "standin", "gem5.opt")
+// Standin returns the path of the stand-in gem5.opt for gem5Arch (X86 or
+// ARM: gem5-arm.opt), the project's or a built-in copy under dir with its
+// library.
+func Standin(projectDir, dir, gem5Arch string) (string, error) {
+	name := "gem5.opt"
+	if gem5Arch == "ARM" {
+		name = "gem5-arm.opt"
+	}
+	p := filepath.Join(projectDir, "gem5-configs", "standin", name)
 	if _, err := os.Stat(p); err == nil {
 		return p, nil
 	}
 	path, err := materialize(dir, "standin")
-	return filepath.Join(path, "gem5.opt"), err
+	return filepath.Join(path, name), err
 }
 
 // materialize writes the embedded file or tree name under dir, touching
@@ -70,7 +76,7 @@ func materialize(dir, name string) (string, error) {
 			return err
 		}
 		mode := os.FileMode(0o644)
-		if filepath.Base(p) == "gem5.opt" {
+		if strings.HasSuffix(p, ".opt") {
 			mode = 0o755
 		}
 		return os.WriteFile(dst, b, mode)

@@ -171,6 +171,12 @@ func TestArgumentErrors(t *testing.T) {
 		{[]string{"run_sim.py", "--kernel", k, "--disk", k, "--function", "f", "--mode", "evaluation", "--checkpoint-dir", filepath.Join(dir, "none")}, "fatal: Can't load checkpoint file"},
 		{[]string{"run_sim.py", "--kernel", k, "--disk", k, "--mode", "evaluation", "--checkpoint-dir", dir}, "--function is required in evaluation mode"},
 		{[]string{"run_sim.py", "--kernel", k, "--disk", k, "--function", "f", "--mode", "evaluation", "--checkpoint-dir", dir, "--boot-checkpoint", dir}, "--boot-checkpoint is for setup mode"},
+		{[]string{"run_sim.py", "--kernel", k, "--disk", k, "--function", "f", "--mode", "evaluation", "--checkpoint-dir", dir, "--isa", "arm"}, "--bootloader is required with --isa arm"},
+		{[]string{"run_sim.py", "--kernel", k, "--disk", k, "--function", "f", "--mode", "evaluation", "--checkpoint-dir", dir, "--bootloader", k}, "--bootloader is for --isa arm"},
+		{[]string{"run_sim.py", "--kernel", k, "--disk", k, "--function", "f", "--mode", "evaluation", "--checkpoint-dir", dir, "--isa", "arm", "--bootloader", k,
+			"--topology", "two-machine", "--drive-disk", k}, "--topology two-machine is for --isa x86"},
+		{[]string{"run_sim.py", "--kernel", k, "--disk", k, "--mode", "boot", "--checkpoint-dir", dir, "--isa", "arm", "--bootloader", k, "--max-ticks", "10"},
+			"The required ISA is 'ARM'"}, // an X86 gem5 cannot run the Arm board
 		{[]string{"--bogus", "run_sim.py"}, "no such option: --bogus"},
 		{[]string{"no_such_config.py"}, "Could not open configuration file"},
 	}
@@ -221,7 +227,7 @@ func TestMaterialize(t *testing.T) {
 	if fi2, _ := os.Stat(p); !fi2.ModTime().Equal(fi.ModTime()) {
 		t.Error("an unchanged config was rewritten (its time is an input)")
 	}
-	g, err := Standin(t.TempDir(), dir)
+	g, err := Standin(t.TempDir(), dir, "X86")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -264,5 +270,41 @@ func TestConsoleTail(t *testing.T) {
 	}
 	if got := ConsoleTail(t.TempDir(), 3); got != "" {
 		t.Errorf("no console: %q", got)
+	}
+}
+
+// TestArmBoardWithTheStandin: --isa arm builds gem5's ArmBoard on an ARM
+// gem5 (the stand-in's gem5-arm.opt) as v24.0 does: Arm cores with their
+// ArmISA, the platform as board.realview, its Terminal, the boot loader
+// and the Arm console on the kernel command line; setup and evaluation
+// run the same protocol as on X86.
+func TestArmBoardWithTheStandin(t *testing.T) {
+	dir := t.TempDir()
+	k, d, boot, script := filepath.Join(dir, "vmlinux"), filepath.Join(dir, "disk.raw"), filepath.Join(dir, "boot.arm64"), filepath.Join(dir, "run.sh")
+	for _, f := range []string{k, d, boot} {
+		os.WriteFile(f, nil, 0o644)
+	}
+	os.WriteFile(script, []byte(strings.Replace(runScript, "%d", "20", 1)), 0o644)
+	arm := []string{"STANDIN_ISA=arm"}
+	common := []string{"run_sim.py", "--kernel", k, "--disk", d, "--function", "f", "--isa", "arm", "--bootloader", boot, "--root", "/dev/vda2"}
+	cpt := filepath.Join(dir, "cpt")
+	if out, code := gem5(t, dir, arm, append([]string{"-d", dir + "/s"}, append(common, "--mode", "setup", "--setup-cpu", "atomic",
+		"--checkpoint-dir", cpt, "--script", script)...)...); code != 0 {
+		t.Fatalf("setup: %d\n%s", code, out)
+	}
+	out, code := gem5(t, dir, arm, append([]string{"-d", dir + "/e"}, append(common, "--mode", "evaluation", "--checkpoint-dir", cpt,
+		"--detailed-cpu", "o3")...)...)
+	if code != 0 || !strings.Contains(out, "Simulation done") {
+		t.Fatalf("evaluation: exit %d\n%s", code, out)
+	}
+	ini, _ := os.ReadFile(filepath.Join(dir, "e", "config.ini"))
+	for _, want := range []string{"[board]\ntype=ArmSystem", "[board.realview]", "[board.terminal]", "type=ArmISA",
+		"console=ttyAMA0", "root=/dev/vda2", "isolcpus=1"} {
+		if !strings.Contains(string(ini), want) {
+			t.Errorf("the Arm evaluation's config.ini lacks %q", want)
+		}
+	}
+	if strings.Contains(string(ini), "idle=halt") || strings.Contains(string(ini), "ttyS0") {
+		t.Errorf("the Arm board got the X86 board's kernel arguments")
 	}
 }

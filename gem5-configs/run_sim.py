@@ -61,7 +61,7 @@ from gem5.components.processors.simple_switchable_processor import (  # noqa: E4
     SimpleSwitchableProcessor,
 )
 from gem5.isas import ISA  # noqa: E402
-from gem5.resources.resource import DiskImageResource, KernelResource  # noqa: E402
+from gem5.resources.resource import BootloaderResource, DiskImageResource, KernelResource  # noqa: E402
 from gem5.simulate.exit_event import ExitEvent  # noqa: E402
 from gem5.simulate.simulator import Simulator  # noqa: E402
 
@@ -144,6 +144,9 @@ def parse_args(argv):
     )
     p.add_argument("--kernel-args", default="", help="more kernel command line arguments (they shape the boot)")
     p.add_argument("--init", default="", help="the test system's init (init= on its kernel command line), \"\" for the disk's own")
+    p.add_argument("--isa", choices=["x86", "arm"], default="x86",
+                   help="x86: gem5's X86Board; arm: its ArmBoard (VExpress_GEM5_Foundation), which needs --bootloader")
+    p.add_argument("--bootloader", help="arm: the boot loader (gem5's boot_foundation.arm64)")
     p.add_argument("--max-ticks", type=int, help="check the configuration: run this many ticks per phase, no guest protocol")
     p.add_argument("--topology", choices=["single", "two-machine"], default="single",
                    help="single: the client runs on core 0 of the simulated system; two-machine: on a drive system of its own")
@@ -173,6 +176,13 @@ def parse_args(argv):
             p.error("--drive-script is required in setup mode with --topology two-machine")
     elif args.drive_disk or args.drive_script:
         p.error("--drive-disk and --drive-script are for --topology two-machine")
+    if args.isa == "arm":
+        if not args.bootloader:
+            p.error("--bootloader is required with --isa arm (gem5:bootloader builds boot_foundation.arm64)")
+        if args.topology == "two-machine":
+            p.error("--topology two-machine is for --isa x86: its drive system and link are X86 boards")
+    elif args.bootloader:
+        p.error("--bootloader is for --isa arm")
     if not args.detailed_cpu:
         args.detailed_cpu = systems.SYSTEMS[args.system].detailed
     try:
@@ -194,17 +204,36 @@ def build_board(args):
         starting_core_type=CORE_TYPES[start],
         switch_core_type=CORE_TYPES[switch],
         num_cores=args.cpus,
-        isa=ISA.X86,
+        isa=ISA.ARM if args.isa == "arm" else ISA.X86,
     )
     systems.tune(system, processor)
-    board_type = network.NetworkedX86Board if args.topology == "two-machine" else X86Board
-    board = board_type(
+    parts = dict(
         clk_freq=system.clock,
         processor=processor,
         memory=SingleChannelDDR4_2400(size=args.memory),
         cache_hierarchy=system.caches(),
     )
-    return board, processor
+    if args.isa == "arm":
+        return arm_board(parts), processor
+    board_type = network.NetworkedX86Board if args.topology == "two-machine" else X86Board
+    return board_type(**parts), processor
+
+
+# Where the Arm guest's m5 ops reach gem5 by address (the m5 utility's and
+# the client's default on arm64, vSwarm-u's 0x10010000); instruction-based
+# m5 ops work besides it.
+ARM_M5OPS_BASE = 0x10010000
+
+
+def arm_board(parts):
+    """gem5's ArmBoard on the VExpress_GEM5_Foundation platform (GICv3:
+    boot_foundation.arm64 is its boot loader), with m5 ops by address."""
+    from gem5.components.boards.arm_board import ArmBoard
+    from m5.objects import ArmDefaultRelease, VExpress_GEM5_Foundation
+
+    board = ArmBoard(platform=VExpress_GEM5_Foundation(), release=ArmDefaultRelease(), **parts)
+    board.m5ops_base = ARM_M5OPS_BASE
+    return board
 
 
 def set_workload(board, args, cpt, disk=None, script=None, client=True):
@@ -212,19 +241,13 @@ def set_workload(board, args, cpt, disk=None, script=None, client=True):
     the client runs on it (its work items end an evaluation's phases)."""
     script = script if script is not None else args.script
     contents = Path(script).read_text() if script else ""
-    kernel_args = [
-        "earlyprintk=ttyS0",
-        "console=ttyS0",
-        "lpj=7999923",
-        "root=" + args.root,
-        "rw",
-        "isolcpus=1",
-        "vswarmu.gem5=1",
-    ] + GUEST_KERNEL_ARGS + args.kernel_args.split()
+    console, idle = board_kernel_args(args)
+    kernel_args = console + ["root=" + args.root, "rw", "isolcpus=1", "vswarmu.gem5=1"] + idle + args.kernel_args.split()
     if args.init and disk is None:
         kernel_args.append("init=" + args.init)  # the test system's disk only
     if args.topology == "two-machine":
         kernel_args.append("net.ifnames=0")  # the card is eth0 on every disk
+    arm = {"bootloader": BootloaderResource(local_path=args.bootloader)} if args.isa == "arm" else {}
     board.set_kernel_disk_workload(
         kernel=KernelResource(local_path=args.kernel),
         disk_image=DiskImageResource(local_path=disk or args.disk),
@@ -236,7 +259,18 @@ def set_workload(board, args, cpt, disk=None, script=None, client=True):
         # The workload restores the checkpoint (v24 takes a str path only
         # here, not in Simulator(checkpoint_path=)).
         checkpoint=restored_checkpoint(args, cpt),
+        **arm,
     )
+
+
+def board_kernel_args(args):
+    """The kernel arguments of the board's console, and of its idle loop:
+    the X86 board's serial port and idle=halt (GUEST_KERNEL_ARGS); the Arm
+    board's PL011 (ttyAMA0), its memory and no randomised mappings, as
+    gem5's ArmBoard gives them, and no idle= (arm64 idles in WFI)."""
+    if args.isa == "arm":
+        return ["console=ttyAMA0", "lpj=19988480", "norandmaps", "mem=" + args.memory], []
+    return ["earlyprintk=ttyS0", "console=ttyS0", "lpj=7999923"], GUEST_KERNEL_ARGS
 
 
 def build_drive(args, cpt):

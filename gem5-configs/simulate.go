@@ -70,6 +70,7 @@ type Simulation struct {
 	Results       string    // the evaluation's output directory (default: WORKING_DIR/results/<function>)
 	Lukewarm      *Lukewarm // a lukewarm setup (Function LukewarmName) or evaluation; nil for one function
 	Files         *Files    // identifies input files for the runs' records (shared, nil-safe)
+	Board         Board     // the board of the system under test: X86 (the zero value) or Arm
 	Exec          Executor  // runs gem5 (nil: Local)
 	// ResolveSetupCPU turns SetupCPU=auto into kvm or atomic when the
 	// setup runs (it may boot a probe).
@@ -96,11 +97,15 @@ func (s Simulation) ResultsDir() string {
 }
 
 // RunName names an evaluation's results: the function, and after an @
-// what sets the run apart from the default one (the simple system, its own
-// cores, one machine) — fibonacci-go@skylake, aes-go@o3-two-machine — so
-// runs of other systems and topologies are kept apart, each labelled.
+// what sets the run apart from the default one (the X86 board, the simple
+// system, its own cores, one machine) — fibonacci-go@skylake,
+// aes-go@o3-two-machine, fibonacci-go@arm — so runs of other boards,
+// systems and topologies are kept apart, each labelled.
 func (s Simulation) RunName() string {
 	var labels []string
+	if s.Board.IsArm() {
+		labels = append(labels, Arm)
+	}
 	if s.System != "" && s.System != DefaultSystem {
 		labels = append(labels, s.System)
 	}
@@ -222,6 +227,7 @@ func (s Simulation) machineArgs() []string {
 	if s.Init != "" {
 		args = append(args, "--init", s.Init)
 	}
+	args = append(args, s.Board.args()...)
 	return append(args, s.topologyArgs()...)
 }
 
@@ -271,6 +277,7 @@ func (s Simulation) BootDescription() map[string]string {
 	if s.Init != "" {
 		d["init"] = s.Init
 	}
+	s.Board.describe(d)
 	return s.describeTopology(d, false)
 }
 
@@ -534,7 +541,7 @@ func (s Simulation) attempt(ctx context.Context, j job.Job, outdir string, args 
 			case <-stop:
 				return
 			case <-tick.C:
-				w.consoleGrew(filepath.Join(outdir, ConsoleFile), filepath.Join(outdir, DriveConsoleFile))
+				w.consoleGrew(filepath.Join(outdir, ConsoleFile), filepath.Join(outdir, ArmConsoleFile), filepath.Join(outdir, DriveConsoleFile))
 				if w.idle() > s.HangTimeout {
 					cancel(errHung)
 					return
@@ -583,7 +590,7 @@ var ansiEscape = regexp.MustCompile(`\x1b\[[0-9;]*[A-Za-z]?`)
 // ConsoleTail returns the last n non-empty lines the guest wrote on its
 // console in a run's directory, without terminal escapes, joined with
 // " / " ("" when there is no console).
-func ConsoleTail(dir string, n int) string { return consoleTail(filepath.Join(dir, ConsoleFile), n) }
+func ConsoleTail(dir string, n int) string { return consoleTail(consoleFile(dir), n) }
 
 // consoleTail is ConsoleTail of one console file.
 func consoleTail(path string, n int) string {

@@ -39,6 +39,9 @@ func (s Simulation) TwoMachine() bool { return s.Topology == TwoMachine }
 // area names a working directory of the topology: name for a single
 // machine, name-two-machine for two, so their checkpoints never mix.
 func (s Simulation) area(name string) string {
+	if s.Board.IsArm() {
+		name += "-" + Arm
+	}
 	if s.TwoMachine() {
 		return name + "-" + TwoMachine
 	}

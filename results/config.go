@@ -193,3 +193,17 @@ type CacheInfo struct {
 	Size  int64
 	Assoc int
 }
+
+// ISA is the ISA of the simulated cores, from their ISA objects
+// (X86ISA -> X86, ArmISA -> Arm); "" when the config has none.
+func (c *SimConfig) ISA() string {
+	if c == nil {
+		return ""
+	}
+	for _, o := range c.Objects {
+		if isa, ok := strings.CutSuffix(o.Type, "ISA"); ok && isa != "" {
+			return isa
+		}
+	}
+	return ""
+}

@@ -226,6 +226,7 @@ type Provenance struct {
 	Gem5Version string // "" when unknown
 	ExecMode    string // container or process ("" when unknown)
 	System      string
+	ISA         string // the cores' ISA, X86 or Arm ("" when unknown)
 	Topology    string // single or two-machine ("" when unknown)
 	Measurement string // window or per-invocation ("" when unknown)
 	Gem5SHA256  string // "" when unknown
@@ -241,7 +242,7 @@ func (p Provenance) String() string {
 		gem5 = "the stand-in gem5 (not a measurement)"
 	}
 	parts := []string{"made by " + gem5}
-	for _, f := range [][2]string{{"system ", p.System}, {"function run as a ", p.ExecMode}, {"topology ", p.Topology},
+	for _, f := range [][2]string{{"system ", p.System}, {"ISA ", p.ISA}, {"function run as a ", p.ExecMode}, {"topology ", p.Topology},
 		{"measurement ", p.Measurement}, {"gem5 sha256 ", p.Gem5SHA256}, {"kernel ", p.Kernel}, {"disk ", p.Disk}, {"image ", p.Image}} {
 		if f[1] != "" {
 			parts = append(parts, f[0]+f[1])
@@ -253,7 +254,7 @@ func (p Provenance) String() string {
 // provenance reads the run's record and gem5's banner.
 func (r *Run) provenance() Provenance {
 	version, standin := Gem5Banner(filepath.Join(r.Dir, LogFile))
-	p := Provenance{Standin: standin, Gem5Version: version}
+	p := Provenance{Standin: standin, Gem5Version: version, ISA: r.Config.ISA()}
 	if m := r.Meta; m != nil {
 		p.Standin = p.Standin || m.Standin
 		p.Gem5Version = cmp.Or(m.Gem5Version, p.Gem5Version)

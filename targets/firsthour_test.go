@@ -208,3 +208,26 @@ func TestFirstRunSaysItCompiles(t *testing.T) {
 		t.Errorf("later run: %v; said it compiles again?\n%.500s", err, out)
 	}
 }
+
+// TestRootPasswordWarningOnlyWhenADiskIsBuilt: the default root password
+// is warned about by a run that builds a disk image, not by one that
+// builds none.
+func TestRootPasswordWarningOnlyWhenADiskIsBuilt(t *testing.T) {
+	dir := t.TempDir()
+	env := []string{"WORKING_DIR=" + filepath.Join(dir, "wk"), "RESOURCES=" + filepath.Join(dir, "res"), "GEM5=standin"}
+	const warning = "root password is the original's default"
+	for _, c := range []struct {
+		extra  []string
+		target string
+		warns  bool
+	}{
+		{nil, "report:write", false},
+		{[]string{"ROOT_PASSWORD=s3cret", "DISTRO=debian", "MIRROR=http://127.0.0.1:9/debian"}, "image:build", false},
+		{[]string{"DISTRO=debian", "MIRROR=http://127.0.0.1:9/debian"}, "image:build", true},
+	} {
+		r := magetest.Mage(t, dir, append(append([]string(nil), env...), c.extra...), c.target)
+		if strings.Contains(r.Output, warning) != c.warns {
+			t.Errorf("%v %s: warned %v, want %v\n%s", c.extra, c.target, !c.warns, c.warns, r.Output)
+		}
+	}
+}

@@ -28,6 +28,11 @@ func (Gem5) Term(ctx context.Context) error { return buildOrSkip(ctx, "gem5:term
 // M5 builds the guest's m5 utility (util/m5) for ARCH.
 func (Gem5) M5(ctx context.Context) error { return buildOrSkip(ctx, "gem5:m5", "GEM5") }
 
+// Bootloader builds the Arm board's boot loader (ARCH=arm64) from gem5's system/arm/bootloader; BOOTLOADER=/path skips it.
+func (Gem5) Bootloader(ctx context.Context) error {
+	return buildOrSkip(ctx, "gem5:bootloader", "BOOTLOADER")
+}
+
 // All builds gem5.opt, m5term and m5.
 func (Gem5) All(ctx context.Context) error {
 	return buildOrSkip(ctx, "gem5:build gem5:term gem5:m5", "GEM5")
@@ -45,7 +50,7 @@ func (p *plan) gem5Build() gem5configs.Build {
 func (p *plan) gem5() artifact {
 	switch c := p.cfg; c.Gem5 {
 	case "standin":
-		path, err := gem5configs.Standin(c.ProjectDir, filepath.Join(c.WorkingDir, "gem5-configs"))
+		path, err := gem5configs.Standin(c.ProjectDir, filepath.Join(c.WorkingDir, "gem5-configs"), c.Gem5Arch)
 		if err != nil {
 			p.errs = append(p.errs, err)
 		}
@@ -113,6 +118,23 @@ func (p *plan) gem5M5() artifact {
 			Doc: "build the guest's m5 utility for ARCH", Outputs: []string{b.M5()}, Inputs: b.M5Inputs(),
 			Deps: []*engine.Rule{p.gem5Source()}, Params: engine.Params{"ARCH": b.GuestArch}, InPlace: true,
 			Recipe: func(ctx context.Context, j *engine.Job) error { return b.BuildM5(ctx, j) },
+		}, nil
+	})}
+}
+
+// bootloader is the Arm board's boot loader: BOOTLOADER's, else
+// gem5:bootloader's, built from gem5's source (also when GEM5 names a
+// binary: the boot loader is not part of it).
+func (p *plan) bootloader() artifact {
+	if p.cfg.Bootloader != "" {
+		return p.given("BOOTLOADER", p.cfg.Bootloader)
+	}
+	b := p.gem5Build()
+	return artifact{path: b.Bootloader(), rule: p.rule("gem5:bootloader", func() (*engine.Rule, error) {
+		return &engine.Rule{
+			Doc: "build the Arm board's boot loader (boot_foundation.arm64) from gem5's source", Outputs: []string{b.Bootloader()},
+			Inputs: b.BootloaderInputs(), Deps: []*engine.Rule{p.gem5Source()}, InPlace: true,
+			Recipe: func(ctx context.Context, j *engine.Job) error { return b.BuildBootloader(ctx, j) },
 		}, nil
 	})}
 }

@@ -77,9 +77,6 @@ func newPlan(cfg *config.Config, out *ui.Printer) (*plan, error) {
 		return nil, err
 	}
 	p := &plan{cfg: cfg, g: g, sel: sel, exec: exec, declared: map[string]*engine.Rule{}, said: map[string]bool{}, jobDirs: map[string]string{}}
-	if cfg.RootPassword == "root" && cfg.Disk == "" && cfg.InstalledDisk == "" && cfg.ResourcesFrom != "release" {
-		p.warnings = append(p.warnings, "the disk image's root password is the original's default \"root\"; set ROOT_PASSWORD on shared machines")
-	}
 	p.declareAll()
 	if len(p.errs) > 0 {
 		return nil, errors.Join(p.errs...)
@@ -96,6 +93,7 @@ func newPlan(cfg *config.Config, out *ui.Printer) (*plan, error) {
 func (p *plan) declareAll() {
 	p.mainJob()
 	p.gem5All()
+	p.bootloader()
 	p.imageRaw()
 	p.client()
 	p.tools()
@@ -161,6 +159,7 @@ var givenKinds = map[string]struct {
 	"GEM5":           {[]filekind.Kind{filekind.ELF, filekind.Script}, "a gem5.opt (gem5:build makes one), or standin"},
 	"CLIENT":         {[]filekind.Kind{filekind.ELF}, "a static test-client (client:build makes one)"},
 	"M5_UTIL":        {[]filekind.Kind{filekind.ELF}, "gem5's m5 utility for ARCH (gem5:m5 makes one)"},
+	"BOOTLOADER":     {[]filekind.Kind{filekind.ELF}, "gem5's arm64 boot loader, boot_foundation.arm64 (gem5:bootloader makes one)"},
 }
 
 // checkGiven refuses a given file that is plainly not what the setting
@@ -277,6 +276,10 @@ func (p *plan) build(ctx context.Context, rules ...*engine.Rule) error {
 		for _, w := range p.warnings {
 			p.sayOnce(w, "%s", w)
 		}
+		if p.cfg.RootPassword == "root" && reaches(rules, "image:build") {
+			const w = "the disk image's root password is the original's default \"root\"; set ROOT_PASSWORD on shared machines"
+			p.sayOnce(w, "%s", w)
+		}
 		if err := p.checkWritable(rules); err != nil {
 			return err
 		}
@@ -356,4 +359,23 @@ func writable(dir string) error {
 // report of them.
 func (p *plan) mainJob() []*engine.Rule {
 	return append(p.simulations(), p.report())
+}
+
+// reaches reports whether target is among rules or what they build on.
+func reaches(rules []*engine.Rule, target string) bool {
+	seen := map[*engine.Rule]bool{}
+	var walk func(rs []*engine.Rule) bool
+	walk = func(rs []*engine.Rule) bool {
+		for _, r := range rs {
+			if seen[r] {
+				continue
+			}
+			seen[r] = true
+			if r.Target == target || walk(r.Deps) {
+				return true
+			}
+		}
+		return false
+	}
+	return walk(rules)
 }

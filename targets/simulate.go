@@ -316,10 +316,14 @@ func (p *plan) driveDisk() artifact {
 // machineDeps are what every gem5 run of the configuration boots: the
 // disk, gem5, the kernel and, with two machines, the drive system's disk.
 func (p *plan) machineDeps() []*engine.Rule {
+	arts := []artifact{p.installedDisk(), p.gem5(), p.kernel()}
 	if p.cfg.Topology == gem5configs.TwoMachine {
-		return deps(p.installedDisk(), p.gem5(), p.kernel(), p.driveDisk())
+		arts = append(arts, p.driveDisk())
 	}
-	return deps(p.installedDisk(), p.gem5(), p.kernel())
+	if p.cfg.Arch == "arm64" {
+		arts = append(arts, p.bootloader())
+	}
+	return deps(arts...)
 }
 
 // simulations are simulate:fn:<fn> of every listed function.
@@ -352,7 +356,17 @@ func (p *plan) machine() (gem5configs.Simulation, error) {
 		Measurement: c.Measurement, KernelArgs: c.KernelArgs, Init: p.simulatedInit(),
 		Warmup: c.Warmup, GuestDir: functions.GuestDir, Work: c.WorkingDir, HangTimeout: c.HangTimeout,
 		Timeout: c.SimTimeout, ResolveSetupCPU: p.setupCPU, Files: &p.files, Exec: p.exec,
-		Topology: c.Topology, LinkDelay: c.LinkDelay, LinkBandwidth: c.LinkBandwidth, DriveDisk: p.twoMachineDisk()}, nil
+		Topology: c.Topology, LinkDelay: c.LinkDelay, LinkBandwidth: c.LinkBandwidth, DriveDisk: p.twoMachineDisk(),
+		Board: p.board()}, nil
+}
+
+// board is the simulated board of ARCH: x86 (gem5's X86Board) or Arm
+// (its ArmBoard, with the boot loader).
+func (p *plan) board() gem5configs.Board {
+	if p.cfg.Arch == "arm64" {
+		return gem5configs.Board{ISA: gem5configs.Arm, Bootloader: p.bootloader().path}
+	}
+	return gem5configs.Board{}
 }
 
 // twoMachineDisk is the drive system's disk with two machines, else "".
@@ -455,13 +469,20 @@ func (p *plan) evaluation(fn string) *engine.Rule {
 }
 
 // topologyRecord keeps the build-log records of a boot or setup rule
-// apart per topology, as their checkpoints are: switching TOPOLOGY back
-// finds the earlier checkpoints up to date.
+// apart per topology and board, as their checkpoints are: switching
+// TOPOLOGY or ARCH back finds the earlier checkpoints up to date.
 func (p *plan) topologyRecord(target string) string {
-	if p.cfg.Topology == gem5configs.TwoMachine {
-		return target + " (" + gem5configs.TwoMachine + ")"
+	var labels []string
+	if p.cfg.Arch == "arm64" {
+		labels = append(labels, gem5configs.Arm)
 	}
-	return target
+	if p.cfg.Topology == gem5configs.TwoMachine {
+		labels = append(labels, gem5configs.TwoMachine)
+	}
+	if len(labels) == 0 {
+		return target
+	}
+	return target + " (" + strings.Join(labels, ", ") + ")"
 }
 
 // gem5Slots is how many JOBS slots a gem5 run holds: one here, none when
@@ -478,6 +499,9 @@ func (p *plan) gem5Slots() int {
 func (p *plan) rootDevice() string {
 	if p.cfg.RootDevice != "auto" {
 		return p.cfg.RootDevice
+	}
+	if p.cfg.Arch == "arm64" {
+		return "/dev/vda2" // gem5's ArmBoard attaches the disk as virtio-blk
 	}
 	if p.cfg.Kernel == "" && kernel.VersionBefore(p.cfg.KernelVersion(), 5, 14) {
 		return "/dev/hda2"

@@ -111,7 +111,7 @@ func buildOrSkip(ctx context.Context, names, replacedBy string) error {
 		}
 	}
 	if len(rules) == 0 {
-		val := map[string]string{"GEM5": cfg.Gem5, "KERNEL": cfg.Kernel, "DISK": cfg.Disk, "CLIENT": cfg.Client}[replacedBy]
+		val := map[string]string{"GEM5": cfg.Gem5, "KERNEL": cfg.Kernel, "DISK": cfg.Disk, "CLIENT": cfg.Client, "BOOTLOADER": cfg.Bootloader}[replacedBy]
 		p.g.UI().Printf("%s=%s is used instead: nothing to build for %s", replacedBy, val, names)
 		return nil
 	}

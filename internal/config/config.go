@@ -28,6 +28,7 @@ type Config struct {
 	Arch        string
 	Gem5Arch    string
 	Gem5        string
+	Bootloader  string
 	CCache      bool
 	Gem5Ruby    string
 
@@ -245,6 +246,9 @@ func (c *Config) crossCheck() []error {
 	if c.Arch == "arm64" && c.Gem5Arch == "X86" || c.Arch == "amd64" && c.Gem5Arch == "ARM" {
 		errs = append(errs, fmt.Errorf("GEM5_ARCH=%s does not simulate ARCH=%s guests: use GEM5_ARCH=%s or change ARCH",
 			c.Gem5Arch, c.Arch, map[string]string{"amd64": "X86", "arm64": "ARM"}[c.Arch]))
+	}
+	if c.Arch == "arm64" && c.Topology == "two-machine" {
+		errs = append(errs, fmt.Errorf("TOPOLOGY=two-machine is for ARCH=amd64: its drive system and link are X86 boards; use TOPOLOGY=single with ARCH=arm64"))
 	}
 	if c.Executor == "slurm" && len(c.SlurmShared) == 0 {
 		errs = append(errs, fmt.Errorf("EXECUTOR=slurm needs SLURM_SHARED: the path prefixes the compute nodes see (for example /home /scratch; / on a single-node cluster)"))

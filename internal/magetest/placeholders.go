@@ -29,6 +29,7 @@ func Placeholders(tb testing.TB, dir string) []string {
 		{"DISK", "placeholder-disk.raw", disk},
 		{"INSTALLED_DISK", "placeholder-installed.raw", disk},
 		{"CLIENT", "placeholder-client", elf},
+		{"BOOTLOADER", "placeholder-boot_foundation.arm64", elf},
 	}
 	var env []string
 	for _, f := range files {

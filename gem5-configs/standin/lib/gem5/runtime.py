@@ -7,7 +7,7 @@ from .isas import ISA
 
 
 def get_supported_isas():
-    return {ISA.X86} if buildEnv.get("USE_X86_ISA") else set()
+    return {isa for isa, key in ((ISA.X86, "USE_X86_ISA"), (ISA.ARM, "USE_ARM_ISA")) if buildEnv.get(key)}
 
 
 def get_runtime_coherence_protocol():

@@ -154,11 +154,14 @@ def _bytes(text):
     return int(m.group(1)) << {"": 0, "k": 10, "K": 10, "M": 20, "G": 30, "T": 40}[m.group(2)]
 
 
-def _make(name, bases, typ=None, cxx=None):
-    """A class with gem5's parameters and ports for name; typ is the type
-    gem5 writes in config.ini/config.json (the C++ SimObject's: an ISA's
-    CPU class writes its base's), cxx the C++ class."""
-    known = _KNOWN.get(name, {"params": [], "ports": []})
+def _make(name, bases, typ=None, cxx=None, like=None):
+    """A class with gem5's parameters and ports for name (or for like, a
+    class of the X86 build params.json comes from with the same base: the
+    Arm cores share their parameters with the X86 ones through BaseCPU and
+    its subclasses); typ is the type gem5 writes in config.ini/config.json
+    (the C++ SimObject's: an ISA's CPU class writes its base's), cxx the
+    C++ class."""
+    known = _KNOWN.get(like or name, {"params": [], "ports": []})
     typ = typ or name
     return type(name, bases, {"_params": frozenset(known["params"]), "_ports": frozenset(known["ports"]), "type": typ,
                               "cxx_class": cxx or "gem5::" + typ})
@@ -174,6 +177,17 @@ X86TimingSimpleCPU = _make("X86TimingSimpleCPU", (BaseCPU,), "BaseTimingSimpleCP
 X86AtomicSimpleCPU = _make("X86AtomicSimpleCPU", (BaseCPU,), "BaseAtomicSimpleCPU", "gem5::AtomicSimpleCPU")
 X86MinorCPU = _make("X86MinorCPU", (BaseCPU,), "BaseMinorCPU", "gem5::minor::MinorCPU")
 X86KvmCPU = _make("X86KvmCPU", (BaseCPU,), "X86KvmCPU", "gem5::X86KvmCPU")
+ArmO3CPU = _make("ArmO3CPU", (BaseO3CPU,), "BaseO3CPU", "gem5::o3::CPU", like="X86O3CPU")
+ArmTimingSimpleCPU = _make("ArmTimingSimpleCPU", (BaseCPU,), "BaseTimingSimpleCPU", "gem5::TimingSimpleCPU", like="X86TimingSimpleCPU")
+ArmAtomicSimpleCPU = _make("ArmAtomicSimpleCPU", (BaseCPU,), "BaseAtomicSimpleCPU", "gem5::AtomicSimpleCPU", like="X86AtomicSimpleCPU")
+ArmMinorCPU = _make("ArmMinorCPU", (BaseCPU,), "BaseMinorCPU", "gem5::minor::MinorCPU", like="X86MinorCPU")
+ArmV8KvmCPU = _make("ArmV8KvmCPU", (BaseCPU,), "ArmV8KvmCPU", "gem5::ArmV8KvmCPU", like="X86KvmCPU")
+ArmFsLinux = _make("ArmFsLinux", (SimObject,))
+X86ISA = _make("X86ISA", (SimObject,))
+ArmISA = _make("ArmISA", (SimObject,))
+ArmDefaultRelease = _make("ArmDefaultRelease", (SimObject,))
+VExpress_GEM5_Foundation = _make("VExpress_GEM5_Foundation", (SimObject,))
+Terminal = _make("Terminal", (SimObject,))
 Cache = _make("Cache", (ClockedObject,))
 L2XBar = _make("L2XBar", (ClockedObject,))
 SystemXBar = _make("SystemXBar", (ClockedObject,))

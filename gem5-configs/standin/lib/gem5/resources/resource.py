@@ -20,3 +20,7 @@ class DiskImageResource(_Local):
     def __init__(self, local_path, root_partition=None, **kwargs):
         super().__init__(local_path)
         self._root_partition = root_partition
+
+
+class BootloaderResource(_Local):
+    pass

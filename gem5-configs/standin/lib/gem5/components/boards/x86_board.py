@@ -44,15 +44,22 @@ class X86Board(SubSystem):
         self.processor = processor
         self.memory = memory
         self.cache_hierarchy = cache_hierarchy
-        if processor.get_isa() != ISA.X86:
-            raise Exception("The X86Board requires a processor using the X86 ISA.")
-        self.m5ops_base = 0xFFFF0000
+        self._check_isa(processor)
         self.exit_on_work_items = False
         self._checkpoint = None
         self._readfile_contents = ""
+        self._bootloader = []
+        self._setup_memory_ranges()
+        self._setup_board()
+
+    def _check_isa(self, processor):
+        if processor.get_isa() != ISA.X86:
+            raise Exception("The X86Board requires a processor using the X86 ISA.")
+        self.m5ops_base = 0xFFFF0000
+
+    def _setup_memory_ranges(self):
         # As v24.0's: the memory, then the I/O range; before the board's devices.
         self.mem_ranges = [AddrRange(_bytes(self.memory.get_size())), AddrRange(0xC0000000, size=0x100000)]
-        self._setup_board()
 
     def _setup_board(self):
         self.pc = Pc()
@@ -120,6 +127,8 @@ class X86Board(SubSystem):
                                  readfile_contents=None, kernel_args=None, exit_on_work_items=True, checkpoint=None):
         self._kernel = kernel.get_local_path()
         self._disk = disk_image.get_local_path()
+        if bootloader is not None:
+            self._bootloader = [bootloader.get_local_path()]
         self._kernel_args = list(kernel_args or [])
         if readfile:
             self.readfile = readfile
