@@ -1,6 +1,7 @@
 package functions
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -23,14 +24,19 @@ import (
 // plain processes (EXEC_MODE=process), unpacked from docker archives on
 // the host: no docker in the guest.
 type Tiny struct {
-	Catalog    *Catalog
-	Archives   map[string]string // function -> docker-archive of its image
-	Busybox    string            // a static busybox
-	M5         string            // the guest's m5 utility
-	Client     string            // the test-client
-	Launcher   string            // vswarmu-run
-	ProjectDir string            // image/guest files are taken from here when present
-	Out        string            // the raw disk
+	Catalog  *Catalog
+	Archives map[string]string // function -> docker-archive of its image
+	Busybox  string            // a static busybox
+	// Applets is a busybox the host runs to list the applets to link when
+	// Busybox is for another arch: Debian builds busybox-static of a
+	// release with one configuration for every arch (the host's
+	// busybox-static lists what the arm64 one has).
+	Applets    string
+	M5         string // the guest's m5 utility
+	Client     string // the test-client
+	Launcher   string // vswarmu-run
+	ProjectDir string // image/guest files are taken from here when present
+	Out        string // the raw disk
 	// Drive makes the drive system's disk of two-machine runs
 	// (functions:driveDisk): the same guest with the client and no
 	// function.
@@ -189,9 +195,10 @@ func (t Tiny) populate(ctx context.Context, j job.Job, tree string) error {
 // busyboxLinks links every applet busybox lists to /bin/busybox, except
 // init (the tiny disk has its own).
 func (t Tiny) busyboxLinks(ctx context.Context, j job.Job, tree string) error {
-	out, err := j.Command(t.Busybox, "--list-full").Output(ctx)
+	lister := cmp.Or(t.Applets, t.Busybox)
+	out, err := j.Command(lister, "--list-full").Output(ctx)
 	if err != nil {
-		return fmt.Errorf("%s --list-full (a static busybox is needed: apt-get install busybox-static): %w", t.Busybox, err)
+		return fmt.Errorf("%s --list-full (a static busybox is needed: apt-get install busybox-static): %w", lister, err)
 	}
 	for _, applet := range strings.Fields(string(out)) {
 		if applet == "sbin/init" || applet == "linuxrc" || applet == "bin/busybox" {

@@ -1,12 +1,16 @@
 package targets_test
 
 import (
+	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/vswarmu/vswarmu-mage/image"
+	"github.com/vswarmu/vswarmu-mage/internal/download"
 	"github.com/vswarmu/vswarmu-mage/internal/magetest"
 )
 
@@ -60,5 +64,41 @@ func TestArmWithTheStandin(t *testing.T) {
 	md, _ = os.ReadFile(filepath.Join(work, "results", "report.md"))
 	if !strings.Contains(string(md), "fibonacci-go@arm") || !strings.Contains(string(md), "ISA X86") {
 		t.Errorf("report.md does not list the Arm and the x86 run side by side:\n%s", md)
+	}
+}
+
+// TestArmTinyDisk makes the tiny disk for ARCH=arm64 on this x86 host:
+// Debian's arm64 busybox-static (functions:busybox, through the signed
+// release), the client, m5 and the reference functions all built for
+// arm64. It needs the tiny disk's tools and the Debian mirror.
+func TestArmTinyDisk(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a disk")
+	}
+	for _, tool := range []string{"busybox", "debugfs", "mkfs.ext4", "sfdisk", "gpgv", "dpkg-deb"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s is not installed (`mage functions:depInstall` with INSTALLED_DISK=tiny)", tool)
+		}
+	}
+	ctx := context.Background()
+	if err := download.Reachable(ctx, "http://deb.debian.org/debian"); err != nil {
+		t.Skipf("the Debian mirror is not reachable: %v", err)
+	}
+	dir := t.TempDir()
+	env := []string{"ARCH=arm64", "RESOURCES=" + filepath.Join(dir, "res"), "WORKING_DIR=" + filepath.Join(dir, "wk"),
+		"INSTALLED_DISK=tiny", "EXEC_MODE=process", "FUNCTIONS=fibonacci-go", "GEM5=standin"}
+	r := magetest.Mage(t, dir, env, "functions:tiny")
+	if r.Code != 0 || !strings.Contains(r.Output, "✔ functions:busybox") {
+		t.Fatalf("ARCH=arm64 functions:tiny: exit %d\n%s", r.Code, r.Output)
+	}
+	raw := filepath.Join(dir, "res", "tiny-arm64.raw")
+	for _, f := range []string{"/bin/busybox", "/sbin/m5", "/opt/vswarmu/functions/fibonacci-go/rootfs/app/server"} {
+		b, err := image.ReadFile(ctx, raw, f)
+		if err != nil || len(b) < 20 || string(b[1:4]) != "ELF" || b[18] != 0xb7 { // e_machine 183: AArch64
+			t.Errorf("%s in the arm64 tiny disk is not an AArch64 ELF (%v)", f, err)
+		}
+	}
+	if r := magetest.Mage(t, dir, env, "functions:tiny"); r.Code != 0 || !strings.Contains(r.Output, "nothing to do") {
+		t.Fatalf("second run: exit %d\n%s", r.Code, r.Output)
 	}
 }

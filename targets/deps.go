@@ -14,6 +14,7 @@ import (
 	"github.com/vswarmu/vswarmu-mage/internal/apt"
 	"github.com/vswarmu/vswarmu-mage/internal/config"
 	"github.com/vswarmu/vswarmu-mage/internal/engine"
+	"github.com/vswarmu/vswarmu-mage/internal/qemu"
 	"github.com/vswarmu/vswarmu-mage/internal/ui"
 	"github.com/vswarmu/vswarmu-mage/kernel"
 )
@@ -46,10 +47,10 @@ func needs(c *config.Config) []stageNeeds {
 	case "":
 		out = append(out, stageNeeds{"image:depInstall", []string{"functions:install", "functions:raw"}, image.QemuPackages(c.Arch)})
 	case "tiny":
-		out = append(out, stageNeeds{"image:depInstall", []string{"functions:tiny"}, tinyPackages})
+		out = append(out, stageNeeds{"image:depInstall", []string{"functions:tiny"}, tinyPackages(c.Arch)})
 	}
 	if c.Topology == "two-machine" && c.DriveDisk == "" {
-		out = append(out, stageNeeds{"image:depInstall", []string{"functions:driveDisk"}, tinyPackages})
+		out = append(out, stageNeeds{"image:depInstall", []string{"functions:driveDisk"}, tinyPackages(c.Arch)})
 	}
 	switch c.Gem5 {
 	case "standin":
@@ -78,8 +79,16 @@ func imagePackages(c *config.Config) []string {
 }
 
 // tinyPackages make the tiny disks: a static busybox and an ext4 disk
-// with a partition table.
-var tinyPackages = []string{"busybox-static", "e2fsprogs", "fdisk"}
+// with a partition table; for a guest of another arch, what fetches and
+// checks Debian's busybox-static of that arch (the host's lists its
+// applets).
+func tinyPackages(arch string) []string {
+	pkgs := []string{"busybox-static", "e2fsprogs", "fdisk"}
+	if arch != qemu.HostArch() {
+		pkgs = append(pkgs, "gpgv", "debian-archive-keyring")
+	}
+	return pkgs
+}
 
 // gem5Libraries are the Debian/Ubuntu packages of the shared libraries a
 // gem5.opt built on Debian 12 or Ubuntu links (gem5's build dependencies

@@ -1,6 +1,7 @@
 package targets
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"maps"
@@ -14,6 +15,7 @@ import (
 	"github.com/vswarmu/vswarmu-mage/functions"
 	gem5configs "github.com/vswarmu/vswarmu-mage/gem5-configs"
 	"github.com/vswarmu/vswarmu-mage/image"
+	"github.com/vswarmu/vswarmu-mage/internal/debpkg"
 	"github.com/vswarmu/vswarmu-mage/internal/engine"
 	"github.com/vswarmu/vswarmu-mage/internal/qemu"
 	"github.com/vswarmu/vswarmu-mage/internal/suggest"
@@ -273,24 +275,39 @@ func (p *plan) tinyDisk() artifact {
 		for _, fn := range names {
 			archives[fn] = filepath.Join(p.referenceDir(), functions.ArchiveName(images[fn]))
 		}
-		client := p.client()
-		t := functions.Tiny{Catalog: p.catalog(), Archives: archives, Busybox: busybox(), M5: p.toolPath(m5Tool, c.Arch),
+		client, bb := p.client(), p.busybox()
+		t := functions.Tiny{Catalog: p.catalog(), Archives: archives, Busybox: bb.path, Applets: hostBusybox(), M5: p.toolPath(m5Tool, c.Arch),
 			Client: client.path, Launcher: p.toolPath(runTool, c.Arch), ProjectDir: c.ProjectDir, Out: out}
 		return &engine.Rule{
 			Doc:     "make the tiny disk: busybox, gem5init, m5, the client and the reference functions as plain processes",
-			Outputs: []string{out}, Inputs: t.Inputs(), Deps: append(deps(ref, client), p.tools()), Params: t.Description(),
+			Outputs: []string{out}, Inputs: t.Inputs(), Deps: append(deps(ref, client, bb), p.tools()), Params: t.Description(),
 			Recipe: recipe(t.Make),
 		}, nil
 	})}
 }
 
-// busybox is the host's busybox for the tiny disks; "" when there is
-// none: the disk's recipe then says what to install.
-func busybox() string {
-	if p, err := exec.LookPath("busybox"); err == nil {
-		return p
+// busybox is the static busybox of the tiny disks: the host's for a
+// guest of the host's arch ("" when there is none: the disk's recipe then
+// says what to install), else functions:busybox's, Debian's for ARCH.
+func (p *plan) busybox() artifact {
+	c := p.cfg
+	if c.Arch == qemu.HostArch() {
+		return artifact{path: hostBusybox()}
 	}
-	return ""
+	b := functions.Busybox{Out: filepath.Join(c.Resources, "busybox-"+c.Arch),
+		Source: debpkg.Source{Mirror: cmp.Or(c.Mirror, image.DefaultMirror("debian", c.Arch)), Suite: c.DebianVersion, Arch: c.Arch}}
+	return artifact{path: b.Out, rule: p.rule("functions:busybox", func() (*engine.Rule, error) {
+		return &engine.Rule{
+			Doc:     "fetch Debian's static busybox for ARCH (the tiny disk of an arch other than the host's), through its signed release",
+			Outputs: []string{b.Out}, Params: b.Description(), Preflight: b.Preflight, Recipe: recipe(b.Make),
+		}, nil
+	})}
+}
+
+// hostBusybox is the host's busybox, "" when there is none.
+func hostBusybox() string {
+	path, _ := exec.LookPath("busybox")
+	return path
 }
 
 // driveDisk is the drive system's disk of two-machine runs: DRIVE_DISK,
@@ -303,11 +320,12 @@ func (p *plan) driveDisk() artifact {
 	out := filepath.Join(c.Resources, "drive-"+c.Arch+".raw")
 	return artifact{path: out, rule: p.rule("functions:driveDisk", func() (*engine.Rule, error) {
 		client := p.client()
-		t := functions.Tiny{Catalog: p.catalog(), Busybox: busybox(), M5: p.toolPath(m5Tool, c.Arch), Client: client.path,
+		bb := p.busybox()
+		t := functions.Tiny{Catalog: p.catalog(), Busybox: bb.path, Applets: hostBusybox(), M5: p.toolPath(m5Tool, c.Arch), Client: client.path,
 			ProjectDir: c.ProjectDir, Out: out, Drive: true}
 		return &engine.Rule{
 			Doc:     "make the drive system's disk (two machines): busybox, gem5init, m5 and the client",
-			Outputs: []string{out}, Inputs: t.Inputs(), Deps: append(deps(client), p.tools()), Params: t.Description(),
+			Outputs: []string{out}, Inputs: t.Inputs(), Deps: append(deps(client, bb), p.tools()), Params: t.Description(),
 			Recipe: recipe(t.Make),
 		}, nil
 	})}
