@@ -420,7 +420,9 @@ def last_exit(simulator):
 
 def check_outcome(args, state, cause):
     """Exits with status 3 when the run did not do what its mode owes."""
-    if args.mode == "boot" and state["checkpoint"] is False:
+    if args.mode == "boot" and state["checkpoint"] is False and "interrupt" in cause:
+        why = "Boot ended without a checkpoint (last exit: %s): stopped before the guest was ready for its run script" % cause
+    elif args.mode == "boot" and state["checkpoint"] is False:
         why = ("Boot ended without a checkpoint (last exit: %s): the guest never sent m5 fail %d before reading its "
                "run script; a disk made before boot checkpoints has an older gem5init (rebuild it, or BOOT_CHECKPOINT=0)"
                % (cause, READY_FOR_SCRIPT))
