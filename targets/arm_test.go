@@ -8,10 +8,12 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/vswarmu/vswarmu-mage/image"
 	"github.com/vswarmu/vswarmu-mage/internal/download"
 	"github.com/vswarmu/vswarmu-mage/internal/magetest"
+	"github.com/vswarmu/vswarmu-mage/results"
 )
 
 // TestArmWithTheStandin: ARCH=arm64 runs the main job on gem5's Arm board
@@ -100,5 +102,50 @@ func TestArmTinyDisk(t *testing.T) {
 	}
 	if r := magetest.Mage(t, dir, env, "functions:tiny"); r.Code != 0 || !strings.Contains(r.Output, "nothing to do") {
 		t.Fatalf("second run: exit %d\n%s", r.Code, r.Output)
+	}
+}
+
+// TestRealGem5Arm is the Arm tier: VSWARMU_GEM5_ARM names an ARM gem5.opt
+// (`GEM5_ARCH=ARM mage gem5:build` builds one). It cross-builds the
+// tinyconfig kernel for arm64 and the tiny arm64 disk, builds the boot
+// loader from a gem5 checkout (VSWARMU_GEM5_REPO, a local clone; else the
+// GEM5_REPO default), then runs the main job on the Arm board: boot
+// checkpoint, setup on atomic cores, evaluations on timing and O3 cores.
+func TestRealGem5Arm(t *testing.T) {
+	gem5 := os.Getenv("VSWARMU_GEM5_ARM")
+	if gem5 == "" {
+		t.Skip("set VSWARMU_GEM5_ARM=<ARM gem5.opt> (GEM5_ARCH=ARM mage gem5:build builds one) to run the Arm tier")
+	}
+	kernel := testKernelFor(t, "arm64")
+	res := resourcesDir(t)
+	dir := t.TempDir()
+	work := filepath.Join(dir, "wk")
+	env := []string{"ARCH=arm64", "GEM5=" + gem5, "KERNEL=" + kernel, "INSTALLED_DISK=tiny", "EXEC_MODE=process",
+		"SETUP_CPU=atomic", "FUNCTIONS=fibonacci-go,aes-go", "WARMUP_INVOCATIONS=5", "ATOMIC_WARMING=2", "NUM_INVOCATIONS=3",
+		"HANG_TIMEOUT=20m", "RESOURCES=" + res, "WORKING_DIR=" + work, "JOBS=2", "GEM5_DIR=" + filepath.Join(res, "gem5-arm-source")}
+	if repo := os.Getenv("VSWARMU_GEM5_REPO"); repo != "" {
+		env = append(env, "GEM5_REPO="+repo)
+	}
+	run := realRun{dir: dir, work: work, res: res, kernel: kernel, env: env}
+	for _, detailed := range []string{"timing", "o3"} {
+		r := run.mage(t, 90*time.Minute, []string{"DETAILED_CPU=" + detailed}, "simulate:all")
+		if r.Code != 0 {
+			t.Fatalf("ARCH=arm64 simulate:all (%s) on the real gem5: exit %d\n%s", detailed, r.Code, r.Output)
+		}
+		for _, fn := range []string{"fibonacci-go", "aes-go"} {
+			res, err := results.LoadRun(filepath.Join(work, "results", fn+"@arm-"+detailed))
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, cpu, ok := res.Measured()
+			insts, _ := cpu.Instructions.Value.Float()
+			if !ok || insts <= 0 || res.Provenance.ISA != "Arm" || res.Provenance.Standin {
+				t.Fatalf("%s on Arm (%s): measured %v, %v instructions, provenance %s", fn, detailed, ok, insts, res.Provenance)
+			}
+			if n := measuredInvocations(t, filepath.Join(res.Dir, results.LogFile), 2); n != 3 {
+				t.Fatalf("%s on Arm (%s): %d measured invocations, want 3", fn, detailed, n)
+			}
+			t.Logf("%s on Arm, %s cores: %.0f instructions per invocation; %s", fn, detailed, insts/3, res.Provenance)
+		}
 	}
 }

@@ -64,21 +64,33 @@ func project(t *testing.T) string {
 // project's fragments: gem5's disk controller, serial console, m5 ops,
 // and what containers need) and returns its path. Its own working
 // directory under the resources keeps it up to date between runs.
-func testKernel(t *testing.T) string {
+func testKernel(t *testing.T) string { return testKernelFor(t, "amd64") }
+
+// testKernelFor is testKernel for arch (arm64: cross-built with
+// aarch64-linux-gnu-).
+func testKernelFor(t *testing.T, arch string) string {
 	t.Helper()
-	for _, tool := range []string{"make", "gcc", "flex", "bison", "bc"} {
+	tools := []string{"make", "gcc", "flex", "bison", "bc"}
+	if arch == "arm64" {
+		tools = append(tools, "aarch64-linux-gnu-gcc")
+	}
+	for _, tool := range tools {
 		if _, err := exec.LookPath(tool); err != nil {
-			t.Fatalf("%s is not installed: `mage kernel:depInstall` installs what kernels build with", tool)
+			t.Fatalf("%s is not installed: `mage kernel:depInstall` installs what kernels build with (ARCH=%s)", tool, arch)
 		}
 	}
 	res := resourcesDir(t)
-	out := filepath.Join(res, "vmlinux-test-amd64")
-	env := []string{"RESOURCES=" + res, "WORKING_DIR=" + filepath.Join(res, "wk-test-kernel"), "KERNEL_SOURCE=" + linuxSource(t),
-		"KVERSION=v6.1", "KERNEL_BASE=tinyconfig", "KERNEL_OUT=" + out, "GEM5=/bin/true", "JOBS=2"}
+	out := filepath.Join(res, "vmlinux-test-"+arch)
+	work := "wk-test-kernel"
+	if arch != "amd64" {
+		work += "-" + arch
+	}
+	env := []string{"RESOURCES=" + res, "WORKING_DIR=" + filepath.Join(res, work), "KERNEL_SOURCE=" + linuxSource(t),
+		"KVERSION=v6.1", "KERNEL_BASE=tinyconfig", "KERNEL_OUT=" + out, "GEM5=/bin/true", "JOBS=2", "ARCH=" + arch}
 	start := time.Now()
 	r := magetest.Start(t, magetest.RepoRoot(t), env, "kernel:save").Wait(t, 40*time.Minute)
 	if r.Code != 0 {
-		t.Fatalf("kernel:save of the test kernel: exit %d\n%s", r.Code, r.Output)
+		t.Fatalf("kernel:save of the %s test kernel: exit %d\n%s", arch, r.Code, r.Output)
 	}
 	t.Logf("test kernel %s ready in %v", out, time.Since(start).Round(time.Second))
 	return out
