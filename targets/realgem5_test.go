@@ -270,7 +270,7 @@ func measuredInvocations(t *testing.T, log string, warming int) int {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	re := regexp.MustCompile(`^End invokation (\d+)$`)
+	re := regexp.MustCompile(`^End invokation (\d+)(?: at tick \d+)?$`)
 	n := 0
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
