@@ -136,14 +136,15 @@ func (p *plan) lukewarmReport() *engine.Rule {
 	return p.rule("report:lukewarm", func() (*engine.Rule, error) {
 		var evals []*engine.Rule
 		var inputs []string
+		labels := p.lukewarmLabels()
 		for _, fn := range p.lukewarmNames() {
 			for _, sched := range lukewarmSchedules {
 				evals = append(evals, p.lukewarmEvaluation(fn, sched))
-				dir := gem5configs.LukewarmResults(p.cfg.WorkingDir, fn, sched, p.lukewarmLabels())
+				dir := gem5configs.LukewarmResults(p.cfg.WorkingDir, fn, sched, labels)
 				inputs = append(inputs, filepath.Join(dir, "stats.txt"), filepath.Join(dir, results.MetaFile))
 			}
 		}
-		w := results.LukewarmWriter{Dir: filepath.Join(p.cfg.WorkingDir, "results-lukewarm"), Functions: p.lukewarmNames(), Labels: p.lukewarmLabels()}
+		w := results.LukewarmWriter{Dir: filepath.Join(p.cfg.WorkingDir, "results-lukewarm"), Functions: p.lukewarmNames(), Labels: labels}
 		return &engine.Rule{
 			Doc: "write results-lukewarm/report.md and report.csv: each function back to back against interleaved", Outputs: w.Files(),
 			Inputs: inputs, Deps: evals, Params: engine.Params{"functions": strings.Join(p.lukewarmNames(), " ")}, Slots: -1,

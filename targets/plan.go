@@ -363,19 +363,5 @@ func (p *plan) mainJob() []*engine.Rule {
 
 // reaches reports whether target is among rules or what they build on.
 func reaches(rules []*engine.Rule, target string) bool {
-	seen := map[*engine.Rule]bool{}
-	var walk func(rs []*engine.Rule) bool
-	walk = func(rs []*engine.Rule) bool {
-		for _, r := range rs {
-			if seen[r] {
-				continue
-			}
-			seen[r] = true
-			if r.Target == target || walk(r.Deps) {
-				return true
-			}
-		}
-		return false
-	}
-	return walk(rules)
+	return slices.ContainsFunc(engine.Closure(rules...), func(r *engine.Rule) bool { return r.Target == target })
 }
