@@ -308,3 +308,35 @@ func TestArmBoardWithTheStandin(t *testing.T) {
 		t.Errorf("the Arm board got the X86 board's kernel arguments")
 	}
 }
+
+// TestGuestIdle: GUEST_IDLE=kernel drops idle=halt from the X86 kernel's
+// command line (the boot's config.ini, as gem5 writes it) and names
+// itself in what shapes the boot checkpoint; halt is the default and
+// leaves descriptions as they were.
+func TestGuestIdle(t *testing.T) {
+	for _, tc := range []struct {
+		idle     string
+		wantHalt bool
+	}{{"", true}, {IdleHalt, true}, {IdleKernel, false}} {
+		t.Run("idle="+tc.idle, func(t *testing.T) {
+			dir := t.TempDir()
+			k, script := filepath.Join(dir, "k"), filepath.Join(dir, "run.sh")
+			os.WriteFile(k, nil, 0o644)
+			os.WriteFile(script, []byte(strings.Replace(runScript, "%d", "20", 1)), 0o644)
+			args := append([]string{"-d", dir + "/s", "run_sim.py", "--kernel", k, "--disk", k, "--function", "f", "--mode", "setup",
+				"--checkpoint-dir", filepath.Join(dir, "cpt"), "--script", script}, Board{Idle: tc.idle}.args()...)
+			if out, code := gem5(t, dir, nil, args...); code != 0 {
+				t.Fatalf("setup: exit %d\n%s", code, out)
+			}
+			ini, _ := os.ReadFile(filepath.Join(dir, "s", "config.ini"))
+			if got := strings.Contains(string(ini), "idle=halt"); got != tc.wantHalt || !strings.Contains(string(ini), "console=ttyS0") {
+				t.Errorf("config.ini has idle=halt: %t, want %t", got, tc.wantHalt)
+			}
+			d := map[string]string{}
+			Board{Idle: tc.idle}.describe(d)
+			if _, named := d["guest-idle"]; named == tc.wantHalt {
+				t.Errorf("boot description %v: names the idle loop %t, want %t", d, named, !tc.wantHalt)
+			}
+		})
+	}
+}

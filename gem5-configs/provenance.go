@@ -83,6 +83,9 @@ func (s Simulation) parameters(setupCPU string) map[string]string {
 	if s.KernelArgs != "" {
 		m["KERNEL_ARGS"] = s.KernelArgs
 	}
+	if s.Board.Idle == IdleKernel {
+		m["GUEST_IDLE"] = IdleKernel
+	}
 	if s.BootCheckpoint != "" {
 		m["BOOT_CHECKPOINT"] = s.BootCheckpoint
 	}

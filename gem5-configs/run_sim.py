@@ -143,6 +143,8 @@ def parse_args(argv):
         "reset at its work begin and dumped at its work end",
     )
     p.add_argument("--kernel-args", default="", help="more kernel command line arguments (they shape the boot)")
+    p.add_argument("--guest-idle", choices=["halt", "kernel"], default="halt",
+                   help="x86: halt adds GUEST_KERNEL_ARGS (idle=halt); kernel leaves the idle loop to the kernel (MWAIT)")
     p.add_argument("--init", default="", help="the test system's init (init= on its kernel command line), \"\" for the disk's own")
     p.add_argument("--isa", choices=["x86", "arm"], default="x86",
                    help="x86: gem5's X86Board; arm: its ArmBoard (VExpress_GEM5_Foundation), which needs --bootloader")
@@ -265,12 +267,14 @@ def set_workload(board, args, cpt, disk=None, script=None, client=True):
 
 def board_kernel_args(args):
     """The kernel arguments of the board's console, and of its idle loop:
-    the X86 board's serial port and idle=halt (GUEST_KERNEL_ARGS); the Arm
+    the X86 board's serial port and idle=halt (GUEST_KERNEL_ARGS, unless
+    --guest-idle kernel); the Arm
     board's PL011 (ttyAMA0), its memory and no randomised mappings, as
     gem5's ArmBoard gives them, and no idle= (arm64 idles in WFI)."""
     if args.isa == "arm":
         return ["console=ttyAMA0", "lpj=19988480", "norandmaps", "mem=" + args.memory], []
-    return ["earlyprintk=ttyS0", "console=ttyS0", "lpj=7999923"], GUEST_KERNEL_ARGS
+    idle = GUEST_KERNEL_ARGS if args.guest_idle == "halt" else []
+    return ["earlyprintk=ttyS0", "console=ttyS0", "lpj=7999923"], idle
 
 
 def build_drive(args, cpt):

@@ -7,6 +7,7 @@ package image
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
@@ -74,6 +75,7 @@ type Spec struct {
 	ClientName   string   // its name in the guest
 	Launcher     string   // vswarmu-run (functions as plain processes), "" for none
 	LauncherPath string   // its path in the guest
+	Seeder       string   // vswarmu-seed (credits RandomSeedPath at a simulated boot), "" for none
 	Auto         Autoinstall
 	// Runtime are container runtime programs written over the
 	// distribution's (Runtime.Injects); none keeps the distribution's.
@@ -339,7 +341,8 @@ func MakeDisk(ctx context.Context, r Runner, root, raw string, size int64) error
 // FinishInputs are the files image:build copies into the disk and
 // what they hold (for a build's inputs and parameters).
 func (s Spec) FinishInputs() (inputs []string, description map[string]string) {
-	description = map[string]string{"m5": s.M5, "client": s.Client, "launcher": s.Launcher,
+	description = map[string]string{"m5": s.M5, "client": s.Client, "launcher": s.Launcher, "seeder": s.Seeder,
+		"containerd-config": containerdConfig,
 		"gem5-skipped": strings.Join(Gem5SkippedUnits, " "), "gem5-skip": gem5Skip, "masked-generators": strings.Join(MaskedGenerators, " ")}
 	for _, a := range agentFiles {
 		b, p, err := s.guestFile(a.name)
@@ -350,7 +353,7 @@ func (s Spec) FinishInputs() (inputs []string, description map[string]string) {
 			inputs = append(inputs, p)
 		}
 	}
-	for _, p := range []string{s.M5, s.Client, s.Launcher} {
+	for _, p := range []string{s.M5, s.Client, s.Launcher, s.Seeder} {
 		if p != "" {
 			inputs = append(inputs, p)
 		}
@@ -412,6 +415,11 @@ func (s Spec) Finish(ctx context.Context, j job.Job) error {
 		files = append(files, r)
 		manifest["runtime"+r.Dst] = fileSHA(r.Src)
 	}
+	guest, err := s.simulationFiles(tmp)
+	if err != nil {
+		return err
+	}
+	files = append(files, guest...)
 	mb, _ := json.MarshalIndent(manifest, "", "  ")
 	mpath := filepath.Join(tmp, "image.json")
 	if err := os.WriteFile(mpath, append(mb, '\n'), 0o644); err != nil {
@@ -434,6 +442,45 @@ func (s Spec) Finish(ctx context.Context, j job.Job) error {
 	}
 	j.Progress("converting to qcow2")
 	return j.Run(ctx, "qemu-img", "convert", "-O", "qcow2", work, j.Out(s.Out))
+}
+
+// SeederPath is where vswarmu-seed is in the guest, RandomSeedPath the
+// seed it credits (written once per disk by image:build).
+const (
+	SeederPath     = "/usr/local/sbin/vswarmu-seed"
+	RandomSeedPath = "/etc/vswarmu/random-seed"
+)
+
+// containerdConfig is the guest's /etc/containerd/config.toml: the
+// Kubernetes CRI plugin off, as in Docker's containerd.io package that
+// vSwarm-u's guest runs (Docker does not use it; it starts a CNI watcher,
+// a streaming server and its own image service, minutes on atomic cores).
+const containerdConfig = `# vswarmu-mage: containerd as Docker uses it. The CRI plugin serves
+# Kubernetes only; Docker's own containerd.io package disables it too.
+version = 2
+disabled_plugins = ["io.containerd.grpc.v1.cri"]
+`
+
+// simulationFiles are the files a simulated boot needs beyond the agent:
+// vswarmu-seed and a fresh random seed for it, and containerd's
+// configuration, written under tmp.
+func (s Spec) simulationFiles(tmp string) ([]Inject, error) {
+	seed := make([]byte, 64)
+	if _, err := rand.Read(seed); err != nil {
+		return nil, fmt.Errorf("make the disk's random seed: %w", err)
+	}
+	seedFile, conf := filepath.Join(tmp, "random-seed"), filepath.Join(tmp, "containerd-config.toml")
+	if err := os.WriteFile(seedFile, seed, 0o600); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(conf, []byte(containerdConfig), 0o644); err != nil {
+		return nil, err
+	}
+	files := []Inject{{Src: conf, Dst: "/etc/containerd/config.toml", Mode: 0o644}}
+	if s.Seeder != "" {
+		files = append(files, Inject{Src: s.Seeder, Dst: SeederPath, Mode: 0o755}, Inject{Src: seedFile, Dst: RandomSeedPath, Mode: 0o600})
+	}
+	return files, nil
 }
 
 // notStartedAtBoot are the container runtime's enablements, removed: a

@@ -20,7 +20,7 @@ type Client mg.Namespace
 // Build builds the static test-client for linux/amd64 and linux/arm64 into $RESOURCES/test-client-<arch>; CLIENT=/path skips it.
 func (Client) Build(ctx context.Context) error { return buildOrSkip(ctx, "client:build", "CLIENT") }
 
-// Tools builds the guest's tools: the m5 utility and vswarmu-run (starts a function as a plain process), static, for amd64 and arm64.
+// Tools builds the guest's tools, static, for amd64 and arm64: the m5 utility, vswarmu-run (starts a function as a plain process) and vswarmu-seed (credits the disk's random seed at a simulated boot).
 func (Client) Tools(ctx context.Context) error { return build(ctx, "client:tools") }
 
 const modulePath = "github.com/vswarmu/vswarmu-mage"
@@ -38,6 +38,7 @@ var (
 	clientTool = guestTool{"test-client", "client/cmd/test-client", []string{"client", "client/m5", "client/pb/**", "client/cmd/test-client"}}
 	m5Tool     = guestTool{"m5", "client/cmd/m5", []string{"client/m5", "client/cmd/m5"}}
 	runTool    = guestTool{"vswarmu-run", "functions/cmd/vswarmu-run", []string{"functions/cmd/vswarmu-run"}}
+	seedTool   = guestTool{"vswarmu-seed", "image/cmd/vswarmu-seed", []string{"image/cmd/vswarmu-seed"}}
 )
 
 // toolPath is where a tool is built for arch.
@@ -58,10 +59,10 @@ func (p *plan) client() artifact {
 	})}
 }
 
-// tools is client:tools: the guest's m5 and vswarmu-run.
+// tools is client:tools: the guest's m5, vswarmu-run and vswarmu-seed.
 func (p *plan) tools() *engine.Rule {
 	return p.rule("client:tools", func() (*engine.Rule, error) {
-		return p.goBuildRule("build the guest tools (m5, vswarmu-run) for amd64 and arm64", m5Tool, runTool), nil
+		return p.goBuildRule("build the guest tools (m5, vswarmu-run, vswarmu-seed) for amd64 and arm64", m5Tool, runTool, seedTool), nil
 	})
 }
 

@@ -15,7 +15,7 @@ func TestGuestToolSourcesCoverTheirPackages(t *testing.T) {
 	if _, err := exec.LookPath("go"); err != nil {
 		t.Skip("go not on PATH")
 	}
-	for _, tool := range []guestTool{clientTool, m5Tool, runTool} {
+	for _, tool := range []guestTool{clientTool, m5Tool, runTool, seedTool} {
 		out, err := exec.Command("go", "list", "-deps", "-f", "{{if .Module}}{{if eq .Module.Path \""+modulePath+"\"}}{{.ImportPath}}{{end}}{{end}}", "../"+tool.pkg).Output()
 		if err != nil {
 			t.Fatalf("go list %s: %v", tool.pkg, err)

@@ -303,7 +303,8 @@ echo "CLIENT-EXIT $?"
 		raw := filepath.Join(res, "disk-image.raw")
 		var console strings.Builder
 		script := "echo hello from $(hostname); systemctl is-active docker; docker info --format 'storage={{.Driver}}'\n" +
-			"echo vswarmu-marker > /root/vswarmu-marker; sync\n"
+			"echo vswarmu-marker > /root/vswarmu-marker; sync\n" +
+			"/usr/local/sbin/vswarmu-seed /etc/vswarmu/random-seed; grep disabled_plugins /etc/containerd/config.toml\n"
 		m := qemu.Machine{Arch: "amd64", Kernel: kernelOut, Append: image.RootAppend("amd64"), MemoryMiB: 2048, CPUs: 2,
 			Accel: "tcg", Disks: []qemu.Disk{{Path: raw, Format: "raw"}}}
 		out, err := qemu.RunScript(context.Background(), qemu.Unregistered{}, m, script, nil, &console, 5*time.Minute)
@@ -312,7 +313,9 @@ echo "CLIENT-EXIT $?"
 		}
 		t.Logf("boot, script and power-off: %v", out.Elapsed.Round(100*time.Millisecond))
 		log := string(out.Log)
-		for _, want := range []string{"hello from vswarmu", "active", "storage=overlay2"} {
+		// The seed's tool runs (qemu's guest has entropy already) and
+		// containerd is active with the disk's configuration.
+		for _, want := range []string{"hello from vswarmu", "active", "storage=overlay2", "random number generator", `"io.containerd.grpc.v1.cri"`} {
 			if !strings.Contains(log, want) {
 				t.Errorf("uploaded log lacks %q:\n%s", want, log)
 			}

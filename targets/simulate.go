@@ -384,7 +384,7 @@ func (p *plan) board() gem5configs.Board {
 	if p.cfg.Arch == "arm64" {
 		return gem5configs.Board{ISA: gem5configs.Arm, Bootloader: p.bootloader().path}
 	}
-	return gem5configs.Board{}
+	return gem5configs.Board{Idle: p.cfg.GuestIdle}
 }
 
 // twoMachineDisk is the drive system's disk with two machines, else "".

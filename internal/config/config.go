@@ -87,6 +87,7 @@ type Config struct {
 	ContainerRuntime string
 	KernelArgs       string // more kernel command line arguments
 	SimulatedInit    string // lean or systemd
+	GuestIdle        string // halt or kernel
 	BootTimeout      time.Duration
 	SimTimeout       time.Duration
 	HangTimeout      time.Duration
@@ -246,6 +247,9 @@ func (c *Config) crossCheck() []error {
 	if c.Arch == "arm64" && c.Gem5Arch == "X86" || c.Arch == "amd64" && c.Gem5Arch == "ARM" {
 		errs = append(errs, fmt.Errorf("GEM5_ARCH=%s does not simulate ARCH=%s guests: use GEM5_ARCH=%s or change ARCH",
 			c.Gem5Arch, c.Arch, map[string]string{"amd64": "X86", "arm64": "ARM"}[c.Arch]))
+	}
+	if c.Arch == "arm64" && c.GuestIdle == "kernel" {
+		errs = append(errs, fmt.Errorf("GUEST_IDLE=kernel is for ARCH=amd64 (it drops idle=halt from the x86 kernel's command line); arm64 idles in WFI: unset GUEST_IDLE"))
 	}
 	if c.Arch == "arm64" && c.Topology == "two-machine" {
 		errs = append(errs, fmt.Errorf("TOPOLOGY=two-machine is for ARCH=amd64: its drive system and link are X86 boards; use TOPOLOGY=single with ARCH=arm64"))
