@@ -13,23 +13,28 @@ import (
 	"strings"
 )
 
-//go:embed *.py all:standin
+//go:embed *.py systems.json all:standin
 var files embed.FS
 
 // Config returns the path of run_sim.py and the files of the config
-// (run_sim.py and the modules beside it: systems, caches, compat): the
+// (run_sim.py and the modules beside it: systems, caches, compat, and
+// systems.json): the
 // project's own when it has them (then they are inputs of the simulate
 // rules), else copies of the built-in ones written under dir.
 func Config(projectDir, dir string) (path string, projectFiles []string, err error) {
 	p := filepath.Join(projectDir, "gem5-configs", "run_sim.py")
 	if _, err := os.Stat(p); err == nil {
 		mods, err := filepath.Glob(filepath.Join(projectDir, "gem5-configs", "*.py"))
+		if j := filepath.Join(projectDir, "gem5-configs", SystemsFile); err == nil && fileExists(j) {
+			mods = append(mods, j)
+		}
 		return p, mods, err
 	}
 	names, err := fs.Glob(files, "*.py")
 	if err != nil {
 		return "", nil, err
 	}
+	names = append(names, SystemsFile)
 	for _, n := range names {
 		if _, err := materialize(dir, n); err != nil {
 			return "", nil, err
@@ -82,4 +87,10 @@ func materialize(dir, name string) (string, error) {
 		return os.WriteFile(dst, b, mode)
 	})
 	return filepath.Join(dir, name), err
+}
+
+// fileExists reports whether p names an existing file.
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
 }

@@ -211,7 +211,7 @@ func TestMaterialize(t *testing.T) {
 	if err != nil || inProject != nil {
 		t.Fatal(p, inProject, err)
 	}
-	for _, mod := range []string{"systems.py", "caches.py", "compat.py", "overrides.py"} {
+	for _, mod := range []string{"systems.py", "systems.json", "caches.py", "compat.py", "overrides.py"} {
 		if _, err := os.Stat(filepath.Join(dir, mod)); err != nil {
 			t.Errorf("%s beside run_sim.py: %v", mod, err)
 		}

@@ -10,8 +10,8 @@ import (
 	"testing"
 )
 
-// The Go reading of systems.py agrees with Python's (run on the stand-in's
-// m5 library, so no gem5 is needed).
+// Go's reading of systems.json agrees with systems.py's (run on the
+// stand-in's m5 library, so no gem5 is needed).
 func TestParseSystemsAgreesWithPython(t *testing.T) {
 	py, err := exec.LookPath("python3")
 	if err != nil {
@@ -51,59 +51,65 @@ print(json.dumps({"systems": [[k, v.description, v.detailed, " ".join(v.caches()
 }
 
 func TestParseSystemsSaysWhatIsMissing(t *testing.T) {
-	const entry = `SYSTEMS = {
-    "small": System(
-        description="one core",
-        detailed="%s",
-        caches=lambda: ClassicHierarchy(l1i=Level("8kB", 2), l1d=Level("8kB", 2), llc=Level("64kB", 4)),
-    ),
-}
-`
+	const entry = `{"name": "small", "description": "one core", "clock": "2GHz", "detailed": "%s",
+	  "caches": {"l1i": {"size": "8kB", "assoc": 2, "latency": 1, "response_latency": 1},
+	             "l1d": {"size": "8kB", "assoc": 2, "latency": 1, "response_latency": 1},
+	             "llc": {"size": "64kB", "assoc": 4, "latency": 10, "response_latency": 10}}}`
+	file := func(detailed, setup, systems string) string {
+		return fmt.Sprintf(`{"detailed_cpus": [%s], "setup": %q, "systems": [%s]}`, detailed, setup, systems)
+	}
+	ok := strings.Replace(entry, "%s", "o3", 1)
 	cases := []struct {
-		text, want string
+		name, text, want string
 	}{
-		{"DETAILED_CPUS = (\"timing\",)\n", "no systems found"},
-		{strings.Replace(entry, "%s", "timing", 1), "no DETAILED_CPUS"},
-		{"DETAILED_CPUS = (\"timing\", \"o3\")\n" + strings.Replace(entry, "%s", "minor", 1), `system "small": detailed="minor" is not one of DETAILED_CPUS (timing, o3)`},
-		{"DETAILED_CPUS = (\"o3\",)\n" + strings.Replace(entry, "        detailed=\"%s\",\n", "", 1), `system "small": give description="..." and detailed="..."`},
-		{"DETAILED_CPUS = (\"timing\", \"o3\")\n" + strings.Replace(entry, "%s", "o3", 1), ""},
+		{"no systems", file(`"timing"`, "small", ""), "no systems"},
+		{"no detailed cpus", file("", "small", strings.Replace(entry, "%s", "timing", 1)), `detailed "timing" is not one of detailed_cpus ()`},
+		{"detailed not listed", file(`"timing", "o3"`, "small", strings.Replace(entry, "%s", "minor", 1)), `systems[0] "small": detailed "minor" is not one of detailed_cpus (timing, o3)`},
+		{"no description", file(`"o3"`, "small", strings.Replace(ok, `"description": "one core", `, "", 1)), `systems[0] "small": give "description"`},
+		{"no llc", file(`"o3"`, "small", strings.Replace(ok, `"llc"`, `"l3"`, 1)), `caches has no "llc"`},
+		{"unknown level", file(`"o3"`, "small", strings.Replace(ok, `"l1d": {"size": "8kB"`, `"l1d": {"size": "8kB"}, "l4": {"size": "8kB"`, 1)), `caches.l4: levels are`},
+		{"twice", file(`"o3"`, "small", ok+", "+ok), `systems[1]: "small" is declared twice`},
+		{"setup unknown", file(`"o3"`, "big", ok), `setup "big" is not one of the systems (small)`},
+		{"unknown field", strings.Replace(file(`"o3"`, "small", ok), `"clock"`, `"clok"`, 1), `unknown field "clok"`},
+		{"not json", "SYSTEMS = {}", "not a systems catalogue"},
+		{"good", file(`"timing", "o3"`, "small", ok), ""},
 	}
 	for _, c := range cases {
-		got, err := ParseSystems(c.text)
+		got, err := ParseSystems([]byte(c.text))
 		switch {
 		case c.want == "" && err != nil:
-			t.Errorf("%q: %v", c.text, err)
+			t.Errorf("%s: %v", c.name, err)
 		case c.want == "" && (len(got.Systems) != 1 || fmt.Sprint(got.Systems[0]) != fmt.Sprint(System{"small", "one core", "o3", []string{"l1i", "l1d", "l2"}})):
-			t.Errorf("%q: read %+v", c.text, got)
+			t.Errorf("%s: read %+v", c.name, got)
 		case c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)):
-			t.Errorf("%q: error %v, want %q", c.text, err, c.want)
+			t.Errorf("%s: error %v, want %q", c.name, err, c.want)
 		}
 	}
 }
 
-// The project's own systems.py wins over the built-in one, and its errors
-// name it.
+// The project's own systems.json wins over the built-in one, and its
+// errors name it.
 func TestSystemsReadsTheProjectsFile(t *testing.T) {
 	dir := t.TempDir()
 	os.MkdirAll(filepath.Join(dir, "gem5-configs"), 0o755)
-	path := filepath.Join(dir, "gem5-configs", "systems.py")
-	os.WriteFile(path, []byte("SYSTEMS = {\n}\n"), 0o644)
-	if _, err := Systems(dir); err == nil || !strings.Contains(err.Error(), path+": no systems found") {
-		t.Fatalf("broken project systems.py: %v", err)
+	path := filepath.Join(dir, "gem5-configs", SystemsFile)
+	os.WriteFile(path, []byte(`{"detailed_cpus": ["o3"], "setup": "x", "systems": []}`), 0o644)
+	if _, err := Systems(dir); err == nil || !strings.Contains(err.Error(), path+": no systems") {
+		t.Fatalf("broken project systems.json: %v", err)
 	}
 }
 
 func FuzzParseSystems(f *testing.F) {
-	b, _ := files.ReadFile("systems.py")
-	f.Add(string(b))
-	f.Add("SYSTEMS = {\n    \"a\": System(\n        description=\"x\",\n        detailed=\"o3\",\n}\nDETAILED_CPUS = (\"o3\")\n")
-	f.Fuzz(func(t *testing.T, text string) {
+	b, _ := files.ReadFile(SystemsFile)
+	f.Add(b)
+	f.Add([]byte(`{"detailed_cpus": ["o3"], "setup": "a", "systems": [{"name": "a", "description": "x", "detailed": "o3"}]}`))
+	f.Fuzz(func(t *testing.T, text []byte) {
 		c, err := ParseSystems(text)
 		if err != nil {
 			return
 		}
 		for _, s := range c.Systems {
-			if s.Name == "" || s.Description == "" || s.Detailed == "" {
+			if s.Name == "" || s.Description == "" || s.Detailed == "" || len(s.Levels) < 3 {
 				t.Fatalf("accepted an incomplete system %+v from %q", s, text)
 			}
 		}

@@ -42,7 +42,7 @@ type Param struct {
 // Params are the parameters a sweep can vary, in README's order.
 func Params() []Param {
 	out := []Param{
-		{Name: "system", Arg: "--system", Doc: "simulated system (gem5-configs/systems.py)", check: checkSystem},
+		{Name: "system", Arg: "--system", Doc: "simulated system (gem5-configs/systems.json)", check: checkSystem},
 		{Name: "detailed_cpu", Arg: "--detailed-cpu", Doc: "cores measured on (timing, o3)", check: checkDetailed},
 		{Name: "clock", Arg: "--clock", Doc: "core clock (3GHz, 2500MHz)", check: checkClock},
 	}
@@ -83,7 +83,7 @@ func paramNames() string {
 
 func checkSystem(v string, k Knowledge) string {
 	if _, ok := k.Systems[v]; !ok {
-		return fmt.Sprintf("no system %q in gem5-configs/systems.py (%s)", v, strings.Join(sortedKeys(k.Systems), ", "))
+		return fmt.Sprintf("no system %q in gem5-configs/systems.json (%s)", v, strings.Join(sortedKeys(k.Systems), ", "))
 	}
 	return ""
 }

@@ -44,7 +44,7 @@ baseline: {system: skylake, detailed_cpu: o3, l2_size: 1MB}
 
 func TestParseErrorsNameLineAndField(t *testing.T) {
 	cases := []struct{ text, want string }{
-		{"matrix:\n  system: [simple, haswell]\n", `x.yaml:2: matrix.system: "haswell": no system "haswell" in gem5-configs/systems.py (simple, skylake)`},
+		{"matrix:\n  system: [simple, haswell]\n", `x.yaml:2: matrix.system: "haswell": no system "haswell" in gem5-configs/systems.json (simple, skylake)`},
 		{"matrix:\n  l2_size: [96kB]\n", `x.yaml:2: matrix.l2_size: "96kB": a cache size is a power of two`},
 		{"matrix:\n  l2_assoc: [3]\n", `x.yaml:2: matrix.l2_assoc: "3": associativity is a power of two`},
 		{"matrix:\n  clock: [fast]\n", `matrix.clock: "fast": a clock is written like 3GHz`},

@@ -362,32 +362,35 @@ func TestReadOnlyResourcesIsNamed(t *testing.T) {
 	}
 }
 
-// A contributor adds a gem5 system: one entry in gem5-configs/systems.py
+// A contributor adds a gem5 system: one entry in gem5-configs/systems.json
 // (here the simple system with a 2 MB LLC), and SYSTEM= accepts it.
 func TestAddingASystemIsOneEntry(t *testing.T) {
 	dir, env := standinEnv(t, "FUNCTIONS=fibonacci-go")
 	configs := filepath.Join(dir, "gem5-configs")
 	os.MkdirAll(configs, 0o755)
 	mods, _ := filepath.Glob(filepath.Join(magetest.RepoRoot(t), "gem5-configs", "*.py"))
+	mods = append(mods, filepath.Join(magetest.RepoRoot(t), "gem5-configs", "systems.json"))
 	for _, m := range mods {
 		b, _ := os.ReadFile(m)
 		writeFile(t, filepath.Join(configs, filepath.Base(m)), string(b))
 	}
-	b, _ := os.ReadFile(filepath.Join(configs, "systems.py"))
-	entry := `    "big-llc": System(
-        description="2.5 GHz, 16 kB L1s, shared 2 MB LLC, TimingSimpleCPU",
-        clock="2.5GHz",
-        detailed="timing",
-        caches=lambda: ClassicHierarchy(
-            l1i=Level("16kB", 8, latency=1, response_latency=2),
-            l1d=Level("16kB", 8, latency=1, response_latency=2),
-            llc=Level("2MB", 16, latency=20, response_latency=20),
-        ),
-    ),
+	b, _ := os.ReadFile(filepath.Join(configs, "systems.json"))
+	entry := `{
+      "name": "big-llc",
+      "description": "2.5 GHz, 16 kB L1s, shared 2 MB LLC, TimingSimpleCPU",
+      "clock": "2.5GHz",
+      "detailed": "timing",
+      "caches": {
+        "l1i": {"size": "16kB", "assoc": 8, "latency": 1, "response_latency": 2},
+        "l1d": {"size": "16kB", "assoc": 8, "latency": 1, "response_latency": 2},
+        "llc": {"size": "2MB", "assoc": 16, "latency": 20, "response_latency": 20}
+      }
+    }
+  ]
 }
 `
-	text := strings.Replace(string(b), "\n}\n", "\n"+entry, 1)
-	writeFile(t, filepath.Join(configs, "systems.py"), text)
+	text := strings.Replace(string(b), "\n  ]\n}\n", ",\n    "+entry, 1)
+	writeFile(t, filepath.Join(configs, "systems.json"), text)
 
 	r := magetest.Mage(t, dir, append(env, "SYSTEM=nosuch"), "config")
 	if r.Code == 0 || !strings.Contains(r.Output, "allowed values are simple, skylake, big-llc") {
@@ -411,8 +414,8 @@ func TestAddingASystemIsOneEntry(t *testing.T) {
 }
 
 // The settings' declared SYSTEM and DETAILED_CPU choices (README's table,
-// `mage config` without a project systems.py) are the built-in
-// systems.py's.
+// `mage config` without a project systems.json) are the built-in
+// systems.json's.
 func TestDeclaredSystemsAreTheBuiltInOnes(t *testing.T) {
 	cat, err := gem5configs.Systems(t.TempDir())
 	if err != nil {
@@ -421,7 +424,7 @@ func TestDeclaredSystemsAreTheBuiltInOnes(t *testing.T) {
 	want := map[string][]string{"SYSTEM": cat.Names(), "DETAILED_CPU": append([]string{"auto"}, cat.DetailedCPUs...)}
 	for _, s := range config.Settings() {
 		if w, ok := want[s.Name]; ok && fmt.Sprint(s.Kind) != fmt.Sprint(config.Choice(w)) {
-			t.Errorf("%s is declared with %v; systems.py has %v", s.Name, s.Kind, w)
+			t.Errorf("%s is declared with %v; systems.json has %v", s.Name, s.Kind, w)
 		}
 	}
 }

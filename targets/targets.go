@@ -53,7 +53,7 @@ func load() (*config.Config, *plan, error) {
 }
 
 // loadConfig reads the settings; SYSTEM and DETAILED_CPU accept what
-// gem5-configs/systems.py declares, so adding a system is one entry there.
+// gem5-configs/systems.json declares, so adding a system is one entry there.
 func loadConfig() (*config.Config, error) {
 	wd, err := os.Getwd()
 	if err != nil {

@@ -158,7 +158,7 @@ type Lookup func(name string) (string, bool)
 type Option func(map[string]Kind)
 
 // WithChoices makes the setting name accept exactly words: the caller knows
-// them from elsewhere (SYSTEM's from gem5-configs/systems.py).
+// them from elsewhere (SYSTEM's from gem5-configs/systems.json).
 func WithChoices(name string, words ...string) Option {
 	return func(kinds map[string]Kind) { kinds[name] = Choice(words) }
 }
