@@ -342,8 +342,8 @@ func MakeDisk(ctx context.Context, r Runner, root, raw string, size int64) error
 // what they hold (for a build's inputs and parameters).
 func (s Spec) FinishInputs() (inputs []string, description map[string]string) {
 	description = map[string]string{"m5": s.M5, "client": s.Client, "launcher": s.Launcher, "seeder": s.Seeder,
-		"containerd-config": containerdConfig,
-		"gem5-skipped": strings.Join(Gem5SkippedUnits, " "), "gem5-skip": gem5Skip, "masked-generators": strings.Join(MaskedGenerators, " ")}
+		"containerd-config": containerdConfig, "gem5-skipped": strings.Join(Gem5SkippedUnits, " "), "gem5-skip": gem5Skip,
+		"masked-generators": strings.Join(MaskedGenerators, " ")}
 	for _, a := range agentFiles {
 		b, p, err := s.guestFile(a.name)
 		if err == nil {
