@@ -18,10 +18,10 @@ import (
 type Client mg.Namespace
 
 // Build builds the static test-client for linux/amd64 and linux/arm64 into $RESOURCES/test-client-<arch>; CLIENT=/path skips it.
-func (Client) Build(ctx context.Context) error { return buildOrSkip(ctx, "client:build", "CLIENT") }
+func (Client) Build(ctx context.Context) error { return buildOrSkip(ctx, ruleClientBuild, "CLIENT") }
 
 // Tools builds the guest's tools, static, for amd64 and arm64: the m5 utility, vswarmu-run (starts a function as a plain process) and vswarmu-seed (credits the disk's random seed at a simulated boot).
-func (Client) Tools(ctx context.Context) error { return build(ctx, "client:tools") }
+func (Client) Tools(ctx context.Context) error { return build(ctx, ruleClientTools) }
 
 const modulePath = "github.com/vswarmu/vswarmu-mage"
 
@@ -48,20 +48,16 @@ func (p *plan) toolPath(t guestTool, arch string) string {
 
 // client is the test-client for the guest: CLIENT's, else client:build's.
 func (p *plan) client() artifact {
-	if p.cfg.Client != "" {
-		return p.given("CLIENT", p.cfg.Client)
-	}
-	if p.cfg.ResourcesFrom == "release" {
-		return p.fromRelease("client")
-	}
-	return artifact{path: p.toolPath(clientTool, p.cfg.Arch), rule: p.rule("client:build", func() (*engine.Rule, error) {
-		return p.goBuildRule("build the static test-client for amd64 and arm64", clientTool), nil
-	})}
+	return p.source("CLIENT", p.cfg.Client, "client", func() artifact {
+		return artifact{path: p.toolPath(clientTool, p.cfg.Arch), rule: p.rule(ruleClientBuild, func() (*engine.Rule, error) {
+			return p.goBuildRule("build the static test-client for amd64 and arm64", clientTool), nil
+		})}
+	})
 }
 
 // tools is client:tools: the guest's m5, vswarmu-run and vswarmu-seed.
 func (p *plan) tools() *engine.Rule {
-	return p.rule("client:tools", func() (*engine.Rule, error) {
+	return p.rule(ruleClientTools, func() (*engine.Rule, error) {
 		return p.goBuildRule("build the guest tools (m5, vswarmu-run, vswarmu-seed) for amd64 and arm64", m5Tool, runTool, seedTool), nil
 	})
 }

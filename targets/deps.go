@@ -35,32 +35,32 @@ func needs(c *config.Config) []stageNeeds {
 	// main job does not read) needs nothing.
 	fromRelease := c.ResourcesFrom == "release"
 	if c.Gem5 == "" {
-		out = append(out, stageNeeds{"gem5:depInstall", []string{"gem5:"}, gem5configs.Packages(c.CCache, c.Arch)})
+		out = append(out, stageNeeds{ruleGem5DepInstall, []string{"gem5:"}, gem5configs.Packages(c.CCache, c.Arch)})
 	}
 	if c.Kernel == "" && !fromRelease {
-		out = append(out, stageNeeds{"kernel:depInstall", []string{"kernel:"}, kernelPackages(c)})
+		out = append(out, stageNeeds{ruleKernelDepInstall, []string{"kernel:"}, kernelPackages(c)})
 	}
 	if c.Disk == "" && c.InstalledDisk == "" && !fromRelease {
-		out = append(out, stageNeeds{"image:depInstall", []string{"image:"}, imagePackages(c)})
+		out = append(out, stageNeeds{ruleImageDepInstall, []string{"image:"}, imagePackages(c)})
 	}
 	switch c.InstalledDisk {
 	case "":
-		out = append(out, stageNeeds{"image:depInstall", []string{"functions:install", "functions:raw"}, image.QemuPackages(c.Arch)})
+		out = append(out, stageNeeds{ruleImageDepInstall, []string{ruleFunctionsInstall, ruleFunctionsRaw}, image.QemuPackages(c.Arch)})
 	case "tiny":
-		out = append(out, stageNeeds{"image:depInstall", []string{"functions:tiny"}, tinyPackages(c.Arch)})
+		out = append(out, stageNeeds{ruleImageDepInstall, []string{ruleFunctionsTiny}, tinyPackages(c.Arch)})
 	}
 	if c.Topology == "two-machine" && c.DriveDisk == "" {
-		out = append(out, stageNeeds{"image:depInstall", []string{"functions:driveDisk"}, tinyPackages(c.Arch)})
+		out = append(out, stageNeeds{ruleImageDepInstall, []string{ruleFunctionsDriveDisk}, tinyPackages(c.Arch)})
 	}
 	switch c.Gem5 {
 	case "standin":
-		out = append(out, stageNeeds{"gem5:depInstall", []string{"simulate:"}, []string{"python3"}})
+		out = append(out, stageNeeds{ruleGem5DepInstall, []string{"simulate:"}, []string{"python3"}})
 	case "":
 	default:
-		out = append(out, stageNeeds{"gem5:depInstall", []string{"simulate:"}, gem5RuntimePackages(c.Gem5)})
+		out = append(out, stageNeeds{ruleGem5DepInstall, []string{"simulate:"}, gem5RuntimePackages(c.Gem5)})
 	}
 	if c.Executor == "slurm" {
-		out = append(out, stageNeeds{"gem5:depInstall", []string{"simulate:"}, []string{"slurm-client"}})
+		out = append(out, stageNeeds{ruleGem5DepInstall, []string{"simulate:"}, []string{"slurm-client"}})
 	}
 	return out
 }
@@ -159,7 +159,7 @@ func depInstallFor(c *config.Config, rule string) string {
 			return n.depInstall
 		}
 	}
-	return "image:depInstall"
+	return ruleImageDepInstall
 }
 
 // unavailableHint says what to do without a package apt cannot install.
@@ -219,7 +219,7 @@ func depInstall(ctx context.Context, what string) error {
 		return err
 	}
 	pkgs := packagesOf(cfg, what)
-	if what == "test:depInstall" {
+	if what == ruleTestDepInstall {
 		pkgs = TestPackages
 	}
 	out := ui.New(os.Stdout, os.Getenv("GITHUB_ACTIONS") == "true")

@@ -14,23 +14,23 @@ import (
 type Gem5 mg.Namespace
 
 // DepInstall installs gem5's apt build dependencies (with GEM5=<gem5.opt>, the libraries it lacks); what is installed already is skipped.
-func (Gem5) DepInstall(ctx context.Context) error { return depInstall(ctx, "gem5:depInstall") }
+func (Gem5) DepInstall(ctx context.Context) error { return depInstall(ctx, ruleGem5DepInstall) }
 
 // Source clones GEM5_REPO into GEM5_DIR and checks out GEM5_VERSION.
-func (Gem5) Source(ctx context.Context) error { return buildOrSkip(ctx, "gem5:source", "GEM5") }
+func (Gem5) Source(ctx context.Context) error { return buildOrSkip(ctx, ruleGem5Source, "GEM5") }
 
 // Build builds build/$GEM5_ARCH/gem5.opt with scons -j $JOBS; GEM5=/path/gem5.opt skips it.
-func (Gem5) Build(ctx context.Context) error { return buildOrSkip(ctx, "gem5:build", "GEM5") }
+func (Gem5) Build(ctx context.Context) error { return buildOrSkip(ctx, ruleGem5Build, "GEM5") }
 
 // Term builds m5term (util/term), the terminal for a simulated system's console.
-func (Gem5) Term(ctx context.Context) error { return buildOrSkip(ctx, "gem5:term", "GEM5") }
+func (Gem5) Term(ctx context.Context) error { return buildOrSkip(ctx, ruleGem5Term, "GEM5") }
 
 // M5 builds the guest's m5 utility (util/m5) for ARCH.
-func (Gem5) M5(ctx context.Context) error { return buildOrSkip(ctx, "gem5:m5", "GEM5") }
+func (Gem5) M5(ctx context.Context) error { return buildOrSkip(ctx, ruleGem5M5, "GEM5") }
 
 // Bootloader builds the Arm board's boot loader (ARCH=arm64) from gem5's system/arm/bootloader; BOOTLOADER=/path skips it.
 func (Gem5) Bootloader(ctx context.Context) error {
-	return buildOrSkip(ctx, "gem5:bootloader", "BOOTLOADER")
+	return buildOrSkip(ctx, ruleGem5Bootloader, "BOOTLOADER")
 }
 
 // All builds gem5.opt, m5term and m5.
@@ -57,7 +57,7 @@ func (p *plan) gem5() artifact {
 		return p.given("GEM5", path)
 	case "":
 		b := p.gem5Build()
-		return artifact{path: b.Binary(), rule: p.rule("gem5:build", func() (*engine.Rule, error) {
+		return artifact{path: b.Binary(), rule: p.rule(ruleGem5Build, func() (*engine.Rule, error) {
 			return &engine.Rule{
 				Doc: "build gem5.opt for GEM5_ARCH with scons", Outputs: []string{b.Binary()}, Inputs: b.CompileInputs(),
 				Deps: []*engine.Rule{p.gem5Source()}, Params: b.CompileDescription(), InPlace: true,
@@ -74,7 +74,7 @@ func (p *plan) gem5() artifact {
 // gem5Source is gem5:source: the checkout, at GEM5_VERSION.
 func (p *plan) gem5Source() *engine.Rule {
 	b := p.gem5Build()
-	return p.rule("gem5:source", func() (*engine.Rule, error) {
+	return p.rule(ruleGem5Source, func() (*engine.Rule, error) {
 		return &engine.Rule{
 			Doc: "clone gem5 and check out GEM5_VERSION", Outputs: []string{b.Head()},
 			Params:  engine.Params{"GEM5_REPO": b.Repo, "GEM5_VERSION": b.Version},
@@ -101,7 +101,7 @@ func (p *plan) gem5All() {
 // gem5Term is gem5:term: m5term.
 func (p *plan) gem5Term() *engine.Rule {
 	b := p.gem5Build()
-	return p.rule("gem5:term", func() (*engine.Rule, error) {
+	return p.rule(ruleGem5Term, func() (*engine.Rule, error) {
 		return &engine.Rule{
 			Doc: "build m5term, the terminal for a simulated system's console", Outputs: []string{b.M5Term()},
 			Inputs: b.TermInputs(), Deps: []*engine.Rule{p.gem5Source()}, InPlace: true,
@@ -113,7 +113,7 @@ func (p *plan) gem5Term() *engine.Rule {
 // gem5M5 is gem5:m5: gem5's own m5 utility for the guest.
 func (p *plan) gem5M5() artifact {
 	b := p.gem5Build()
-	return artifact{path: b.M5(), rule: p.rule("gem5:m5", func() (*engine.Rule, error) {
+	return artifact{path: b.M5(), rule: p.rule(ruleGem5M5, func() (*engine.Rule, error) {
 		return &engine.Rule{
 			Doc: "build the guest's m5 utility for ARCH", Outputs: []string{b.M5()}, Inputs: b.M5Inputs(),
 			Deps: []*engine.Rule{p.gem5Source()}, Params: engine.Params{"ARCH": b.GuestArch}, InPlace: true,
@@ -130,7 +130,7 @@ func (p *plan) bootloader() artifact {
 		return p.given("BOOTLOADER", p.cfg.Bootloader)
 	}
 	b := p.gem5Build()
-	return artifact{path: b.Bootloader(), rule: p.rule("gem5:bootloader", func() (*engine.Rule, error) {
+	return artifact{path: b.Bootloader(), rule: p.rule(ruleGem5Bootloader, func() (*engine.Rule, error) {
 		return &engine.Rule{
 			Doc: "build the Arm board's boot loader (boot_foundation.arm64) from gem5's source", Outputs: []string{b.Bootloader()},
 			Inputs: b.BootloaderInputs(), Deps: []*engine.Rule{p.gem5Source()}, InPlace: true,

@@ -22,20 +22,20 @@ type Image mg.Namespace
 
 // DepInstall installs what building and booting images needs (mmdebstrap, e2fsprogs, qemu, keyrings) with apt.
 func (Image) DepInstall(ctx context.Context) error {
-	return depInstall(ctx, "image:depInstall")
+	return depInstall(ctx, ruleImageDepInstall)
 }
 
 // Base builds the operating system disk: debootstrap (default) or the original's Ubuntu autoinstall (IMAGE_BUILDER).
-func (Image) Base(ctx context.Context) error { return buildOrSkip(ctx, "image:base", "DISK") }
+func (Image) Base(ctx context.Context) error { return buildOrSkip(ctx, ruleImageBase, "DISK") }
 
 // Build makes $RESOURCES/disk-image.qcow2: the base disk with the gem5init agent, m5 and the client; DISK=/path skips it.
-func (Image) Build(ctx context.Context) error { return buildOrSkip(ctx, "image:build", "DISK") }
+func (Image) Build(ctx context.Context) error { return buildOrSkip(ctx, ruleImageBuild, "DISK") }
 
 // Runtime builds containerd, runc and Docker with this Go into $RESOURCES/runtime-<arch> (CONTAINER_RUNTIME=built); image:build writes them over the distribution's.
-func (Image) Runtime(ctx context.Context) error { return buildOrSkip(ctx, "image:runtime", "DISK") }
+func (Image) Runtime(ctx context.Context) error { return buildOrSkip(ctx, ruleImageRuntime, "DISK") }
 
 // Raw converts the disk image to the raw format gem5 reads ($RESOURCES/disk-image.raw).
-func (Image) Raw(ctx context.Context) error { return buildOrSkip(ctx, "image:raw", "DISK") }
+func (Image) Raw(ctx context.Context) error { return buildOrSkip(ctx, ruleImageRaw, "DISK") }
 
 // Run boots the disk image in qemu with the serial console on this terminal (changes are dropped unless PERSIST=1).
 func (Image) Run(ctx context.Context) error {
@@ -93,13 +93,10 @@ func (p *plan) suite() string {
 func (p *plan) diskPath() string { return filepath.Join(p.cfg.Resources, "disk-image.qcow2") }
 
 // disk is the disk image qemu boots: DISK's, else image:build's.
-func (p *plan) disk() artifact {
-	if p.cfg.Disk != "" {
-		return p.given("DISK", p.cfg.Disk)
-	}
-	if p.cfg.ResourcesFrom == "release" {
-		return p.fromRelease("disk")
-	}
+func (p *plan) disk() artifact { return p.source("DISK", p.cfg.Disk, "disk", p.imageBuild) }
+
+// imageBuild is image:build: the base disk with the agent and the tools.
+func (p *plan) imageBuild() artifact {
 	spec := p.imageSpec()
 	m5, client, tools := p.m5(), p.client(), p.tools()
 	spec.M5, spec.Client = m5.path, client.path
@@ -109,7 +106,7 @@ func (p *plan) disk() artifact {
 		needs = append(needs, rt.rule)
 	}
 	inputs, description := spec.FinishInputs()
-	return artifact{path: spec.Out, rule: p.rule("image:build", func() (*engine.Rule, error) {
+	return artifact{path: spec.Out, rule: p.rule(ruleImageBuild, func() (*engine.Rule, error) {
 		return &engine.Rule{
 			Doc: "make disk-image.qcow2: the base disk with gem5init, m5, the client and the container runtime", Outputs: []string{spec.Out},
 			Inputs: inputs, Deps: needs, Params: description, Recipe: recipe(spec.Finish),
@@ -130,7 +127,7 @@ func (p *plan) containerRuntime() artifact {
 		return artifact{}
 	}
 	rt := p.runtimeBuild()
-	return artifact{path: rt.Dir, rule: p.rule("image:runtime", func() (*engine.Rule, error) {
+	return artifact{path: rt.Dir, rule: p.rule(ruleImageRuntime, func() (*engine.Rule, error) {
 		return &engine.Rule{
 			Doc: "build containerd, runc and Docker with this Go (the disk's container runtime)", Outputs: rt.Binaries(),
 			Params: rt.Description(), Recipe: recipe(rt.Build), Slots: p.cfg.Jobs, Space: 3 << 30,
@@ -141,7 +138,7 @@ func (p *plan) containerRuntime() artifact {
 // imageBase is image:base: the operating system disk.
 func (p *plan) imageBase() *engine.Rule {
 	spec := p.imageSpec()
-	return p.rule("image:base", func() (*engine.Rule, error) {
+	return p.rule(ruleImageBase, func() (*engine.Rule, error) {
 		var deps []*engine.Rule
 		if spec.Builder == "autoinstall" {
 			deps = append(deps, p.kernel().rule) // the finalize boot uses it
@@ -160,7 +157,7 @@ func (p *plan) imageRaw() {
 		return
 	}
 	spec := p.imageSpec()
-	p.rule("image:raw", func() (*engine.Rule, error) {
+	p.rule(ruleImageRaw, func() (*engine.Rule, error) {
 		return &engine.Rule{
 			Doc: "convert the disk image to the raw format gem5 reads", Outputs: []string{spec.Raw},
 			Deps: deps(p.disk()), Recipe: recipe(spec.ToRaw),

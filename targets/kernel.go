@@ -17,11 +17,11 @@ type Kernel mg.Namespace
 
 // DepInstall installs the kernel build dependencies with apt (as root or with sudo); what is installed already is skipped.
 func (Kernel) DepInstall(ctx context.Context) error {
-	return depInstall(ctx, "kernel:depInstall")
+	return depInstall(ctx, ruleKernelDepInstall)
 }
 
 // Source fetches the Linux source for KVERSION (kernel.org tarball with its sha256, KERNEL_SOURCE=git, or a local tarball/directory).
-func (Kernel) Source(ctx context.Context) error { return buildOrSkip(ctx, "kernel:source", "KERNEL") }
+func (Kernel) Source(ctx context.Context) error { return buildOrSkip(ctx, ruleKernelSource, "KERNEL") }
 
 // Patch applies KERNEL_PATCHES to the source once (nothing to do without patches).
 func (Kernel) Patch(ctx context.Context) error {
@@ -33,17 +33,17 @@ func (Kernel) Patch(ctx context.Context) error {
 		fmt.Println("KERNEL_PATCHES is empty: nothing to patch")
 		return nil
 	}
-	return buildOrSkip(ctx, "kernel:patch", "KERNEL")
+	return buildOrSkip(ctx, ruleKernelPatch, "KERNEL")
 }
 
 // Config writes .config: KERNEL_BASE (defconfig) for ARCH merged with kernel/configs fragments, then olddefconfig.
-func (Kernel) Config(ctx context.Context) error { return buildOrSkip(ctx, "kernel:config", "KERNEL") }
+func (Kernel) Config(ctx context.Context) error { return buildOrSkip(ctx, ruleKernelConfig, "KERNEL") }
 
 // Build builds vmlinux for ARCH (amd64 natively, arm64 with aarch64-linux-gnu-); KERNEL=/path/vmlinux skips it.
-func (Kernel) Build(ctx context.Context) error { return buildOrSkip(ctx, "kernel:build", "KERNEL") }
+func (Kernel) Build(ctx context.Context) error { return buildOrSkip(ctx, ruleKernelBuild, "KERNEL") }
 
 // Save copies vmlinux and its .config to KERNEL_OUT ($RESOURCES/vmlinux-<distro>-<arch>).
-func (Kernel) Save(ctx context.Context) error { return buildOrSkip(ctx, "kernel:save", "KERNEL") }
+func (Kernel) Save(ctx context.Context) error { return buildOrSkip(ctx, ruleKernelSave, "KERNEL") }
 
 // Check checks a kernel .config (KERNEL_CONFIG, else the kernel stage's) for what Docker, systemd, gem5 and qemu need.
 func (Kernel) Check(ctx context.Context) error {
@@ -60,7 +60,7 @@ func (Kernel) Check(ctx context.Context) error {
 				return err
 			}
 			path = b.ConfigPath()
-			if err := buildOrSkip(ctx, "kernel:config", "KERNEL"); err != nil {
+			if err := buildOrSkip(ctx, ruleKernelConfig, "KERNEL"); err != nil {
 				return err
 			}
 		case fileExists(cfg.Kernel + ".config"):
@@ -124,18 +124,14 @@ func (p *plan) kernelBuild() (kernel.Build, error) {
 
 // kernel is the vmlinux guests boot: KERNEL's, else kernel:save's.
 func (p *plan) kernel() artifact {
-	if p.cfg.Kernel != "" {
-		return p.given("KERNEL", p.cfg.Kernel)
-	}
-	if p.cfg.ResourcesFrom == "release" {
-		return p.fromRelease("kernel")
-	}
-	return artifact{path: p.cfg.KernelOut, rule: p.kernelStep("kernel:save", func(b kernel.Build) *engine.Rule {
-		return &engine.Rule{
-			Doc: "copy vmlinux and its config to KERNEL_OUT", Outputs: []string{b.Out, b.Out + ".config"},
-			Deps: []*engine.Rule{p.kernelCompile()}, Slots: -1, Recipe: recipe(b.Save),
-		}
-	})}
+	return p.source("KERNEL", p.cfg.Kernel, "kernel", func() artifact {
+		return artifact{path: p.cfg.KernelOut, rule: p.kernelStep(ruleKernelSave, func(b kernel.Build) *engine.Rule {
+			return &engine.Rule{
+				Doc: "copy vmlinux and its config to KERNEL_OUT", Outputs: []string{b.Out, b.Out + ".config"},
+				Deps: []*engine.Rule{p.kernelCompile()}, Slots: -1, Recipe: recipe(b.Save),
+			}
+		})}
+	})
 }
 
 // kernelStep declares a kernel rule from the configuration's build.
@@ -151,7 +147,7 @@ func (p *plan) kernelStep(name string, decl func(b kernel.Build) *engine.Rule) *
 
 // kernelCompile is kernel:build: vmlinux.
 func (p *plan) kernelCompile() *engine.Rule {
-	return p.kernelStep("kernel:build", func(b kernel.Build) *engine.Rule {
+	return p.kernelStep(ruleKernelBuild, func(b kernel.Build) *engine.Rule {
 		return &engine.Rule{
 			Doc: "build vmlinux for ARCH (arm64 with aarch64-linux-gnu-)", Outputs: []string{b.Vmlinux()},
 			Deps: []*engine.Rule{p.kernelConfig()}, Params: engine.Params{"ARCH": b.Arch}, InPlace: true,
@@ -162,7 +158,7 @@ func (p *plan) kernelCompile() *engine.Rule {
 
 // kernelConfig is kernel:config: .config from the base and the fragments.
 func (p *plan) kernelConfig() *engine.Rule {
-	return p.kernelStep("kernel:config", func(b kernel.Build) *engine.Rule {
+	return p.kernelStep(ruleKernelConfig, func(b kernel.Build) *engine.Rule {
 		var inputs []string
 		for _, f := range b.Fragments {
 			if f.Path != "" {
@@ -192,7 +188,7 @@ func (p *plan) kernelTree() []*engine.Rule {
 		out = append(out, p.kernelSource())
 	}
 	if len(b.Patches) > 0 {
-		out = []*engine.Rule{p.kernelStep("kernel:patch", func(b kernel.Build) *engine.Rule {
+		out = []*engine.Rule{p.kernelStep(ruleKernelPatch, func(b kernel.Build) *engine.Rule {
 			return &engine.Rule{
 				Doc: "apply KERNEL_PATCHES to the source tree (once)", Outputs: []string{b.PatchStamp()},
 				Inputs: b.Patches, Deps: out, Params: engine.Params{"KERNEL_PATCHES": strings.Join(b.Patches, " ")},
@@ -205,7 +201,7 @@ func (p *plan) kernelTree() []*engine.Rule {
 
 // kernelSource is kernel:source: the unpacked (or cloned) source.
 func (p *plan) kernelSource() *engine.Rule {
-	return p.kernelStep("kernel:source", func(b kernel.Build) *engine.Rule {
+	return p.kernelStep(ruleKernelSource, func(b kernel.Build) *engine.Rule {
 		var inputs []string
 		if b.Source.Local() && !b.Source.Installed() {
 			inputs = []string{b.Source.Location}

@@ -23,7 +23,7 @@ func (Simulate) Lukewarm(ctx context.Context) error {
 	if _, err := p.lukewarmSimulation("", ""); err != nil {
 		return err
 	}
-	return build(ctx, "report:lukewarm")
+	return build(ctx, ruleReportLukewarm)
 }
 
 // lukewarmPossible says whether the configuration can run the lukewarm
@@ -133,7 +133,7 @@ func (p *plan) lukewarmLabels() string {
 // lukewarmReport is report:lukewarm: back to back against interleaved,
 // per function.
 func (p *plan) lukewarmReport() *engine.Rule {
-	return p.rule("report:lukewarm", func() (*engine.Rule, error) {
+	return p.rule(ruleReportLukewarm, func() (*engine.Rule, error) {
 		var evals []*engine.Rule
 		var inputs []string
 		labels := p.lukewarmLabels()

@@ -25,7 +25,7 @@ import (
 type Test mg.Namespace
 
 // DepInstall installs the packages the tests use beyond the stages' own (Chromium, protoc, scons, busybox, cpio, xorriso).
-func (Test) DepInstall(ctx context.Context) error { return depInstall(ctx, "test:depInstall") }
+func (Test) DepInstall(ctx context.Context) error { return depInstall(ctx, ruleTestDepInstall) }
 
 // Config prints the effective configuration and where each value comes from.
 func Config() error {
@@ -125,12 +125,12 @@ func Why(ctx context.Context, target string) error {
 		return err
 	}
 	target = strings.ReplaceAll(strings.TrimSpace(target), " ", ":")
-	if target == "simulate:all" || target == "run_simulator" || target == "run" {
+	if target == ruleSimulateAll || target == "run_simulator" || target == "run" {
 		return p.whyMain(ctx)
 	}
 	if _, ok := p.g.Rule(target); !ok {
 		return fmt.Errorf("no rule named %q%s; `mage why simulate:all` explains the main job, `mage status` lists what is stale",
-			target, suggest.Hint(target, append(p.g.Names(), "simulate:all")))
+			target, suggest.Hint(target, append(p.g.Names(), ruleSimulateAll)))
 	}
 	rules, err := p.g.Lookup(target)
 	if err != nil {
@@ -222,7 +222,7 @@ func (p *plan) whyVerdict(target string, v engine.Verdict) {
 func (p *plan) whyMain(ctx context.Context) error {
 	out := p.g.UI()
 	top := p.mainJob()
-	out.Printf("%s — simulates every listed function (%s) and writes the report", out.Bold("simulate:all"), strings.Join(p.sel.Functions, ", "))
+	out.Printf("%s — simulates every listed function (%s) and writes the report", out.Bold(ruleSimulateAll), strings.Join(p.sel.Functions, ", "))
 	for _, r := range top {
 		out.Printf("  builds  %s — %s", r.Target, r.Doc)
 	}

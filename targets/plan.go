@@ -146,6 +146,19 @@ func (p *plan) given(setting, path string) artifact {
 	return artifact{path: path, rule: r}
 }
 
+// source is where an artifact comes from: the file its setting gives,
+// else the release's artifact of releaseKind (RESOURCES_FROM=release),
+// else what build declares.
+func (p *plan) source(setting, given, releaseKind string, build func() artifact) artifact {
+	switch {
+	case given != "":
+		return p.given(setting, given)
+	case p.cfg.ResourcesFrom == "release":
+		return p.fromRelease(releaseKind)
+	}
+	return build()
+}
+
 // givenKinds are what a file given for a setting must be, and what makes
 // one.
 var givenKinds = map[string]struct {
@@ -223,10 +236,10 @@ func (p *plan) sayOnce(key, format string, args ...any) {
 // networkAdvice says, for the rules that download, which settings avoid
 // the network.
 var networkAdvice = map[string]string{
-	"gem5:source":    "set GEM5_REPO to a mirror or a local clone of gem5, or GEM5 to a gem5.opt you have",
-	"kernel:source":  "set KERNEL_MIRROR to a kernel.org mirror you can reach, KERNEL_SOURCE to a local tarball or source directory, or KERNEL to a vmlinux you have",
-	"image:base":     "set MIRROR to an apt mirror you can reach, or DISK to a disk image you have",
-	"image:download": "set ISO_URL (and ISO_SHA256) to a copy you can reach, or use IMAGE_BUILDER=debootstrap",
+	ruleGem5Source:    "set GEM5_REPO to a mirror or a local clone of gem5, or GEM5 to a gem5.opt you have",
+	ruleKernelSource:  "set KERNEL_MIRROR to a kernel.org mirror you can reach, KERNEL_SOURCE to a local tarball or source directory, or KERNEL to a vmlinux you have",
+	ruleImageBase:     "set MIRROR to an apt mirror you can reach, or DISK to a disk image you have",
+	ruleImageDownload: "set ISO_URL (and ISO_SHA256) to a copy you can reach, or use IMAGE_BUILDER=debootstrap",
 }
 
 // adviseOnFailures makes a recipe's failure say what to do in the user's
@@ -276,7 +289,7 @@ func (p *plan) build(ctx context.Context, rules ...*engine.Rule) error {
 		for _, w := range p.warnings {
 			p.sayOnce(w, "%s", w)
 		}
-		if p.cfg.RootPassword == "root" && reaches(rules, "image:build") {
+		if p.cfg.RootPassword == "root" && reaches(rules, ruleImageBuild) {
 			const w = "the disk image's root password is the original's default \"root\"; set ROOT_PASSWORD on shared machines"
 			p.sayOnce(w, "%s", w)
 		}

@@ -31,7 +31,7 @@ func (Release) Artifacts(ctx context.Context) error {
 	case cfg.ReleaseTag == "latest":
 		return fmt.Errorf("release:artifacts packs the assets of one tag: set RELEASE_TAG to it (v1.0.0)")
 	}
-	return build(ctx, "release:artifacts")
+	return build(ctx, ruleReleaseArtifacts)
 }
 
 // Download fetches RELEASE_TAG's assets from RELEASE_REPO, verifies every checksum and puts them where RESOURCES_FROM=release uses them.
@@ -43,7 +43,7 @@ func (Resources) Download(ctx context.Context) error {
 	if cfg.ResourcesFrom != "release" {
 		return fmt.Errorf("resources:download puts a release's files where the pipeline uses them with RESOURCES_FROM=release: set RESOURCES_FROM=release")
 	}
-	return build(ctx, "resources:download")
+	return build(ctx, ruleResourcesDownload)
 }
 
 // fromRelease is a resource the download rule provides (RESOURCES_FROM=release).
@@ -81,7 +81,7 @@ func (p *plan) releasedInstalledDisk() string {
 // place; its parameters are the settings they must have been built with,
 // so changing one of those makes them stale as usual.
 func (p *plan) download() *engine.Rule {
-	return p.rule("resources:download", func() (*engine.Rule, error) {
+	return p.rule(ruleResourcesDownload, func() (*engine.Rule, error) {
 		c := p.cfg
 		f := release.Fetch{API: c.ReleaseAPI, Repo: c.ReleaseRepo, Tag: c.ReleaseTag, Arch: c.Arch, Cache: filepath.Join(c.Resources, "release", "downloads"), Want: p.releaseWants()}
 		params := engine.Params{"release": f.URL()}
@@ -144,7 +144,7 @@ func shortHash(s string) string {
 // releaseArtifacts is release:artifacts: the built resources packed as a
 // release's assets.
 func (p *plan) releaseArtifacts() *engine.Rule {
-	return p.rule("release:artifacts", func() (*engine.Rule, error) {
+	return p.rule(ruleReleaseArtifacts, func() (*engine.Rule, error) {
 		c := p.cfg
 		sources, needs := p.releaseSources()
 		dir := filepath.Join(c.Resources, "release", c.ReleaseTag)

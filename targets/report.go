@@ -83,7 +83,7 @@ func (Report) Compare(dirA, dirB string) error {
 // report is report:write: the report of every run under results/, after
 // the simulations of the list; it reruns only when a result changed.
 func (p *plan) report() *engine.Rule {
-	return p.rule("report:write", func() (*engine.Rule, error) {
+	return p.rule(ruleReportWrite, func() (*engine.Rule, error) {
 		c := p.cfg
 		dir := c.ResultsDir()
 		var inputs []string

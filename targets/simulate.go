@@ -26,10 +26,10 @@ import (
 type Functions mg.Namespace
 
 // Install boots the disk in qemu, loads or pulls every listed function's containers and invokes each once.
-func (Functions) Install(ctx context.Context) error { return build(ctx, "functions:install") }
+func (Functions) Install(ctx context.Context) error { return build(ctx, ruleFunctionsInstall) }
 
 // Raw converts the installed disk to the raw format gem5 reads.
-func (Functions) Raw(ctx context.Context) error { return build(ctx, "functions:raw") }
+func (Functions) Raw(ctx context.Context) error { return build(ctx, ruleFunctionsRaw) }
 
 // Check says which functions the last install proved to work.
 func (Functions) Check() error {
@@ -82,19 +82,19 @@ func (Functions) List() error {
 }
 
 // Tiny makes the tiny disk (INSTALLED_DISK=tiny): busybox, gem5init, m5, the client and the reference functions as plain processes, to check a gem5 in minutes.
-func (Functions) Tiny(ctx context.Context) error { return build(ctx, "functions:tiny") }
+func (Functions) Tiny(ctx context.Context) error { return build(ctx, ruleFunctionsTiny) }
 
 // DriveDisk makes the drive system's disk for TOPOLOGY=two-machine: busybox, gem5init, m5 and the client.
-func (Functions) DriveDisk(ctx context.Context) error { return build(ctx, "functions:driveDisk") }
+func (Functions) DriveDisk(ctx context.Context) error { return build(ctx, ruleFunctionsDriveDisk) }
 
 // Reference builds docker archives of the Go reference functions (fibonacci-go, aes-go, auth-go) for IMAGES=reference.
-func (Functions) Reference(ctx context.Context) error { return build(ctx, "functions:reference") }
+func (Functions) Reference(ctx context.Context) error { return build(ctx, ruleFunctionsReference) }
 
 // Simulate runs the functions on gem5 (the original simulation/Makefile's run_simulator).
 type Simulate mg.Namespace
 
 // Boot boots gem5 once for every function (kernel and disk) and checkpoints before the run script (BOOT_CHECKPOINT=1).
-func (Simulate) Boot(ctx context.Context) error { return build(ctx, "simulate:boot") }
+func (Simulate) Boot(ctx context.Context) error { return build(ctx, ruleSimulateBoot) }
 
 // Setup starts one function on gem5 (from the boot checkpoint, or booting on KVM or atomic cores) and checkpoints it after the warm-up.
 func (Simulate) Setup(ctx context.Context, function string) error {
@@ -182,7 +182,7 @@ func (p *plan) installedDisk() artifact {
 		return p.given("INSTALLED_DISK", c.InstalledDisk)
 	}
 	in := p.install()
-	return artifact{path: in.Raw(), rule: p.rule("functions:raw", func() (*engine.Rule, error) {
+	return artifact{path: in.Raw(), rule: p.rule(ruleFunctionsRaw, func() (*engine.Rule, error) {
 		return &engine.Rule{
 			Doc: "convert the installed disk to the raw format gem5 reads", Outputs: []string{in.Raw()},
 			Deps: []*engine.Rule{p.functionsInstall()}, Recipe: recipe(in.ToRaw),
@@ -192,7 +192,7 @@ func (p *plan) installedDisk() artifact {
 
 // functionsInstall is functions:install.
 func (p *plan) functionsInstall() *engine.Rule {
-	return p.rule("functions:install", func() (*engine.Rule, error) {
+	return p.rule(ruleFunctionsInstall, func() (*engine.Rule, error) {
 		in := p.install()
 		needs := deps(p.disk(), p.kernel())
 		if p.cfg.Images == "reference" {
@@ -236,7 +236,7 @@ func (p *plan) references() artifact {
 	if dir == "" || len(names) == 0 {
 		return artifact{}
 	}
-	return artifact{path: p.referenceDir(), rule: p.rule("functions:reference", func() (*engine.Rule, error) {
+	return artifact{path: p.referenceDir(), rule: p.rule(ruleFunctionsReference, func() (*engine.Rule, error) {
 		var inputs, outputs []string
 		if isCheckout(dir) {
 			inputs = []string{filepath.Join(dir, "functions", "src"), filepath.Join(dir, "functions", "reference"),
@@ -258,7 +258,7 @@ func (p *plan) references() artifact {
 func (p *plan) tinyDisk() artifact {
 	c := p.cfg
 	out := filepath.Join(c.Resources, "tiny-"+c.Arch+".raw")
-	return artifact{path: out, rule: p.rule("functions:tiny", func() (*engine.Rule, error) {
+	return artifact{path: out, rule: p.rule(ruleFunctionsTiny, func() (*engine.Rule, error) {
 		names, images := p.referenceImages()
 		ref := p.references()
 		var missing []string
@@ -296,7 +296,7 @@ func (p *plan) busybox() artifact {
 	}
 	b := functions.Busybox{Out: filepath.Join(c.Resources, "busybox-"+c.Arch),
 		Source: debpkg.Source{Mirror: cmp.Or(c.Mirror, image.DefaultMirror("debian", c.Arch)), Suite: c.DebianVersion, Arch: c.Arch}}
-	return artifact{path: b.Out, rule: p.rule("functions:busybox", func() (*engine.Rule, error) {
+	return artifact{path: b.Out, rule: p.rule(ruleFunctionsBusybox, func() (*engine.Rule, error) {
 		return &engine.Rule{
 			Doc:     "fetch Debian's static busybox for ARCH (the tiny disk of an arch other than the host's), through its signed release",
 			Outputs: []string{b.Out}, Params: b.Description(), Preflight: b.Preflight, Recipe: recipe(b.Make),
@@ -318,7 +318,7 @@ func (p *plan) driveDisk() artifact {
 		return p.given("DRIVE_DISK", c.DriveDisk)
 	}
 	out := filepath.Join(c.Resources, "drive-"+c.Arch+".raw")
-	return artifact{path: out, rule: p.rule("functions:driveDisk", func() (*engine.Rule, error) {
+	return artifact{path: out, rule: p.rule(ruleFunctionsDriveDisk, func() (*engine.Rule, error) {
 		client := p.client()
 		bb := p.busybox()
 		t := functions.Tiny{Catalog: p.catalog(), Busybox: bb.path, Applets: hostBusybox(), M5: p.toolPath(m5Tool, c.Arch), Client: client.path,
@@ -451,14 +451,14 @@ func (p *plan) boot() *engine.Rule {
 	if !p.cfg.BootCheckpoint {
 		return nil
 	}
-	return p.rule("simulate:boot", func() (*engine.Rule, error) {
+	return p.rule(ruleSimulateBoot, func() (*engine.Rule, error) {
 		s, err := p.machine()
 		if err != nil {
 			return nil, err
 		}
-		p.jobDirs["simulate:boot"] = s.BootDir()
+		p.jobDirs[ruleSimulateBoot] = s.BootDir()
 		return &engine.Rule{
-			Record: p.topologyRecord("simulate:boot"),
+			Record: p.topologyRecord(ruleSimulateBoot),
 			Doc:    "boot gem5 to the guest's run script and checkpoint there, for every function's setup", Outputs: []string{s.BootCheckpointDir()},
 			Inputs: p.configInputs(), Deps: p.machineDeps(), Params: s.BootDescription(),
 			Slots: p.gem5Slots(), Recipe: recipe(s.Boot),
