@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/vswarmu/vswarmu-mage/internal/engine"
 	"github.com/vswarmu/vswarmu-mage/internal/magetest"
 )
 
@@ -59,9 +60,10 @@ func TestAutoinstallChecksumMismatch(t *testing.T) {
 	if r.Code == 0 || !strings.Contains(r.Output, "checksum mismatch: expected abab") {
 		t.Fatalf("exit %d:\n%s", r.Code, r.Output)
 	}
-	// Nothing is left that looks built or downloaded.
+	// Nothing is left that looks built or downloaded: only RESOURCES'
+	// build log, which records the failed run.
 	filepath.Walk(res, func(p string, fi os.FileInfo, err error) error {
-		if err == nil && !fi.IsDir() {
+		if err == nil && !fi.IsDir() && p != filepath.Join(res, engine.StoreLog) {
 			t.Errorf("left behind: %s", p)
 		}
 		return nil
