@@ -1,0 +1,27 @@
+package gem5configs
+
+import (
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// TestPythonUnitTests runs the configs' own Python tests (pytests/) on
+// the stand-in's m5 library, so they need no gem5: the systems catalogue
+// and the sweep overrides as run_sim.py builds them.
+func TestPythonUnitTests(t *testing.T) {
+	py, err := exec.LookPath("python3")
+	if err != nil {
+		t.Skip("python3 not found: apt-get install python3")
+	}
+	cmd := exec.Command(py, "-m", "unittest", "discover", "-v", "-s", "pytests", "-t", "pytests")
+	cmd.Env = append(os.Environ(), "PYTHONPATH=.:standin/lib", "PYTHONDONTWRITEBYTECODE=1")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("python3 -m unittest: %v\n%s", err, out)
+	}
+	if n := strings.Count(string(out), " ... ok"); n < 10 {
+		t.Fatalf("%d Python tests passed, want at least 10:\n%s", n, out)
+	}
+}
