@@ -64,7 +64,6 @@ func newPlan(cfg *config.Config, out *ui.Printer) (*plan, error) {
 		StateDir: cfg.StateDir(), LogDir: cfg.LogDir(), Jobs: cfg.Jobs,
 		DryRun: cfg.DryRun, KeepGoing: cfg.KeepGoing, Force: cfg.Force,
 		Verbose: cfg.Verbose, LockWait: cfg.LockWait, UI: out, Hints: cliHints(cfg),
-		Stores: []string{cfg.Resources},
 	})
 	if err != nil {
 		return nil, err

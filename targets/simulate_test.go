@@ -598,26 +598,3 @@ func TestBootCheckpointIsOneRuleForEverySetup(t *testing.T) {
 		t.Errorf("BOOT_CHECKPOINT=0: the setup should boot:\n%s", log)
 	}
 }
-
-// Two working directories sharing RESOURCES: what the first built there
-// (the client, the tiny disk) is up to date in the second, which runs
-// only its own boot, setup and evaluation.
-func TestWorkingDirectoriesShareResources(t *testing.T) {
-	dir, env := standinEnv(t, "FUNCTIONS=fibonacci-go", "INSTALLED_DISK=tiny", "EXEC_MODE=process")
-	if r := magetest.Mage(t, dir, env, "simulate:all"); r.Code != 0 {
-		t.Fatalf("simulate:all in wk: exit %d\n%s", r.Code, r.Output)
-	}
-	env2 := append(append([]string(nil), env...), "WORKING_DIR="+filepath.Join(dir, "wk2"))
-	r := magetest.Mage(t, dir, env2, "simulate:all")
-	if r.Code != 0 {
-		t.Fatalf("simulate:all in wk2: exit %d\n%s", r.Code, r.Output)
-	}
-	for _, shared := range []string{"client:tools", "functions:tiny"} {
-		if strings.Contains(r.Output, "▶ "+shared) {
-			t.Errorf("the second working directory rebuilt %s in the shared RESOURCES:\n%s", shared, r.Output)
-		}
-	}
-	if !strings.Contains(r.Output, "▶ simulate:boot") {
-		t.Errorf("the second working directory did not run its own boot:\n%s", r.Output)
-	}
-}

@@ -189,7 +189,7 @@ func (g *Graph) runRecipe(ctx context.Context, r *Rule, res *result) {
 	start := time.Now()
 	job, err := g.newJob(ctx, r, res.logPath, v)
 	if err == nil {
-		err = g.log.started(r, start, g.owner)
+		err = g.log.started(r.record(), start, g.owner)
 	}
 	if err != nil {
 		res.status, res.err = ui.Failed, fmt.Errorf("rule %s: %w", r.Target, err)
@@ -220,7 +220,7 @@ func (g *Graph) runRecipe(ctx context.Context, r *Rule, res *result) {
 	if errors.As(err, &ee) {
 		rec.Exit = ee.ExitCode()
 	}
-	if logErr := g.log.finished(r, rec); logErr != nil && err == nil {
+	if logErr := g.log.finished(rec); logErr != nil && err == nil {
 		err, res.status = logErr, ui.Failed
 	}
 	for _, o := range r.Outputs {

@@ -68,9 +68,6 @@ type buildLog struct {
 	recs  map[string]*Record
 	lines int
 	f     *os.File // open for appending; nil when read only
-	// shared: other working directories append to this log too (a
-	// store's), so it is never compacted.
-	shared bool
 }
 
 // readBuildLog loads the log at path; a missing log is empty.
@@ -165,7 +162,7 @@ func (l *buildLog) openForAppend() error {
 	if err := os.MkdirAll(filepath.Dir(l.path), 0o755); err != nil {
 		return fmt.Errorf("build log %s: %w", l.path, err)
 	}
-	if !l.shared && l.lines > 4*len(l.recs)+100 {
+	if l.lines > 4*len(l.recs)+100 {
 		if err := l.compact(); err != nil {
 			return err
 		}

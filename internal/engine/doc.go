@@ -11,10 +11,7 @@
 //     added after its dependencies, so a graph has no cycles; a rule
 //     without a recipe is a leaf, a file that must exist;
 //   - the build log (buildlog.go): one record per finished or started run,
-//     with the parameters' fingerprint, so an interrupted run is known; a
-//     rule whose outputs lie in a store shared by working directories
-//     (Options.Stores: $RESOURCES) keeps its record in the store's own log,
-//     keyed by the rule and its first output (records.go);
+//     with the parameters' fingerprint, so an interrupted run is known;
 //   - the dirty computation (stale.go, inputs.go): a sequence of small
 //     steps — forced, outputs, build log, parameters, inputs, dependencies,
 //     the rule's own Check — each giving its reason, over an FS (fs.go)

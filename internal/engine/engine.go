@@ -45,10 +45,6 @@ type Options struct {
 	// Hints are how the caller's users ask for what the engine mentions
 	// (a setting, a command); empty ones are left out of messages.
 	Hints Hints
-	// Stores are directories shared by working directories ($RESOURCES):
-	// the records of rules whose outputs all lie in one are kept in its
-	// own build log (StoreLog), so every working directory sees them.
-	Stores []string
 }
 
 // Hints name, in the caller's words, what a user can do about a
@@ -91,7 +87,7 @@ type Graph struct {
 	jobs  int
 	pool  *semaphore.Weighted
 	force map[string]bool
-	log   *records
+	log   *buildLog
 	fs    FS
 	cache *statCache
 	owner proc.Ident
@@ -122,7 +118,7 @@ func New(opts Options) (*Graph, error) {
 	if opts.LogDir == "" {
 		opts.LogDir = filepath.Join(filepath.Dir(opts.StateDir), "logs")
 	}
-	bl, err := readRecords(opts.StateDir, opts.Stores)
+	bl, err := readBuildLog(filepath.Join(opts.StateDir, "build.log"))
 	if err != nil {
 		return nil, err
 	}
@@ -147,15 +143,13 @@ func New(opts Options) (*Graph, error) {
 // with prefix, finished successfully, in name order: what earlier runs
 // took, for estimates.
 func (g *Graph) LastRuns(prefix string) []Record {
+	g.log.mu.Lock()
+	defer g.log.mu.Unlock()
 	var out []Record
-	for _, l := range g.log.all() {
-		l.mu.Lock()
-		for name, r := range l.recs {
-			if strings.HasPrefix(name, prefix) && r.Finished && r.Status == "ok" {
-				out = append(out, *r)
-			}
+	for name, r := range g.log.recs {
+		if strings.HasPrefix(name, prefix) && r.Finished && r.Status == "ok" {
+			out = append(out, *r)
 		}
-		l.mu.Unlock()
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Rule < out[j].Rule })
 	return out

@@ -31,7 +31,6 @@ type fixture struct {
 	runs   []string
 	opts   Options
 	out    bytes.Buffer
-	work   string // the working directory, when not dir
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -117,12 +116,8 @@ func (f *fixture) run(shape func(f *fixture) []*Rule, names ...string) ([]string
 	f.runs = nil
 	opts := f.opts
 	opts.FS = f.clock
-	work := f.dir
-	if f.work != "" {
-		work = f.path(f.work)
-	}
-	opts.StateDir = filepath.Join(work, ".vswarmu")
-	opts.LogDir = filepath.Join(work, "logs")
+	opts.StateDir = f.path(".vswarmu")
+	opts.LogDir = f.path("logs")
 	f.out.Reset()
 	opts.UI = ui.New(&f.out, false)
 	g, err := New(opts)
@@ -784,58 +779,4 @@ func TestRecordKeepsSettingsApart(t *testing.T) {
 	f.mustRun(shape("single", false), []string{"ckpt single"}, "ckpt")
 	f.mustRun(shape("two", false), []string{"ckpt two"}, "ckpt")
 	f.mustRun(shape("single", false), []string{"ckpt single"}, "ckpt")
-}
-
-// Working directories that share a store ($RESOURCES) share the records
-// of what was built there: the second working directory finds the store's
-// rule up to date, while its own rules run; records kept in a working
-// directory's log before the store had one still count.
-func TestStoreRecordsAreShared(t *testing.T) {
-	f := newFixture(t)
-	f.write("in", "x")
-	shape := func(f *fixture) []*Rule {
-		base := &Rule{Target: "base", Outputs: []string{f.path("res/base.out")}, Inputs: []string{f.path("in")},
-			Recipe: func(ctx context.Context, j *Job) error {
-				f.mu.Lock()
-				f.runs = append(f.runs, "base")
-				f.mu.Unlock()
-				return os.WriteFile(j.Out(f.path("res/base.out")), []byte("base"), 0o644)
-			}}
-		own := &Rule{Target: "own", Outputs: []string{f.path(f.work + "/own.out")}, Deps: []*Rule{base},
-			Recipe: func(ctx context.Context, j *Job) error {
-				f.mu.Lock()
-				f.runs = append(f.runs, "own")
-				f.mu.Unlock()
-				return os.WriteFile(j.Out(f.path(f.work+"/own.out")), []byte("own"), 0o644)
-			}}
-		return []*Rule{base, own}
-	}
-	os.MkdirAll(f.path("res"), 0o755)
-	for _, step := range []struct {
-		work   string
-		stores bool
-		want   []string
-	}{
-		{"wk3", false, []string{"base", "own"}}, // before stores: records in wk3's log
-		{"wk3", true, nil},                      // which still count
-		{"wk1", true, []string{"base", "own"}},  // wk1 knows neither: base's record goes to the store
-		{"wk2", true, []string{"own"}},          // base: the store's record
-		{"wk2", true, nil},
-		{"wk1", true, nil},
-		{"wk3", true, []string{"own"}}, // base was rebuilt since
-	} {
-		f.work, f.opts.Stores = step.work, nil
-		if step.stores {
-			f.opts.Stores = []string{f.path("res")}
-		}
-		f.mustRun(shape, step.want, "own")
-	}
-	if _, err := os.Stat(f.path("res/" + StoreLog)); err != nil {
-		t.Fatalf("the store has no build log: %v", err)
-	}
-	f.write("in", "y") // a changed input is seen from every working directory
-	f.work = "wk2"
-	f.mustRun(shape, []string{"base", "own"}, "own")
-	f.work = "wk1"
-	f.mustRun(shape, []string{"own"}, "own")
 }

@@ -41,19 +41,15 @@ func (g *Graph) prepare(ctx context.Context) error {
 	// What the build log and the file system said before the lock may be
 	// out of date by now (LockWait: another run just finished): judge
 	// from what is there once this run holds the working directory.
-	bl, err := readRecords(g.opts.StateDir, g.opts.Stores)
+	bl, err := readBuildLog(g.log.path)
 	if err != nil {
 		return err
 	}
 	g.mu.Lock()
 	g.log, g.cache = bl, newStatCache(g.fs)
 	g.mu.Unlock()
-	skipped, err := g.log.openForAppend()
-	if err != nil {
+	if err := g.log.openForAppend(); err != nil {
 		return err
-	}
-	for _, e := range skipped {
-		g.ui.Warnf("%v: records of what is built there stay in this working directory", e)
 	}
 	reg, err := proc.OpenRegistry(filepath.Join(g.opts.StateDir, "pids"))
 	if err != nil {
