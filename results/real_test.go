@@ -329,3 +329,53 @@ func TestRealSkylakeOwnMissesL2AboveL3(t *testing.T) {
 	}
 	t.Logf("core 1: L2 MPKI %.2f (private), L3 MPKI %.2f own, %.2f counting every core's misses", fn.L2.Value, fn.L3.Value, l3all*1000/insts)
 }
+
+// realDebianBefore is the Debian process-mode run measured "before" the
+// idle fix, again: the same disk as the "after" figures (README, "What
+// the numbers measure"), booted by systemd with the kernel's own MWAIT
+// idle loop (SIMULATED_INIT=systemd GUEST_IDLE=kernel), one setup on
+// atomic cores (1h38m of boot, 100 warm-up invocations), then evaluated
+// on the simple system's timing cores and on O3 cores (10 warming, 10
+// measured invocations each).
+const realDebianBefore = "testdata/real-debian-before"
+
+// TestRealDebianBeforeIsReported checks the before row of README's Debian
+// table against the two dumps: instructions and cycles per invocation of
+// the function's core, and that the runs say how they were booted.
+func TestRealDebianBeforeIsReported(t *testing.T) {
+	for _, c := range []struct {
+		run                   string
+		kInsts, mCycles, busy float64 // README's figures (k, M, busy share)
+	}{
+		{"fibonacci-go@timing", 143, 2.56, 0.477},
+		{"fibonacci-go@o3", 139, 0.822, 1},
+	} {
+		t.Run(c.run, func(t *testing.T) {
+			dir := filepath.Join(realDebianBefore, c.run)
+			run, err := LoadRun(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, cpu, ok := run.Measured()
+			insts, _ := cpu.Instructions.Value.Float()
+			cycles, _ := cpu.Cycles.Value.Float()
+			stats := filepath.Join(dir, "stats.txt")
+			if !ok || cpu.Name != "board.processor.switch1.core" || string(cpu.Instructions.Value) != statLine(t, stats, cpu.Name+".commitStats0.numInsts") {
+				t.Fatalf("measured %q: %v instructions", cpu.Name, cpu.Instructions.Value)
+			}
+			n := float64(run.Meta.Invocations)
+			if got := insts / n / 1e3; math.Abs(got-c.kInsts) > 0.5 {
+				t.Errorf("%.1f k instructions per invocation, README says %.0f k", got, c.kInsts)
+			}
+			if got := cycles / n / 1e6; math.Abs(got-c.mCycles) > 0.005 {
+				t.Errorf("%.3f M cycles per invocation, README says %.3f M", got, c.mCycles)
+			}
+			if got := cpu.Utilisation(); math.Abs(got-c.busy) > 0.001 && c.busy < 1 {
+				t.Errorf("busy %.3f of the window, README says %.3f", got, c.busy)
+			}
+			if p := run.Meta.Parameters; p["GUEST_IDLE"] != "kernel" || p["EXEC_MODE"] != "process" || run.Provenance.Standin {
+				t.Errorf("run parameters %v: want GUEST_IDLE=kernel, process mode, a real gem5", p)
+			}
+		})
+	}
+}
