@@ -17,10 +17,10 @@ import (
 var files embed.FS
 
 // Config returns the path of run_sim.py and the files of the config
-// (run_sim.py and the modules beside it: systems, caches, compat, and
-// systems.json): the
-// project's own when it has them (then they are inputs of the simulate
-// rules), else copies of the built-in ones written under dir.
+// (run_sim.py, the modules beside it: systems, caches, compat, and
+// systems.json): the project's own when it has them (then they are inputs
+// of the simulate rules), else copies of the built-in ones written under
+// dir.
 func Config(projectDir, dir string) (path string, projectFiles []string, err error) {
 	p := filepath.Join(projectDir, "gem5-configs", "run_sim.py")
 	if _, err := os.Stat(p); err == nil {

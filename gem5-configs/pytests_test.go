@@ -7,17 +7,25 @@ import (
 	"testing"
 )
 
-// TestPythonUnitTests runs the configs' own Python tests (pytests/) on
-// the stand-in's m5 library, so they need no gem5: the systems catalogue
-// and the sweep overrides as run_sim.py builds them.
-func TestPythonUnitTests(t *testing.T) {
+// standinPython is a python3 command running args in this directory with
+// the configs and the stand-in's m5 library on its path (no gem5, no
+// bytecode files left behind); the test is skipped without python3.
+func standinPython(t *testing.T, args ...string) *exec.Cmd {
+	t.Helper()
 	py, err := exec.LookPath("python3")
 	if err != nil {
 		t.Skip("python3 not found: apt-get install python3")
 	}
-	cmd := exec.Command(py, "-m", "unittest", "discover", "-v", "-s", "pytests", "-t", "pytests")
+	cmd := exec.Command(py, args...)
 	cmd.Env = append(os.Environ(), "PYTHONPATH=.:standin/lib", "PYTHONDONTWRITEBYTECODE=1")
-	out, err := cmd.CombinedOutput()
+	return cmd
+}
+
+// TestPythonUnitTests runs the configs' own Python tests (pytests/) on
+// the stand-in's m5 library, so they need no gem5: the systems catalogue
+// and the sweep overrides as run_sim.py builds them.
+func TestPythonUnitTests(t *testing.T) {
+	out, err := standinPython(t, "-m", "unittest", "discover", "-v", "-s", "pytests", "-t", "pytests").CombinedOutput()
 	if err != nil {
 		t.Fatalf("python3 -m unittest: %v\n%s", err, out)
 	}

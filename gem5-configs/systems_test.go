@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,16 +12,11 @@ import (
 // Go's reading of systems.json agrees with systems.py's (run on the
 // stand-in's m5 library, so no gem5 is needed).
 func TestParseSystemsAgreesWithPython(t *testing.T) {
-	py, err := exec.LookPath("python3")
-	if err != nil {
-		t.Skip("python3 not found: apt-get install python3")
-	}
-	script := `import json, sys
-sys.path[:0] = [".", "standin/lib"]
+	script := `import json
 import systems
 print(json.dumps({"systems": [[k, v.description, v.detailed, " ".join(v.caches().levels())] for k, v in systems.SYSTEMS.items()],
                   "detailed": list(systems.DETAILED_CPUS)}))`
-	out, err := exec.Command(py, "-c", script).Output()
+	out, err := standinPython(t, "-c", script).Output()
 	if err != nil {
 		t.Fatalf("python3: %v", err)
 	}

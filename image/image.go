@@ -462,25 +462,26 @@ disabled_plugins = ["io.containerd.grpc.v1.cri"]
 `
 
 // simulationFiles are the files a simulated boot needs beyond the agent:
-// vswarmu-seed and a fresh random seed for it, and containerd's
-// configuration, written under tmp.
+// containerd's configuration and, with a Seeder, vswarmu-seed and a fresh
+// random seed for it, written under tmp.
 func (s Spec) simulationFiles(tmp string) ([]Inject, error) {
-	seed := make([]byte, 64)
-	if _, err := rand.Read(seed); err != nil {
-		return nil, fmt.Errorf("make the disk's random seed: %w", err)
-	}
-	seedFile, conf := filepath.Join(tmp, "random-seed"), filepath.Join(tmp, "containerd-config.toml")
-	if err := os.WriteFile(seedFile, seed, 0o600); err != nil {
-		return nil, err
-	}
+	conf := filepath.Join(tmp, "containerd-config.toml")
 	if err := os.WriteFile(conf, []byte(containerdConfig), 0o644); err != nil {
 		return nil, err
 	}
 	files := []Inject{{Src: conf, Dst: "/etc/containerd/config.toml", Mode: 0o644}}
-	if s.Seeder != "" {
-		files = append(files, Inject{Src: s.Seeder, Dst: SeederPath, Mode: 0o755}, Inject{Src: seedFile, Dst: RandomSeedPath, Mode: 0o600})
+	if s.Seeder == "" {
+		return files, nil
 	}
-	return files, nil
+	seed := make([]byte, 64)
+	if _, err := rand.Read(seed); err != nil {
+		return nil, fmt.Errorf("make the disk's random seed: %w", err)
+	}
+	seedFile := filepath.Join(tmp, "random-seed")
+	if err := os.WriteFile(seedFile, seed, 0o600); err != nil {
+		return nil, err
+	}
+	return append(files, Inject{Src: s.Seeder, Dst: SeederPath, Mode: 0o755}, Inject{Src: seedFile, Dst: RandomSeedPath, Mode: 0o600}), nil
 }
 
 // notStartedAtBoot are the container runtime's enablements, removed: a
