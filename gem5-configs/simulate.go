@@ -233,11 +233,12 @@ func (s Simulation) machineArgs() []string {
 
 // kernelArgs are the kernel arguments beyond run_sim.py's own: a
 // container-mode boot starts the container runtime before its checkpoint
-// (gem5init reads vswarmu.docker=1), then KERNEL_ARGS.
+// (gem5init reads vswarmu.docker=1, and the topology's Docker network
+// arguments), then KERNEL_ARGS.
 func (s Simulation) kernelArgs() string {
 	var args []string
 	if s.execMode() == functions.Container {
-		args = append(args, "vswarmu.docker=1")
+		args = append(append(args, "vswarmu.docker=1"), s.dockerNetworkArgs()...)
 	}
 	if s.KernelArgs != "" {
 		args = append(args, s.KernelArgs)

@@ -120,6 +120,17 @@ func (s Simulation) topologyArgs() []string {
 	return []string{"--topology", TwoMachine, "--drive-disk", s.DriveDisk}
 }
 
+// dockerNetworkArgs are the kernel arguments of a container-mode boot's
+// Docker network: two machines keep Docker's iptables rules (the drive
+// system reaches the container by DNAT, as in vSwarm-u), one machine does
+// without them (gem5init: the client goes through docker-proxy either way).
+func (s Simulation) dockerNetworkArgs() []string {
+	if !s.TwoMachine() {
+		return nil
+	}
+	return []string{"vswarmu.iptables=1"}
+}
+
 // linkArgs are the evaluation's link: boot and setup run on run_sim.py's
 // default link, so one checkpoint serves every LINK_DELAY and
 // LINK_BANDWIDTH.

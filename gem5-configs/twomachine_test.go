@@ -154,3 +154,25 @@ func TestTwoMachineArgumentErrors(t *testing.T) {
 		}
 	}
 }
+
+// A container-mode boot starts Docker: two machines keep its iptables
+// rules (vswarmu.iptables=1, the drive system's DNAT); one machine and a
+// process-mode boot say nothing of them (gem5init then turns them off).
+func TestDockerNetworkKernelArgs(t *testing.T) {
+	for _, c := range []struct {
+		topology string
+		mode     string
+		want     string
+	}{
+		{TwoMachine, functions.Container, "vswarmu.docker=1 vswarmu.iptables=1"},
+		{Single, functions.Container, "vswarmu.docker=1"},
+		{"", functions.Container, "vswarmu.docker=1"},
+		{TwoMachine, functions.Process, ""},
+	} {
+		s := twoMachines("/wk")
+		s.Topology, s.ExecMode = c.topology, c.mode
+		if got := s.kernelArgs(); got != c.want {
+			t.Errorf("TOPOLOGY=%q EXEC_MODE=%s: kernel args %q, want %q", c.topology, c.mode, got, c.want)
+		}
+	}
+}

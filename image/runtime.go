@@ -46,11 +46,14 @@ type RuntimeComponent struct {
 
 // Versions of the runtime: containerd and runc as Debian 12 ships them
 // (containerd 1.6.20, runc 1.1.x), Docker 26.1 (Debian's 20.10 has no
-// module file to build it from).
+// module file to build it from), and compose v2 (vSwarm-u's guest runs
+// compose v2; Debian's docker-compose 1.29 is a Python program, whose
+// interpreter and imports are slow to start on simulated cores).
 const (
 	containerdVersion = "v1.6.20"
 	runcVersion       = "v1.1.12"
 	dockerVersion     = "26.1.5"
+	composeVersion    = "v2.28.1"
 )
 
 // RuntimeComponents are the runtime's programs.
@@ -71,6 +74,8 @@ var RuntimeComponents = []RuntimeComponent{
 	{Name: "docker", Module: "github.com/docker/cli", Version: "v" + dockerVersion + "+incompatible", Package: "cmd/docker",
 		Guest: "/usr/bin/docker", VendorMod: true, LDFlags: "-X github.com/docker/cli/cli/version.Version=" + dockerVersion,
 		Replace: map[string]string{"github.com/docker/docker": "v" + dockerVersion + "+incompatible"}},
+	{Name: "docker-compose", Module: "github.com/docker/compose/v2", Version: composeVersion, Package: "cmd",
+		Guest: "/usr/bin/docker-compose", LDFlags: "-X github.com/docker/compose/v2/internal.Version=" + composeVersion},
 }
 
 // RuntimePackages are the host packages the runtime's build needs beyond

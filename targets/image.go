@@ -31,7 +31,7 @@ func (Image) Base(ctx context.Context) error { return buildOrSkip(ctx, ruleImage
 // Build makes $RESOURCES/disk-image.qcow2: the base disk with the gem5init agent, m5 and the client; DISK=/path skips it.
 func (Image) Build(ctx context.Context) error { return buildOrSkip(ctx, ruleImageBuild, "DISK") }
 
-// Runtime builds containerd, runc and Docker with this Go into $RESOURCES/runtime-<arch> (CONTAINER_RUNTIME=built); image:build writes them over the distribution's.
+// Runtime builds containerd, runc, Docker and compose v2 with this Go into $RESOURCES/runtime-<arch> (CONTAINER_RUNTIME=built); image:build writes them over the distribution's.
 func (Image) Runtime(ctx context.Context) error { return buildOrSkip(ctx, ruleImageRuntime, "DISK") }
 
 // Raw converts the disk image to the raw format gem5 reads ($RESOURCES/disk-image.raw).
@@ -120,7 +120,7 @@ func (p *plan) runtimeBuild() image.Runtime {
 	return image.Runtime{Dir: filepath.Join(c.Resources, "runtime-"+c.Arch), Work: filepath.Join(c.Resources, "runtime-src"), Arch: c.Arch}
 }
 
-// containerRuntime is image:runtime: containerd, runc and Docker built
+// containerRuntime is image:runtime: containerd, runc, Docker and compose built
 // with this Go (none with CONTAINER_RUNTIME=distribution).
 func (p *plan) containerRuntime() artifact {
 	if p.cfg.ContainerRuntime != "built" {
@@ -129,7 +129,7 @@ func (p *plan) containerRuntime() artifact {
 	rt := p.runtimeBuild()
 	return artifact{path: rt.Dir, rule: p.rule(ruleImageRuntime, func() (*engine.Rule, error) {
 		return &engine.Rule{
-			Doc: "build containerd, runc and Docker with this Go (the disk's container runtime)", Outputs: rt.Binaries(),
+			Doc: "build containerd, runc, Docker and compose v2 with this Go (the disk's container runtime)", Outputs: rt.Binaries(),
 			Params: rt.Description(), Recipe: recipe(rt.Build), Slots: p.cfg.Jobs, Space: 3 << 30,
 		}, nil
 	})}

@@ -14,7 +14,7 @@ import (
 // The container tier runs fibonacci-go in its container on the real gem5
 // (VSWARMU_GEM5) from a Debian disk it builds (VSWARMU_GEM5_CONTAINERS=1;
 // it needs the integration tier's tools): image:runtime's containerd,
-// runc and Docker (built with this project's Go: Debian's, built with Go
+// runc, Docker and compose v2 (built with this project's Go: Debian's, built with Go
 // 1.19, panic on gem5's cores), functions:install under qemu, then
 // simulate:all with the default EXEC_MODE on atomic setup cores — the
 // boot starts the container runtime before its checkpoint — and an
@@ -42,8 +42,14 @@ func TestRealGem5ContainerMode(t *testing.T) {
 			consoleTail(filepath.Join(work, "boot", "run")))
 	}
 	boot, _ := os.ReadFile(filepath.Join(work, "boot", "run", "board.pc.com_1.device"))
-	if !strings.Contains(string(boot), "gem5init: starting containerd and Docker before the boot checkpoint") {
-		t.Errorf("the boot did not start the container runtime before its checkpoint:\n%s", tail(string(boot), 2000))
+	for _, want := range []string{"gem5init: starting containerd and Docker before the boot checkpoint", "gem5init: dockerd without iptables"} {
+		if !strings.Contains(string(boot), want) {
+			t.Errorf("the boot's console lacks %q:\n%s", want, tail(string(boot), 2000))
+		}
+	}
+	// compose v2 (image:runtime) started the container, not Debian's Python compose 1.29.
+	if setup := consoleTail(filepath.Join(work, "setup", "fibonacci-go")); !strings.Contains(setup, "Container function  Started") {
+		t.Errorf("the setup's console does not show compose v2 starting the container:\n%s", setup)
 	}
 	res2, err := results.LoadRun(filepath.Join(work, "results", "fibonacci-go"))
 	if err != nil {
