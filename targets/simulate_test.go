@@ -2,9 +2,11 @@ package targets_test
 
 import (
 	"bufio"
+	"cmp"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -597,4 +599,61 @@ func TestBootCheckpointIsOneRuleForEverySetup(t *testing.T) {
 	if strings.Contains(string(log), "from the boot checkpoint") || !strings.Contains(string(log), "m5 fail 5") {
 		t.Errorf("BOOT_CHECKPOINT=0: the setup should boot:\n%s", log)
 	}
+}
+
+// The gem5 runs of a four-function main job start longest chain first:
+// with JOBS=1 and every rule forced, the setups start in the order of
+// their recorded setup plus evaluation times (the build log of the first
+// run), the longest first, whatever order FUNCTIONS lists them in.
+func TestMainJobStartsLongestChainFirst(t *testing.T) {
+	dir, env := standinEnv(t, "FUNCTIONS=fibonacci-go,fibonacci-nodejs,fibonacci-python,aes-go", "JOBS=1")
+	if r := magetest.Mage(t, dir, env, "simulate:all"); r.Code != 0 {
+		t.Fatalf("simulate:all: exit %d\n%s", r.Code, r.Output)
+	}
+	logPath := filepath.Join(dir, "wk", ".vswarmu", "build.log")
+	chain := map[string]time.Duration{}
+	for _, l := range buildLogLines(t, logPath, "D") {
+		for _, kind := range []string{"simulate:setup:", "simulate:fn:"} {
+			if fn, ok := strings.CutPrefix(l[1], kind); ok {
+				start, _ := strconv.ParseInt(l[4], 10, 64)
+				end, _ := strconv.ParseInt(l[5], 10, 64)
+				chain[fn] += time.Duration(end - start)
+			}
+		}
+	}
+	want := slices.SortedFunc(maps.Keys(chain), func(a, b string) int { return cmp.Compare(chain[b], chain[a]) })
+	if len(want) != 4 {
+		t.Fatalf("recorded chains %v, want four functions", chain)
+	}
+	if r := magetest.Mage(t, dir, append(env, "FORCE=all"), "simulate:all"); r.Code != 0 {
+		t.Fatalf("simulate:all with FORCE=all: exit %d\n%s", r.Code, r.Output)
+	}
+	var started []string
+	for _, l := range buildLogLines(t, logPath, "S") {
+		if fn, ok := strings.CutPrefix(l[1], "simulate:setup:"); ok {
+			started = append(started, fn)
+		}
+	}
+	if len(started) != 8 {
+		t.Fatalf("the build log has %d starts of setups, want 8 (two runs of four)", len(started))
+	}
+	if got := started[4:]; !slices.Equal(got, want) {
+		t.Errorf("the forced setups started in order %v; the recorded chains %v give %v", got, chain, want)
+	}
+}
+
+// buildLogLines are the build log's lines of one kind (S or D), split.
+func buildLogLines(t *testing.T, path, kind string) [][]string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out [][]string
+	for _, line := range strings.Split(string(b), "\n") {
+		if f := strings.Split(line, "\t"); len(f) >= 5 && f[0] == kind {
+			out = append(out, f)
+		}
+	}
+	return out
 }

@@ -183,3 +183,60 @@ func BenchmarkEngineCheck(b *testing.B) {
 		engineCheck(b, dir)
 	}
 }
+
+// BenchmarkBuild compares a full build of the 1,000 rules (every output
+// missing; each recipe writes its file) with JOBS=2 against GNU make -j2
+// on the same tree, in one run, and reports their ratio: the scheduler's
+// own cost beside make's.
+func BenchmarkBuild(b *testing.B) {
+	if _, err := exec.LookPath("make"); err != nil {
+		b.Skip("GNU make not installed")
+	}
+	dir := setupBenchTree(b)
+	var engine, mk time.Duration
+	b.ResetTimer()
+	for i := range b.N {
+		clearOutputs(b, dir)
+		t0 := time.Now()
+		engineBuild(b, dir, filepath.Join(dir, ".bench-state", strconv.Itoa(i)))
+		engine += time.Since(t0)
+		clearOutputs(b, dir)
+		t1 := time.Now()
+		cmd := exec.Command("make", "-j2", "-s", "-f", filepath.Join(dir, "Makefile"), "all")
+		cmd.Dir = dir
+		if out, err := cmd.CombinedOutput(); err != nil {
+			b.Fatalf("make -j2: %v\n%s", err, out)
+		}
+		mk += time.Since(t1)
+	}
+	b.ReportMetric(float64(engine.Microseconds())/1000/float64(b.N), "engine-ms/op")
+	b.ReportMetric(float64(mk.Microseconds())/1000/float64(b.N), "make-ms/op")
+	b.ReportMetric(float64(engine)/float64(mk), "engine/make")
+}
+
+// clearOutputs empties the bench tree's output directory (the inputs stay).
+func clearOutputs(b *testing.B, dir string) {
+	b.StopTimer()
+	defer b.StartTimer()
+	out := filepath.Join(dir, "out")
+	if err := os.RemoveAll(out); err != nil {
+		b.Fatal(err)
+	}
+	if err := os.Mkdir(out, 0o755); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// engineBuild builds every rule with a build log of its own in state.
+func engineBuild(b *testing.B, dir, state string) {
+	g, err := New(Options{StateDir: state, Jobs: 2, UI: ui.New(io.Discard, false)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer g.Close()
+	rules := benchRulesFor(dir)
+	g.MustAdd(rules...)
+	if err := g.Build(context.Background(), rules[len(rules)-1]); err != nil {
+		b.Fatal(err)
+	}
+}

@@ -38,16 +38,8 @@ func (g *Graph) Build(ctx context.Context, rules ...*Rule) error {
 	runCtx = context.WithValue(runCtx, graceKey{}, grace)
 
 	start := time.Now()
-	var wg sync.WaitGroup
-	for _, r := range rules {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			g.build(runCtx, r)
-		}()
-	}
-	wg.Wait()
 	closure := Closure(rules...)
+	g.schedule(runCtx, closure)
 	g.summary(closure, time.Since(start))
 	return g.buildError(runCtx, closure)
 }
@@ -63,8 +55,12 @@ func graceFrom(ctx context.Context) proc.Grace {
 	return proc.DefaultGrace
 }
 
-// build runs r once per graph; concurrent callers wait for the first.
-func (g *Graph) build(ctx context.Context, r *Rule) *result {
+// build runs r once per graph (its dependencies are done); a rule another
+// build started is waited for. It returns r's result and how many slots
+// r's recipe still holds, which the caller releases. held says the caller
+// holds the ready queue for r (see readyQueue.hold); build lets go of it
+// once r waits for slots or needs none.
+func (g *Graph) build(ctx context.Context, r *Rule, chain time.Duration) (*result, int64) {
 	g.mu.Lock()
 	res, ok := g.results[r]
 	if !ok {
@@ -73,43 +69,48 @@ func (g *Graph) build(ctx context.Context, r *Rule) *result {
 	}
 	g.mu.Unlock()
 	if ok {
+		g.queue.unhold()
 		<-res.done
-		return res
+		return res, 0
 	}
 	defer close(res.done)
-	g.buildRule(ctx, r, res)
-	return res
+	slots := g.buildRule(ctx, r, res, chain)
+	return res, slots
 }
 
-// buildDeps builds r's dependencies in parallel.
-func (g *Graph) buildDeps(ctx context.Context, r *Rule) []*result {
+// depResults are the results of r's dependencies, which are done.
+func (g *Graph) depResults(r *Rule) []*result {
+	g.mu.Lock()
+	defer g.mu.Unlock()
 	out := make([]*result, len(r.Deps))
-	var wg sync.WaitGroup
 	for i, d := range r.Deps {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			out[i] = g.build(ctx, d)
-		}()
+		out[i] = g.results[d]
 	}
-	wg.Wait()
 	return out
 }
 
-func (g *Graph) buildRule(ctx context.Context, r *Rule, res *result) {
-	deps := g.buildDeps(ctx, r)
+// buildRule checks r and, when it is stale, runs its recipe once the ready
+// queue gives it its slots, which it returns still held.
+func (g *Graph) buildRule(ctx context.Context, r *Rule, res *result, chain time.Duration) int64 {
+	held := true
+	defer func() {
+		if held {
+			g.queue.unhold()
+		}
+	}()
+	deps := g.depResults(r)
 	states := make([]depState, len(deps))
 	for i, d := range deps {
 		if !d.ok() {
 			res.status = ui.Skipped
 			res.err = &DepError{Rule: r.Target, Dep: r.Deps[i].Target}
-			return
+			return 0
 		}
 		states[i] = depState{rule: r.Deps[i], produced: r.Deps[i].Outputs, tree: r.Deps[i].Tree}
 	}
 	if why := g.stopping(ctx); why != "" {
 		res.status, res.err = ui.NotRun, errors.New(why)
-		return
+		return 0
 	}
 	v, err := g.check(ctx, g.cache, r, states, nil)
 	res.verdict = v
@@ -117,25 +118,26 @@ func (g *Graph) buildRule(ctx context.Context, r *Rule, res *result) {
 		res.status, res.err = ui.Failed, err
 		g.noteFailure(r)
 		g.ui.Errorf(r.Target, "%v", err)
-		return
+		return 0
 	}
 	if !v.Stale {
 		res.status = ui.OK
-		return
+		return 0
 	}
 	slots := g.slots(r)
-	if slots > 0 {
-		if err := g.pool.Acquire(ctx, slots); err != nil {
-			res.status, res.err = ui.Interrupted, context.Cause(ctx)
-			return
-		}
-		defer g.pool.Release(slots)
+	held = false
+	if slots <= 0 {
+		g.queue.unhold() // runs beside the slots' holders
+	} else if err := g.queue.acquire(ctx, slots, chain, true); err != nil {
+		res.status, res.err = ui.Interrupted, context.Cause(ctx)
+		return 0
 	}
 	if why := g.stopping(ctx); why != "" {
 		res.status, res.err = ui.NotRun, errors.New(why)
-		return
+		return slots
 	}
 	g.runRecipe(ctx, r, res)
+	return slots
 }
 
 // slots is how many pool slots r's recipe holds.

@@ -12,7 +12,6 @@ import (
 	"syscall"
 	"time"
 
-	"golang.org/x/sync/semaphore"
 
 	"github.com/vswarmu/vswarmu-mage/internal/proc"
 	"github.com/vswarmu/vswarmu-mage/internal/ui"
@@ -85,7 +84,7 @@ type Graph struct {
 	rules map[string]*Rule
 	order []*Rule
 	jobs  int
-	pool  *semaphore.Weighted
+	queue *readyQueue
 	force map[string]bool
 	log   *buildLog
 	fs    FS
@@ -95,6 +94,7 @@ type Graph struct {
 
 	mu      sync.Mutex
 	results map[*Rule]*result
+	chain   map[*Rule]time.Duration // each rule's longest chain, for the ready queue
 	fps     map[*Rule]string
 	failed  []string // rules that failed, in order, for "not run" reasons
 	setup   sync.Once
@@ -127,7 +127,7 @@ func New(opts Options) (*Graph, error) {
 	}
 	g := &Graph{
 		opts: opts, ui: opts.UI, rules: map[string]*Rule{}, jobs: opts.Jobs,
-		pool: semaphore.NewWeighted(int64(opts.Jobs)), force: map[string]bool{},
+		queue: newReadyQueue(opts.Jobs), force: map[string]bool{},
 		log: bl, fs: opts.FS, cache: newStatCache(opts.FS), owner: proc.Self(),
 		results: map[*Rule]*result{}, fps: map[*Rule]string{},
 	}
