@@ -89,9 +89,7 @@ func (s Simulation) parameters(setupCPU string) map[string]string {
 	if s.BootCheckpoint != "" {
 		m["BOOT_CHECKPOINT"] = s.BootCheckpoint
 	}
-	if s.TwoMachine() {
-		m["TOPOLOGY"], m["DRIVE_DISK"], m["LINK_DELAY"], m["LINK_BANDWIDTH"] = TwoMachine, s.DriveDisk, s.LinkDelay, s.LinkBandwidth
-	}
+	s.topology().Parameters(s, m)
 	if s.Point != "" {
 		m["SWEEP_POINT"], m["OVERRIDES"] = s.Point, strings.Join(s.Overrides, " ")
 	}

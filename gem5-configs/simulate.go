@@ -58,9 +58,9 @@ type Simulation struct {
 	// BootCheckpoint is the boot checkpoint (BootCheckpointDir) the setup
 	// restores instead of booting; "" boots.
 	BootCheckpoint string
-	// Topology is Single ("" too) or TwoMachine: then DriveDisk boots
-	// the drive system, and the evaluation's link has LinkDelay and
-	// LinkBandwidth (gem5 values: 1us, 1Gbps).
+	// Topology names the arrangement (TopologyNames; "" is Single); with
+	// TwoMachine DriveDisk boots the drive system, and the evaluation's
+	// link has LinkDelay and LinkBandwidth (gem5 values: 1us, 1Gbps).
 	Topology      string
 	DriveDisk     string
 	LinkDelay     string
@@ -112,9 +112,7 @@ func (s Simulation) RunName() string {
 	if s.DetailedCPU != "" {
 		labels = append(labels, s.DetailedCPU)
 	}
-	if s.TwoMachine() {
-		labels = append(labels, TwoMachine)
-	}
+	labels = s.labelled(labels)
 	if len(labels) == 0 {
 		return s.Function
 	}
@@ -162,9 +160,12 @@ func (s Simulation) RunScript() string {
 	if s.Lukewarm != nil {
 		return s.lukewarmSetupScript()
 	}
-	if s.TwoMachine() {
-		return s.testScript()
-	}
+	return s.topology().RunScript(s)
+}
+
+// singleScript is the run script of one machine: the client on core 0
+// invokes the function on core 1.
+func (s Simulation) singleScript() string {
 	start, stop, port := s.containerLines()
 	if s.ExecMode == functions.Process {
 		start, stop, port = s.processLines()
@@ -228,7 +229,7 @@ func (s Simulation) machineArgs() []string {
 		args = append(args, "--init", s.Init)
 	}
 	args = append(args, s.Board.args()...)
-	return append(args, s.topologyArgs()...)
+	return append(args, s.topology().Args(s)...)
 }
 
 // kernelArgs are the kernel arguments beyond run_sim.py's own: a
@@ -238,7 +239,7 @@ func (s Simulation) machineArgs() []string {
 func (s Simulation) kernelArgs() string {
 	var args []string
 	if s.execMode() == functions.Container {
-		args = append(append(args, "vswarmu.docker=1"), s.dockerNetworkArgs()...)
+		args = append(append(args, "vswarmu.docker=1"), s.topology().DockerKernelArgs()...)
 	}
 	if s.KernelArgs != "" {
 		args = append(args, s.KernelArgs)
@@ -261,8 +262,8 @@ const setupRecord = "vswarmu.json"
 func (s Simulation) SetupDescription() map[string]string {
 	d := s.BootDescription()
 	d["script"], d["boot-checkpoint"] = s.RunScript(), s.BootCheckpoint
-	if s.TwoMachine() {
-		d["drive-script"] = s.DriveScript()
+	for _, sc := range s.topology().Scripts(s) {
+		d[strings.TrimPrefix(sc.Option, "--")] = sc.Text
 	}
 	return d
 }
@@ -279,7 +280,8 @@ func (s Simulation) BootDescription() map[string]string {
 		d["init"] = s.Init
 	}
 	s.Board.describe(d)
-	return s.describeTopology(d, false)
+	s.topology().Describe(s, d, false)
+	return d
 }
 
 // Boot boots the kernel and disk on the setup board until the guest is
@@ -339,11 +341,11 @@ func (s Simulation) Setup(ctx context.Context, j job.Job) error {
 	cpu := s.setupCPU(ctx, j)
 	args := append(s.commonArgs(), "--mode", "setup", "--checkpoint-dir", j.Out(s.CheckpointDir()),
 		"--script", s.ScriptPath(), "--setup-cpu", cpu)
-	if s.TwoMachine() {
-		if err := os.WriteFile(s.DriveScriptPath(), []byte(s.DriveScript()), 0o755); err != nil {
+	for _, sc := range s.topology().Scripts(s) {
+		if err := os.WriteFile(sc.Path, []byte(sc.Text), 0o755); err != nil {
 			return err
 		}
-		args = append(args, "--drive-script", s.DriveScriptPath())
+		args = append(args, sc.Option, sc.Path)
 	}
 	if s.BootCheckpoint != "" {
 		args = append(args, "--boot-checkpoint", s.BootCheckpoint)
@@ -367,9 +369,10 @@ func (s Simulation) EvalOutputs() []string {
 
 // EvalDescription is what shapes an evaluation's numbers.
 func (s Simulation) EvalDescription() map[string]string {
-	d := s.describeTopology(map[string]string{"SYSTEM": s.System, "DETAILED_CPU": s.DetailedCPU, "ATOMIC_WARMING": fmt.Sprint(s.AtomicWarming),
+	d := map[string]string{"SYSTEM": s.System, "DETAILED_CPU": s.DetailedCPU, "ATOMIC_WARMING": fmt.Sprint(s.AtomicWarming),
 		"NUM_INVOCATIONS": fmt.Sprint(s.Invocations), "CPUS": fmt.Sprint(s.CPUs), "MEMORY": fmt.Sprint(s.MemoryMiB), "gem5": s.Gem5,
-		"overrides": strings.Join(s.Overrides, " "), "MEASUREMENT": cmp.Or(s.Measurement, "window")}, true)
+		"overrides": strings.Join(s.Overrides, " "), "MEASUREMENT": cmp.Or(s.Measurement, "window")}
+	s.topology().Describe(s, d, true)
 	if s.Lukewarm != nil {
 		d["schedule"] = s.lukewarmSchedule()
 	}
@@ -383,7 +386,7 @@ func (s Simulation) Evaluate(ctx context.Context, j job.Job) error {
 	args := append(s.commonArgs(), "--mode", "evaluation", "--system", s.System, "--checkpoint-dir", s.CheckpointDir(),
 		"--atomic-warming", fmt.Sprint(s.AtomicWarming), "--num-invocations", fmt.Sprint(s.Invocations),
 		"--measurement", cmp.Or(s.Measurement, "window"))
-	args = append(args, s.linkArgs()...)
+	args = append(args, s.topology().LinkArgs(s)...)
 	if s.DetailedCPU != "" {
 		args = append(args, "--detailed-cpu", s.DetailedCPU)
 	}
@@ -428,10 +431,8 @@ func (s Simulation) record(out outcome, err error, stage, dir, setupCPU string) 
 		Status: "ok", Attempts: out.attempts, System: s.System, Gem5: s.Gem5,
 		Standin: s.Standin || standin, Gem5Version: version, Kernel: s.Files.ID(s.Kernel), Disk: s.Files.ID(s.Disk),
 		Config: s.Files.ID(s.Config), Image: s.Image, ExecMode: s.execMode(), Parameters: s.parameters(setupCPU),
-		Command: out.command, Topology: cmp.Or(s.Topology, Single)}
-	if s.TwoMachine() {
-		meta.DriveDisk, meta.DriveCPU = s.Files.ID(s.DriveDisk), results.DriveCPU
-	}
+		Command: out.command, Topology: s.topology().Name()}
+	s.topology().Record(s, &meta)
 	if g := s.Files.ID(s.Gem5); g != nil {
 		meta.Gem5SHA256 = g.SHA256
 	}
@@ -552,7 +553,7 @@ func (s Simulation) attempt(ctx context.Context, j job.Job, outdir string, args 
 	}()
 	out.command = append([]string{s.Gem5, "--outdir=" + outdir}, args...)
 	err = s.exec().Run(runCtx, j, Gem5Run{Name: s.runName(args), Argv: out.command, Outdir: outdir, Output: w,
-		Reads: s.reads(), CPUs: 1, MemoryMiB: s.MemoryMiB + s.driveMemoryMiB() + 1024, Timeout: s.Timeout})
+		Reads: s.reads(), CPUs: 1, MemoryMiB: s.MemoryMiB + s.topology().ExtraMemoryMiB() + 1024, Timeout: s.Timeout})
 	out.last = w.lastLine()
 	if err != nil && errors.Is(context.Cause(runCtx), errHung) && ctx.Err() == nil {
 		return errHung
@@ -578,10 +579,7 @@ func (s Simulation) runName(args []string) string {
 // reads are the files a gem5 run reads besides its arguments' outputs.
 func (s Simulation) reads() []string {
 	r := []string{s.Gem5, s.Config, s.Kernel, s.Disk, s.CheckpointDir(), s.BootCheckpoint, filepath.Dir(s.ScriptPath())}
-	if s.TwoMachine() {
-		r = append(r, s.DriveDisk)
-	}
-	return r
+	return append(r, s.topology().Reads(s)...)
 }
 
 // ansiEscape matches the terminal escapes systemd colours its status with

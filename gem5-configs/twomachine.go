@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 
 	"github.com/vswarmu/vswarmu-mage/functions"
+	"github.com/vswarmu/vswarmu-mage/results"
 )
 
 // Topologies.
@@ -33,20 +34,77 @@ const (
 	DriveConsoleFile = "drive.pc.com_1.device"
 )
 
-// TwoMachine says whether the simulation has a drive system.
-func (s Simulation) TwoMachine() bool { return s.Topology == TwoMachine }
-
-// area names a working directory of the topology: name for a single
-// machine, name-two-machine for two, so their checkpoints never mix.
+// area names a working directory of the board and topology: name for
+// the X86 board and one machine, name-arm, name-two-machine otherwise, so
+// their checkpoints never mix.
 func (s Simulation) area(name string) string {
 	if s.Board.IsArm() {
 		name += "-" + Arm
 	}
-	if s.TwoMachine() {
-		return name + "-" + TwoMachine
+	if l := s.topology().Label(); l != "" {
+		return name + "-" + l
 	}
 	return name
 }
+
+// twoMachine runs the client on a drive system of its own, joined to the
+// system under test by an Ethernet link.
+type twoMachine struct{}
+
+func (twoMachine) Name() string  { return TwoMachine }
+func (twoMachine) Label() string { return TwoMachine }
+
+// Args name the drive system's disk.
+func (twoMachine) Args(s Simulation) []string {
+	return []string{"--topology", TwoMachine, "--drive-disk", s.DriveDisk}
+}
+
+// LinkArgs are the evaluation's link: boot and setup run on run_sim.py's
+// default link, so one checkpoint serves every LINK_DELAY and
+// LINK_BANDWIDTH.
+func (twoMachine) LinkArgs(s Simulation) []string {
+	return []string{"--link-delay", s.LinkDelay, "--link-bandwidth", s.LinkBandwidth}
+}
+
+// DockerKernelArgs keep Docker's iptables rules: the drive system reaches
+// the container by DNAT, as in vSwarm-u (one machine does without them:
+// its client goes through docker-proxy either way).
+func (twoMachine) DockerKernelArgs() []string { return []string{"vswarmu.iptables=1"} }
+
+// RunScript is the test system's.
+func (twoMachine) RunScript(s Simulation) string { return s.testScript() }
+
+// Scripts are the drive system's.
+func (twoMachine) Scripts(s Simulation) []Script {
+	return []Script{{Path: s.DriveScriptPath(), Text: s.DriveScript(), Option: "--drive-script"}}
+}
+
+// Describe adds TOPOLOGY and, to an evaluation, the link.
+func (twoMachine) Describe(s Simulation, d map[string]string, link bool) {
+	d["TOPOLOGY"] = TwoMachine
+	if link {
+		d["LINK_DELAY"], d["LINK_BANDWIDTH"] = s.LinkDelay, s.LinkBandwidth
+	}
+}
+
+// Record names the drive system's disk and core.
+func (twoMachine) Record(s Simulation, meta *results.RunMeta) {
+	meta.DriveDisk, meta.DriveCPU = s.Files.ID(s.DriveDisk), results.DriveCPU
+}
+
+// Parameters add the topology, the drive disk and the link.
+func (twoMachine) Parameters(s Simulation, m map[string]string) {
+	m["TOPOLOGY"], m["DRIVE_DISK"], m["LINK_DELAY"], m["LINK_BANDWIDTH"] = TwoMachine, s.DriveDisk, s.LinkDelay, s.LinkBandwidth
+}
+
+func (twoMachine) Reads(s Simulation) []string { return []string{s.DriveDisk} }
+
+// ExtraMemoryMiB is the drive system's memory (run_sim.py's
+// --drive-memory default).
+func (twoMachine) ExtraMemoryMiB() int64 { return 256 }
+
+// DriveSystem says the topology boots a drive system.
+func (twoMachine) DriveSystem() bool { return true }
 
 // DriveScriptPath is the drive system's run script (two machines).
 func (s Simulation) DriveScriptPath() string {
@@ -101,54 +159,4 @@ func (s Simulation) clientPort() int {
 		return s.Port
 	}
 	return functions.HostPort
-}
-
-// driveMemoryMiB is the drive system's memory (run_sim.py's
-// --drive-memory default), which a cluster job must hold too.
-func (s Simulation) driveMemoryMiB() int64 {
-	if s.TwoMachine() {
-		return 256
-	}
-	return 0
-}
-
-// topologyArgs are run_sim.py's arguments of the topology, in every mode.
-func (s Simulation) topologyArgs() []string {
-	if !s.TwoMachine() {
-		return nil
-	}
-	return []string{"--topology", TwoMachine, "--drive-disk", s.DriveDisk}
-}
-
-// dockerNetworkArgs are the kernel arguments of a container-mode boot's
-// Docker network: two machines keep Docker's iptables rules (the drive
-// system reaches the container by DNAT, as in vSwarm-u), one machine does
-// without them (gem5init: the client goes through docker-proxy either way).
-func (s Simulation) dockerNetworkArgs() []string {
-	if !s.TwoMachine() {
-		return nil
-	}
-	return []string{"vswarmu.iptables=1"}
-}
-
-// linkArgs are the evaluation's link: boot and setup run on run_sim.py's
-// default link, so one checkpoint serves every LINK_DELAY and
-// LINK_BANDWIDTH.
-func (s Simulation) linkArgs() []string {
-	if !s.TwoMachine() {
-		return nil
-	}
-	return []string{"--link-delay", s.LinkDelay, "--link-bandwidth", s.LinkBandwidth}
-}
-
-// describeTopology adds the topology to a rule's description (a single
-// machine's descriptions stay as they were).
-func (s Simulation) describeTopology(d map[string]string, link bool) map[string]string {
-	if s.TwoMachine() {
-		d["TOPOLOGY"] = TwoMachine
-		if link {
-			d["LINK_DELAY"], d["LINK_BANDWIDTH"] = s.LinkDelay, s.LinkBandwidth
-		}
-	}
-	return d
 }

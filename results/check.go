@@ -114,8 +114,8 @@ func settingsOf(m *RunMeta) string {
 	if cpu := m.Parameters["DETAILED_CPU"]; cpu != "" && cpu != "system's default" {
 		s = append(s, "DETAILED_CPU="+cpu)
 	}
-	if m.Topology == "two-machine" {
-		s = append(s, "TOPOLOGY=two-machine")
+	if m.Topology != "" && m.Topology != "single" {
+		s = append(s, "TOPOLOGY="+m.Topology)
 	}
 	if len(s) == 0 {
 		return ""

@@ -49,7 +49,7 @@ func needs(c *config.Config) []stageNeeds {
 	case "tiny":
 		out = append(out, stageNeeds{ruleImageDepInstall, []string{ruleFunctionsTiny}, tinyPackages(c.Arch)})
 	}
-	if c.Topology == "two-machine" && c.DriveDisk == "" {
+	if t, err := gem5configs.LookupTopology(c.Topology); err == nil && t.DriveSystem() && c.DriveDisk == "" {
 		out = append(out, stageNeeds{ruleImageDepInstall, []string{ruleFunctionsDriveDisk}, tinyPackages(c.Arch)})
 	}
 	switch c.Gem5 {

@@ -335,13 +335,23 @@ func (p *plan) driveDisk() artifact {
 // disk, gem5, the kernel and, with two machines, the drive system's disk.
 func (p *plan) machineDeps() []*engine.Rule {
 	arts := []artifact{p.installedDisk(), p.gem5(), p.kernel()}
-	if p.cfg.Topology == gem5configs.TwoMachine {
+	if p.topology().DriveSystem() {
 		arts = append(arts, p.driveDisk())
 	}
 	if p.cfg.Arch == "arm64" {
 		arts = append(arts, p.bootloader())
 	}
 	return deps(arts...)
+}
+
+// topology is the configuration's arrangement of machines (TOPOLOGY).
+func (p *plan) topology() gem5configs.Topology {
+	t, err := gem5configs.LookupTopology(p.cfg.Topology)
+	if err != nil {
+		p.errs = append(p.errs, err)
+		t, _ = gem5configs.LookupTopology("")
+	}
+	return t
 }
 
 // simulations are simulate:fn:<fn> of every listed function.
@@ -387,9 +397,10 @@ func (p *plan) board() gem5configs.Board {
 	return gem5configs.Board{Idle: p.cfg.GuestIdle}
 }
 
-// twoMachineDisk is the drive system's disk with two machines, else "".
+// twoMachineDisk is the drive system's disk when the topology boots one,
+// else "".
 func (p *plan) twoMachineDisk() string {
-	if p.cfg.Topology != gem5configs.TwoMachine {
+	if !p.topology().DriveSystem() {
 		return ""
 	}
 	return p.driveDisk().path
@@ -494,8 +505,8 @@ func (p *plan) topologyRecord(target string) string {
 	if p.cfg.Arch == "arm64" {
 		labels = append(labels, gem5configs.Arm)
 	}
-	if p.cfg.Topology == gem5configs.TwoMachine {
-		labels = append(labels, gem5configs.TwoMachine)
+	if l := p.topology().Label(); l != "" {
+		labels = append(labels, l)
 	}
 	if len(labels) == 0 {
 		return target

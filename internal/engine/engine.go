@@ -12,7 +12,6 @@ import (
 	"syscall"
 	"time"
 
-
 	"github.com/vswarmu/vswarmu-mage/internal/proc"
 	"github.com/vswarmu/vswarmu-mage/internal/ui"
 )
@@ -94,7 +93,6 @@ type Graph struct {
 
 	mu      sync.Mutex
 	results map[*Rule]*result
-	chain   map[*Rule]time.Duration // each rule's longest chain, for the ready queue
 	fps     map[*Rule]string
 	failed  []string // rules that failed, in order, for "not run" reasons
 	setup   sync.Once

@@ -22,8 +22,8 @@ type Rule struct {
 	Target string
 	// Record names the rule's record in the build log (default: Target).
 	// Rules that make different outputs under one target, by a setting
-	// (TOPOLOGY), keep a record each, so that going back to a setting
-	// finds its outputs up to date.
+	// (the machine a checkpoint is of), keep a record each, so that going
+	// back to a setting finds its outputs up to date.
 	Record string
 	// Doc says in one line what the rule makes.
 	Doc string

@@ -59,4 +59,3 @@ func uniqueDeps(r *Rule) []*Rule {
 	}
 	return out
 }
-
