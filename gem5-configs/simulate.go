@@ -27,37 +27,31 @@ import (
 	"github.com/vswarmu/vswarmu-mage/results"
 )
 
-// Simulation is one function's simulation.
+// Simulation is one function's simulation: the machine it runs on, the
+// function and how the guest drives it, what an evaluation measures, and
+// how gem5 is run. A boot takes only the machine (and a runner).
 type Simulation struct {
-	Gem5          string // gem5.opt
-	Config        string // run_sim.py
-	Kernel        string
-	Disk          string // the raw disk with the functions installed
-	Function      string
-	Client        string // the name the client drives Function by (its vswarmu.client label); Function when empty
-	System        string // simple or skylake
-	DetailedCPU   string // timing, minor or o3; "" for the system's
-	ExecMode      string // container or process (functions.Container, functions.Process)
-	Port          int    // the function's own port, which the client uses in process mode
-	Image         string // the function's image, for the run's record
-	Standin       bool   // gem5 is the stand-in: its numbers are not measurements
-	CPUs          int
-	MemoryMiB     int64
-	Root          string // root device on the kernel command line
-	SetupCPU      string // kvm or atomic
-	AtomicWarming int
-	Invocations   int
-	Measurement   string // window ("" too) or per-invocation
-	KernelArgs    string // more kernel command line arguments
-	Init          string // the test system's init ("" for the disk's own): image.LeanInit boots without systemd
-	Warmup        int    // client warm-up invocations before the checkpoint
-	GuestDir      string
-	Work          string // $WORKING_DIR
-	HangTimeout   time.Duration
-	Timeout       time.Duration
-	// BootCheckpoint is the boot checkpoint (BootCheckpointDir) the setup
-	// restores instead of booting; "" boots.
-	BootCheckpoint string
+	Machine
+	Workload
+	Evaluation
+	Runner
+}
+
+// Machine is the simulated machine: the files gem5 boots and the board,
+// cores and memory they run on, and how the machines are arranged.
+type Machine struct {
+	Gem5       string // gem5.opt
+	Config     string // run_sim.py
+	Kernel     string
+	Disk       string // the raw disk with the functions installed
+	Standin    bool   // gem5 is the stand-in: its numbers are not measurements
+	CPUs       int
+	MemoryMiB  int64
+	Root       string // root device on the kernel command line
+	SetupCPU   string // kvm or atomic
+	KernelArgs string // more kernel command line arguments
+	Init       string // the test system's init ("" for the disk's own): image.LeanInit boots without systemd
+	Board      Board  // the board of the system under test: X86 (the zero value) or Arm
 	// Topology names the arrangement (TopologyNames; "" is Single); with
 	// TwoMachine DriveDisk boots the drive system, and the evaluation's
 	// link has LinkDelay and LinkBandwidth (gem5 values: 1us, 1Gbps).
@@ -65,13 +59,45 @@ type Simulation struct {
 	DriveDisk     string
 	LinkDelay     string
 	LinkBandwidth string
-	Point         string    // the sweep point an evaluation measures ("" for none)
-	Overrides     []string  // run_sim.py options of the point beyond the fields above (--clock 2GHz, --l2-size 1MB)
-	Results       string    // the evaluation's output directory (default: WORKING_DIR/results/<function>)
-	Lukewarm      *Lukewarm // a lukewarm setup (Function LukewarmName) or evaluation; nil for one function
-	Files         *Files    // identifies input files for the runs' records (shared, nil-safe)
-	Board         Board     // the board of the system under test: X86 (the zero value) or Arm
-	Exec          Executor  // runs gem5 (nil: Local)
+	// ExecMode is how the guest runs functions: container or process
+	// (functions.Container, functions.Process); a container-mode boot
+	// starts the container runtime.
+	ExecMode string
+}
+
+// Workload is the function and how the guest starts and drives it.
+type Workload struct {
+	Function string
+	Client   string    // the name the client drives Function by (its vswarmu.client label); Function when empty
+	Port     int       // the function's own port, which the client uses in process mode
+	Image    string    // the function's image, for the run's record
+	Warmup   int       // client warm-up invocations before the checkpoint
+	GuestDir string    // where the guest keeps the compose file
+	Lukewarm *Lukewarm // a lukewarm setup (Function LukewarmName) or evaluation; nil for one function
+}
+
+// Evaluation is what an evaluation measures, and where it keeps it.
+type Evaluation struct {
+	System        string // simple or skylake
+	DetailedCPU   string // timing, minor or o3; "" for the system's
+	AtomicWarming int
+	Invocations   int
+	Measurement   string   // window ("" too) or per-invocation
+	Point         string   // the sweep point an evaluation measures ("" for none)
+	Overrides     []string // run_sim.py options of the point beyond the fields above (--clock 2GHz, --l2-size 1MB)
+	Results       string   // the evaluation's output directory (default: WORKING_DIR/results/<function>)
+}
+
+// Runner is how and where gem5 runs.
+type Runner struct {
+	Work        string // $WORKING_DIR
+	HangTimeout time.Duration
+	Timeout     time.Duration
+	// BootCheckpoint is the boot checkpoint (BootCheckpointDir) the setup
+	// restores instead of booting; "" boots.
+	BootCheckpoint string
+	Files          *Files   // identifies input files for the runs' records (shared, nil-safe)
+	Exec           Executor // runs gem5 (nil: Local)
 	// ResolveSetupCPU turns SetupCPU=auto into kvm or atomic when the
 	// setup runs (it may boot a probe).
 	ResolveSetupCPU func(ctx context.Context, r qemu.Commander) string
@@ -284,14 +310,34 @@ func (s Simulation) BootDescription() map[string]string {
 	return d
 }
 
-// Boot boots the kernel and disk on the setup board until the guest is
+// Boot is a boot of the machine alone (simulate:boot), which every
+// function's setup can restore: it takes no function.
+type Boot struct {
+	Machine
+	Runner
+}
+
+// BootOf is the boot of s's machine.
+func BootOf(s Simulation) Boot { return Boot{Machine: s.Machine, Runner: s.Runner} }
+
+func (b Boot) sim() Simulation { return Simulation{Machine: b.Machine, Runner: b.Runner} }
+
+// Dir is where the boot run keeps gem5's output.
+func (b Boot) Dir() string { return b.sim().BootDir() }
+
+// CheckpointDir is where the boot leaves its checkpoint.
+func (b Boot) CheckpointDir() string { return b.sim().BootCheckpointDir() }
+
+// Description is what shapes the boot checkpoint.
+func (b Boot) Description() map[string]string { return b.sim().BootDescription() }
+
+// Run boots the kernel and disk on the setup board until the guest is
 // about to read its run script, and checkpoints there, into
-// j.Out(BootCheckpointDir()): every function's setup can restore it
-// instead of booting. The function fields of s are not used.
-func (s Simulation) Boot(ctx context.Context, j job.Job) error {
+// j.Out(CheckpointDir()).
+func (b Boot) Run(ctx context.Context, j job.Job) error {
+	s := b.sim()
 	cpu := s.setupCPU(ctx, j)
 	args := append(s.machineArgs(), "--mode", "boot", "--checkpoint-dir", j.Out(s.BootCheckpointDir()), "--setup-cpu", cpu)
-	s.Function = ""
 	out, _, err := s.runRecorded(ctx, j, s.BootDir(), "boot run: ", cpu, args)
 	if err != nil {
 		return fmt.Errorf("%w (gem5 output: %s)", err, filepath.Join(s.BootDir(), results.LogFile))

@@ -11,9 +11,13 @@ import (
 )
 
 func twoMachines(work string) Simulation {
-	return Simulation{Function: "fibonacci-go", ExecMode: functions.Process, Port: 50051, Warmup: 5, AtomicWarming: 2,
-		Invocations: 3, Work: work, CPUs: 2, MemoryMiB: 2048, Topology: TwoMachine, DriveDisk: "/d/drive.raw",
-		LinkDelay: "2us", LinkBandwidth: "10Gbps", Config: "run_sim.py", Kernel: "/k", Disk: "/d/disk.raw", Root: "/dev/sda2"}
+	return Simulation{
+		Machine: Machine{ExecMode: functions.Process, CPUs: 2, MemoryMiB: 2048, Topology: TwoMachine, DriveDisk: "/d/drive.raw",
+			LinkDelay: "2us", LinkBandwidth: "10Gbps", Config: "run_sim.py", Kernel: "/k", Disk: "/d/disk.raw", Root: "/dev/sda2"},
+		Workload:   Workload{Function: "fibonacci-go", Port: 50051, Warmup: 5},
+		Evaluation: Evaluation{AtomicWarming: 2, Invocations: 3},
+		Runner:     Runner{Work: work},
+	}
 }
 
 // The two machines' scripts split the single machine's: the test system

@@ -378,14 +378,16 @@ func (p *plan) machine() (gem5configs.Simulation, error) {
 	if err != nil {
 		return gem5configs.Simulation{}, fmt.Errorf("gem5 config: %w", err)
 	}
-	return gem5configs.Simulation{Gem5: p.gem5().path, Config: config, Kernel: p.kernel().path, Disk: p.installedDisk().path,
-		ExecMode: c.ExecMode, Standin: c.Gem5 == "standin", System: c.System, CPUs: c.CPUs, MemoryMiB: c.Memory.MiB(),
-		Root: p.rootDevice(), SetupCPU: c.SetupCPU, AtomicWarming: c.AtomicWarming, Invocations: c.NumInvocations,
-		Measurement: c.Measurement, KernelArgs: c.KernelArgs, Init: p.simulatedInit(),
-		Warmup: c.Warmup, GuestDir: functions.GuestDir, Work: c.WorkingDir, HangTimeout: c.HangTimeout,
-		Timeout: c.SimTimeout, ResolveSetupCPU: p.setupCPU, Files: &p.files, Exec: p.exec,
-		Topology: c.Topology, LinkDelay: c.LinkDelay, LinkBandwidth: c.LinkBandwidth, DriveDisk: p.twoMachineDisk(),
-		Board: p.board()}, nil
+	m := gem5configs.Machine{Gem5: p.gem5().path, Config: config, Kernel: p.kernel().path, Disk: p.installedDisk().path,
+		Standin: c.Gem5 == "standin", CPUs: c.CPUs, MemoryMiB: c.Memory.MiB(), Root: p.rootDevice(), SetupCPU: c.SetupCPU,
+		KernelArgs: c.KernelArgs, Init: p.simulatedInit(), Board: p.board(), Topology: c.Topology, DriveDisk: p.twoMachineDisk(),
+		LinkDelay: c.LinkDelay, LinkBandwidth: c.LinkBandwidth, ExecMode: c.ExecMode}
+	run := gem5configs.Runner{Work: c.WorkingDir, HangTimeout: c.HangTimeout, Timeout: c.SimTimeout, Files: &p.files,
+		Exec: p.exec, ResolveSetupCPU: p.setupCPU}
+	eval := gem5configs.Evaluation{System: c.System, AtomicWarming: c.AtomicWarming, Invocations: c.NumInvocations,
+		Measurement: c.Measurement}
+	work := gem5configs.Workload{Warmup: c.Warmup, GuestDir: functions.GuestDir}
+	return gem5configs.Simulation{Machine: m, Workload: work, Evaluation: eval, Runner: run}, nil
 }
 
 // board is the simulated board of ARCH: x86 (gem5's X86Board) or Arm
@@ -467,12 +469,13 @@ func (p *plan) boot() *engine.Rule {
 		if err != nil {
 			return nil, err
 		}
-		p.jobDirs[ruleSimulateBoot] = s.BootDir()
+		boot := gem5configs.BootOf(s)
+		p.jobDirs[ruleSimulateBoot] = boot.Dir()
 		return &engine.Rule{
 			Record: p.topologyRecord(ruleSimulateBoot),
-			Doc:    "boot gem5 to the guest's run script and checkpoint there, for every function's setup", Outputs: []string{s.BootCheckpointDir()},
-			Inputs: p.configInputs(), Deps: p.machineDeps(), Params: s.BootDescription(),
-			Slots: p.gem5Slots(), Recipe: recipe(s.Boot),
+			Doc:    "boot gem5 to the guest's run script and checkpoint there, for every function's setup", Outputs: []string{boot.CheckpointDir()},
+			Inputs: p.configInputs(), Deps: p.machineDeps(), Params: boot.Description(),
+			Slots: p.gem5Slots(), Recipe: recipe(boot.Run),
 		}, nil
 	})
 }
