@@ -473,11 +473,15 @@ func (s Simulation) Evaluate(ctx context.Context, j job.Job) error {
 // with the stage it happened in), and what made it (see results.RunMeta).
 func (s Simulation) record(out outcome, err error, stage, dir, setupCPU string) results.RunMeta {
 	version, standin := results.Gem5Banner(filepath.Join(dir, results.LogFile))
-	meta := results.RunMeta{Function: s.Function, MeasuredCPU: s.MeasuredCPU(), Invocations: s.Invocations,
-		Status: "ok", Attempts: out.attempts, System: s.System, Gem5: s.Gem5,
-		Standin: s.Standin || standin, Gem5Version: version, Kernel: s.Files.ID(s.Kernel), Disk: s.Files.ID(s.Disk),
-		Config: s.Files.ID(s.Config), Image: s.Image, ExecMode: s.execMode(), Parameters: s.parameters(setupCPU),
-		Command: out.command, Topology: s.topology().Name()}
+	meta := results.RunMeta{
+		RunOutcome: results.RunOutcome{Function: s.Function, MeasuredCPU: s.MeasuredCPU(), Invocations: s.Invocations,
+			Status: "ok", Attempts: out.attempts},
+		RunInputs: results.RunInputs{Gem5: s.Gem5, Standin: s.Standin || standin, Gem5Version: version,
+			Kernel: s.Files.ID(s.Kernel), Disk: s.Files.ID(s.Disk), Config: s.Files.ID(s.Config), Image: s.Image,
+			Command: out.command},
+		RunSettings: results.RunSettings{System: s.System, ExecMode: s.execMode(), Parameters: s.parameters(setupCPU),
+			Topology: s.topology().Name()},
+	}
 	s.topology().Record(s, &meta)
 	if g := s.Files.ID(s.Gem5); g != nil {
 		meta.Gem5SHA256 = g.SHA256

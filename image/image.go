@@ -70,16 +70,21 @@ type Spec struct {
 	Out          string   // the qcow2 image
 	Raw          string   // the raw copy gem5 reads
 	ProjectDir   string   // guest files are taken from ProjectDir/image/guest when there
-	M5           string   // the m5 utility to install, "" for none
-	Client       string   // the client to install, "" for none
-	ClientName   string   // its name in the guest
-	Launcher     string   // vswarmu-run (functions as plain processes), "" for none
-	LauncherPath string   // its path in the guest
-	Seeder       string   // vswarmu-seed (credits RandomSeedPath at a simulated boot), "" for none
+	GuestTools            // this project's programs the image gets
 	Auto         Autoinstall
 	// Runtime are container runtime programs written over the
 	// distribution's (Runtime.Injects); none keeps the distribution's.
 	Runtime []Inject
+}
+
+// GuestTools are this project's programs an image gets.
+type GuestTools struct {
+	M5           string // the m5 utility to install, "" for none
+	Client       string // the client to install, "" for none
+	ClientName   string // its name in the guest
+	Launcher     string // vswarmu-run (functions as plain processes), "" for none
+	LauncherPath string // its path in the guest
+	Seeder       string // vswarmu-seed (credits RandomSeedPath at a simulated boot), "" for none
 }
 
 // DefaultMirror is the public apt mirror of a distribution and arch.

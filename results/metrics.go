@@ -132,27 +132,42 @@ type Run struct {
 // printed, and whether it was the stand-in), the kernel, the disk, the
 // config, the function's image, the execution mode and every parameter.
 type RunMeta struct {
+	RunOutcome
+	RunInputs
+	RunSettings
+}
+
+// RunOutcome is how a run went (JSON fields of vswarmu.json).
+type RunOutcome struct {
 	Function       string  `json:"function"`
 	MeasuredCPU    string  `json:"measured_cpu"`
 	Invocations    int     `json:"num_invocations"`
 	Status         string  `json:"status"`
 	Reason         string  `json:"reason"`
 	Attempts       int     `json:"attempts"`
-	System         string  `json:"system"`
-	Gem5           string  `json:"gem5"`
 	ElapsedSeconds float64 `json:"elapsed_seconds"`
+	SetupSeconds   float64 `json:"setup_elapsed_seconds,omitempty"`
+}
 
-	Standin      bool              `json:"standin"`
-	Gem5Version  string            `json:"gem5_version,omitempty"`
-	Gem5SHA256   string            `json:"gem5_sha256,omitempty"`
-	Kernel       *FileID           `json:"kernel,omitempty"`
-	Disk         *FileID           `json:"disk,omitempty"`
-	Config       *FileID           `json:"config,omitempty"`
-	Image        string            `json:"image,omitempty"`
-	ExecMode     string            `json:"exec_mode,omitempty"`
-	Parameters   map[string]string `json:"parameters,omitempty"`
-	SetupSeconds float64           `json:"setup_elapsed_seconds,omitempty"`
-	Command      []string          `json:"command,omitempty"`
+// RunInputs are the programs and files that made a run's numbers.
+type RunInputs struct {
+	Gem5        string   `json:"gem5"`
+	Standin     bool     `json:"standin"`
+	Gem5Version string   `json:"gem5_version,omitempty"`
+	Gem5SHA256  string   `json:"gem5_sha256,omitempty"`
+	Kernel      *FileID  `json:"kernel,omitempty"`
+	Disk        *FileID  `json:"disk,omitempty"`
+	Config      *FileID  `json:"config,omitempty"`
+	Image       string   `json:"image,omitempty"`
+	Command     []string `json:"command,omitempty"`
+}
+
+// RunSettings are the settings of a run: its system, how the function
+// ran, every parameter, and the machines' arrangement.
+type RunSettings struct {
+	System     string            `json:"system"`
+	ExecMode   string            `json:"exec_mode,omitempty"`
+	Parameters map[string]string `json:"parameters,omitempty"`
 	// Topology is single or two-machine; with two machines the client
 	// ran on the drive system (its disk DriveDisk, its core DriveCPU),
 	// whose numbers are listed apart and never measured.

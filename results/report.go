@@ -129,11 +129,15 @@ type row struct {
 	Busy, BusyIPC                                            string // busy share of the cycles, IPC over busy cycles
 	Gem5                                                     string // the version, or StandinMark
 	Standin                                                  bool
-	L1I, L1D, L2, L3, Branch, SimSeconds, HostSeconds        string
+	misses                                                   // the MPKI columns
+	SimSeconds, HostSeconds                                  string
 	Sources                                                  []string
 	ipc                                                      float64
 	mpki                                                     [5]float64
 }
+
+// misses are a row's misses per thousand instructions, as shown.
+type misses struct{ L1I, L1D, L2, L3, Branch string }
 
 func (r *Report) rows() []row {
 	checks := map[string]Check{}
@@ -161,7 +165,8 @@ func (r *Report) rows() []row {
 		_, cpiText := c.CPIValue()
 		rw := row{Run: run.Name, Status: status, Reason: reason, CPU: c.Name, Gem5: gem5, Standin: run.Provenance.Standin,
 			Instructions: string(c.Instructions.Value), Cycles: string(c.Cycles.Value), IPC: ipcText, CPI: cpiText,
-			L1I: metricShown(c.L1I), L1D: metricShown(c.L1D), L2: metricShown(c.L2), L3: metricShown(c.L3), Branch: metricShown(c.Branch),
+			misses: misses{L1I: metricShown(c.L1I), L1D: metricShown(c.L1D), L2: metricShown(c.L2), L3: metricShown(c.L3),
+				Branch: metricShown(c.Branch)},
 			SimSeconds: string(d.SimSeconds.Value), HostSeconds: string(d.HostSeconds.Value), ipc: ipc,
 			Busy: percent(c.Utilisation()), BusyIPC: fixed(c.BusyIPC(), 4),
 		}

@@ -72,8 +72,9 @@ func (p *plan) imageSpec() image.Spec {
 		Builder: c.ImageBuilder, Distro: c.Distro, Suite: suite, Arch: c.Arch, Mirror: c.Mirror, Keyring: c.UbuntuKeyring,
 		DiskSize: int64(c.DiskSize), RootPassword: c.RootPassword, Extra: c.ImagePackages,
 		Dir: filepath.Join(c.Resources, "image"), Out: p.diskPath(),
-		Raw: filepath.Join(c.Resources, "disk-image.raw"), ProjectDir: c.ProjectDir, ClientName: "test-client",
-		Launcher: p.toolPath(runTool, c.Arch), LauncherPath: functions.Launcher, Seeder: p.toolPath(seedTool, c.Arch),
+		Raw: filepath.Join(c.Resources, "disk-image.raw"), ProjectDir: c.ProjectDir,
+		GuestTools: image.GuestTools{ClientName: "test-client", Launcher: p.toolPath(runTool, c.Arch),
+			LauncherPath: functions.Launcher, Seeder: p.toolPath(seedTool, c.Arch)},
 		Auto: image.Autoinstall{ISO: installerISO(c, suite), Kernel: p.kernel().path, MemoryMiB: max(c.Memory.MiB(), 4096),
 			CPUs: c.CPUs, Timeout: 3 * time.Hour},
 	}

@@ -43,6 +43,11 @@ type Cmd struct {
 	// (an interactive console) and takes it back when the command ends.
 	Foreground bool
 
+	running // the started command's state
+}
+
+// running is a started command's state.
+type running struct {
 	cmd     *exec.Cmd
 	ctx     context.Context
 	exited  chan struct{}
