@@ -180,3 +180,23 @@ func TestDockerNetworkKernelArgs(t *testing.T) {
 		}
 	}
 }
+
+// A container-mode boot or setup on atomic cores waits out the container
+// runtime's silent start; other runs keep HANG_TIMEOUT.
+func TestQuietForTheRuntimeStart(t *testing.T) {
+	for _, c := range []struct {
+		mode, cpu string
+		want      bool
+	}{
+		{functions.Container, "atomic", true},
+		{"", "atomic", true}, // container is the default mode
+		{functions.Container, "kvm", false},
+		{functions.Process, "atomic", false},
+	} {
+		s := twoMachines("/wk")
+		s.ExecMode = c.mode
+		if got := s.quietFor(c.cpu); (got >= RuntimeQuiet) != c.want {
+			t.Errorf("EXEC_MODE=%q on %s cores: quiet for %v", c.mode, c.cpu, got)
+		}
+	}
+}
