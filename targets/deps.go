@@ -59,8 +59,8 @@ func needs(c *config.Config) []stageNeeds {
 	default:
 		out = append(out, stageNeeds{ruleGem5DepInstall, []string{"simulate:"}, gem5RuntimePackages(c.Gem5)})
 	}
-	if c.Executor == "slurm" {
-		out = append(out, stageNeeds{ruleGem5DepInstall, []string{"simulate:"}, []string{"slurm-client"}})
+	if pkgs := executorOf(c).Packages(); len(pkgs) > 0 {
+		out = append(out, stageNeeds{ruleGem5DepInstall, []string{"simulate:"}, pkgs})
 	}
 	return out
 }

@@ -273,7 +273,7 @@ func Kill() error {
 	out := ui.New(os.Stdout, os.Getenv("GITHUB_ACTIONS") == "true")
 	reg := proc.ReadRegistry(filepath.Join(cfg.StateDir(), "pids"))
 	who := fmt.Sprintf("mage kill (pid %d)", os.Getpid())
-	jobs, jerr := killSlurmJobs(context.Background(), cfg, out, who)
+	jobs, jerr := killJobs(context.Background(), cfg, out, who)
 	stopped, err := reg.Kill(who, proc.DefaultGrace, nil)
 	n := 0
 	for _, s := range stopped {

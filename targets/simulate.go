@@ -520,7 +520,7 @@ func (p *plan) topologyRecord(target string) string {
 // gem5Slots is how many JOBS slots a gem5 run holds: one here, none when
 // it runs on the cluster (SLURM_MAX_JOBS bounds those).
 func (p *plan) gem5Slots() int {
-	if p.cfg.Executor == "slurm" {
+	if !executorOf(p.cfg).HoldsSlots() {
 		return -1
 	}
 	return 0

@@ -3,43 +3,31 @@ package targets
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
-	gem5configs "github.com/vswarmu/vswarmu-mage/gem5-configs"
 	"github.com/vswarmu/vswarmu-mage/internal/config"
 	"github.com/vswarmu/vswarmu-mage/internal/slurm"
 	"github.com/vswarmu/vswarmu-mage/internal/ui"
 )
-
-// newExecutor is where gem5 runs for the configuration (EXECUTOR).
-func newExecutor(c *config.Config) (gem5configs.Executor, error) {
-	if c.Executor != "slurm" {
-		return gem5configs.Local{}, nil
-	}
-	x := &gem5configs.Slurm{Partition: c.SlurmPartition, Account: c.SlurmAccount, QOS: c.SlurmQOS,
-		Options: strings.Fields(c.SlurmOptions), MemoryMiB: c.SlurmMemory.MiB(), Shared: c.SlurmShared,
-		Records: slurmRecords(c), Owner: fmt.Sprintf("mage (pid %d)", os.Getpid())}
-	if c.SlurmMaxJobs > 0 {
-		x.Slots = make(chan struct{}, c.SlurmMaxJobs)
-	}
-	return x, nil
-}
 
 // slurmRecords are the working directory's submitted jobs.
 func slurmRecords(c *config.Config) slurm.Records {
 	return slurm.Records{Dir: filepath.Join(c.StateDir(), "slurm")}
 }
 
-// jobNote says which cluster job is at work for a rule ("" when none).
+// jobNote says which job is at work for a rule ("" when none).
 func (p *plan) jobNote(ctx context.Context, rule string) string {
 	dir, ok := p.jobDirs[rule]
-	if !ok || p.cfg.Executor != "slurm" {
+	if !ok {
 		return ""
 	}
-	rec, ok := slurmRecords(p.cfg).For(dir)
+	return executorOf(p.cfg).Note(ctx, p.cfg, dir)
+}
+
+// slurmJobNote says which cluster job is at work in dir ("" when none).
+func slurmJobNote(ctx context.Context, c *config.Config, dir string) string {
+	rec, ok := slurmRecords(c).For(dir)
 	if !ok {
 		return ""
 	}

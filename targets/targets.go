@@ -54,7 +54,8 @@ func load() (*config.Config, *plan, error) {
 
 // loadConfig reads the settings; SYSTEM and DETAILED_CPU accept what
 // gem5-configs/systems.json declares, so adding a system is one entry there,
-// and TOPOLOGY the topologies gem5-configs registers.
+// TOPOLOGY the topologies gem5-configs registers and EXECUTOR the
+// executors of executors.go.
 func loadConfig() (*config.Config, error) {
 	wd, err := os.Getwd()
 	if err != nil {
@@ -67,7 +68,8 @@ func loadConfig() (*config.Config, error) {
 	return config.FromEnv(
 		config.WithChoices("SYSTEM", cat.Names()...),
 		config.WithChoices("DETAILED_CPU", append([]string{"auto"}, cat.DetailedCPUs...)...),
-		config.WithChoices("TOPOLOGY", gem5configs.TopologyNames()...))
+		config.WithChoices("TOPOLOGY", gem5configs.TopologyNames()...),
+		config.WithChoices("EXECUTOR", executorNames()...))
 }
 
 // printer is the terminal output: workflow commands (folded logs, error
