@@ -7,8 +7,8 @@ package gem5configs
 
 import (
 	"fmt"
+	"maps"
 	"slices"
-	"sort"
 
 	"github.com/vswarmu/vswarmu-mage/results"
 )
@@ -59,14 +59,7 @@ type Script struct {
 var topologies = map[string]Topology{Single: single{}, TwoMachine: twoMachine{}}
 
 // TopologyNames are the TOPOLOGY values, sorted.
-func TopologyNames() []string {
-	names := make([]string, 0, len(topologies))
-	for n := range topologies {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
-}
+func TopologyNames() []string { return slices.Sorted(maps.Keys(topologies)) }
 
 // LookupTopology returns the topology named name ("" is Single).
 func LookupTopology(name string) (Topology, error) {

@@ -1,8 +1,6 @@
 package targets_test
 
 import (
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -50,14 +48,7 @@ func TestAddingAnExecutor(t *testing.T) {
 		`"slurm": slurmExecutor{}, "marked": markedExecutor{}}`)
 	goCmd(t, copyDir, "vet", "./targets")
 
-	mage, _ := magetest.Binaries(t)
-	bin := filepath.Join(t.TempDir(), "magefile")
-	compile := exec.Command(mage, "-compile", bin)
-	compile.Dir = copyDir
-	compile.Env = append(os.Environ(), "MAGEFILE_CACHE="+magetest.CacheDir())
-	if out, err := compile.CombinedOutput(); err != nil {
-		t.Fatalf("compile the copy's magefile: %v\n%s", err, out)
-	}
+	bin := compileCopy(t, copyDir)
 	dir, env := standinEnv(t, "FUNCTIONS=fibonacci-go", "EXECUTOR=marked")
 	r := magetest.StartCmd(t, dir, env, bin, "simulate:all").Wait(t, 10*time.Minute)
 	if r.Code != 0 {

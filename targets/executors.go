@@ -3,8 +3,9 @@ package targets
 import (
 	"context"
 	"fmt"
+	"maps"
 	"os"
-	"sort"
+	"slices"
 	"strings"
 
 	gem5configs "github.com/vswarmu/vswarmu-mage/gem5-configs"
@@ -35,14 +36,7 @@ type executorKind interface {
 var executors = map[string]executorKind{"local": localExecutor{}, "slurm": slurmExecutor{}}
 
 // executorNames are the EXECUTOR values, sorted.
-func executorNames() []string {
-	names := make([]string, 0, len(executors))
-	for n := range executors {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
-}
+func executorNames() []string { return slices.Sorted(maps.Keys(executors)) }
 
 // executorOf is the configuration's place (local when EXECUTOR names none).
 func executorOf(c *config.Config) executorKind {

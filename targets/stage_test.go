@@ -121,14 +121,7 @@ func TestAddingAStage(t *testing.T) {
 	goCmd(t, copyDir, "test", "./checksums")
 	goCmd(t, copyDir, "test", "-run", "TestImportsPointDown|TestReadmeTargetTableMatchesMageList", "./targets")
 
-	mage, _ := magetest.Binaries(t)
-	bin := filepath.Join(t.TempDir(), "magefile")
-	compile := exec.Command(mage, "-compile", bin)
-	compile.Dir = copyDir
-	compile.Env = append(os.Environ(), "MAGEFILE_CACHE="+magetest.CacheDir())
-	if out, err := compile.CombinedOutput(); err != nil {
-		t.Fatalf("compile the copy's magefile: %v\n%s", err, out)
-	}
+	bin := compileCopy(t, copyDir)
 	dir, env := standinEnv(t, "FUNCTIONS=fibonacci-go aes-go")
 	r := magetest.StartCmd(t, dir, env, bin, "checksums:write").Wait(t, 10*time.Minute)
 	if r.Code != 0 || !strings.Contains(r.Output, "checksums:write") {
@@ -147,6 +140,20 @@ func TestAddingAStage(t *testing.T) {
 	if r.Code != 0 || !strings.Contains(r.Output, "up to date") {
 		t.Fatalf("why checksums:write after it ran: exit %d\n%s", r.Code, r.Output)
 	}
+}
+
+// compileCopy compiles a copy's magefile (copyProject) and returns the binary.
+func compileCopy(t *testing.T, copyDir string) string {
+	t.Helper()
+	mage, _ := magetest.Binaries(t)
+	bin := filepath.Join(t.TempDir(), "magefile")
+	compile := exec.Command(mage, "-compile", bin)
+	compile.Dir = copyDir
+	compile.Env = append(os.Environ(), "MAGEFILE_CACHE="+magetest.CacheDir())
+	if out, err := compile.CombinedOutput(); err != nil {
+		t.Fatalf("compile the copy's magefile: %v\n%s", err, out)
+	}
+	return bin
 }
 
 // copyProject copies the project's files (tracked and new, as git sees

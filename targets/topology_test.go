@@ -3,7 +3,6 @@ package targets_test
 import (
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -42,14 +41,7 @@ func TestAddingATopology(t *testing.T) {
 	goCmd(t, copyDir, "vet", "./gem5-configs", "./targets")
 	goCmd(t, copyDir, "test", "-run", "TestImportsPointDown", "./targets")
 
-	mage, _ := magetest.Binaries(t)
-	bin := filepath.Join(t.TempDir(), "magefile")
-	compile := exec.Command(mage, "-compile", bin)
-	compile.Dir = copyDir
-	compile.Env = append(os.Environ(), "MAGEFILE_CACHE="+magetest.CacheDir())
-	if out, err := compile.CombinedOutput(); err != nil {
-		t.Fatalf("compile the copy's magefile: %v\n%s", err, out)
-	}
+	bin := compileCopy(t, copyDir)
 	dir, env := standinEnv(t, "FUNCTIONS=fibonacci-go", "TOPOLOGY=solo")
 	r := magetest.StartCmd(t, dir, env, bin, "simulate:all").Wait(t, 10*time.Minute)
 	if r.Code != 0 {

@@ -137,14 +137,8 @@ func (h *waiters) Pop() any {
 }
 
 // chains is, for every rule of closure (dependencies first), its cost plus
-// the longest chain of the rules in closure that depend on it.
-func chains(closure []*Rule, cost func(*Rule) time.Duration) map[*Rule]time.Duration {
-	dependents := map[*Rule][]*Rule{}
-	for _, r := range closure {
-		for _, d := range r.Deps {
-			dependents[d] = append(dependents[d], r)
-		}
-	}
+// the longest chain of its dependents (dependentsIn(closure)).
+func chains(closure []*Rule, dependents map[*Rule][]*Rule, cost func(*Rule) time.Duration) map[*Rule]time.Duration {
 	out := make(map[*Rule]time.Duration, len(closure))
 	for i := len(closure) - 1; i >= 0; i-- {
 		r := closure[i]

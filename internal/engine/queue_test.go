@@ -121,7 +121,8 @@ func TestChains(t *testing.T) {
 	fnA, fnB := r("fn:a", setA), r("fn:b", setB)
 	report := r("report", fnA, fnB)
 	cost := map[string]time.Duration{"boot": 10, "setup:a": 5, "setup:b": 7, "fn:a": 4, "fn:b": 1, "report": 1}
-	got := chains(Closure(report), func(r *Rule) time.Duration { return cost[r.Target] })
+	closure := Closure(report)
+	got := chains(closure, dependentsIn(closure), func(r *Rule) time.Duration { return cost[r.Target] })
 	for name, want := range map[string]time.Duration{"report": 1, "fn:a": 5, "fn:b": 2, "setup:a": 10, "setup:b": 9, "boot": 20} {
 		for rule, d := range got {
 			if rule.Target == name && d != want {

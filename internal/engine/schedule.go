@@ -8,14 +8,11 @@ import "context"
 // slots are given back only after the rules it made ready hold the queue,
 // so that they compete for them with everything else that waits.
 func (g *Graph) schedule(ctx context.Context, closure []*Rule) {
-	chain := chains(closure, g.cost)
+	dependents := dependentsIn(closure)
+	chain := chains(closure, dependents, g.cost)
 	pending := make(map[*Rule]int, len(closure))
-	dependents := map[*Rule][]*Rule{}
 	for _, r := range closure {
-		for _, d := range uniqueDeps(r) {
-			pending[r]++
-			dependents[d] = append(dependents[d], r)
-		}
+		pending[r] = len(uniqueDeps(r))
 	}
 	type finished struct {
 		rule  *Rule
@@ -45,6 +42,18 @@ func (g *Graph) schedule(ctx context.Context, closure []*Rule) {
 			g.queue.release(f.slots)
 		}
 	}
+}
+
+// dependentsIn maps every rule of closure to the rules of closure that
+// depend on it directly, each once.
+func dependentsIn(closure []*Rule) map[*Rule][]*Rule {
+	dependents := map[*Rule][]*Rule{}
+	for _, r := range closure {
+		for _, d := range uniqueDeps(r) {
+			dependents[d] = append(dependents[d], r)
+		}
+	}
+	return dependents
 }
 
 // uniqueDeps are r's dependencies, each once.
