@@ -13,20 +13,25 @@ import (
 	"strings"
 )
 
-//go:embed *.py systems.json all:standin
+//go:embed *.py *.json all:standin
 var files embed.FS
 
+// dataFiles are the data the configs read beside their modules.
+func dataFiles() []string { return []string{SystemsFile, TopologiesFile} }
+
 // Config returns the path of run_sim.py and the files of the config
-// (run_sim.py, the modules beside it: systems, caches, compat, and
-// systems.json): the project's own when it has them (then they are inputs
+// (run_sim.py, the modules beside it and their data: systems.json,
+// topologies.json): the project's own when it has them (then they are inputs
 // of the simulate rules), else copies of the built-in ones written under
 // dir.
 func Config(projectDir, dir string) (path string, projectFiles []string, err error) {
 	p := filepath.Join(projectDir, "gem5-configs", "run_sim.py")
 	if _, err := os.Stat(p); err == nil {
 		mods, err := filepath.Glob(filepath.Join(projectDir, "gem5-configs", "*.py"))
-		if j := filepath.Join(projectDir, "gem5-configs", SystemsFile); err == nil && fileExists(j) {
-			mods = append(mods, j)
+		for _, d := range dataFiles() {
+			if j := filepath.Join(projectDir, "gem5-configs", d); err == nil && fileExists(j) {
+				mods = append(mods, j)
+			}
 		}
 		return p, mods, err
 	}
@@ -34,7 +39,7 @@ func Config(projectDir, dir string) (path string, projectFiles []string, err err
 	if err != nil {
 		return "", nil, err
 	}
-	names = append(names, SystemsFile)
+	names = append(names, dataFiles()...)
 	for _, n := range names {
 		if _, err := materialize(dir, n); err != nil {
 			return "", nil, err

@@ -28,11 +28,6 @@ from gem5.isas import ISA
 from gem5.simulate.simulator import Simulator
 from m5.objects import EtherLink, IGbE_e1000, Root, X86E820Entry, X86IntelMPIOIntAssignment
 
-# Addresses of the two systems on the link (vSwarm-u's).
-TEST_IP = "10.0.2.17"
-DRIVE_IP = "10.0.2.18"
-# The drive system: vSwarm-u's load generator.
-DRIVE_CLOCK = "3.5GHz"
 # Where the network card sits: PCI device 2, interrupt pin A, I/O APIC pin 11.
 NIC_DEVICE = 2
 NIC_IRQ = 11
@@ -82,14 +77,14 @@ class NetworkedX86Board(X86Board):
         return self.pc.ethernet.interface
 
 
-def drive_board(cpu_type, memory: str) -> NetworkedX86Board:
-    """The drive system: one core of cpu_type (a CPUTypes) at DRIVE_CLOCK,
-    no caches (the client's own cache behaviour is not measured), memory
+def drive_board(cpu_type, memory: str, clock: str, cores: int = 1) -> NetworkedX86Board:
+    """The drive system (topologies.json's drive): cores of cpu_type (a
+    CPUTypes) at clock, no caches (the client's own cache behaviour is not measured), memory
     of the given size. Boot and setup start it on the setup cores, an
     evaluation on atomic ones: the same objects, so checkpoints restore."""
-    processor = SimpleProcessor(cpu_type=cpu_type, num_cores=1, isa=ISA.X86)
+    processor = SimpleProcessor(cpu_type=cpu_type, num_cores=cores, isa=ISA.X86)
     return NetworkedX86Board(
-        clk_freq=DRIVE_CLOCK,
+        clk_freq=clock,
         processor=processor,
         memory=SingleChannelDDR4_2400(size=memory),
         cache_hierarchy=NoCache(),
@@ -104,13 +99,15 @@ def link(test: NetworkedX86Board, drive: NetworkedX86Board, delay: str, bandwidt
 class TwoMachineSimulator(Simulator):
     """gem5 v24's Simulator with a second board and the link under its
     Root: the test system stays `board` (its statistics keep their
-    names), the drive system is `drive`, the link `link`. Exit events
+    names), the drive system and the link are named as topologies.json
+    names them (drive, link). Exit events
     of both systems reach the same handlers; a checkpoint holds both."""
 
-    def __init__(self, board, drive, ethernet, **kwargs):
+    def __init__(self, board, drive, ethernet, names=("drive", "link"), **kwargs):
         super().__init__(board=board, **kwargs)
         self._drive = drive
         self._link = ethernet
+        self._names = names
 
     def _instantiate(self) -> None:
         if self._instantiated:
@@ -118,7 +115,7 @@ class TwoMachineSimulator(Simulator):
         boards = (self._board, self._drive)
         for b in boards:
             b._pre_instantiate()
-        root = Root(full_system=True, board=self._board, drive=self._drive, link=self._link)
+        root = Root(full_system=True, board=self._board, **dict(zip(self._names, (self._drive, self._link))))
         self._root = root
         if any(core.is_kvm_core() for b in boards for core in _all_cores(b.get_processor())):
             m5.ticks.fixGlobalFrequency()

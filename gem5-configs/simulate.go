@@ -574,7 +574,7 @@ func (s Simulation) run(ctx context.Context, j job.Job, outdir string, args []st
 		if tail := ConsoleTail(outdir, 3); err != nil && tail != "" {
 			err = fmt.Errorf("%w; the guest's console ends: %s", err, tail)
 		}
-		if tail := consoleTail(filepath.Join(outdir, DriveConsoleFile), 3); err != nil && tail != "" {
+		if tail := consoleTail(filepath.Join(outdir, DriveConsoleFile()), 3); err != nil && tail != "" {
 			err = fmt.Errorf("%w; the drive system's console ends: %s", err, tail)
 		}
 		if w := Gem5Warnings(outdir); err != nil && w != "" {
@@ -613,7 +613,7 @@ func (s Simulation) attempt(ctx context.Context, j job.Job, outdir string, args 
 			case <-stop:
 				return
 			case <-tick.C:
-				w.consoleGrew(filepath.Join(outdir, ConsoleFile), filepath.Join(outdir, ArmConsoleFile), filepath.Join(outdir, DriveConsoleFile))
+				w.consoleGrew(filepath.Join(outdir, ConsoleFile), filepath.Join(outdir, ArmConsoleFile), filepath.Join(outdir, DriveConsoleFile()))
 				if w.idle() > s.HangTimeout {
 					cancel(errHung)
 					return

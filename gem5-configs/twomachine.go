@@ -26,13 +26,27 @@ const (
 	TwoMachine = "two-machine"
 )
 
-// The systems' addresses on the link (vSwarm-u's), and where gem5 writes
-// the drive system's console.
-const (
-	TestIP           = "10.0.2.17"
-	DriveIP          = "10.0.2.18"
-	DriveConsoleFile = "drive.pc.com_1.device"
-)
+// twoMachineSpec is the topology's entry of topologies.json: the
+// systems' addresses on the link (vSwarm-u's), the drive system and the
+// link.
+func twoMachineSpec() TopologySpec { return specOf(TwoMachine) }
+
+// DriveConsoleFile is where gem5 writes the drive system's console.
+func DriveConsoleFile() string {
+	if d := twoMachineSpec().Drive; d != nil {
+		return d.Object + ".pc.com_1.device"
+	}
+	return ""
+}
+
+// DriveCPU is the drive system's core as gem5's statistics name it (one
+// core of network.py's SimpleProcessor under the drive system's object).
+func DriveCPU() string {
+	if d := twoMachineSpec().Drive; d != nil {
+		return d.Object + ".processor.cores.core"
+	}
+	return ""
+}
 
 // area names a working directory of the board and topology: name for
 // the X86 board and one machine, name-arm, name-two-machine otherwise, so
@@ -89,7 +103,7 @@ func (twoMachine) Describe(s Simulation, d map[string]string, link bool) {
 
 // Record names the drive system's disk and core.
 func (twoMachine) Record(s Simulation, meta *results.RunMeta) {
-	meta.DriveDisk, meta.DriveCPU = s.Files.ID(s.DriveDisk), results.DriveCPU
+	meta.DriveDisk, meta.DriveCPU = s.Files.ID(s.DriveDisk), DriveCPU()
 }
 
 // Parameters add the topology, the drive disk and the link.
@@ -99,9 +113,9 @@ func (twoMachine) Parameters(s Simulation, m map[string]string) {
 
 func (twoMachine) Reads(s Simulation) []string { return []string{s.DriveDisk} }
 
-// ExtraMemoryMiB is the drive system's memory (run_sim.py's
+// ExtraMemoryMiB is the drive system's memory (topologies.json's, run_sim.py's
 // --drive-memory default).
-func (twoMachine) ExtraMemoryMiB() int64 { return 256 }
+func (twoMachine) ExtraMemoryMiB() int64 { return twoMachineSpec().Drive.MemoryMiB() }
 
 // DriveSystem says the topology boots a drive system.
 func (twoMachine) DriveSystem() bool { return true }
@@ -131,7 +145,7 @@ ip addr add %[4]s/24 dev eth0
 ip link set eth0 up
 echo "vswarmu: %[1]s runs on %[4]s; the drive system (%[6]s) drives it"
 while :; do sleep 3600; done
-`, s.Function, s.execMode(), m5Line, TestIP, start, DriveIP)
+`, s.Function, s.execMode(), m5Line, twoMachineSpec().TestIP, start, twoMachineSpec().DriveIP)
 }
 
 // DriveScript is the drive system's run script: it waits until the test
@@ -149,7 +163,8 @@ $M5 fail 10
 /usr/local/bin/test-client -function-name %[5]s -url %[4]s -port %[6]d -n %[7]d -w %[8]d -m5ops -input 10 -timeout 600s
 $M5 fail 11
 $M5 fail -1
-`, s.Function, m5Line, DriveIP, TestIP, cmp.Or(s.Client, s.Function), s.clientPort(), s.ClientInvocations(), s.Warmup)
+`, s.Function, m5Line, twoMachineSpec().DriveIP, twoMachineSpec().TestIP, cmp.Or(s.Client, s.Function),
+		s.clientPort(), s.ClientInvocations(), s.Warmup)
 }
 
 // clientPort is the port the client reaches the function on: the

@@ -415,7 +415,7 @@ func realTwoMachines(t *testing.T, run realRun) {
 	t.Logf("measured interval: test system core 0 %s, core 1 (the function) %s, drive system (the client) %s instructions",
 		insts("board.processor.switch0.core"), insts("board.processor.switch1.core"), insts(results.DriveCPU))
 	// The client ran on the drive system's console, not the test system's.
-	drive, _ := os.ReadFile(filepath.Join(setupDir, gem5configs.DriveConsoleFile))
+	drive, _ := os.ReadFile(filepath.Join(setupDir, gem5configs.DriveConsoleFile()))
 	test, _ := os.ReadFile(filepath.Join(setupDir, gem5configs.ConsoleFile))
 	if !strings.Contains(string(drive), "connecting to 10.0.2.17:") || strings.Contains(string(test), "connecting to") {
 		t.Errorf("the client did not run (only) on the drive system:\ndrive console:\n%s\ntest console:\n%s", tail(string(drive), 2000), tail(string(test), 2000))

@@ -23,6 +23,9 @@ type solo struct{ single }
 func (solo) Name() string  { return "solo" }
 func (solo) Label() string { return "solo" }
 
+// Args hand run_sim.py the topology (topologies.json and topologies.py register it).
+func (solo) Args(Simulation) []string { return []string{"--topology", "solo"} }
+
 // Describe names the topology in every rule's description.
 func (solo) Describe(s Simulation, d map[string]string, link bool) { d["TOPOLOGY"] = "solo" }
 
@@ -30,14 +33,20 @@ func (solo) Describe(s Simulation, d map[string]string, link bool) { d["TOPOLOGY
 func (solo) Parameters(s Simulation, m map[string]string) { m["TOPOLOGY"] = "solo" }
 `
 
-// Adding a topology is one type and one entry in gem5-configs' table:
-// TOPOLOGY accepts it, and the main job runs with it on the stand-in,
-// its checkpoints and results under its own name.
+// Adding a topology is one Go type and one entry in gem5-configs' table,
+// and on the Python side one entry in topologies.json and one class (here
+// single's) in topologies.py's KINDS: TOPOLOGY accepts it, run_sim.py's
+// --topology too, and the main job runs with it on the stand-in, its
+// checkpoints and results under its own name.
 func TestAddingATopology(t *testing.T) {
 	copyDir := copyProject(t)
 	writeFile(t, filepath.Join(copyDir, "gem5-configs", "solo.go"), soloTopology)
 	edit(t, filepath.Join(copyDir, "gem5-configs", "topology.go"), "TwoMachine: twoMachine{}}",
 		`TwoMachine: twoMachine{}, "solo": solo{}}`)
+	edit(t, filepath.Join(copyDir, "gem5-configs", "topologies.json"), `"topologies": [`,
+		`"topologies": [{"name": "solo", "description": "one machine, kept apart (a test's)", "systems": 1},`)
+	edit(t, filepath.Join(copyDir, "gem5-configs", "topologies.py"), `KINDS = {"single": Single,`,
+		`KINDS = {"single": Single, "solo": Single,`)
 	goCmd(t, copyDir, "vet", "./gem5-configs", "./targets")
 	goCmd(t, copyDir, "test", "-run", "TestImportsPointDown", "./targets")
 
