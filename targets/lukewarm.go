@@ -91,7 +91,6 @@ func (p *plan) lukewarmSetup() *engine.Rule {
 			needs = append(needs, boot)
 		}
 		return &engine.Rule{
-			Record: p.topologyRecord("simulate:lukewarm:setup"),
 			Doc:    "start " + strings.Join(p.lukewarmNames(), ", ") + " together on gem5, warm each, checkpoint", Outputs: []string{s.CheckpointDir()},
 			Inputs: p.configInputs(), Deps: needs, Params: s.SetupDescription(), Slots: p.gem5Slots(), Recipe: recipe(s.Setup),
 		}, nil
@@ -107,12 +106,7 @@ func (p *plan) lukewarmEvaluation(fn, schedule string) *engine.Rule {
 			return nil, err
 		}
 		p.jobDirs[name] = s.ResultsDir()
-		record := name
-		if l := s.Labels(); l != "" {
-			record += "@" + l // kept apart, as the runs are
-		}
 		return &engine.Rule{
-			Record: record,
 			Doc:    "restore the lukewarm checkpoint and measure " + fn + " " + schedule, Outputs: s.EvalOutputs(),
 			Inputs: p.configInputs(), Deps: []*engine.Rule{p.lukewarmSetup()}, Params: s.EvalDescription(),
 			InPlace: true, Slots: p.gem5Slots(), Recipe: recipe(s.Evaluate),

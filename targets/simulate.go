@@ -450,7 +450,6 @@ func (p *plan) setup(fn string) *engine.Rule {
 			needs = append(needs, boot)
 		}
 		return &engine.Rule{
-			Record: p.topologyRecord("simulate:setup:" + fn),
 			Doc:    "start " + fn + " on gem5, warm it up, checkpoint", Outputs: []string{s.CheckpointDir()},
 			Inputs: p.configInputs(), Deps: needs, Params: s.SetupDescription(),
 			Slots: p.gem5Slots(), Recipe: recipe(s.Setup),
@@ -472,7 +471,6 @@ func (p *plan) boot() *engine.Rule {
 		boot := gem5configs.BootOf(s)
 		p.jobDirs[ruleSimulateBoot] = boot.Dir()
 		return &engine.Rule{
-			Record: p.topologyRecord(ruleSimulateBoot),
 			Doc:    "boot gem5 to the guest's run script and checkpoint there, for every function's setup", Outputs: []string{boot.CheckpointDir()},
 			Inputs: p.configInputs(), Deps: p.machineDeps(), Params: boot.Description(),
 			Slots: p.gem5Slots(), Recipe: recipe(boot.Run),
@@ -489,32 +487,12 @@ func (p *plan) evaluation(fn string) *engine.Rule {
 		}
 		p.jobDirs["simulate:fn:"+fn] = s.ResultsDir()
 		return &engine.Rule{
-			// A record per run name, as the results are kept apart: going
-			// back to another system or topology finds its run up to date.
-			Record: "simulate:fn:" + s.RunName(),
 			Doc:    "restore " + fn + "'s checkpoint and measure it on the detailed cores", Outputs: s.EvalOutputs(),
 			Inputs: p.configInputs(), Deps: []*engine.Rule{p.setup(fn)}, Params: s.EvalDescription(),
 			InPlace: true, // gem5 writes its outputs into the results directory itself
 			Slots:   p.gem5Slots(), Recipe: recipe(s.Evaluate),
 		}, nil
 	})
-}
-
-// topologyRecord keeps the build-log records of a boot or setup rule
-// apart per topology and board, as their checkpoints are: switching
-// TOPOLOGY or ARCH back finds the earlier checkpoints up to date.
-func (p *plan) topologyRecord(target string) string {
-	var labels []string
-	if p.cfg.Arch == "arm64" {
-		labels = append(labels, gem5configs.Arm)
-	}
-	if l := p.topology().Label(); l != "" {
-		labels = append(labels, l)
-	}
-	if len(labels) == 0 {
-		return target
-	}
-	return target + " (" + strings.Join(labels, ", ") + ")"
 }
 
 // gem5Slots is how many JOBS slots a gem5 run holds: one here, none when

@@ -644,7 +644,8 @@ func TestMainJobStartsLongestChainFirst(t *testing.T) {
 	}
 }
 
-// buildLogLines are the build log's lines of one kind (S or D), split.
+// buildLogLines are the build log's lines of one kind (S or D), split,
+// each keyed by its rule's target.
 func buildLogLines(t *testing.T, path, kind string) [][]string {
 	t.Helper()
 	b, err := os.ReadFile(path)
@@ -654,6 +655,7 @@ func buildLogLines(t *testing.T, path, kind string) [][]string {
 	var out [][]string
 	for _, line := range strings.Split(string(b), "\n") {
 		if f := strings.Split(line, "\t"); len(f) >= 5 && f[0] == kind {
+			f[1], _, _ = strings.Cut(f[1], " @") // the record's target (keys end in their outputs' digest)
 			out = append(out, f)
 		}
 	}

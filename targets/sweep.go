@@ -213,7 +213,7 @@ func (p *plan) typicalDuration(name, fn string) (time.Duration, bool) {
 		var sum time.Duration
 		n := 0
 		for _, r := range p.g.LastRuns(prefix) {
-			if prefix == "simulate:sweep:" && !strings.HasSuffix(r.Rule, ":"+fn) {
+			if prefix == "simulate:sweep:" && !strings.HasSuffix(r.Target(), ":"+fn) {
 				continue
 			}
 			sum += r.End.Sub(r.Start)

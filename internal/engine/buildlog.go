@@ -145,7 +145,23 @@ func (l *buildLog) rec(rule string) *Record {
 	return r
 }
 
-// get returns a copy of the rule's record.
+// last returns a copy of r's record: under its key (target and outputs),
+// else under its bare target, as logs written before records were keyed
+// by outputs have it (its fingerprint still has to match).
+func (l *buildLog) last(r *Rule) (Record, bool) {
+	if rec, ok := l.get(r.record()); ok {
+		return rec, true
+	}
+	return l.get(r.Target)
+}
+
+// Target is the rule a record is of (its key without the outputs' digest).
+func (r *Record) Target() string {
+	t, _, _ := strings.Cut(r.Rule, outputsMark)
+	return t
+}
+
+// get returns a copy of the record under key.
 func (l *buildLog) get(rule string) (Record, bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -746,17 +747,18 @@ func TestParameterChangesInTheirOwnWords(t *testing.T) {
 	}
 }
 
-// TestRecordKeepsSettingsApart: one target whose outputs and parameters
-// depend on a setting keeps a build-log record per setting, so going back
-// to a setting finds its outputs up to date; without Record the same
-// switch reruns the rule.
-func TestRecordKeepsSettingsApart(t *testing.T) {
+// TestRecordsAreKeyedByOutputs: one target whose outputs depend on a
+// setting keeps a build-log record per set of outputs, so going back to a
+// setting finds its outputs up to date; a setting that changes only the
+// parameters (the same outputs) reruns the rule; a record written before
+// records were keyed by outputs (under the bare target) is still read.
+func TestRecordsAreKeyedByOutputs(t *testing.T) {
 	f := newFixture(t)
 	f.write("in", "x")
-	shape := func(setting string, keyed bool) func(f *fixture) []*Rule {
+	shape := func(setting, output string) func(f *fixture) []*Rule {
 		return func(f *fixture) []*Rule {
 			r := f.rule("ckpt", nil, "in")
-			r.Outputs = []string{f.path("ckpt-" + setting + ".out")}
+			r.Outputs = []string{f.path("ckpt-" + output + ".out")}
 			r.Params = Params{"TOPOLOGY": setting}
 			out := r.Outputs[0]
 			r.Recipe = func(ctx context.Context, j *Job) error {
@@ -765,18 +767,29 @@ func TestRecordKeepsSettingsApart(t *testing.T) {
 				f.mu.Unlock()
 				return os.WriteFile(j.Out(out), []byte(setting), 0o644)
 			}
-			if keyed {
-				r.Record = "ckpt (" + setting + ")"
-			}
 			return []*Rule{r}
 		}
 	}
-	f.mustRun(shape("single", true), []string{"ckpt single"}, "ckpt")
-	f.mustRun(shape("two", true), []string{"ckpt two"}, "ckpt")
-	f.mustRun(shape("single", true), nil, "ckpt")
-	f.mustRun(shape("two", true), nil, "ckpt")
-	// One record for both: each switch looks like a parameter change.
-	f.mustRun(shape("single", false), []string{"ckpt single"}, "ckpt")
-	f.mustRun(shape("two", false), []string{"ckpt two"}, "ckpt")
-	f.mustRun(shape("single", false), []string{"ckpt single"}, "ckpt")
+	f.mustRun(shape("single", "single"), []string{"ckpt single"}, "ckpt")
+	f.mustRun(shape("two", "two"), []string{"ckpt two"}, "ckpt")
+	f.mustRun(shape("single", "single"), nil, "ckpt")
+	f.mustRun(shape("two", "two"), nil, "ckpt")
+	// The same outputs: each switch is a parameter change.
+	f.mustRun(shape("other", "single"), []string{"ckpt other"}, "ckpt")
+	f.mustRun(shape("single", "single"), []string{"ckpt single"}, "ckpt")
+
+	// An older log: its record under the bare target still counts.
+	log := f.path(".vswarmu/build.log")
+	b, err := os.ReadFile(log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := regexp.MustCompile(`ckpt @[0-9a-f]+`).ReplaceAllString(string(b), "ckpt")
+	if old == string(b) {
+		t.Fatalf("the build log keys no record by its outputs:\n%s", b)
+	}
+	if err := os.WriteFile(log, []byte(old), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f.mustRun(shape("single", "single"), nil, "ckpt")
 }

@@ -20,11 +20,6 @@ type Rule struct {
 	// Target is the rule's name: the Mage target users type
 	// ("kernel:build", "simulate:fn:fibonacci-go").
 	Target string
-	// Record names the rule's record in the build log (default: Target).
-	// Rules that make different outputs under one target, by a setting
-	// (the machine a checkpoint is of), keep a record each, so that going
-	// back to a setting finds its outputs up to date.
-	Record string
 	// Doc says in one line what the rule makes.
 	Doc string
 	// Outputs are the files or directories the recipe makes. A rule without
@@ -224,10 +219,16 @@ func (r *Rule) Run(ctx context.Context) error {
 // String returns the rule's target name.
 func (r *Rule) String() string { return r.Target }
 
-// record is the rule's key in the build log.
+// record is the rule's key in the build log: its target and a digest of
+// its outputs, so that a target making different outputs by a setting
+// (the machine a checkpoint is of) keeps a record per setting, and going
+// back to a setting finds its outputs up to date.
 func (r *Rule) record() string {
-	if r.Record != "" {
-		return r.Record
+	if len(r.Outputs) == 0 {
+		return r.Target
 	}
-	return r.Target
+	return r.Target + outputsMark + digest(strings.Join(r.Outputs, "\n"))
 }
+
+// outputsMark separates a record's target from its outputs' digest.
+const outputsMark = " @"

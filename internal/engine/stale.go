@@ -122,7 +122,7 @@ func (j *judgement) forced() error {
 // lastRun: the build log's record — never built, still running, not
 // finished, failed, or built with other parameters.
 func (j *judgement) lastRun() error {
-	rec, ok := j.g.log.get(j.r.record())
+	rec, ok := j.g.log.last(j.r)
 	j.built = ok
 	if ok {
 		j.v.Record = &rec
