@@ -76,29 +76,58 @@ func hint(msg, sep, h string) string {
 	return msg + sep + h
 }
 
-// Graph holds rules and builds them. One Graph serves one invocation.
+// Graph holds rules and builds them. One Graph serves one invocation. Its
+// state is in parts, one per concern, as ninja keeps them: the rules, what
+// judging them needs, the session, and one build's progress.
 type Graph struct {
-	opts  Options
-	ui    *ui.Printer
+	opts Options
+	ui   *ui.Printer
+	ruleSet
+	judging
+	session
+	building
+}
+
+// ruleSet is the graph proper (rule.go, engine.go): the rules by name and
+// in the order they were added, each after its dependencies. A rule does
+// not change once added.
+type ruleSet struct {
 	rules map[string]*Rule
 	order []*Rule
-	jobs  int
-	queue *readyQueue
+}
+
+// judging is what the dirty computation reads (stale.go, inputs.go): the
+// forced rules, the build log, the file system and its stat cache.
+type judging struct {
 	force map[string]bool
 	log   *buildLog
 	fs    FS
 	cache *statCache
-	owner proc.Ident
-	reg   *proc.Registry
+}
 
+// session is the invocation's hold on the working directory (session.go):
+// its process identity, the registry of the processes it starts, the
+// lock, and the signal that stopped it, if one did.
+type session struct {
+	owner  proc.Ident
+	reg    *proc.Registry
+	setup  sync.Once
+	setErr error
+	lock   *os.File
+	signal syscall.Signal
+}
+
+// building is one build's progress (build.go, schedule.go, queue.go): the
+// JOBS slots and the ready queue over them, the rules' results and
+// parameter fingerprints, and the failed rules in order (for "not run"
+// reasons).
+type building struct {
+	jobs    int
+	queue   *readyQueue
 	mu      sync.Mutex
 	results map[*Rule]*result
 	fps     map[*Rule]string
-	failed  []string // rules that failed, in order, for "not run" reasons
-	setup   sync.Once
-	setErr  error
-	lock    *os.File
-	signal  syscall.Signal // the signal that stopped the run, if one did
+	failed  []string
 }
 
 // New returns an empty graph. It reads the build log (read-only) so status
@@ -124,10 +153,11 @@ func New(opts Options) (*Graph, error) {
 		opts.FS = OS{}
 	}
 	g := &Graph{
-		opts: opts, ui: opts.UI, rules: map[string]*Rule{}, jobs: opts.Jobs,
-		queue: newReadyQueue(opts.Jobs), force: map[string]bool{},
-		log: bl, fs: opts.FS, cache: newStatCache(opts.FS), owner: proc.Self(),
-		results: map[*Rule]*result{}, fps: map[*Rule]string{},
+		opts: opts, ui: opts.UI, ruleSet: ruleSet{rules: map[string]*Rule{}},
+		judging: judging{force: map[string]bool{}, log: bl, fs: opts.FS, cache: newStatCache(opts.FS)},
+		session: session{owner: proc.Self()},
+		building: building{jobs: opts.Jobs, queue: newReadyQueue(opts.Jobs), results: map[*Rule]*result{},
+			fps: map[*Rule]string{}},
 	}
 	for _, f := range strings.Split(opts.Force, ",") {
 		if f = strings.TrimSpace(f); f != "" {
