@@ -373,8 +373,8 @@ func TestAddingASystemIsOneEntry(t *testing.T) {
 	configs := filepath.Join(dir, "gem5-configs")
 	os.MkdirAll(configs, 0o755)
 	mods, _ := filepath.Glob(filepath.Join(magetest.RepoRoot(t), "gem5-configs", "*.py"))
-	mods = append(mods, filepath.Join(magetest.RepoRoot(t), "gem5-configs", "systems.json"))
-	for _, m := range mods {
+	data, _ := filepath.Glob(filepath.Join(magetest.RepoRoot(t), "gem5-configs", "*.json"))
+	for _, m := range append(mods, data...) {
 		b, _ := os.ReadFile(m)
 		writeFile(t, filepath.Join(configs, filepath.Base(m)), string(b))
 	}
