@@ -47,6 +47,9 @@ type Topology interface {
 	// DriveSystem says the topology boots a drive system (from the drive
 	// disk, functions:driveDisk unless DRIVE_DISK names one).
 	DriveSystem() bool
+	// Fits says why the topology cannot simulate guests of arch (ARCH),
+	// or nil when it can.
+	Fits(arch string) error
 }
 
 // Script is a run script of a topology: its path, its text, and the
@@ -98,6 +101,7 @@ func (single) Parameters(Simulation, map[string]string)     {}
 func (single) DriveSystem() bool                            { return false }
 func (single) Reads(Simulation) []string                    { return nil }
 func (single) ExtraMemoryMiB() int64                        { return 0 }
+func (single) Fits(string) error                            { return nil }
 
 // labelled appends the topology's label to labels when it has one.
 func (s Simulation) labelled(labels []string) []string {

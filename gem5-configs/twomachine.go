@@ -117,6 +117,15 @@ func (twoMachine) Reads(s Simulation) []string { return []string{s.DriveDisk} }
 // --drive-memory default).
 func (twoMachine) ExtraMemoryMiB() int64 { return twoMachineSpec().Drive.MemoryMiB() }
 
+// Fits refuses arm64: the drive system and the link are X86 boards.
+func (twoMachine) Fits(arch string) error {
+	if arch == "arm64" {
+		return fmt.Errorf("TOPOLOGY=%s is for ARCH=amd64: its drive system and link are X86 boards; "+
+			"use TOPOLOGY=%s with ARCH=arm64", TwoMachine, Single)
+	}
+	return nil
+}
+
 // DriveSystem says the topology boots a drive system.
 func (twoMachine) DriveSystem() bool { return true }
 

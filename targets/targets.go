@@ -65,11 +65,20 @@ func loadConfig() (*config.Config, error) {
 	if err != nil {
 		return nil, err
 	}
-	return config.FromEnv(
+	cfg, err := config.FromEnv(
 		config.WithChoices("SYSTEM", cat.Names()...),
 		config.WithChoices("DETAILED_CPU", append([]string{"auto"}, cat.DetailedCPUs...)...),
 		config.WithChoices("TOPOLOGY", gem5configs.TopologyNames()...),
 		config.WithChoices("EXECUTOR", executorNames()...))
+	if err != nil {
+		return nil, err
+	}
+	if t, err := gem5configs.LookupTopology(cfg.Topology); err == nil {
+		if err := t.Fits(cfg.Arch); err != nil {
+			return nil, fmt.Errorf("config: %w", err)
+		}
+	}
+	return cfg, nil
 }
 
 // printer is the terminal output: workflow commands (folded logs, error

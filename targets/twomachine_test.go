@@ -109,3 +109,15 @@ func readReportCSV(t *testing.T, path string) (rows [][]string, col map[string]i
 	}
 	return recs[1:], col
 }
+
+// TestTwoMachinesNeedX86: the topology refuses an arm64 guest (its drive
+// system and link are X86 boards) before anything runs, and says what to
+// use instead.
+func TestTwoMachinesNeedX86(t *testing.T) {
+	dir, env := standinEnv(t, "FUNCTIONS=fibonacci-go")
+	r := magetest.Mage(t, dir, append(env, "ARCH=arm64", "GEM5_ARCH=ARM", "TOPOLOGY=two-machine"), "config")
+	if r.Code == 0 || !strings.Contains(r.Output, "TOPOLOGY=two-machine is for ARCH=amd64") ||
+		!strings.Contains(r.Output, "use TOPOLOGY=single with ARCH=arm64") {
+		t.Fatalf("TOPOLOGY=two-machine with ARCH=arm64: exit %d, want an error naming both settings\n%s", r.Code, r.Output)
+	}
+}

@@ -251,9 +251,6 @@ func (c *Config) crossCheck() []error {
 	if c.Arch == "arm64" && c.GuestIdle == "kernel" {
 		errs = append(errs, fmt.Errorf("GUEST_IDLE=kernel is for ARCH=amd64 (it drops idle=halt from the x86 kernel's command line); arm64 idles in WFI: unset GUEST_IDLE"))
 	}
-	if c.Arch == "arm64" && c.Topology == "two-machine" {
-		errs = append(errs, fmt.Errorf("TOPOLOGY=two-machine is for ARCH=amd64: its drive system and link are X86 boards; use TOPOLOGY=single with ARCH=arm64"))
-	}
 	if c.Executor == "slurm" && len(c.SlurmShared) == 0 {
 		errs = append(errs, fmt.Errorf("EXECUTOR=slurm needs SLURM_SHARED: the path prefixes the compute nodes see (for example /home /scratch; / on a single-node cluster)"))
 	}

@@ -96,7 +96,6 @@ func TestInvalidValuesNameVariableAndAllowed(t *testing.T) {
 		{map[string]string{"IMAGES": "/no/such/archives"}, []string{"IMAGES", "no such directory: set it to registry, reference or an existing directory"}},
 		{map[string]string{"IMAGES": "/etc/hostname"}, []string{"IMAGES", "no such directory"}},
 		{map[string]string{"ARCH": "arm64", "GEM5_ARCH": "X86"}, []string{"GEM5_ARCH=X86 does not simulate ARCH=arm64"}},
-		{map[string]string{"ARCH": "arm64", "TOPOLOGY": "two-machine"}, []string{"TOPOLOGY=two-machine is for ARCH=amd64"}},
 		{map[string]string{"ARCH": "arm64", "GUEST_IDLE": "kernel"}, []string{"GUEST_IDLE=kernel is for ARCH=amd64"}},
 		{map[string]string{"GUEST_IDLE": "mwait"}, []string{"GUEST_IDLE"}},
 		{map[string]string{"GRAPH_FORMAT": "svg", "SYSTEM": "tiny"}, []string{"GRAPH_FORMAT", "dot, mermaid", "SYSTEM", "simple, skylake"}},
