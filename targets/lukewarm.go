@@ -91,7 +91,7 @@ func (p *plan) lukewarmSetup() *engine.Rule {
 			needs = append(needs, boot)
 		}
 		return &engine.Rule{
-			Doc:    "start " + strings.Join(p.lukewarmNames(), ", ") + " together on gem5, warm each, checkpoint", Outputs: []string{s.CheckpointDir()},
+			Doc: "start " + strings.Join(p.lukewarmNames(), ", ") + " together on gem5, warm each, checkpoint", Outputs: []string{s.CheckpointDir()},
 			Inputs: p.configInputs(), Deps: needs, Params: s.SetupDescription(), Slots: p.gem5Slots(), Recipe: recipe(s.Setup),
 		}, nil
 	})
@@ -107,7 +107,7 @@ func (p *plan) lukewarmEvaluation(fn, schedule string) *engine.Rule {
 		}
 		p.jobDirs[name] = s.ResultsDir()
 		return &engine.Rule{
-			Doc:    "restore the lukewarm checkpoint and measure " + fn + " " + schedule, Outputs: s.EvalOutputs(),
+			Doc: "restore the lukewarm checkpoint and measure " + fn + " " + schedule, Outputs: s.EvalOutputs(),
 			Inputs: p.configInputs(), Deps: []*engine.Rule{p.lukewarmSetup()}, Params: s.EvalDescription(),
 			InPlace: true, Slots: p.gem5Slots(), Recipe: recipe(s.Evaluate),
 		}, nil

@@ -450,7 +450,7 @@ func (p *plan) setup(fn string) *engine.Rule {
 			needs = append(needs, boot)
 		}
 		return &engine.Rule{
-			Doc:    "start " + fn + " on gem5, warm it up, checkpoint", Outputs: []string{s.CheckpointDir()},
+			Doc: "start " + fn + " on gem5, warm it up, checkpoint", Outputs: []string{s.CheckpointDir()},
 			Inputs: p.configInputs(), Deps: needs, Params: s.SetupDescription(),
 			Slots: p.gem5Slots(), Recipe: recipe(s.Setup),
 		}, nil
@@ -471,7 +471,7 @@ func (p *plan) boot() *engine.Rule {
 		boot := gem5configs.BootOf(s)
 		p.jobDirs[ruleSimulateBoot] = boot.Dir()
 		return &engine.Rule{
-			Doc:    "boot gem5 to the guest's run script and checkpoint there, for every function's setup", Outputs: []string{boot.CheckpointDir()},
+			Doc: "boot gem5 to the guest's run script and checkpoint there, for every function's setup", Outputs: []string{boot.CheckpointDir()},
 			Inputs: p.configInputs(), Deps: p.machineDeps(), Params: boot.Description(),
 			Slots: p.gem5Slots(), Recipe: recipe(boot.Run),
 		}, nil
@@ -487,7 +487,7 @@ func (p *plan) evaluation(fn string) *engine.Rule {
 		}
 		p.jobDirs["simulate:fn:"+fn] = s.ResultsDir()
 		return &engine.Rule{
-			Doc:    "restore " + fn + "'s checkpoint and measure it on the detailed cores", Outputs: s.EvalOutputs(),
+			Doc: "restore " + fn + "'s checkpoint and measure it on the detailed cores", Outputs: s.EvalOutputs(),
 			Inputs: p.configInputs(), Deps: []*engine.Rule{p.setup(fn)}, Params: s.EvalDescription(),
 			InPlace: true, // gem5 writes its outputs into the results directory itself
 			Slots:   p.gem5Slots(), Recipe: recipe(s.Evaluate),
