@@ -49,8 +49,11 @@ func compileUnderLock(args []string) {
 	}
 	defer unlock()
 	if !exists(exe) {
-		fmt.Fprintln(os.Stderr, "mage: compiling the vswarmu-mage plugin (magefiles/ and the project) for the first time:"+
-			" 1-3 minutes on 2 cores with a cold Go cache; later runs start in seconds")
+		fmt.Fprintln(
+			os.Stderr,
+			"mage: compiling the vswarmu-mage plugin (magefiles/ and the project) for the first time:"+
+				" 1-3 minutes on 2 cores with a cold Go cache; later runs start in seconds",
+		)
 	}
 	if err := os.MkdirAll(mg.CacheDir(), 0o755); err != nil {
 		return

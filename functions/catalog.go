@@ -57,7 +57,9 @@ type Catalog struct {
 
 // Load parses and validates a compose file with compose-go.
 func Load(path string, data []byte) (*Catalog, error) {
-	logrus.SetLevel(logrus.ErrorLevel) // compose-go warns that "version" is obsolete; the guests' docker-compose 1.x needs it
+	logrus.SetLevel(
+		logrus.ErrorLevel,
+	) // compose-go warns that "version" is obsolete; the guests' docker-compose 1.x needs it
 	p, err := loader.LoadWithContext(context.Background(), types.ConfigDetails{
 		WorkingDir:  filepath.Dir(path),
 		ConfigFiles: []types.ConfigFile{{Filename: path, Content: data}},
@@ -128,14 +130,32 @@ func (c *Catalog) Validate(list []string) error {
 	for _, fn := range list {
 		s, ok := c.Project.Services[fn]
 		if !ok {
-			errs = append(errs, fmt.Errorf("%s: not in %s%s (functions there: %s)", fn, c.Path, suggest.Hint(fn, c.Functions()), strings.Join(c.Functions(), ", ")))
+			errs = append(
+				errs,
+				fmt.Errorf(
+					"%s: not in %s%s (functions there: %s)",
+					fn,
+					c.Path,
+					suggest.Hint(fn, c.Functions()),
+					strings.Join(c.Functions(), ", "),
+				),
+			)
 			continue
 		}
 		if s.Image == "" {
 			errs = append(errs, fmt.Errorf("%s (%s): no image", fn, c.Path))
 		}
 		if s.ContainerName != ContainerName {
-			errs = append(errs, fmt.Errorf("%s (%s): container_name is %q; functions must be named %q (the run scripts pin it to core 1)", fn, c.Path, s.ContainerName, ContainerName))
+			errs = append(
+				errs,
+				fmt.Errorf(
+					"%s (%s): container_name is %q; functions must be named %q (the run scripts pin it to core 1)",
+					fn,
+					c.Path,
+					s.ContainerName,
+					ContainerName,
+				),
+			)
 		}
 		published := false
 		for _, p := range s.Ports {
@@ -144,7 +164,16 @@ func (c *Catalog) Validate(list []string) error {
 			}
 		}
 		if !published {
-			errs = append(errs, fmt.Errorf("%s (%s): does not publish port %d (the client connects to localhost:%d)", fn, c.Path, HostPort, HostPort))
+			errs = append(
+				errs,
+				fmt.Errorf(
+					"%s (%s): does not publish port %d (the client connects to localhost:%d)",
+					fn,
+					c.Path,
+					HostPort,
+					HostPort,
+				),
+			)
 		}
 		for dep := range s.DependsOn {
 			if _, ok := c.Project.Services[dep]; !ok {
@@ -153,8 +182,17 @@ func (c *Catalog) Validate(list []string) error {
 		}
 		if name := c.ClientName(fn); name != fn {
 			if _, err := client.Lookup(name); err != nil {
-				errs = append(errs, fmt.Errorf("%s (%s): label %s=%s: the client knows no function or service of that name (services: %s)",
-					fn, c.Path, ClientLabel, name, strings.Join(client.Services(), ", ")))
+				errs = append(
+					errs,
+					fmt.Errorf(
+						"%s (%s): label %s=%s: the client knows no function or service of that name (services: %s)",
+						fn,
+						c.Path,
+						ClientLabel,
+						name,
+						strings.Join(client.Services(), ", "),
+					),
+				)
 			}
 		} else if _, err := client.Lookup(fn); err != nil {
 			errs = append(errs, fmt.Errorf("%s (%s): the client cannot drive it: name the protocol it speaks with the label %s (one of %s), or add a gRPC service in client/invoke.go",

@@ -99,7 +99,8 @@ services:
 	if got := cat.ClientName("good"); got != "good" {
 		t.Errorf("ClientName(good) = %q", got)
 	}
-	if _, err := Load("broken.yaml", []byte("services:\n  a:\n    image: [1, 2]\n")); err == nil || !strings.Contains(err.Error(), "broken.yaml") {
+	if _, err := Load("broken.yaml", []byte("services:\n  a:\n    image: [1, 2]\n")); err == nil ||
+		!strings.Contains(err.Error(), "broken.yaml") {
 		t.Fatalf("schema error: %v", err)
 	}
 }
@@ -135,7 +136,8 @@ func TestSelectPrefersTheProject(t *testing.T) {
 	}
 	os.MkdirAll(filepath.Join(dir, "functions"), 0o755)
 	os.WriteFile(filepath.Join(dir, "functions", "functions.list"), []byte("aes-go\nnosuch\n"), 0o644)
-	if _, err := Select(dir, "", nil); err == nil || !strings.Contains(err.Error(), "nosuch: not in functions.yaml (built in)") {
+	if _, err := Select(dir, "", nil); err == nil ||
+		!strings.Contains(err.Error(), "nosuch: not in functions.yaml (built in)") {
 		t.Fatalf("bad project list: %v", err)
 	}
 	sel, err = Select(dir, "", []string{"geo", "user"})
@@ -144,12 +146,19 @@ func TestSelectPrefersTheProject(t *testing.T) {
 	}
 	// FUNCTIONS_YAML replaces the catalogue the list is checked against.
 	compose := filepath.Join(t.TempDir(), "mine.yaml")
-	os.WriteFile(compose, []byte("version: \"3.3\"\nservices:\n  nosuch:\n    image: a/b\n    container_name: function\n    ports: [\"50000:50051\"]\n    labels: {vswarmu.client: aes}\n"), 0o644)
+	os.WriteFile(
+		compose,
+		[]byte(
+			"version: \"3.3\"\nservices:\n  nosuch:\n    image: a/b\n    container_name: function\n    ports: [\"50000:50051\"]\n    labels: {vswarmu.client: aes}\n",
+		),
+		0o644,
+	)
 	sel, err = Select(dir, compose, []string{"nosuch"})
 	if err != nil || sel.Catalog.Path != compose || sel.Catalog.ClientName("nosuch") != "aes" {
 		t.Fatalf("FUNCTIONS_YAML: %+v %v", sel, err)
 	}
-	if _, err := Select(dir, compose, []string{"aes-go"}); err == nil || !strings.Contains(err.Error(), "aes-go: not in "+compose) {
+	if _, err := Select(dir, compose, []string{"aes-go"}); err == nil ||
+		!strings.Contains(err.Error(), "aes-go: not in "+compose) {
 		t.Fatalf("FUNCTIONS_YAML without the listed function: %v", err)
 	}
 }

@@ -79,7 +79,9 @@ func WriteServerImage(ref, server, arch, out string) error {
 	cfg.Architecture, cfg.OS = arch, "linux"
 	cfg.Config.Entrypoint = []string{"/app/server"}
 	cfg.Config.ExposedPorts = map[string]struct{}{"50051/tcp": {}}
-	cfg.Config.Labels = map[string]string{"org.opencontainers.image.description": "vswarmu-mage reference function server"}
+	cfg.Config.Labels = map[string]string{
+		"org.opencontainers.image.description": "vswarmu-mage reference function server",
+	}
 	if img, err = mutate.ConfigFile(img, cfg); err != nil {
 		return err
 	}

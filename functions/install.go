@@ -60,8 +60,13 @@ func (in Install) Inputs() []string {
 
 // Description is what shapes an install (a change makes it stale).
 func (in Install) Description() map[string]string {
-	return map[string]string{"functions": strings.Join(in.Selection.Functions, " "), "compose": string(in.Selection.Catalog.Data),
-		"IMAGES": in.Images, "base": in.Base, "script": installScriptText}
+	return map[string]string{
+		"functions": strings.Join(in.Selection.Functions, " "),
+		"compose":   string(in.Selection.Catalog.Data),
+		"IMAGES":    in.Images,
+		"base":      in.Base,
+		"script":    installScriptText,
+	}
 }
 
 // ToRaw converts the installed disk to the raw format gem5 reads.
@@ -121,8 +126,11 @@ var installScript = template.Must(template.New("install").Parse(installScriptTex
 // file server serves under those names.
 func (in Install) script(archives []string) (string, error) {
 	var b strings.Builder
-	err := installScript.Execute(&b, map[string]any{"Dir": GuestDir, "Archives": archives, "Functions": in.scriptFunctions(),
-		"ProcessDir": ProcessDir, "Container": ContainerName})
+	err := installScript.Execute(
+		&b,
+		map[string]any{"Dir": GuestDir, "Archives": archives, "Functions": in.scriptFunctions(),
+			"ProcessDir": ProcessDir, "Container": ContainerName},
+	)
 	return b.String(), err
 }
 
@@ -158,8 +166,11 @@ func (in Install) Run(ctx context.Context, j job.Job) error {
 			archives = append(archives, served)
 		}
 		if len(missing) > 0 {
-			return fmt.Errorf("IMAGES=%s lacks %s: `mage functions:reference` makes the Go functions' images; save others there with `docker save`",
-				in.Images, strings.Join(missing, ", "))
+			return fmt.Errorf(
+				"IMAGES=%s lacks %s: `mage functions:reference` makes the Go functions' images; save others there with `docker save`",
+				in.Images,
+				strings.Join(missing, ", "),
+			)
 		}
 	}
 	compose := filepath.Join(in.Dir, "functions.yaml")
@@ -187,8 +198,16 @@ func (in Install) Run(ctx context.Context, j job.Job) error {
 		accel, cpu = in.Accel(ctx, j)
 	}
 	j.Progress("installing %d functions (qemu %s)", len(fns), accel)
-	m := qemu.Machine{Arch: in.Arch, Kernel: in.Kernel, Append: image.RootAppend(in.Arch), MemoryMiB: max(in.MemoryMiB, 2048),
-		CPUs: max(in.CPUs, 2), Accel: accel, CPU: cpu, Disks: []qemu.Disk{{Path: overlay, Format: "qcow2"}}}
+	m := qemu.Machine{
+		Arch:      in.Arch,
+		Kernel:    in.Kernel,
+		Append:    image.RootAppend(in.Arch),
+		MemoryMiB: max(in.MemoryMiB, 2048),
+		CPUs:      max(in.CPUs, 2),
+		Accel:     accel,
+		CPU:       cpu,
+		Disks:     []qemu.Disk{{Path: overlay, Format: "qcow2"}},
+	}
 	res, err := qemu.RunScript(ctx, j, m, script, files, j.Log(), in.Timeout)
 	if len(res.Log) > 0 {
 		j.Logf("---- install log from the guest ----\n%s---- end of the install log ----", res.Log)
@@ -254,7 +273,10 @@ func (in Install) Preflight(ctx context.Context) error {
 		return nil
 	}
 	if err := download.Reachable(ctx, RegistryURL); err != nil {
-		return fmt.Errorf("IMAGES=registry: %w (IMAGES=reference builds the Go reference functions here; a directory of `docker save` archives or INSTALLED_DISK avoid Docker Hub)", err)
+		return fmt.Errorf(
+			"IMAGES=registry: %w (IMAGES=reference builds the Go reference functions here; a directory of `docker save` archives or INSTALLED_DISK avoid Docker Hub)",
+			err,
+		)
 	}
 	return nil
 }

@@ -68,8 +68,15 @@ func (c *Catalog) CheckProcessMode(fns []string) error {
 				deps = append(deps, d)
 			}
 			sort.Strings(deps)
-			errs = append(errs, fmt.Errorf("%s depends on %s, which it reaches through the containers' network: run it with EXEC_MODE=%s",
-				fn, strings.Join(deps, ", "), Container))
+			errs = append(
+				errs,
+				fmt.Errorf(
+					"%s depends on %s, which it reaches through the containers' network: run it with EXEC_MODE=%s",
+					fn,
+					strings.Join(deps, ", "),
+					Container,
+				),
+			)
 		}
 	}
 	return errors.Join(errs...)
@@ -78,7 +85,11 @@ func (c *Catalog) CheckProcessMode(fns []string) error {
 // ContainerJSON is the container description of fn, in docker inspect's
 // shape, as docker-compose would create it from image config cfgEnv and
 // cfgDir: the compose entrypoint and command override the image's.
-func (c *Catalog) ContainerJSON(fn string, imageEntrypoint, imageCmd, imageEnv []string, imageDir string) ([]byte, error) {
+func (c *Catalog) ContainerJSON(
+	fn string,
+	imageEntrypoint, imageCmd, imageEnv []string,
+	imageDir string,
+) ([]byte, error) {
 	s, ok := c.Project.Services[fn]
 	if !ok {
 		return nil, fmt.Errorf("%s is not in %s", fn, c.Path)

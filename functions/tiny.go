@@ -198,7 +198,11 @@ func (t Tiny) busyboxLinks(ctx context.Context, j job.Job, tree string) error {
 	lister := cmp.Or(t.Applets, t.Busybox)
 	out, err := j.Command(lister, "--list-full").Output(ctx)
 	if err != nil {
-		return fmt.Errorf("%s --list-full (a static busybox is needed: apt-get install busybox-static): %w", lister, err)
+		return fmt.Errorf(
+			"%s --list-full (a static busybox is needed: apt-get install busybox-static): %w",
+			lister,
+			err,
+		)
 	}
 	for _, applet := range strings.Fields(string(out)) {
 		if applet == "sbin/init" || applet == "linuxrc" || applet == "bin/busybox" {

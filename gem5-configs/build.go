@@ -129,7 +129,10 @@ func (b Build) CheckoutStale(ctx context.Context) (string, error) {
 func (b Build) Checkout(ctx context.Context, j job.Job) error {
 	if _, err := os.Stat(filepath.Join(b.Dir, ".git")); os.IsNotExist(err) {
 		if ents, _ := os.ReadDir(b.Dir); len(ents) > 0 {
-			return fmt.Errorf("GEM5_DIR %s exists but is not a git checkout; remove it or point GEM5_DIR elsewhere", b.Dir)
+			return fmt.Errorf(
+				"GEM5_DIR %s exists but is not a git checkout; remove it or point GEM5_DIR elsewhere",
+				b.Dir,
+			)
 		}
 		args := []string{"clone", "--no-checkout"}
 		if isRemote(b.Repo) {
@@ -154,7 +157,13 @@ func (b Build) Checkout(ctx context.Context, j job.Job) error {
 	}
 	j.Progress("checking out %s", b.Version)
 	if err := j.Run(ctx, "git", "-C", b.Dir, "-c", "advice.detachedHead=false", "checkout", "--detach", commit); err != nil {
-		return fmt.Errorf("check out GEM5_VERSION %s (%.12s) in %s (local changes in the way? commit or stash them): %w", b.Version, commit, b.Dir, err)
+		return fmt.Errorf(
+			"check out GEM5_VERSION %s (%.12s) in %s (local changes in the way? commit or stash them): %w",
+			b.Version,
+			commit,
+			b.Dir,
+			err,
+		)
 	}
 	return nil
 }
@@ -221,7 +230,11 @@ func (b Build) configure(ctx context.Context, j job.Job) error {
 		return fmt.Errorf("GEM5_ARCH=%s: %s has no build_opts/%s: %w", b.Arch, b.Dir, b.Arch, err)
 	}
 	if !bytes.Contains(opts, []byte("=y")) {
-		j.Logf("gem5 %s has no Kconfig build options: GEM5_RUBY=%s is not applied (it builds its default protocol)", b.Version, b.Ruby)
+		j.Logf(
+			"gem5 %s has no Kconfig build options: GEM5_RUBY=%s is not applied (it builds its default protocol)",
+			b.Version,
+			b.Ruby,
+		)
 		return nil
 	}
 	build := filepath.Join("build", b.Arch)

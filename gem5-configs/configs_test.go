@@ -67,25 +67,41 @@ func TestSetupThenEvaluation(t *testing.T) {
 		t.Fatal("no checkpoint:", err)
 	}
 	cfg, _ := os.ReadFile(filepath.Join(dir, "setup", "config.json"))
-	if !strings.Contains(string(cfg), `"type": "X86KvmCPU"`) || !strings.Contains(string(cfg), "isolcpus=1") || !strings.Contains(string(cfg), "vswarmu.gem5=1") {
+	if !strings.Contains(string(cfg), `"type": "X86KvmCPU"`) || !strings.Contains(string(cfg), "isolcpus=1") ||
+		!strings.Contains(string(cfg), "vswarmu.gem5=1") {
 		t.Errorf("setup config.json: KVM cores and the kernel command line expected:\n%.2000s", cfg)
 	}
 
 	res := filepath.Join(dir, "results")
-	out, code = gem5(t, dir, nil, append([]string{"--outdir=" + res},
-		append(common, "--mode", "evaluation", "--checkpoint-dir", cpt, "--atomic-warming", "10", "--num-invocations", "10", "--system", "skylake")...)...)
+	out, code = gem5(t, dir, nil, append(
+		[]string{"--outdir=" + res},
+		append(
+			common,
+			"--mode",
+			"evaluation",
+			"--checkpoint-dir",
+			cpt,
+			"--atomic-warming",
+			"10",
+			"--num-invocations",
+			"10",
+			"--system",
+			"skylake",
+		)...)...)
 	if code != 0 {
 		t.Fatalf("evaluation: exit %d\n%s", code, out)
 	}
 	if n := strings.Count(out, "End invokation"); n != 20 {
 		t.Errorf("%d invocations ended, want 20:\n%s", n, out)
 	}
-	if !strings.Contains(out, "Start invokation 10 at tick ") || strings.Index(out, "Switched to the detailed cores") > strings.Index(out, "Start invokation 10 at tick ") ||
+	if !strings.Contains(out, "Start invokation 10 at tick ") ||
+		strings.Index(out, "Switched to the detailed cores") > strings.Index(out, "Start invokation 10 at tick ") ||
 		!strings.Contains(out, "Simulation done") {
 		t.Errorf("the switch must come before invocation 10:\n%s", out)
 	}
 	stats, _ := os.ReadFile(filepath.Join(res, "stats.txt"))
-	if strings.Count(string(stats), "Begin Simulation Statistics") != 1 || !strings.Contains(string(stats), "board.processor.switch1.core.commitStats0.numInsts") ||
+	if strings.Count(string(stats), "Begin Simulation Statistics") != 1 ||
+		!strings.Contains(string(stats), "board.processor.switch1.core.commitStats0.numInsts") ||
 		!strings.Contains(string(stats), "board.cache_hierarchy.l3cache.overallMisses::total") {
 		t.Errorf("stats.txt:\n%s", stats)
 	}
@@ -106,17 +122,33 @@ func TestBootCheckpointServesEverySetup(t *testing.T) {
 	machine := []string{"run_sim.py", "--kernel", k, "--disk", d, "--setup-cpu", "atomic"}
 	out, code := gem5(t, dir, nil, append([]string{"--outdir=" + filepath.Join(dir, "boot")},
 		append(machine, "--mode", "boot", "--checkpoint-dir", boot)...)...)
-	if code != 0 || !strings.Contains(out, "m5 fail 5: ready for the run script") || !strings.Contains(out, "Checkpoint taken: "+boot) ||
+	if code != 0 || !strings.Contains(out, "m5 fail 5: ready for the run script") ||
+		!strings.Contains(out, "Checkpoint taken: "+boot) ||
 		strings.Contains(out, "m5 fail 1:") {
 		t.Fatalf("boot: exit %d, want a checkpoint on fail 5 before any run script:\n%s", code, out)
 	}
 	for _, fn := range []string{"fibonacci-go", "aes-go"} {
 		script, cpt := filepath.Join(dir, fn+".sh"), filepath.Join(dir, "cpt-"+fn)
 		os.WriteFile(script, []byte(strings.NewReplacer("%d", "20", "fibonacci-go", fn).Replace(runScript)), 0o644)
-		out, code := gem5(t, dir, nil, append([]string{"--outdir=" + filepath.Join(dir, "setup-"+fn)},
-			append(machine, "--mode", "setup", "--function", fn, "--checkpoint-dir", cpt, "--script", script, "--boot-checkpoint", boot)...)...)
-		if code != 0 || strings.Contains(out, "m5 fail 5") || !strings.Contains(out, "from the boot checkpoint "+boot) ||
-			!strings.Contains(out, "m5 fail 1: booted") || !strings.Contains(out, "Checkpoint taken: "+cpt) {
+		out, code := gem5(t, dir, nil, append(
+			[]string{"--outdir=" + filepath.Join(dir, "setup-"+fn)},
+			append(
+				machine,
+				"--mode",
+				"setup",
+				"--function",
+				fn,
+				"--checkpoint-dir",
+				cpt,
+				"--script",
+				script,
+				"--boot-checkpoint",
+				boot,
+			)...)...)
+		if code != 0 || strings.Contains(out, "m5 fail 5") ||
+			!strings.Contains(out, "from the boot checkpoint "+boot) ||
+			!strings.Contains(out, "m5 fail 1: booted") ||
+			!strings.Contains(out, "Checkpoint taken: "+cpt) {
 			t.Fatalf("setup of %s from the boot checkpoint: exit %d\n%s", fn, code, out)
 		}
 		saved, _ := os.ReadFile(filepath.Join(cpt, "m5.cpt"))
@@ -131,9 +163,23 @@ func TestBootCheckpointServesEverySetup(t *testing.T) {
 		}
 	}
 	// A boot checkpoint restored onto another board fails as gem5 does.
-	out, code = gem5(t, dir, nil, append([]string{"--outdir=" + filepath.Join(dir, "setup-4")},
-		append(machine, "--mode", "setup", "--function", "f", "--cpus", "4", "--checkpoint-dir", filepath.Join(dir, "c4"),
-			"--script", filepath.Join(dir, "aes-go.sh"), "--boot-checkpoint", boot)...)...)
+	out, code = gem5(t, dir, nil, append(
+		[]string{"--outdir=" + filepath.Join(dir, "setup-4")},
+		append(
+			machine,
+			"--mode",
+			"setup",
+			"--function",
+			"f",
+			"--cpus",
+			"4",
+			"--checkpoint-dir",
+			filepath.Join(dir, "c4"),
+			"--script",
+			filepath.Join(dir, "aes-go.sh"),
+			"--boot-checkpoint",
+			boot,
+		)...)...)
 	if code == 0 || !strings.Contains(out, "in checkpoint") {
 		t.Errorf("a boot checkpoint of 2 cores restored onto 4: exit %d\n%s", code, out)
 	}
@@ -141,7 +187,19 @@ func TestBootCheckpointServesEverySetup(t *testing.T) {
 
 func TestEvaluationCountsTooFewInvocations(t *testing.T) {
 	dir := t.TempDir()
-	k, d, script, cpt := filepath.Join(dir, "k"), filepath.Join(dir, "d"), filepath.Join(dir, "run.sh"), filepath.Join(dir, "cpt")
+	k, d, script, cpt := filepath.Join(
+		dir,
+		"k",
+	), filepath.Join(
+		dir,
+		"d",
+	), filepath.Join(
+		dir,
+		"run.sh",
+	), filepath.Join(
+		dir,
+		"cpt",
+	)
 	os.WriteFile(k, nil, 0o644)
 	os.WriteFile(d, nil, 0o644)
 	// The client in this script makes only 12 invocations.
@@ -150,8 +208,13 @@ func TestEvaluationCountsTooFewInvocations(t *testing.T) {
 	if out, code := gem5(t, dir, nil, append([]string{"-d", dir + "/s"}, append(common, "--mode", "setup", "--checkpoint-dir", cpt, "--script", script)...)...); code != 0 {
 		t.Fatalf("setup: %d\n%s", code, out)
 	}
-	out, code := gem5(t, dir, nil, append([]string{"-d", dir + "/e"}, append(common, "--mode", "evaluation", "--checkpoint-dir", cpt)...)...)
-	if code != 3 || !strings.Contains(out, "Evaluation ended after 2 of 10 measured invocations") || strings.Contains(out, "Simulation done") {
+	out, code := gem5(
+		t,
+		dir,
+		nil,
+		append([]string{"-d", dir + "/e"}, append(common, "--mode", "evaluation", "--checkpoint-dir", cpt)...)...)
+	if code != 3 || !strings.Contains(out, "Evaluation ended after 2 of 10 measured invocations") ||
+		strings.Contains(out, "Simulation done") {
 		t.Fatalf("exit %d:\n%s", code, out)
 	}
 }
@@ -164,19 +227,178 @@ func TestArgumentErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"run_sim.py", "--kernel", k, "--disk", k, "--function", "f", "--mode", "setup", "--checkpoint-dir", dir}, "--script is required in setup mode"},
-		{[]string{"run_sim.py", "--kernel", k, "--disk", k, "--function", "f", "--mode", "replay", "--checkpoint-dir", dir}, "invalid choice: 'replay'"},
-		{[]string{"run_sim.py", "--kernel", k, "--disk", k, "--function", "f", "--mode", "evaluation", "--checkpoint-dir", dir, "--cpus", "1"}, "--cpus must be at least 2"},
-		{[]string{"run_sim.py", "--disk", k, "--function", "f", "--mode", "evaluation", "--checkpoint-dir", dir}, "the following arguments are required: --kernel"},
-		{[]string{"run_sim.py", "--kernel", k, "--disk", k, "--function", "f", "--mode", "evaluation", "--checkpoint-dir", filepath.Join(dir, "none")}, "fatal: Can't load checkpoint file"},
-		{[]string{"run_sim.py", "--kernel", k, "--disk", k, "--mode", "evaluation", "--checkpoint-dir", dir}, "--function is required in evaluation mode"},
-		{[]string{"run_sim.py", "--kernel", k, "--disk", k, "--function", "f", "--mode", "evaluation", "--checkpoint-dir", dir, "--boot-checkpoint", dir}, "--boot-checkpoint is for setup mode"},
-		{[]string{"run_sim.py", "--kernel", k, "--disk", k, "--function", "f", "--mode", "evaluation", "--checkpoint-dir", dir, "--isa", "arm"}, "--bootloader is required with --isa arm"},
-		{[]string{"run_sim.py", "--kernel", k, "--disk", k, "--function", "f", "--mode", "evaluation", "--checkpoint-dir", dir, "--bootloader", k}, "--bootloader is for --isa arm"},
-		{[]string{"run_sim.py", "--kernel", k, "--disk", k, "--function", "f", "--mode", "evaluation", "--checkpoint-dir", dir, "--isa", "arm", "--bootloader", k,
-			"--topology", "two-machine", "--drive-disk", k}, "--topology two-machine is for --isa x86"},
-		{[]string{"run_sim.py", "--kernel", k, "--disk", k, "--mode", "boot", "--checkpoint-dir", dir, "--isa", "arm", "--bootloader", k, "--max-ticks", "10"},
-			"The required ISA is 'ARM'"}, // an X86 gem5 cannot run the Arm board
+		{
+			[]string{
+				"run_sim.py",
+				"--kernel",
+				k,
+				"--disk",
+				k,
+				"--function",
+				"f",
+				"--mode",
+				"setup",
+				"--checkpoint-dir",
+				dir,
+			},
+			"--script is required in setup mode",
+		},
+		{
+			[]string{
+				"run_sim.py",
+				"--kernel",
+				k,
+				"--disk",
+				k,
+				"--function",
+				"f",
+				"--mode",
+				"replay",
+				"--checkpoint-dir",
+				dir,
+			},
+			"invalid choice: 'replay'",
+		},
+		{
+			[]string{
+				"run_sim.py",
+				"--kernel",
+				k,
+				"--disk",
+				k,
+				"--function",
+				"f",
+				"--mode",
+				"evaluation",
+				"--checkpoint-dir",
+				dir,
+				"--cpus",
+				"1",
+			},
+			"--cpus must be at least 2",
+		},
+		{
+			[]string{"run_sim.py", "--disk", k, "--function", "f", "--mode", "evaluation", "--checkpoint-dir", dir},
+			"the following arguments are required: --kernel",
+		},
+		{
+			[]string{
+				"run_sim.py",
+				"--kernel",
+				k,
+				"--disk",
+				k,
+				"--function",
+				"f",
+				"--mode",
+				"evaluation",
+				"--checkpoint-dir",
+				filepath.Join(dir, "none"),
+			},
+			"fatal: Can't load checkpoint file",
+		},
+		{
+			[]string{"run_sim.py", "--kernel", k, "--disk", k, "--mode", "evaluation", "--checkpoint-dir", dir},
+			"--function is required in evaluation mode",
+		},
+		{
+			[]string{
+				"run_sim.py",
+				"--kernel",
+				k,
+				"--disk",
+				k,
+				"--function",
+				"f",
+				"--mode",
+				"evaluation",
+				"--checkpoint-dir",
+				dir,
+				"--boot-checkpoint",
+				dir,
+			},
+			"--boot-checkpoint is for setup mode",
+		},
+		{
+			[]string{
+				"run_sim.py",
+				"--kernel",
+				k,
+				"--disk",
+				k,
+				"--function",
+				"f",
+				"--mode",
+				"evaluation",
+				"--checkpoint-dir",
+				dir,
+				"--isa",
+				"arm",
+			},
+			"--bootloader is required with --isa arm",
+		},
+		{
+			[]string{
+				"run_sim.py",
+				"--kernel",
+				k,
+				"--disk",
+				k,
+				"--function",
+				"f",
+				"--mode",
+				"evaluation",
+				"--checkpoint-dir",
+				dir,
+				"--bootloader",
+				k,
+			},
+			"--bootloader is for --isa arm",
+		},
+		{
+			[]string{
+				"run_sim.py",
+				"--kernel",
+				k,
+				"--disk",
+				k,
+				"--function",
+				"f",
+				"--mode",
+				"evaluation",
+				"--checkpoint-dir",
+				dir,
+				"--isa",
+				"arm",
+				"--bootloader",
+				k,
+				"--topology",
+				"two-machine",
+				"--drive-disk",
+				k,
+			},
+			"--topology two-machine is for --isa x86",
+		},
+		{
+			[]string{
+				"run_sim.py",
+				"--kernel",
+				k,
+				"--disk",
+				k,
+				"--mode",
+				"boot",
+				"--checkpoint-dir",
+				dir,
+				"--isa",
+				"arm",
+				"--bootloader",
+				k,
+				"--max-ticks",
+				"10",
+			},
+			"The required ISA is 'ARM'",
+		}, // an X86 gem5 cannot run the Arm board
 		{[]string{"--bogus", "run_sim.py"}, "no such option: --bogus"},
 		{[]string{"no_such_config.py"}, "Could not open configuration file"},
 	}
@@ -247,10 +469,39 @@ func TestM5AddressOverrideSendsNothing(t *testing.T) {
 	dir := t.TempDir()
 	k, script, cpt := filepath.Join(dir, "k"), filepath.Join(dir, "run.sh"), filepath.Join(dir, "cpt")
 	os.WriteFile(k, nil, 0o644)
-	os.WriteFile(script, []byte(strings.Replace(strings.Replace(runScript, `M5="/sbin/m5 --addr"`, `M5="/sbin/m5 --addr 0xffff0000"`, 1), "%d", "20", 1)), 0o644)
-	out, code := gem5(t, dir, nil, "--outdir="+filepath.Join(dir, "o"), "run_sim.py", "--kernel", k, "--disk", k, "--function", "f",
-		"--mode", "setup", "--checkpoint-dir", cpt, "--script", script)
-	if code != 0 || strings.Contains(out, "m5 fail 1: booted") || strings.Contains(out, "m5 fail 10:") || !strings.Contains(out, "m5 fail 20: client connected") {
+	os.WriteFile(
+		script,
+		[]byte(
+			strings.Replace(
+				strings.Replace(runScript, `M5="/sbin/m5 --addr"`, `M5="/sbin/m5 --addr 0xffff0000"`, 1),
+				"%d",
+				"20",
+				1,
+			),
+		),
+		0o644,
+	)
+	out, code := gem5(
+		t,
+		dir,
+		nil,
+		"--outdir="+filepath.Join(dir, "o"),
+		"run_sim.py",
+		"--kernel",
+		k,
+		"--disk",
+		k,
+		"--function",
+		"f",
+		"--mode",
+		"setup",
+		"--checkpoint-dir",
+		cpt,
+		"--script",
+		script,
+	)
+	if code != 0 || strings.Contains(out, "m5 fail 1: booted") || strings.Contains(out, "m5 fail 10:") ||
+		!strings.Contains(out, "m5 fail 20: client connected") {
 		t.Fatalf("exit %d:\n%s", code, out)
 	}
 }
@@ -280,20 +531,50 @@ func TestConsoleTail(t *testing.T) {
 // run the same protocol as on X86.
 func TestArmBoardWithTheStandin(t *testing.T) {
 	dir := t.TempDir()
-	k, d, boot, script := filepath.Join(dir, "vmlinux"), filepath.Join(dir, "disk.raw"), filepath.Join(dir, "boot.arm64"), filepath.Join(dir, "run.sh")
+	k, d, boot, script := filepath.Join(
+		dir,
+		"vmlinux",
+	), filepath.Join(
+		dir,
+		"disk.raw",
+	), filepath.Join(
+		dir,
+		"boot.arm64",
+	), filepath.Join(
+		dir,
+		"run.sh",
+	)
 	for _, f := range []string{k, d, boot} {
 		os.WriteFile(f, nil, 0o644)
 	}
 	os.WriteFile(script, []byte(strings.Replace(runScript, "%d", "20", 1)), 0o644)
 	arm := []string{"STANDIN_ISA=arm"}
-	common := []string{"run_sim.py", "--kernel", k, "--disk", d, "--function", "f", "--isa", "arm", "--bootloader", boot, "--root", "/dev/vda2"}
+	common := []string{
+		"run_sim.py",
+		"--kernel",
+		k,
+		"--disk",
+		d,
+		"--function",
+		"f",
+		"--isa",
+		"arm",
+		"--bootloader",
+		boot,
+		"--root",
+		"/dev/vda2",
+	}
 	cpt := filepath.Join(dir, "cpt")
 	if out, code := gem5(t, dir, arm, append([]string{"-d", dir + "/s"}, append(common, "--mode", "setup", "--setup-cpu", "atomic",
 		"--checkpoint-dir", cpt, "--script", script)...)...); code != 0 {
 		t.Fatalf("setup: %d\n%s", code, out)
 	}
-	out, code := gem5(t, dir, arm, append([]string{"-d", dir + "/e"}, append(common, "--mode", "evaluation", "--checkpoint-dir", cpt,
-		"--detailed-cpu", "o3")...)...)
+	out, code := gem5(
+		t,
+		dir,
+		arm,
+		append([]string{"-d", dir + "/e"}, append(common, "--mode", "evaluation", "--checkpoint-dir", cpt,
+			"--detailed-cpu", "o3")...)...)
 	if code != 0 || !strings.Contains(out, "Simulation done") {
 		t.Fatalf("evaluation: exit %d\n%s", code, out)
 	}
@@ -323,13 +604,31 @@ func TestGuestIdle(t *testing.T) {
 			k, script := filepath.Join(dir, "k"), filepath.Join(dir, "run.sh")
 			os.WriteFile(k, nil, 0o644)
 			os.WriteFile(script, []byte(strings.Replace(runScript, "%d", "20", 1)), 0o644)
-			args := append([]string{"-d", dir + "/s", "run_sim.py", "--kernel", k, "--disk", k, "--function", "f", "--mode", "setup",
-				"--checkpoint-dir", filepath.Join(dir, "cpt"), "--script", script}, Board{Idle: tc.idle}.args()...)
+			args := append(
+				[]string{
+					"-d",
+					dir + "/s",
+					"run_sim.py",
+					"--kernel",
+					k,
+					"--disk",
+					k,
+					"--function",
+					"f",
+					"--mode",
+					"setup",
+					"--checkpoint-dir",
+					filepath.Join(dir, "cpt"),
+					"--script",
+					script,
+				},
+				Board{Idle: tc.idle}.args()...)
 			if out, code := gem5(t, dir, nil, args...); code != 0 {
 				t.Fatalf("setup: exit %d\n%s", code, out)
 			}
 			ini, _ := os.ReadFile(filepath.Join(dir, "s", "config.ini"))
-			if got := strings.Contains(string(ini), "idle=halt"); got != tc.wantHalt || !strings.Contains(string(ini), "console=ttyS0") {
+			if got := strings.Contains(string(ini), "idle=halt"); got != tc.wantHalt ||
+				!strings.Contains(string(ini), "console=ttyS0") {
 				t.Errorf("config.ini has idle=halt: %t, want %t", got, tc.wantHalt)
 			}
 			d := map[string]string{}

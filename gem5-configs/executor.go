@@ -43,7 +43,11 @@ func (Local) Adopts(context.Context, string) bool { return false }
 func (Local) Run(ctx context.Context, j job.Job, r Gem5Run) error {
 	if r.Timeout > 0 {
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeoutCause(ctx, r.Timeout, fmt.Errorf("gem5 ran longer than SIM_TIMEOUT=%v", r.Timeout))
+		ctx, cancel = context.WithTimeoutCause(
+			ctx,
+			r.Timeout,
+			fmt.Errorf("gem5 ran longer than SIM_TIMEOUT=%v", r.Timeout),
+		)
 		defer cancel()
 	}
 	cmd := j.Command(r.Argv[0], r.Argv[1:]...)

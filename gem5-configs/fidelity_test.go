@@ -77,7 +77,12 @@ func TestStandinFailsLikeGem5(t *testing.T) {
 	}{
 		{"no_compat.py", nil, false, "Protocol '' not recognized"},
 		{"unknown_parameter.py", nil, false, "has no parameter sizee"},
-		{"path_checkpoint.py", []string{here, kernel, disk, cpt}, false, "getCheckpoint(): incompatible function arguments"},
+		{
+			"path_checkpoint.py",
+			[]string{here, kernel, disk, cpt},
+			false,
+			"getCheckpoint(): incompatible function arguments",
+		},
 		{"work_items_default.py", []string{here, kernel, disk}, true, "exit_on_work_items=True"},
 		{"vector_orphan.py", []string{here, kernel, disk}, false, "Attempt to instantiate orphan node"},
 	}

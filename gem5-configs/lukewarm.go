@@ -52,15 +52,31 @@ func NewLukewarmSet(names, clients []string) []LukewarmFunction {
 // evaluation's schedule, which gem5 hands it with m5 readfile.
 func (s Simulation) lukewarmSetupScript() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "#!/bin/sh\n# vswarmu-mage lukewarm setup: %s on core 1, one checkpoint (handed to the guest by m5 readfile).\n%s\n$M5 fail 1\n",
-		strings.Join(s.lukewarmNames(), ", "), m5Line)
+	fmt.Fprintf(
+		&b,
+		"#!/bin/sh\n# vswarmu-mage lukewarm setup: %s on core 1, one checkpoint (handed to the guest by m5 readfile).\n%s\n$M5 fail 1\n",
+		strings.Join(s.lukewarmNames(), ", "),
+		m5Line,
+	)
 	for _, f := range s.Lukewarm.Set {
-		fmt.Fprintf(&b, "%s -cpus 1 %s -addr 0.0.0.0:%d > /tmp/%s.log 2>&1 &\n", functions.Launcher, functions.ProcessSpec(f.Name), f.Port, f.Name)
+		fmt.Fprintf(
+			&b,
+			"%s -cpus 1 %s -addr 0.0.0.0:%d > /tmp/%s.log 2>&1 &\n",
+			functions.Launcher,
+			functions.ProcessSpec(f.Name),
+			f.Port,
+			f.Name,
+		)
 	}
 	b.WriteString("$M5 fail 2\n$M5 fail 3\n$M5 fail 10\n")
 	for _, f := range s.Lukewarm.Set {
-		fmt.Fprintf(&b, "/usr/local/bin/test-client -function-name %s -url localhost -port %d -n 1 -w %d -input 10 -timeout 600s\n",
-			f.Client, f.Port, s.Warmup)
+		fmt.Fprintf(
+			&b,
+			"/usr/local/bin/test-client -function-name %s -url localhost -port %d -n 1 -w %d -input 10 -timeout 600s\n",
+			f.Client,
+			f.Port,
+			s.Warmup,
+		)
 	}
 	b.WriteString("# The checkpoint; an evaluation restores it here and hands its schedule.\n$M5 fail 32\n")
 	b.WriteString("$M5 readfile > /tmp/schedule.sh\nsh /tmp/schedule.sh\n$M5 fail 11\n$M5 fail -1\n")
@@ -78,8 +94,15 @@ func (s Simulation) lukewarmSchedule() string {
 			measure = f.Client
 		}
 	}
-	return fmt.Sprintf("#!/bin/sh\n# vswarmu-mage lukewarm evaluation: %s, %s.\n/usr/local/bin/test-client -schedule %s -measure %s -functions %s -n %d -input 10 -m5ops\n",
-		s.Lukewarm.Measure, s.Lukewarm.Schedule, s.Lukewarm.Schedule, measure, strings.Join(targets, ","), s.AtomicWarming+s.Invocations)
+	return fmt.Sprintf(
+		"#!/bin/sh\n# vswarmu-mage lukewarm evaluation: %s, %s.\n/usr/local/bin/test-client -schedule %s -measure %s -functions %s -n %d -input 10 -m5ops\n",
+		s.Lukewarm.Measure,
+		s.Lukewarm.Schedule,
+		s.Lukewarm.Schedule,
+		measure,
+		strings.Join(targets, ","),
+		s.AtomicWarming+s.Invocations,
+	)
 }
 
 func (s Simulation) lukewarmNames() []string {

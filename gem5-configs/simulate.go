@@ -337,7 +337,15 @@ func (b Boot) Description() map[string]string { return b.sim().BootDescription()
 func (b Boot) Run(ctx context.Context, j job.Job) error {
 	s := b.sim()
 	cpu := s.setupCPU(ctx, j)
-	args := append(s.machineArgs(), "--mode", "boot", "--checkpoint-dir", j.Out(s.BootCheckpointDir()), "--setup-cpu", cpu)
+	args := append(
+		s.machineArgs(),
+		"--mode",
+		"boot",
+		"--checkpoint-dir",
+		j.Out(s.BootCheckpointDir()),
+		"--setup-cpu",
+		cpu,
+	)
 	out, _, err := s.runRecorded(ctx, j, s.BootDir(), "boot run: ", cpu, args)
 	if err != nil {
 		return fmt.Errorf("%w (gem5 output: %s)", err, filepath.Join(s.BootDir(), results.LogFile))
@@ -347,10 +355,19 @@ func (b Boot) Run(ctx context.Context, j job.Job) error {
 
 // runRecorded runs gem5 with args in dir (a boot or a setup) and writes
 // the run's record there, its stage naming it in a failure's reason.
-func (s Simulation) runRecorded(ctx context.Context, j job.Job, dir, stage, cpu string, args []string) (outcome, results.RunMeta, error) {
+func (s Simulation) runRecorded(
+	ctx context.Context,
+	j job.Job,
+	dir, stage, cpu string,
+	args []string,
+) (outcome, results.RunMeta, error) {
 	start := time.Now()
 	if quiet := s.quietFor(cpu); quiet > s.HangTimeout {
-		j.Progress("the container runtime prints nothing for up to %v of host time on atomic cores: no output is a hang after %v", RuntimeQuiet, quiet)
+		j.Progress(
+			"the container runtime prints nothing for up to %v of host time on atomic cores: no output is a hang after %v",
+			RuntimeQuiet,
+			quiet,
+		)
 		s.HangTimeout = quiet
 	}
 	out, err := s.run(ctx, j, dir, args)
@@ -435,9 +452,19 @@ func (s Simulation) EvalOutputs() []string {
 
 // EvalDescription is what shapes an evaluation's numbers.
 func (s Simulation) EvalDescription() map[string]string {
-	d := map[string]string{"SYSTEM": s.System, "DETAILED_CPU": s.DetailedCPU, "ATOMIC_WARMING": fmt.Sprint(s.AtomicWarming),
-		"NUM_INVOCATIONS": fmt.Sprint(s.Invocations), "CPUS": fmt.Sprint(s.CPUs), "MEMORY": fmt.Sprint(s.MemoryMiB), "gem5": s.Gem5,
-		"overrides": strings.Join(s.Overrides, " "), "MEASUREMENT": cmp.Or(s.Measurement, "window")}
+	d := map[string]string{
+		"SYSTEM":         s.System,
+		"DETAILED_CPU":   s.DetailedCPU,
+		"ATOMIC_WARMING": fmt.Sprint(s.AtomicWarming),
+		"NUM_INVOCATIONS": fmt.Sprint(
+			s.Invocations,
+		),
+		"CPUS":        fmt.Sprint(s.CPUs),
+		"MEMORY":      fmt.Sprint(s.MemoryMiB),
+		"gem5":        s.Gem5,
+		"overrides":   strings.Join(s.Overrides, " "),
+		"MEASUREMENT": cmp.Or(s.Measurement, "window"),
+	}
 	s.topology().Describe(s, d, true)
 	if s.Lukewarm != nil {
 		d["schedule"] = s.lukewarmSchedule()
@@ -474,7 +501,10 @@ func (s Simulation) Evaluate(ctx context.Context, j job.Job) error {
 	meta.ElapsedSeconds = time.Since(start).Seconds()
 	if lw := s.Lukewarm; lw != nil {
 		meta.Function = lw.Measure
-		meta.Parameters["LUKEWARM_SCHEDULE"], meta.Parameters["LUKEWARM_SET"] = lw.Schedule, strings.Join(s.lukewarmNames(), " ")
+		meta.Parameters["LUKEWARM_SCHEDULE"], meta.Parameters["LUKEWARM_SET"] = lw.Schedule, strings.Join(
+			s.lukewarmNames(),
+			" ",
+		)
 	}
 	meta.SetupSeconds = setup.ElapsedSeconds
 	if werr := writeMeta(filepath.Join(dir, results.MetaFile), meta); werr != nil && err == nil {
@@ -508,7 +538,14 @@ func (s Simulation) record(out outcome, err error, stage, dir, setupCPU string) 
 	}
 	switch {
 	case out.hung:
-		meta.Status, meta.Reason = string(results.Hung), fmt.Sprintf("%sno output for %v: killed (attempt %d of 2)", stage, s.HangTimeout, out.attempts)
+		meta.Status, meta.Reason = string(
+			results.Hung,
+		), fmt.Sprintf(
+			"%sno output for %v: killed (attempt %d of 2)",
+			stage,
+			s.HangTimeout,
+			out.attempts,
+		)
 		if tail := ConsoleTail(dir, 3); tail != "" {
 			meta.Reason += "; the guest's console ends: " + tail
 		}
@@ -586,7 +623,14 @@ func (s Simulation) run(ctx context.Context, j job.Job, outdir string, args []st
 
 // attempt runs gem5 once; adopting, it follows the earlier run's job,
 // whose output starts the log afresh.
-func (s Simulation) attempt(ctx context.Context, j job.Job, outdir string, args []string, out *outcome, adopting bool) error {
+func (s Simulation) attempt(
+	ctx context.Context,
+	j job.Job,
+	outdir string,
+	args []string,
+	out *outcome,
+	adopting bool,
+) error {
 	logPath := filepath.Join(outdir, results.LogFile)
 	mode := os.O_CREATE | os.O_WRONLY | os.O_APPEND
 	if adopting {
@@ -598,7 +642,12 @@ func (s Simulation) attempt(ctx context.Context, j job.Job, outdir string, args 
 	}
 	defer logf.Close()
 	if out.attempts > 1 {
-		fmt.Fprintf(logf, "\n==== attempt %d (the previous one made no progress for %v) ====\n", out.attempts, s.HangTimeout)
+		fmt.Fprintf(
+			logf,
+			"\n==== attempt %d (the previous one made no progress for %v) ====\n",
+			out.attempts,
+			s.HangTimeout,
+		)
 	}
 	runCtx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
@@ -613,7 +662,11 @@ func (s Simulation) attempt(ctx context.Context, j job.Job, outdir string, args 
 			case <-stop:
 				return
 			case <-tick.C:
-				w.consoleGrew(filepath.Join(outdir, ConsoleFile), filepath.Join(outdir, ArmConsoleFile), filepath.Join(outdir, DriveConsoleFile()))
+				w.consoleGrew(
+					filepath.Join(outdir, ConsoleFile),
+					filepath.Join(outdir, ArmConsoleFile),
+					filepath.Join(outdir, DriveConsoleFile()),
+				)
 				if w.idle() > s.HangTimeout {
 					cancel(errHung)
 					return

@@ -142,7 +142,14 @@ func (x *Slurm) submit(ctx context.Context, j job.Job, r Gem5Run) (string, error
 		return "", err
 	}
 	j.Logf("submitted Slurm job %s: %s", id, script)
-	rec := slurm.Record{ID: id, Comment: s.Comment, Outdir: r.Outdir, Name: s.Name, Owner: x.Owner, Submitted: time.Now()}
+	rec := slurm.Record{
+		ID:        id,
+		Comment:   s.Comment,
+		Outdir:    r.Outdir,
+		Name:      s.Name,
+		Owner:     x.Owner,
+		Submitted: time.Now(),
+	}
 	return id, x.Records.Add(rec)
 }
 
@@ -156,8 +163,11 @@ func (x *Slurm) checkShared(r Gem5Run) error {
 		}
 	}
 	if len(unseen) > 0 {
-		return fmt.Errorf("the compute nodes cannot see %s: SLURM_SHARED=%s lists the filesystems they share with this machine; put these files under one of them (RESOURCES, WORKING_DIR, GEM5, KERNEL, DISK) or add theirs to SLURM_SHARED",
-			strings.Join(unseen, ", "), strings.Join(x.Shared, " "))
+		return fmt.Errorf(
+			"the compute nodes cannot see %s: SLURM_SHARED=%s lists the filesystems they share with this machine; put these files under one of them (RESOURCES, WORKING_DIR, GEM5, KERNEL, DISK) or add theirs to SLURM_SHARED",
+			strings.Join(unseen, ", "),
+			strings.Join(x.Shared, " "),
+		)
 	}
 	return nil
 }
@@ -242,7 +252,13 @@ func (x *Slurm) cancel(j job.Job, id string, tail *fileTail, cause error) error 
 	}
 	tail.copy()
 	if err != nil {
-		return fmt.Errorf("Slurm job %s: the run stopped (%v) but scancel failed: %w; `mage kill` cancels it (or scancel %s)", id, cause, err, id)
+		return fmt.Errorf(
+			"Slurm job %s: the run stopped (%v) but scancel failed: %w; `mage kill` cancels it (or scancel %s)",
+			id,
+			cause,
+			err,
+			id,
+		)
 	}
 	x.Records.Remove(id)
 	j.Logf("cancelled Slurm job %s: %v", id, cause)
@@ -259,7 +275,14 @@ func (x *Slurm) ended(id string, st slurm.Job, tail *fileTail) error {
 	case st.State == slurm.Completed && strings.HasPrefix(st.ExitCode, "0:"):
 		return nil
 	}
-	return fmt.Errorf("Slurm job %s ended %s (%s, exit code %s; its output: %s)", id, st.State, st.Reason, st.ExitCode, tail.path)
+	return fmt.Errorf(
+		"Slurm job %s ended %s (%s, exit code %s; its output: %s)",
+		id,
+		st.State,
+		st.Reason,
+		st.ExitCode,
+		tail.path,
+	)
 }
 
 // fileTail copies what is appended to a file to a writer.

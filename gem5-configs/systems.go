@@ -97,7 +97,10 @@ func ParseSystems(data []byte) (Catalogue, error) {
 		if slices.Contains(c.Names(), e.Name) {
 			return Catalogue{}, fmt.Errorf("systems[%d]: %q is declared twice", i, e.Name)
 		}
-		c.Systems = append(c.Systems, System{Name: e.Name, Description: e.Description, Detailed: e.Detailed, Levels: e.levels()})
+		c.Systems = append(
+			c.Systems,
+			System{Name: e.Name, Description: e.Description, Detailed: e.Detailed, Levels: e.levels()},
+		)
 	}
 	return c, c.check(f.Setup)
 }

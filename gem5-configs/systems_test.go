@@ -35,7 +35,8 @@ print(json.dumps({"systems": [[k, v.description, v.detailed, " ".join(v.caches()
 		t.Fatalf("Go reads %v, Python %v", got.Names(), want.Systems)
 	}
 	for i, s := range got.Systems {
-		if w := want.Systems[i]; s.Name != w[0] || s.Description != w[1] || s.Detailed != w[2] || strings.Join(s.Levels, " ") != w[3] {
+		if w := want.Systems[i]; s.Name != w[0] || s.Description != w[1] || s.Detailed != w[2] ||
+			strings.Join(s.Levels, " ") != w[3] {
 			t.Errorf("system %d: Go %+v, Python %v", i, s, w)
 		}
 	}
@@ -57,11 +58,31 @@ func TestParseSystemsSaysWhatIsMissing(t *testing.T) {
 		name, text, want string
 	}{
 		{"no systems", file(`"timing"`, "small", ""), "no systems"},
-		{"no detailed cpus", file("", "small", strings.Replace(entry, "%s", "timing", 1)), `detailed "timing" is not one of detailed_cpus ()`},
-		{"detailed not listed", file(`"timing", "o3"`, "small", strings.Replace(entry, "%s", "minor", 1)), `systems[0] "small": detailed "minor" is not one of detailed_cpus (timing, o3)`},
-		{"no description", file(`"o3"`, "small", strings.Replace(ok, `"description": "one core", `, "", 1)), `systems[0] "small": give "description"`},
+		{
+			"no detailed cpus",
+			file("", "small", strings.Replace(entry, "%s", "timing", 1)),
+			`detailed "timing" is not one of detailed_cpus ()`,
+		},
+		{
+			"detailed not listed",
+			file(`"timing", "o3"`, "small", strings.Replace(entry, "%s", "minor", 1)),
+			`systems[0] "small": detailed "minor" is not one of detailed_cpus (timing, o3)`,
+		},
+		{
+			"no description",
+			file(`"o3"`, "small", strings.Replace(ok, `"description": "one core", `, "", 1)),
+			`systems[0] "small": give "description"`,
+		},
 		{"no llc", file(`"o3"`, "small", strings.Replace(ok, `"llc"`, `"l3"`, 1)), `caches has no "llc"`},
-		{"unknown level", file(`"o3"`, "small", strings.Replace(ok, `"l1d": {"size": "8kB"`, `"l1d": {"size": "8kB"}, "l4": {"size": "8kB"`, 1)), `caches.l4: levels are`},
+		{
+			"unknown level",
+			file(
+				`"o3"`,
+				"small",
+				strings.Replace(ok, `"l1d": {"size": "8kB"`, `"l1d": {"size": "8kB"}, "l4": {"size": "8kB"`, 1),
+			),
+			`caches.l4: levels are`,
+		},
 		{"twice", file(`"o3"`, "small", ok+", "+ok), `systems[1]: "small" is declared twice`},
 		{"setup unknown", file(`"o3"`, "big", ok), `setup "big" is not one of the systems (small)`},
 		{"unknown field", strings.Replace(file(`"o3"`, "small", ok), `"clock"`, `"clok"`, 1), `unknown field "clok"`},
@@ -96,7 +117,11 @@ func TestSystemsReadsTheProjectsFile(t *testing.T) {
 func FuzzParseSystems(f *testing.F) {
 	b, _ := files.ReadFile(SystemsFile)
 	f.Add(b)
-	f.Add([]byte(`{"detailed_cpus": ["o3"], "setup": "a", "systems": [{"name": "a", "description": "x", "detailed": "o3"}]}`))
+	f.Add(
+		[]byte(
+			`{"detailed_cpus": ["o3"], "setup": "a", "systems": [{"name": "a", "description": "x", "detailed": "o3"}]}`,
+		),
+	)
 	f.Fuzz(func(t *testing.T, text []byte) {
 		c, err := ParseSystems(text)
 		if err != nil {

@@ -90,7 +90,8 @@ func (d *DriveSpec) MemoryMiB() int64 {
 		return 0
 	}
 	for unit, mul := range map[string]int64{"GB": 1024, "MB": 1} {
-		if n, err := strconv.ParseInt(strings.TrimSuffix(d.Memory, unit), 10, 64); err == nil && strings.HasSuffix(d.Memory, unit) {
+		if n, err := strconv.ParseInt(strings.TrimSuffix(d.Memory, unit), 10, 64); err == nil &&
+			strings.HasSuffix(d.Memory, unit) {
 			return n * mul
 		}
 	}

@@ -12,8 +12,19 @@ import (
 
 func twoMachines(work string) Simulation {
 	return Simulation{
-		Machine: Machine{ExecMode: functions.Process, CPUs: 2, MemoryMiB: 2048, Topology: TwoMachine, DriveDisk: "/d/drive.raw",
-			LinkDelay: "2us", LinkBandwidth: "10Gbps", Config: "run_sim.py", Kernel: "/k", Disk: "/d/disk.raw", Root: "/dev/sda2"},
+		Machine: Machine{
+			ExecMode:      functions.Process,
+			CPUs:          2,
+			MemoryMiB:     2048,
+			Topology:      TwoMachine,
+			DriveDisk:     "/d/drive.raw",
+			LinkDelay:     "2us",
+			LinkBandwidth: "10Gbps",
+			Config:        "run_sim.py",
+			Kernel:        "/k",
+			Disk:          "/d/disk.raw",
+			Root:          "/dev/sda2",
+		},
 		Workload:   Workload{Function: "fibonacci-go", Port: 50051, Warmup: 5},
 		Evaluation: Evaluation{AtomicWarming: 2, Invocations: 3},
 		Runner:     Runner{Work: work},
@@ -69,7 +80,8 @@ func TestTwoMachinesKeepTheirOwnDirectories(t *testing.T) {
 	if _, ok := one.BootDescription()["TOPOLOGY"]; ok {
 		t.Errorf("a single machine's boot description names a topology: %v", one.BootDescription())
 	}
-	if d := two.EvalDescription(); d["TOPOLOGY"] != TwoMachine || d["LINK_DELAY"] != "2us" || d["LINK_BANDWIDTH"] != "10Gbps" {
+	if d := two.EvalDescription(); d["TOPOLOGY"] != TwoMachine || d["LINK_DELAY"] != "2us" ||
+		d["LINK_BANDWIDTH"] != "10Gbps" {
 		t.Errorf("evaluation description %v", d)
 	}
 	if _, ok := two.BootDescription()["LINK_DELAY"]; ok {
@@ -94,27 +106,75 @@ func TestTwoMachinesWithTheStandin(t *testing.T) {
 	s := twoMachines(dir)
 	os.WriteFile(filepath.Join(dir, "test.sh"), []byte(s.RunScript()), 0o644)
 	os.WriteFile(filepath.Join(dir, "drive.sh"), []byte(s.DriveScript()), 0o644)
-	machine := []string{"run_sim.py", "--kernel", k, "--disk", d, "--setup-cpu", "atomic", "--topology", "two-machine", "--drive-disk", dd}
+	machine := []string{
+		"run_sim.py",
+		"--kernel",
+		k,
+		"--disk",
+		d,
+		"--setup-cpu",
+		"atomic",
+		"--topology",
+		"two-machine",
+		"--drive-disk",
+		dd,
+	}
 	run := func(out string, args ...string) string {
 		t.Helper()
-		text, code := gem5(t, dir, nil, append(append([]string{"--outdir=" + filepath.Join(dir, out)}, machine...), args...)...)
+		text, code := gem5(
+			t,
+			dir,
+			nil,
+			append(append([]string{"--outdir=" + filepath.Join(dir, out)}, machine...), args...)...)
 		if code != 0 {
 			t.Fatalf("%s: exit %d\n%s", out, code, text)
 		}
 		return text
 	}
 	boot := run("boot", "--mode", "boot", "--checkpoint-dir", filepath.Join(dir, "bcpt"))
-	if strings.Count(boot, "m5 fail 5") != 2 || !strings.Contains(boot, "1 of 2 systems ready") || strings.Count(boot, "Checkpoint taken") != 1 {
+	if strings.Count(boot, "m5 fail 5") != 2 || !strings.Contains(boot, "1 of 2 systems ready") ||
+		strings.Count(boot, "Checkpoint taken") != 1 {
 		t.Fatalf("boot: want one checkpoint once both systems are ready:\n%s", boot)
 	}
-	setup := run("setup", "--mode", "setup", "--function", "fibonacci-go", "--checkpoint-dir", filepath.Join(dir, "cpt"),
-		"--script", filepath.Join(dir, "test.sh"), "--drive-script", filepath.Join(dir, "drive.sh"), "--boot-checkpoint", filepath.Join(dir, "bcpt"))
+	setup := run(
+		"setup",
+		"--mode",
+		"setup",
+		"--function",
+		"fibonacci-go",
+		"--checkpoint-dir",
+		filepath.Join(dir, "cpt"),
+		"--script",
+		filepath.Join(dir, "test.sh"),
+		"--drive-script",
+		filepath.Join(dir, "drive.sh"),
+		"--boot-checkpoint",
+		filepath.Join(dir, "bcpt"),
+	)
 	order := regexp.MustCompile(`(?s)fail 3: .*fail 10: .*fail 32: .*Checkpoint taken`)
 	if !order.MatchString(setup) || strings.Contains(setup, "m5 fail 5") {
-		t.Fatalf("setup from the boot checkpoint: want the function pinned, then the client, then the checkpoint:\n%s", setup)
+		t.Fatalf(
+			"setup from the boot checkpoint: want the function pinned, then the client, then the checkpoint:\n%s",
+			setup,
+		)
 	}
-	eval := run("eval", "--mode", "evaluation", "--function", "fibonacci-go", "--checkpoint-dir", filepath.Join(dir, "cpt"),
-		"--atomic-warming", "2", "--num-invocations", "3", "--link-delay", "2us", "--link-bandwidth", "10Gbps")
+	eval := run(
+		"eval",
+		"--mode",
+		"evaluation",
+		"--function",
+		"fibonacci-go",
+		"--checkpoint-dir",
+		filepath.Join(dir, "cpt"),
+		"--atomic-warming",
+		"2",
+		"--num-invocations",
+		"3",
+		"--link-delay",
+		"2us",
+		"--link-bandwidth",
+		"10Gbps",
+	)
 	if strings.Count(eval, "End invokation") != 5 || !strings.Contains(eval, "link 2us, 10Gbps") {
 		t.Fatalf("evaluation:\n%s", eval)
 	}
@@ -131,8 +191,23 @@ func TestTwoMachinesWithTheStandin(t *testing.T) {
 		}
 	}
 	// A single machine cannot restore two machines' checkpoint.
-	out, code := gem5(t, dir, nil, "--outdir="+filepath.Join(dir, "one"), "run_sim.py", "--kernel", k, "--disk", d, "--function", "fibonacci-go",
-		"--mode", "evaluation", "--checkpoint-dir", filepath.Join(dir, "cpt"))
+	out, code := gem5(
+		t,
+		dir,
+		nil,
+		"--outdir="+filepath.Join(dir, "one"),
+		"run_sim.py",
+		"--kernel",
+		k,
+		"--disk",
+		d,
+		"--function",
+		"fibonacci-go",
+		"--mode",
+		"evaluation",
+		"--checkpoint-dir",
+		filepath.Join(dir, "cpt"),
+	)
 	if code == 0 || !strings.Contains(out, "Can't find section 'drive' in checkpoint") {
 		t.Errorf("a single machine restored two machines' checkpoint: exit %d\n%s", code, out)
 	}
@@ -142,7 +217,18 @@ func TestTwoMachineArgumentErrors(t *testing.T) {
 	dir := t.TempDir()
 	k := filepath.Join(dir, "k")
 	os.WriteFile(k, nil, 0o644)
-	common := []string{"--outdir=" + filepath.Join(dir, "o"), "run_sim.py", "--kernel", k, "--disk", k, "--function", "f", "--checkpoint-dir", dir}
+	common := []string{
+		"--outdir=" + filepath.Join(dir, "o"),
+		"run_sim.py",
+		"--kernel",
+		k,
+		"--disk",
+		k,
+		"--function",
+		"f",
+		"--checkpoint-dir",
+		dir,
+	}
 	for _, c := range []struct {
 		args []string
 		want string

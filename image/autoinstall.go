@@ -90,7 +90,11 @@ echo finalized
 // kernel.
 func (s Spec) autoinstall(ctx context.Context, j job.Job) error {
 	if s.Auto.ISO.URL == "" {
-		return fmt.Errorf("IMAGE_BUILDER=autoinstall: no installer ISO known for %s %s; set ISO_URL and ISO_SHA256", s.Distro, s.Suite)
+		return fmt.Errorf(
+			"IMAGE_BUILDER=autoinstall: no installer ISO known for %s %s; set ISO_URL and ISO_SHA256",
+			s.Distro,
+			s.Suite,
+		)
 	}
 	if err := apt.Need("xorriso", "qemu-img"); err != nil {
 		return err
@@ -146,7 +150,9 @@ func (s Spec) autoinstall(ctx context.Context, j job.Job) error {
 		return fmt.Errorf("autoinstall: %w", err)
 	}
 	if _, ok := srv.Uploaded("install.log"); !ok {
-		return fmt.Errorf("autoinstall: the installer powered off without reporting (no install.log upload); its console is in the log")
+		return fmt.Errorf(
+			"autoinstall: the installer powered off without reporting (no install.log upload); its console is in the log",
+		)
 	}
 	j.Progress("finalizing with the kernel stage's kernel")
 	res, err := qemu.RunScript(ctx, j, qemu.Machine{Arch: s.Arch, Kernel: s.Auto.Kernel, MemoryMiB: s.Auto.MemoryMiB,

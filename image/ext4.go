@@ -53,7 +53,12 @@ func RootOffset(ctx context.Context, raw string) (int64, error) {
 	}
 	p := t.PartitionTable
 	if len(p.Partitions) < RootPart {
-		return 0, fmt.Errorf("%s has %d partitions; the root file system is expected in partition %d", raw, len(p.Partitions), RootPart)
+		return 0, fmt.Errorf(
+			"%s has %d partitions; the root file system is expected in partition %d",
+			raw,
+			len(p.Partitions),
+			RootPart,
+		)
 	}
 	size := p.SectorSize
 	if size == 0 {
@@ -87,11 +92,15 @@ func ReadFile(ctx context.Context, raw, path string) ([]byte, error) {
 func debugfsError(stderr string) string {
 	for _, l := range strings.Split(stderr, "\n") {
 		l = strings.TrimSpace(l)
-		if l == "" || strings.HasPrefix(l, "debugfs ") || strings.HasPrefix(l, "debugfs:") && !strings.Contains(l, ": ") {
+		if l == "" || strings.HasPrefix(l, "debugfs ") ||
+			strings.HasPrefix(l, "debugfs:") && !strings.Contains(l, ": ") {
 			continue
 		}
 		if strings.Contains(l, "not found") || strings.Contains(l, "No such") || strings.Contains(l, "error") ||
-			strings.Contains(l, "Could not") || strings.Contains(l, "Bad magic") || strings.Contains(l, "Operation not permitted") {
+			strings.Contains(
+				l,
+				"Could not",
+			) || strings.Contains(l, "Bad magic") || strings.Contains(l, "Operation not permitted") {
 			return l
 		}
 	}

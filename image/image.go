@@ -306,7 +306,10 @@ func (s Spec) configure(ctx context.Context, j job.Job, root string) error {
 	if err := os.WriteFile(filepath.Join(root, "etc/systemd/system/ssh-keygen.service"), []byte(regen), 0o644); err != nil {
 		return err
 	}
-	return os.Symlink("/etc/systemd/system/ssh-keygen.service", filepath.Join(root, "etc/systemd/system/multi-user.target.wants/ssh-keygen.service"))
+	return os.Symlink(
+		"/etc/systemd/system/ssh-keygen.service",
+		filepath.Join(root, "etc/systemd/system/multi-user.target.wants/ssh-keygen.service"),
+	)
 }
 
 func (s Spec) manifestBase() string {
@@ -431,7 +434,13 @@ func (s Spec) Finish(ctx context.Context, j job.Job) error {
 		return err
 	}
 	files = append(files, Inject{Src: mpath, Dst: "/etc/vswarmu/image.json", Mode: 0o644})
-	links := append([]Link{{Path: "/etc/systemd/system/multi-user.target.wants/gem5init.service", Target: "/etc/systemd/system/gem5init.service"}},
+	links := append(
+		[]Link{
+			{
+				Path:   "/etc/systemd/system/multi-user.target.wants/gem5init.service",
+				Target: "/etc/systemd/system/gem5init.service",
+			},
+		},
 		notStartedAtBoot...)
 	for _, g := range MaskedGenerators {
 		links = append(links, Link{Path: "/etc/systemd/system-generators/" + g, Target: "/dev/null"})
@@ -486,7 +495,11 @@ func (s Spec) simulationFiles(tmp string) ([]Inject, error) {
 	if err := os.WriteFile(seedFile, seed, 0o600); err != nil {
 		return nil, err
 	}
-	return append(files, Inject{Src: s.Seeder, Dst: SeederPath, Mode: 0o755}, Inject{Src: seedFile, Dst: RandomSeedPath, Mode: 0o600}), nil
+	return append(
+		files,
+		Inject{Src: s.Seeder, Dst: SeederPath, Mode: 0o755},
+		Inject{Src: seedFile, Dst: RandomSeedPath, Mode: 0o600},
+	), nil
 }
 
 // notStartedAtBoot are the container runtime's enablements, removed: a

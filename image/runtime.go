@@ -58,22 +58,50 @@ const (
 
 // RuntimeComponents are the runtime's programs.
 var RuntimeComponents = []RuntimeComponent{
-	{Name: "containerd", Module: "github.com/containerd/containerd", Version: containerdVersion, Package: "cmd/containerd",
-		Guest: "/usr/bin/containerd", Tags: "no_btrfs no_devmapper no_zfs",
-		LDFlags: "-X github.com/containerd/containerd/version.Version=" + strings.TrimPrefix(containerdVersion, "v")},
+	{
+		Name:    "containerd",
+		Module:  "github.com/containerd/containerd",
+		Version: containerdVersion,
+		Package: "cmd/containerd",
+		Guest:   "/usr/bin/containerd",
+		Tags:    "no_btrfs no_devmapper no_zfs",
+		LDFlags: "-X github.com/containerd/containerd/version.Version=" + strings.TrimPrefix(containerdVersion, "v"),
+	},
 	{Name: "containerd-shim-runc-v2", Module: "github.com/containerd/containerd", Version: containerdVersion,
 		Package: "cmd/containerd-shim-runc-v2", Guest: "/usr/bin/containerd-shim-runc-v2",
 		LDFlags: "-X github.com/containerd/containerd/version.Version=" + strings.TrimPrefix(containerdVersion, "v")},
-	{Name: "runc", Module: "github.com/opencontainers/runc", Version: runcVersion, Package: ".", Guest: "/usr/sbin/runc",
-		CGO: true, Tags: "seccomp", LDFlags: "-X main.version=" + strings.TrimPrefix(runcVersion, "v")},
-	{Name: "dockerd", Module: "github.com/docker/docker", Version: "v" + dockerVersion + "+incompatible", Package: "cmd/dockerd",
-		Guest: "/usr/sbin/dockerd", Tags: "exclude_graphdriver_btrfs exclude_graphdriver_devicemapper", VendorMod: true,
-		LDFlags: "-X github.com/docker/docker/dockerversion.Version=" + dockerVersion},
+	{
+		Name:    "runc",
+		Module:  "github.com/opencontainers/runc",
+		Version: runcVersion,
+		Package: ".",
+		Guest:   "/usr/sbin/runc",
+		CGO:     true,
+		Tags:    "seccomp",
+		LDFlags: "-X main.version=" + strings.TrimPrefix(runcVersion, "v"),
+	},
+	{
+		Name:      "dockerd",
+		Module:    "github.com/docker/docker",
+		Version:   "v" + dockerVersion + "+incompatible",
+		Package:   "cmd/dockerd",
+		Guest:     "/usr/sbin/dockerd",
+		Tags:      "exclude_graphdriver_btrfs exclude_graphdriver_devicemapper",
+		VendorMod: true,
+		LDFlags:   "-X github.com/docker/docker/dockerversion.Version=" + dockerVersion,
+	},
 	{Name: "docker-proxy", Module: "github.com/docker/docker", Version: "v" + dockerVersion + "+incompatible",
 		Package: "cmd/docker-proxy", Guest: "/usr/sbin/docker-proxy", VendorMod: true},
-	{Name: "docker", Module: "github.com/docker/cli", Version: "v" + dockerVersion + "+incompatible", Package: "cmd/docker",
-		Guest: "/usr/bin/docker", VendorMod: true, LDFlags: "-X github.com/docker/cli/cli/version.Version=" + dockerVersion,
-		Replace: map[string]string{"github.com/docker/docker": "v" + dockerVersion + "+incompatible"}},
+	{
+		Name:      "docker",
+		Module:    "github.com/docker/cli",
+		Version:   "v" + dockerVersion + "+incompatible",
+		Package:   "cmd/docker",
+		Guest:     "/usr/bin/docker",
+		VendorMod: true,
+		LDFlags:   "-X github.com/docker/cli/cli/version.Version=" + dockerVersion,
+		Replace:   map[string]string{"github.com/docker/docker": "v" + dockerVersion + "+incompatible"},
+	},
 	{Name: "docker-compose", Module: "github.com/docker/compose/v2", Version: composeVersion, Package: "cmd",
 		Guest: "/usr/bin/docker-compose", LDFlags: "-X github.com/docker/compose/v2/internal.Version=" + composeVersion},
 }
@@ -104,7 +132,15 @@ func (rt Runtime) Binaries() []string {
 func (rt Runtime) Description() map[string]string {
 	d := map[string]string{"ARCH": rt.Arch, "go": runtime.Version()}
 	for _, c := range RuntimeComponents {
-		d[c.Name] = fmt.Sprintf("%s@%s %s tags=%q cgo=%v replace=%v", c.Module, c.Version, c.Package, c.Tags, c.CGO, c.Replace)
+		d[c.Name] = fmt.Sprintf(
+			"%s@%s %s tags=%q cgo=%v replace=%v",
+			c.Module,
+			c.Version,
+			c.Package,
+			c.Tags,
+			c.CGO,
+			c.Replace,
+		)
 	}
 	return d
 }
@@ -124,7 +160,10 @@ func (rt Runtime) Injects() []Inject {
 // builds each program into j.Out(binary).
 func (rt Runtime) Build(ctx context.Context, j job.Job) error {
 	if rt.Arch != "amd64" {
-		return fmt.Errorf("ARCH=%s: the container runtime is built for amd64 only (runc links libseccomp with cgo); use EXEC_MODE=process", rt.Arch)
+		return fmt.Errorf(
+			"ARCH=%s: the container runtime is built for amd64 only (runc links libseccomp with cgo); use EXEC_MODE=process",
+			rt.Arch,
+		)
 	}
 	if err := apt.Need(rt.goCmd(), "gcc", "pkg-config"); err != nil {
 		return err
@@ -174,7 +213,13 @@ func (rt Runtime) source(ctx context.Context, j job.Job, c RuntimeComponent) (st
 	var out, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &stderr
 	if err := j.RunCmd(ctx, cmd); err != nil {
-		return "", fmt.Errorf("go mod download %s@%s: %w: %s", c.Module, c.Version, err, strings.TrimSpace(stderr.String()))
+		return "", fmt.Errorf(
+			"go mod download %s@%s: %w: %s",
+			c.Module,
+			c.Version,
+			err,
+			strings.TrimSpace(stderr.String()),
+		)
 	}
 	var info struct{ Dir, Error string }
 	if err := json.Unmarshal(out.Bytes(), &info); err != nil || info.Dir == "" {

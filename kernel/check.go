@@ -44,25 +44,68 @@ var Requirements = []Group{
 		"NETFILTER_XT_MATCH_IPVS", "NETFILTER_XT_MARK", "IP_NF_NAT", "NF_NAT", "POSIX_MQUEUE", "CGROUP_BPF")},
 	{Name: "Docker: optional features", Items: each(false, "resource limits or security features are unavailable",
 		"USER_NS", "SECCOMP", "SECCOMP_FILTER", "CGROUP_PIDS", "BLK_CGROUP", "FAIR_GROUP_SCHED", "CFS_BANDWIDTH")},
-	{Name: "Docker: storage driver overlay2", Items: each(true, "the overlay2 storage driver cannot work", "OVERLAY_FS")},
+	{
+		Name:  "Docker: storage driver overlay2",
+		Items: each(true, "the overlay2 storage driver cannot work", "OVERLAY_FS"),
+	},
 	{Name: "Docker: network drivers (bridge, nftables)", Items: append(
 		each(false, "iptables-nft (Ubuntu 22.04's default) cannot set up container networking",
 			"NF_TABLES", "NFT_COMPAT", "NFT_NAT", "NFT_MASQ", "NFT_CT"),
 		each(false, "IPv6 container networking is unavailable", "IP6_NF_NAT", "IP6_NF_TARGET_MASQUERADE")...)},
 	{Name: "systemd", Items: append(
-		each(true, "systemd does not boot", "DEVTMPFS", "CGROUPS", "INOTIFY_USER", "SIGNALFD", "TIMERFD", "EPOLL", "FHANDLE", "PROC_FS", "SYSFS", "TMPFS", "UNIX"),
+		each(
+			true,
+			"systemd does not boot",
+			"DEVTMPFS",
+			"CGROUPS",
+			"INOTIFY_USER",
+			"SIGNALFD",
+			"TIMERFD",
+			"EPOLL",
+			"FHANDLE",
+			"PROC_FS",
+			"SYSFS",
+			"TMPFS",
+			"UNIX",
+		),
 		each(false, "some systemd features are missing", "AUTOFS_FS", "TMPFS_POSIX_ACL", "TMPFS_XATTR")...)},
 	{Name: "gem5 full system", Items: []Requirement{
-		{AnyOf: [][]string{{"SERIAL_8250", "SERIAL_8250_CONSOLE"}}, Required: true, Arch: "amd64", Why: "no console output from gem5's UART"},
-		{AnyOf: [][]string{{"SERIAL_AMBA_PL011", "SERIAL_AMBA_PL011_CONSOLE"}}, Required: true, Arch: "arm64", Why: "no console output from gem5's PL011"},
-		{AnyOf: [][]string{{"IDE", "BLK_DEV_IDEDISK", "BLK_DEV_PIIX"}, {"ATA", "ATA_PIIX", "BLK_DEV_SD"}}, Required: true, Arch: "amd64",
-			Why: "the root disk on gem5's PIIX IDE controller is not found"},
+		{
+			AnyOf:    [][]string{{"SERIAL_8250", "SERIAL_8250_CONSOLE"}},
+			Required: true,
+			Arch:     "amd64",
+			Why:      "no console output from gem5's UART",
+		},
+		{
+			AnyOf:    [][]string{{"SERIAL_AMBA_PL011", "SERIAL_AMBA_PL011_CONSOLE"}},
+			Required: true,
+			Arch:     "arm64",
+			Why:      "no console output from gem5's PL011",
+		},
+		{
+			AnyOf:    [][]string{{"IDE", "BLK_DEV_IDEDISK", "BLK_DEV_PIIX"}, {"ATA", "ATA_PIIX", "BLK_DEV_SD"}},
+			Required: true,
+			Arch:     "amd64",
+			Why:      "the root disk on gem5's PIIX IDE controller is not found",
+		},
 		all("EXT4_FS", "PCI", "BLK_DEV_INITRD"),
-		{AnyOf: [][]string{{"DEVMEM"}}, Required: true, Why: "m5 ops through /dev/mem (client -m5ops, m5 readfile/exit) fail"},
-		{AnyOf: [][]string{{"E1000"}}, Arch: "amd64", Why: "TOPOLOGY=two-machine finds no network card (gem5's IGbE_e1000)"},
+		{
+			AnyOf:    [][]string{{"DEVMEM"}},
+			Required: true,
+			Why:      "m5 ops through /dev/mem (client -m5ops, m5 readfile/exit) fail",
+		},
+		{
+			AnyOf: [][]string{{"E1000"}},
+			Arch:  "amd64",
+			Why:   "TOPOLOGY=two-machine finds no network card (gem5's IGbE_e1000)",
+		},
 	}},
 	{Name: "qemu (installing functions)", Items: []Requirement{
-		{AnyOf: [][]string{{"VIRTIO_PCI", "VIRTIO_BLK", "VIRTIO_NET"}}, Required: true, Why: "the disk and network of the install VM are not found"},
+		{
+			AnyOf:    [][]string{{"VIRTIO_PCI", "VIRTIO_BLK", "VIRTIO_NET"}},
+			Required: true,
+			Why:      "the disk and network of the install VM are not found",
+		},
 	}},
 }
 

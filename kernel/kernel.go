@@ -162,7 +162,13 @@ func (b Build) Fetch(ctx context.Context, j job.Job) error {
 		// which cannot reach a tag off the default branch.)
 		j.Progress("cloning %s at %s", b.Source.Location, b.Source.Ref)
 		if err := j.Run(ctx, "git", "clone", "--quiet", "--depth", "1", "--branch", b.Source.Ref, b.Source.Location, out); err != nil {
-			return fmt.Errorf("clone %s at %s (is %s a tag there?): %w", b.Source.Location, b.Source.Ref, b.Source.Ref, err)
+			return fmt.Errorf(
+				"clone %s at %s (is %s a tag there?): %w",
+				b.Source.Location,
+				b.Source.Ref,
+				b.Source.Ref,
+				err,
+			)
 		}
 		return nil
 	}
@@ -261,8 +267,12 @@ func (b Build) Configure(ctx context.Context, j job.Job) error {
 		j.Logf("not in Linux %s for %s (skipped): %s", version, b.Arch, strings.Join(res.Skipped, " "))
 	}
 	if len(res.Lost) > 0 {
-		return fmt.Errorf("fragment options that did not survive merge_config.sh + olddefconfig on Linux %s %s (a dependency is off or the option is for another architecture; enable the dependencies in the fragment or move the option to kernel/configs/<arch>.config; the log shows merge_config.sh's warnings): %s",
-			version, b.Arch, strings.Join(res.Lost, ", "))
+		return fmt.Errorf(
+			"fragment options that did not survive merge_config.sh + olddefconfig on Linux %s %s (a dependency is off or the option is for another architecture; enable the dependencies in the fragment or move the option to kernel/configs/<arch>.config; the log shows merge_config.sh's warnings): %s",
+			version,
+			b.Arch,
+			strings.Join(res.Lost, ", "),
+		)
 	}
 	return nil
 }

@@ -94,7 +94,11 @@ func TestCheckRequirements(t *testing.T) {
 		fails  []string
 	}{
 		{"complete", func(Config) {}, nil},
-		{"no overlayfs", func(c Config) { delete(c, "OVERLAY_FS") }, []string{"CONFIG_OVERLAY_FS (Docker: storage driver overlay2"}},
+		{
+			"no overlayfs",
+			func(c Config) { delete(c, "OVERLAY_FS") },
+			[]string{"CONFIG_OVERLAY_FS (Docker: storage driver overlay2"},
+		},
 		{"overlayfs as module is fine", func(c Config) { c["OVERLAY_FS"] = "m" }, nil},
 		{"optional missing is fine", func(c Config) { delete(c, "NFT_CT") }, nil},
 		{"legacy IDE instead of libata", func(c Config) {
@@ -146,7 +150,12 @@ func TestResolveSource(t *testing.T) {
 		{"kernel.org", "6.1", Source{Kind: "tarball", Location: mirror + "/v6.x/linux-6.1.tar.xz",
 			Checksum: "file:" + mirror + "/v6.x/sha256sums.asc", Name: "linux-6.1"}, ""},
 		{"git", "5.15.59", Source{Kind: "git", Location: StableGit, Ref: "v5.15.59", Name: "linux-5.15.59-git"}, ""},
-		{"git::https://mirror/linux.git", "6.6.1", Source{Kind: "git", Location: "https://mirror/linux.git", Ref: "v6.6.1", Name: "linux-6.6.1-git"}, ""},
+		{
+			"git::https://mirror/linux.git",
+			"6.6.1",
+			Source{Kind: "git", Location: "https://mirror/linux.git", Ref: "v6.6.1", Name: "linux-6.6.1-git"},
+			"",
+		},
 		{tree, "6.1", Source{Kind: "dir", Location: tree, Name: "linux"}, ""},
 		{"kernel.org", "latest", Source{}, "not a kernel.org release version"},
 		{filepath.Join(dir, "nope.tar.xz"), "6.1", Source{}, "no such file"},
@@ -165,7 +174,8 @@ func TestResolveSource(t *testing.T) {
 		}
 	}
 	got, err := ResolveSource(tarball, "6.1", mirror, "")
-	if err != nil || got.Kind != "tarball" || got.Location != tarball || !strings.HasPrefix(got.Name, "linux-source-6.1-") {
+	if err != nil || got.Kind != "tarball" || got.Location != tarball ||
+		!strings.HasPrefix(got.Name, "linux-source-6.1-") {
 		t.Errorf("local tarball: %+v, %v", got, err)
 	}
 }
@@ -192,18 +202,24 @@ func TestFragmentsFromDiskOrEmbedded(t *testing.T) {
 		t.Fatalf("fragments: %+v", frags)
 	}
 	merged, _ := ParseConfig(strings.NewReader(Merged(frags)), "merged")
-	if merged["FOO"] != "y" || merged["BAR"] != "n" || merged["SERIAL_AMBA_PL011"] != "y" || merged["OVERLAY_FS"] != "y" {
+	if merged["FOO"] != "y" || merged["BAR"] != "n" || merged["SERIAL_AMBA_PL011"] != "y" ||
+		merged["OVERLAY_FS"] != "y" {
 		t.Fatalf("merged: %v", merged)
 	}
 	os.WriteFile(extra, []byte("garbage\n"), 0o644)
-	if _, err := Fragments(proj, "arm64", "5.4.84", []string{extra}); err == nil || !strings.Contains(err.Error(), "mine.config:1") {
+	if _, err := Fragments(proj, "arm64", "5.4.84", []string{extra}); err == nil ||
+		!strings.Contains(err.Error(), "mine.config:1") {
 		t.Fatalf("bad fragment: %v", err)
 	}
 }
 
 func TestSourceVersionAndSymbols(t *testing.T) {
 	src := t.TempDir()
-	os.WriteFile(filepath.Join(src, "Makefile"), []byte("# SPDX\nVERSION = 5\nPATCHLEVEL = 4\nSUBLEVEL = 84\nEXTRAVERSION =\n"), 0o644)
+	os.WriteFile(
+		filepath.Join(src, "Makefile"),
+		[]byte("# SPDX\nVERSION = 5\nPATCHLEVEL = 4\nSUBLEVEL = 84\nEXTRAVERSION =\n"),
+		0o644,
+	)
 	os.WriteFile(filepath.Join(src, "Kconfig"), []byte("config COMMON\n\tbool\nmenuconfig NET\n"), 0o644)
 	os.MkdirAll(filepath.Join(src, "arch", "x86"), 0o755)
 	os.MkdirAll(filepath.Join(src, "arch", "arm64"), 0o755)
@@ -224,7 +240,8 @@ func TestSourceVersionAndSymbols(t *testing.T) {
 
 func TestDebianSource(t *testing.T) {
 	s, err := ResolveSource("debian", "6.1", "", "")
-	if err != nil || s.Kind != "debian" || s.Location != "/usr/src/linux-source-6.1.tar.xz" || SourcePackage("debian", "6.1.84") != "linux-source-6.1" {
+	if err != nil || s.Kind != "debian" || s.Location != "/usr/src/linux-source-6.1.tar.xz" ||
+		SourcePackage("debian", "6.1.84") != "linux-source-6.1" {
 		t.Fatalf("%+v %v", s, err)
 	}
 	if _, err := ResolveSource("debian", "latest", "", ""); err == nil || !strings.Contains(err.Error(), "like v6.1") {

@@ -23,7 +23,11 @@ func (b Build) Preflight(ctx context.Context) error {
 		}
 		pkg := strings.TrimSuffix(s.Name, "-debian")
 		if len(apt.Unavailable(ctx, []string{pkg})) > 0 {
-			return fmt.Errorf("KERNEL_SOURCE=debian: %s is not installed and apt has no candidate for it (KVERSION=%s; Debian 12 packages linux-source-6.1)", pkg, b.Version)
+			return fmt.Errorf(
+				"KERNEL_SOURCE=debian: %s is not installed and apt has no candidate for it (KVERSION=%s; Debian 12 packages linux-source-6.1)",
+				pkg,
+				b.Version,
+			)
 		}
 		return nil
 	case s.Local():

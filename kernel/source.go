@@ -38,7 +38,10 @@ func ResolveSource(spec, version, mirror, checksum string) (Source, error) {
 	case spec == "debian":
 		pkg := SourcePackage(spec, version)
 		if pkg == "" {
-			return Source{}, fmt.Errorf("KVERSION=%s: KERNEL_SOURCE=debian takes a version like v6.1 (Debian's linux-source-6.1)", version)
+			return Source{}, fmt.Errorf(
+				"KVERSION=%s: KERNEL_SOURCE=debian takes a version like v6.1 (Debian's linux-source-6.1)",
+				version,
+			)
 		}
 		return Source{Kind: "debian", Location: "/usr/src/" + pkg + ".tar.xz", Name: pkg + "-debian"}, nil
 	case spec == "kernel.org" || spec == "":
@@ -66,11 +69,18 @@ func ResolveSource(spec, version, mirror, checksum string) (Source, error) {
 	}
 	fi, err := os.Stat(abs)
 	if err != nil {
-		return Source{}, fmt.Errorf("KERNEL_SOURCE=%s: %w (use kernel.org, git, a URL, a tarball or a source directory)", spec, err)
+		return Source{}, fmt.Errorf(
+			"KERNEL_SOURCE=%s: %w (use kernel.org, git, a URL, a tarball or a source directory)",
+			spec,
+			err,
+		)
 	}
 	if fi.IsDir() {
 		if _, err := os.Stat(filepath.Join(abs, "Kconfig")); err != nil {
-			return Source{}, fmt.Errorf("KERNEL_SOURCE=%s is a directory but not a kernel source tree (no Kconfig)", spec)
+			return Source{}, fmt.Errorf(
+				"KERNEL_SOURCE=%s is a directory but not a kernel source tree (no Kconfig)",
+				spec,
+			)
 		}
 		return Source{Kind: "dir", Location: abs, Name: filepath.Base(abs)}, nil
 	}

@@ -109,11 +109,20 @@ func (f Fetch) tag() string {
 }
 
 // manifest fetches SHA256SUMS, then the manifest checked against it.
-func (f Fetch) manifest(ctx context.Context, rel releaseInfo, assets map[string]asset) (map[string]string, Manifest, error) {
+func (f Fetch) manifest(
+	ctx context.Context,
+	rel releaseInfo,
+	assets map[string]asset,
+) (map[string]string, Manifest, error) {
 	sumsName := SumsAsset(f.Arch)
 	sumsAsset, ok := assets[sumsName]
 	if !ok {
-		return nil, Manifest{}, fmt.Errorf("release %s of %s has a manifest but no %s: the assets cannot be checked", rel.Tag, f.Repo, sumsName)
+		return nil, Manifest{}, fmt.Errorf(
+			"release %s of %s has a manifest but no %s: the assets cannot be checked",
+			rel.Tag,
+			f.Repo,
+			sumsName,
+		)
 	}
 	dir := f.tagDir(rel.Tag)
 	sumsPath := filepath.Join(dir, sumsName)
@@ -152,18 +161,36 @@ func (f Fetch) get(ctx context.Context, tag string, a asset, sums map[string]str
 
 // artifact fetches w's parts, reassembles and decompresses them into
 // j.Out(w.Path) and checks the result.
-func (f Fetch) artifact(ctx context.Context, j job.Job, tag string, m Manifest, w Want, assets map[string]asset, sums map[string]string) error {
+func (f Fetch) artifact(
+	ctx context.Context,
+	j job.Job,
+	tag string,
+	m Manifest,
+	w Want,
+	assets map[string]asset,
+	sums map[string]string,
+) error {
 	a, ok := m.Artifact(w.Kind, w.Arch)
 	if !ok {
 		return fmt.Errorf("release %s has no %s for %s", tag, w.Kind, w.Arch)
 	}
 	if diff := SettingsDiffer(a.Settings, w.Settings); len(diff) > 0 {
-		return fmt.Errorf("release %s's %s was built with other settings than yours: %s; use RESOURCES_FROM=build, or the release's settings",
-			tag, a.Name, strings.Join(diff, ", "))
+		return fmt.Errorf(
+			"release %s's %s was built with other settings than yours: %s; use RESOURCES_FROM=build, or the release's settings",
+			tag,
+			a.Name,
+			strings.Join(diff, ", "),
+		)
 	}
 	for _, fn := range w.Contents {
 		if !slices.Contains(a.Contents, fn) {
-			return fmt.Errorf("release %s's %s holds the functions %s, not %s: unset INSTALLED_DISK to install your list", tag, a.Name, strings.Join(a.Contents, " "), fn)
+			return fmt.Errorf(
+				"release %s's %s holds the functions %s, not %s: unset INSTALLED_DISK to install your list",
+				tag,
+				a.Name,
+				strings.Join(a.Contents, " "),
+				fn,
+			)
 		}
 	}
 	var parts []string

@@ -27,15 +27,29 @@ var originalNames = map[string]string{
 // layout. Its settings cannot be compared (it has no manifest): they are
 // vSwarm-u's own (Ubuntu focal, Linux 5.4).
 func (f Fetch) runOriginal(ctx context.Context, j job.Job, rel releaseInfo, assets map[string]asset) error {
-	j.Warnf("release %s of %s is in vSwarm-u's layout: no manifest, so its settings are not checked against yours, and only its disk has a checksum", rel.Tag, f.Repo)
+	j.Warnf(
+		"release %s of %s is in vSwarm-u's layout: no manifest, so its settings are not checked against yours, and only its disk has a checksum",
+		rel.Tag,
+		f.Repo,
+	)
 	for _, w := range f.Want {
 		pattern, ok := originalNames[w.Kind]
 		if !ok {
-			return fmt.Errorf("release %s is in vSwarm-u's layout, which has no %s: use RESOURCES_FROM=build for it", rel.Tag, w.Kind)
+			return fmt.Errorf(
+				"release %s is in vSwarm-u's layout, which has no %s: use RESOURCES_FROM=build for it",
+				rel.Tag,
+				w.Kind,
+			)
 		}
 		names := matching(assets, fmt.Sprintf(pattern, regexp.QuoteMeta(w.Arch)))
 		if len(names) == 0 {
-			return fmt.Errorf("release %s has no %s for %s (vSwarm-u's names: %s)", rel.Tag, w.Kind, w.Arch, fmt.Sprintf(pattern, w.Arch))
+			return fmt.Errorf(
+				"release %s has no %s for %s (vSwarm-u's names: %s)",
+				rel.Tag,
+				w.Kind,
+				w.Arch,
+				fmt.Sprintf(pattern, w.Arch),
+			)
 		}
 		var err error
 		if w.Kind == "disk" {
@@ -66,7 +80,14 @@ func matching(assets map[string]asset, pattern string) []string {
 
 // originalDisk downloads the parts of a disk, checks the disk inside the
 // tarball against its .sums file and writes it to j.Out(w.Path).
-func (f Fetch) originalDisk(ctx context.Context, j job.Job, tag string, parts []string, assets map[string]asset, w Want) error {
+func (f Fetch) originalDisk(
+	ctx context.Context,
+	j job.Job,
+	tag string,
+	parts []string,
+	assets map[string]asset,
+	w Want,
+) error {
 	base := regexp.MustCompile(`\.tar\.gz\.[a-z]+$`).ReplaceAllString(parts[0], "")
 	sums, ok := assets[base+".sums"]
 	if !ok {

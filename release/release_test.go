@@ -38,8 +38,24 @@ func packed(t *testing.T) (assets string, diskSum string) {
 	diskSum = randomFile(t, filepath.Join(src, "disk"), 300_000)
 	randomFile(t, filepath.Join(src, "vmlinux"), 1000)
 	p := Pack{Tag: "v1", Arch: "amd64", Tool: "test", PartSize: 100_000, Sources: []Source{
-		{Path: filepath.Join(src, "vmlinux"), Artifact: Artifact{Name: "vmlinux-amd64", Kind: "kernel", Arch: "amd64", Settings: map[string]string{"KVERSION": "v6.1"}}},
-		{Path: filepath.Join(src, "disk"), Artifact: Artifact{Name: "disk-image-amd64.qcow2", Kind: "disk", Arch: "amd64", Settings: map[string]string{"DISTRO": "debian"}}},
+		{
+			Path: filepath.Join(src, "vmlinux"),
+			Artifact: Artifact{
+				Name:     "vmlinux-amd64",
+				Kind:     "kernel",
+				Arch:     "amd64",
+				Settings: map[string]string{"KVERSION": "v6.1"},
+			},
+		},
+		{
+			Path: filepath.Join(src, "disk"),
+			Artifact: Artifact{
+				Name:     "disk-image-amd64.qcow2",
+				Kind:     "disk",
+				Arch:     "amd64",
+				Settings: map[string]string{"DISTRO": "debian"},
+			},
+		},
 	}}
 	if err := p.Write(context.Background(), job.Local{W: io.Discard}, assets); err != nil {
 		t.Fatal(err)
@@ -48,10 +64,22 @@ func packed(t *testing.T) (assets string, diskSum string) {
 }
 
 func fetchTo(s *releasetest.Server, out string, settings map[string]string) Fetch {
-	return Fetch{API: s.URL, Repo: "owner/repo", Tag: "v1", Arch: "amd64", Cache: filepath.Join(out, "cache"), Want: []Want{
-		{Kind: "kernel", Arch: "amd64", Path: filepath.Join(out, "vmlinux"), Settings: map[string]string{"KVERSION": "v6.1"}},
-		{Kind: "disk", Arch: "amd64", Path: filepath.Join(out, "disk.qcow2"), Settings: settings},
-	}}
+	return Fetch{
+		API:   s.URL,
+		Repo:  "owner/repo",
+		Tag:   "v1",
+		Arch:  "amd64",
+		Cache: filepath.Join(out, "cache"),
+		Want: []Want{
+			{
+				Kind:     "kernel",
+				Arch:     "amd64",
+				Path:     filepath.Join(out, "vmlinux"),
+				Settings: map[string]string{"KVERSION": "v6.1"},
+			},
+			{Kind: "disk", Arch: "amd64", Path: filepath.Join(out, "disk.qcow2"), Settings: settings},
+		},
+	}
 }
 
 func sumOf(t *testing.T, path string) string {
@@ -108,7 +136,11 @@ func TestFetchFailures(t *testing.T) {
 			s := serve(t, assets, "v1")
 			c.prepare(assets, s)
 			out := t.TempDir()
-			err := fetchTo(s, out, map[string]string{"DISTRO": c.distro}).Run(context.Background(), job.Local{W: io.Discard})
+			err := fetchTo(
+				s,
+				out,
+				map[string]string{"DISTRO": c.distro},
+			).Run(context.Background(), job.Local{W: io.Discard})
 			if err == nil || !strings.Contains(err.Error(), c.want) {
 				t.Fatalf("error %v, want %q", err, c.want)
 			}
@@ -167,15 +199,26 @@ func TestFetchOriginalLayout(t *testing.T) {
 	half := tgz.Len() / 2
 	os.WriteFile(filepath.Join(assets, "disk-image-focal-amd64.tar.gz.aa"), tgz.Bytes()[:half], 0o644)
 	os.WriteFile(filepath.Join(assets, "disk-image-focal-amd64.tar.gz.ab"), tgz.Bytes()[half:], 0o644)
-	os.WriteFile(filepath.Join(assets, "disk-image-focal-amd64.sums"), []byte(diskSum+"  disk-image-focal-amd64\n"), 0o644)
+	os.WriteFile(
+		filepath.Join(assets, "disk-image-focal-amd64.sums"),
+		[]byte(diskSum+"  disk-image-focal-amd64\n"),
+		0o644,
+	)
 
 	s := serve(t, assets, "v0.0.1")
 	out := t.TempDir()
-	f := Fetch{API: s.URL, Repo: "owner/repo", Tag: "v0.0.1", Arch: "amd64", Cache: filepath.Join(out, "cache"), Want: []Want{
-		{Kind: "kernel", Arch: "amd64", Path: filepath.Join(out, "vmlinux")},
-		{Kind: "client", Arch: "amd64", Path: filepath.Join(out, "test-client")},
-		{Kind: "disk", Arch: "amd64", Path: filepath.Join(out, "disk.img")},
-	}}
+	f := Fetch{
+		API:   s.URL,
+		Repo:  "owner/repo",
+		Tag:   "v0.0.1",
+		Arch:  "amd64",
+		Cache: filepath.Join(out, "cache"),
+		Want: []Want{
+			{Kind: "kernel", Arch: "amd64", Path: filepath.Join(out, "vmlinux")},
+			{Kind: "client", Arch: "amd64", Path: filepath.Join(out, "test-client")},
+			{Kind: "disk", Arch: "amd64", Path: filepath.Join(out, "disk.img")},
+		},
+	}
 	var log bytes.Buffer
 	if err := f.Run(context.Background(), job.Local{W: &log}); err != nil {
 		t.Fatal(err)
@@ -187,7 +230,8 @@ func TestFetchOriginalLayout(t *testing.T) {
 		t.Fatalf("no warning about the unchecked layout:\n%s", log.String())
 	}
 	f.Want = []Want{{Kind: "installed-disk", Arch: "amd64", Path: filepath.Join(out, "x")}}
-	if err := f.Run(context.Background(), job.Local{W: io.Discard}); err == nil || !strings.Contains(err.Error(), "has no installed-disk") {
+	if err := f.Run(context.Background(), job.Local{W: io.Discard}); err == nil ||
+		!strings.Contains(err.Error(), "has no installed-disk") {
 		t.Fatalf("installed disk from vSwarm-u's layout: %v", err)
 	}
 }

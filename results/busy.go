@@ -55,7 +55,12 @@ func busyOf(d *Dump, c CPU) Busy {
 	}
 	for _, k := range idleKeys {
 		if f, ok := floatStat(d, c.Name+"."+k); ok {
-			return Busy{Cycles: math.Max(cycles-f, 0), Window: cycles, Valid: true, From: fmt.Sprintf("%s − %s", c.Cycles.Key, k)}
+			return Busy{
+				Cycles: math.Max(cycles-f, 0),
+				Window: cycles,
+				Valid:  true,
+				From:   fmt.Sprintf("%s − %s", c.Cycles.Key, k),
+			}
 		}
 	}
 	return Busy{}

@@ -164,7 +164,10 @@ func CheckAll(root string, want []string, expected int) []Check {
 	}
 	for _, w := range want {
 		if !seen[w] {
-			out = append(out, Check{Run: w, Outcome: Failed, Reason: "no results directory: not simulated yet", Expected: expected})
+			out = append(
+				out,
+				Check{Run: w, Outcome: Failed, Reason: "no results directory: not simulated yet", Expected: expected},
+			)
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Run < out[j].Run })

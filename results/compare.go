@@ -53,7 +53,19 @@ func measuredValues(r *Run) (map[string]float64, bool) {
 	return vals, true
 }
 
-var compareOrder = []string{"instructions", "cycles", "IPC", "CPI", "L1I MPKI", "L1D MPKI", "L2 MPKI", "L3 MPKI", "branch MPKI", "sim seconds", "host seconds"}
+var compareOrder = []string{
+	"instructions",
+	"cycles",
+	"IPC",
+	"CPI",
+	"L1I MPKI",
+	"L1D MPKI",
+	"L2 MPKI",
+	"L3 MPKI",
+	"branch MPKI",
+	"sim seconds",
+	"host seconds",
+}
 
 // Compare matches runs by name and compares their measured numbers.
 func Compare(a, b []*Run) Comparison {

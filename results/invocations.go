@@ -163,7 +163,15 @@ type Distribution struct {
 // Distribute summarises xs, leaving NaNs out.
 func Distribute(xs []float64) Distribution {
 	v := slices.DeleteFunc(slices.Clone(xs), math.IsNaN)
-	d := Distribution{N: len(v), Mean: math.NaN(), Median: math.NaN(), P99: math.NaN(), StdDev: math.NaN(), Min: math.NaN(), Max: math.NaN()}
+	d := Distribution{
+		N:      len(v),
+		Mean:   math.NaN(),
+		Median: math.NaN(),
+		P99:    math.NaN(),
+		StdDev: math.NaN(),
+		Min:    math.NaN(),
+		Max:    math.NaN(),
+	}
 	if len(v) == 0 {
 		return d
 	}

@@ -62,7 +62,15 @@ func figuresOf(dir string) ([]float64, bool, error) {
 	if b := c.BusyIPC(); !math.IsNaN(b) && b > 0 {
 		busyCPI = 1 / b
 	}
-	return []float64{cpi, busyCPI, valueOrNaN(c.L1I), valueOrNaN(c.L1D), valueOrNaN(c.L2), valueOrNaN(c.L3), valueOrNaN(c.Branch)},
+	return []float64{
+			cpi,
+			busyCPI,
+			valueOrNaN(c.L1I),
+			valueOrNaN(c.L1D),
+			valueOrNaN(c.L2),
+			valueOrNaN(c.L3),
+			valueOrNaN(c.Branch),
+		},
 		run.Provenance.Standin, nil
 }
 
@@ -106,11 +114,19 @@ func at(v []float64, i int) float64 {
 func (w LukewarmWriter) Write(out func(string) string) ([]string, error) {
 	rows := w.rows()
 	var b strings.Builder
-	fmt.Fprintf(&b, "# Lukewarm: back to back against interleaved%s\n\nGenerated %s from %s.\n\n", w.suffix(), time.Now().Format(time.RFC1123), w.Dir)
-	b.WriteString("Every function of the set (" + strings.Join(w.Functions, ", ") + ") runs on core 1 from one checkpoint. " +
-		"Back to back: the measured function's invocations follow each other. Interleaved: before each of them every other " +
-		"function of the set is invoked once (round robin), outside the measured work items. The change is interleaved against back to back; " +
-		"the MPKI of a shared cache counts the measured core's own misses.\n\n")
+	fmt.Fprintf(
+		&b,
+		"# Lukewarm: back to back against interleaved%s\n\nGenerated %s from %s.\n\n",
+		w.suffix(),
+		time.Now().Format(time.RFC1123),
+		w.Dir,
+	)
+	b.WriteString(
+		"Every function of the set (" + strings.Join(w.Functions, ", ") + ") runs on core 1 from one checkpoint. " +
+			"Back to back: the measured function's invocations follow each other. Interleaved: before each of them every other " +
+			"function of the set is invoked once (round robin), outside the measured work items. The change is interleaved against back to back; " +
+			"the MPKI of a shared cache counts the measured core's own misses.\n\n",
+	)
 	var summary []string
 	standin := false
 	b.WriteString("| function | figure | back to back | interleaved | change |\n| --- | --- | --- | --- | --- |\n")
@@ -122,15 +138,27 @@ func (w LukewarmWriter) Write(out func(string) string) ([]string, error) {
 			continue
 		}
 		for i, f := range lukewarmFigures {
-			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", r.Function, f, fixed(at(r.BackToBack, i), 4), fixed(at(r.Between, i), 4),
-				change(at(r.BackToBack, i), at(r.Between, i)))
+			fmt.Fprintf(
+				&b,
+				"| %s | %s | %s | %s | %s |\n",
+				r.Function,
+				f,
+				fixed(at(r.BackToBack, i), 4),
+				fixed(at(r.Between, i), 4),
+				change(at(r.BackToBack, i), at(r.Between, i)),
+			)
 		}
-		summary = append(summary, fmt.Sprintf("%-20s CPI %s → %s (%s), L1I MPKI %s → %s, branch MPKI %s → %s", r.Function,
-			fixed(r.BackToBack[0], 3), fixed(r.Between[0], 3), change(r.BackToBack[0], r.Between[0]),
-			fixed(r.BackToBack[2], 2), fixed(r.Between[2], 2), fixed(r.BackToBack[6], 2), fixed(r.Between[6], 2)))
+		summary = append(
+			summary,
+			fmt.Sprintf("%-20s CPI %s → %s (%s), L1I MPKI %s → %s, branch MPKI %s → %s", r.Function,
+				fixed(r.BackToBack[0], 3), fixed(r.Between[0], 3), change(r.BackToBack[0], r.Between[0]),
+				fixed(r.BackToBack[2], 2), fixed(r.Between[2], 2), fixed(r.BackToBack[6], 2), fixed(r.Between[6], 2)),
+		)
 	}
 	if standin {
-		b.WriteString("\n> **" + StandinMark + ": runs made by the stand-in gem5; the numbers are not measurements.**\n")
+		b.WriteString(
+			"\n> **" + StandinMark + ": runs made by the stand-in gem5; the numbers are not measurements.**\n",
+		)
 		for i := range summary {
 			summary[i] += " " + StandinMark
 		}

@@ -34,8 +34,18 @@ var (
 	simInstsKeys    = []string{"simInsts", "sim_insts"}
 	simTicksKeys    = []string{"simTicks", "sim_ticks"}
 	hostSecondsKeys = []string{"hostSeconds", "host_seconds"}
-	missKeys        = []string{"overallMisses::total", "overall_misses::total", "demandMisses::total", "demand_misses::total"}
-	branchKeys      = []string{"commit.branchMispredicts", "branchPred.condIncorrect", "branchPred.mispredicted_0::total", "iew.branchMispredicts"}
+	missKeys        = []string{
+		"overallMisses::total",
+		"overall_misses::total",
+		"demandMisses::total",
+		"demand_misses::total",
+	}
+	branchKeys = []string{
+		"commit.branchMispredicts",
+		"branchPred.condIncorrect",
+		"branchPred.mispredicted_0::total",
+		"iew.branchMispredicts",
+	}
 )
 
 // Field is a value with the statistic it came from.
@@ -359,7 +369,12 @@ func analyze(d *Dump, cfg *SimConfig) DumpMetrics {
 		if !ok || strings.Contains(s.Name, "::") {
 			continue
 		}
-		c := CPU{Name: prefix, Type: cfg.Type(prefix), Cycles: Field{Value: s.Value, Key: s.Name}, Present: map[string]Value{}}
+		c := CPU{
+			Name:    prefix,
+			Type:    cfg.Type(prefix),
+			Cycles:  Field{Value: s.Value, Key: s.Name},
+			Present: map[string]Value{},
+		}
 		for _, k := range InstructionKeys {
 			v, ok := d.Value(prefix + "." + k)
 			if !ok {
@@ -536,7 +551,11 @@ func (r *Run) chooseMeasured() {
 	case named:
 		r.Why = fmt.Sprintf("the CPU the function ran on (%s), in its busiest dump", MetaFile)
 	case r.Meta != nil && r.Meta.MeasuredCPU != "":
-		r.Why = fmt.Sprintf("%s names %s, which the stats do not have; so the CPU with the most instructions, in its busiest dump", MetaFile, r.Meta.MeasuredCPU)
+		r.Why = fmt.Sprintf(
+			"%s names %s, which the stats do not have; so the CPU with the most instructions, in its busiest dump",
+			MetaFile,
+			r.Meta.MeasuredCPU,
+		)
 	default:
 		r.Why = "the CPU with the most instructions, in its busiest dump"
 	}

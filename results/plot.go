@@ -22,7 +22,12 @@ var (
 	IPCColor   = color.RGBA{R: 0x2f, G: 0x6f, B: 0xd6, A: 0xff}
 	mpkiColors = []color.RGBA{
 		{R: 0x2f, G: 0x6f, B: 0xd6, A: 0xff}, {R: 0xe0, G: 0x7a, B: 0x1f, A: 0xff},
-		{R: 0x3a, G: 0x9e, B: 0x5c, A: 0xff}, {R: 0xc2, G: 0x3b, B: 0x5a, A: 0xff}, {R: 0x9b, G: 0x4d, B: 0xca, A: 0xff},
+		{
+			R: 0x3a,
+			G: 0x9e,
+			B: 0x5c,
+			A: 0xff,
+		}, {R: 0xc2, G: 0x3b, B: 0x5a, A: 0xff}, {R: 0x9b, G: 0x4d, B: 0xca, A: 0xff},
 	}
 )
 
@@ -70,7 +75,14 @@ func sans(sizes ...*text.Style) {
 
 func newPlot(title, ylabel string, rows []row) *plot.Plot {
 	p := plot.New()
-	sans(&p.Title.TextStyle, &p.X.Label.TextStyle, &p.Y.Label.TextStyle, &p.X.Tick.Label, &p.Y.Tick.Label, &p.Legend.TextStyle)
+	sans(
+		&p.Title.TextStyle,
+		&p.X.Label.TextStyle,
+		&p.Y.Label.TextStyle,
+		&p.X.Tick.Label,
+		&p.Y.Tick.Label,
+		&p.Legend.TextStyle,
+	)
 	p.Title.Text = title
 	p.Y.Label.Text = ylabel
 	p.Y.Min = 0

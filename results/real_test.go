@@ -53,8 +53,16 @@ func TestRealDebianRunIsReported(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, cpu, ok := run.Measured()
-	if !ok || cpu.Name != "board.processor.switch1.core" || string(cpu.Instructions.Value) != wantInsts || string(cpu.Cycles.Value) != wantCycles {
-		t.Fatalf("measured %q: %s instructions, %s cycles; stats.txt has %s and %s", cpu.Name, cpu.Instructions.Value, cpu.Cycles.Value, wantInsts, wantCycles)
+	if !ok || cpu.Name != "board.processor.switch1.core" || string(cpu.Instructions.Value) != wantInsts ||
+		string(cpu.Cycles.Value) != wantCycles {
+		t.Fatalf(
+			"measured %q: %s instructions, %s cycles; stats.txt has %s and %s",
+			cpu.Name,
+			cpu.Instructions.Value,
+			cpu.Cycles.Value,
+			wantInsts,
+			wantCycles,
+		)
 	}
 	if c := CheckRun(dir, 10); c.Outcome != Succeeded || c.Invocations != 20 || c.Expected != 10 {
 		t.Fatalf("check: %+v (want succeeded: 10 warming + 10 measured invocations ended)", c)
@@ -81,10 +89,22 @@ func TestRealDebianRunIsReported(t *testing.T) {
 			row = rec
 		}
 	}
-	if row == nil || row[col["instructions"]] != wantInsts || row[col["cycles"]] != wantCycles || row[col["standin"]] != "false" {
-		t.Fatalf("report.csv's measured row %v, want %s instructions and %s cycles from a real gem5 (columns %v)", row, wantInsts, wantCycles, recs[0])
+	if row == nil || row[col["instructions"]] != wantInsts || row[col["cycles"]] != wantCycles ||
+		row[col["standin"]] != "false" {
+		t.Fatalf(
+			"report.csv's measured row %v, want %s instructions and %s cycles from a real gem5 (columns %v)",
+			row,
+			wantInsts,
+			wantCycles,
+			recs[0],
+		)
 	}
-	t.Logf("real Debian run: %s instructions, %s cycles, IPC %s over 10 measured invocations", wantInsts, wantCycles, row[col["ipc"]])
+	t.Logf(
+		"real Debian run: %s instructions, %s cycles, IPC %s over 10 measured invocations",
+		wantInsts,
+		wantCycles,
+		row[col["ipc"]],
+	)
 	if run.Meta == nil || run.Meta.ExecMode != "process" || run.Meta.Gem5SHA256 == "" || run.Meta.Disk == nil {
 		t.Errorf("the run's record lacks its provenance: %+v", run.Meta)
 	}
@@ -124,10 +144,30 @@ func TestRealDebianBusyCyclesAndOwnMisses(t *testing.T) {
 		name      string
 		got, want float64
 	}{
-		{"function core's busy cycles", fn.Busy.Cycles, num("board.processor.switch1.core.exec_context.thread_0.numBusyCycles")},
-		{"function core's utilisation", fn.Utilisation(), num("board.processor.switch1.core.exec_context.thread_0.numBusyCycles") / num("board.processor.switch1.core.numCycles")},
-		{"function core's IPC over busy cycles", fn.BusyIPC(), insts / num("board.processor.switch1.core.exec_context.thread_0.numBusyCycles")},
-		{"client core's busy cycles", client.Busy.Cycles, num("board.processor.switch0.core.exec_context.thread_0.numBusyCycles")},
+		{
+			"function core's busy cycles",
+			fn.Busy.Cycles,
+			num("board.processor.switch1.core.exec_context.thread_0.numBusyCycles"),
+		},
+		{
+			"function core's utilisation",
+			fn.Utilisation(),
+			num(
+				"board.processor.switch1.core.exec_context.thread_0.numBusyCycles",
+			) / num(
+				"board.processor.switch1.core.numCycles",
+			),
+		},
+		{
+			"function core's IPC over busy cycles",
+			fn.BusyIPC(),
+			insts / num("board.processor.switch1.core.exec_context.thread_0.numBusyCycles"),
+		},
+		{
+			"client core's busy cycles",
+			client.Busy.Cycles,
+			num("board.processor.switch0.core.exec_context.thread_0.numBusyCycles"),
+		},
 		{"shared L2 MPKI of the function's own misses", fn.L2.Value, own * 1000 / insts},
 	}
 	for _, c := range cases {
@@ -141,8 +181,14 @@ func TestRealDebianBusyCyclesAndOwnMisses(t *testing.T) {
 	if all := num("board.cache_hierarchy.l2cache.overallMisses::total") * 1000 / insts; fn.L2.Value >= all {
 		t.Errorf("own L2 MPKI %.2f is not below every miss's %.2f", fn.L2.Value, all)
 	}
-	t.Logf("function core: utilisation %.3f, IPC %.4f over all cycles, %.4f over busy ones; client core utilisation %.3f; L2 MPKI own %.2f",
-		fn.Utilisation(), insts/num("board.processor.switch1.core.numCycles"), fn.BusyIPC(), client.Utilisation(), fn.L2.Value)
+	t.Logf(
+		"function core: utilisation %.3f, IPC %.4f over all cycles, %.4f over busy ones; client core utilisation %.3f; L2 MPKI own %.2f",
+		fn.Utilisation(),
+		insts/num("board.processor.switch1.core.numCycles"),
+		fn.BusyIPC(),
+		client.Utilisation(),
+		fn.L2.Value,
+	)
 }
 
 // realPerInvocation is a real gem5 v24.0.0.1 run with MEASUREMENT=per-invocation:
@@ -229,11 +275,23 @@ func TestRealPerInvocationRunIsReported(t *testing.T) {
 		gotCycles, _ := iv.CPU.Cycles.Value.Float()
 		wantWindow := wantCycles + num(d, cpu+".quiesceCycles")
 		lat := float64(ticks[fmt.Sprintf("End %d", iv.Index)]-ticks[fmt.Sprintf("Start %d", iv.Index)]) / 1e12 * 1e6
-		if gotInsts != wantInsts || gotCycles != wantCycles || iv.CPU.Busy.Cycles != wantCycles || iv.CPU.Busy.Window != wantWindow ||
+		if gotInsts != wantInsts || gotCycles != wantCycles || iv.CPU.Busy.Cycles != wantCycles ||
+			iv.CPU.Busy.Window != wantWindow ||
 			math.Abs(iv.LatencyMicros(run.TickFrequency())-lat) > 1e-9 {
-			t.Errorf("invocation %d: %v instructions, %v cycles, busy %v of %v, latency %.3f µs; its dump and log give %v, %v, %v of %v, %.3f µs",
-				iv.Index, gotInsts, gotCycles, iv.CPU.Busy.Cycles, iv.CPU.Busy.Window, iv.LatencyMicros(run.TickFrequency()),
-				wantInsts, wantCycles, wantCycles, wantWindow, lat)
+			t.Errorf(
+				"invocation %d: %v instructions, %v cycles, busy %v of %v, latency %.3f µs; its dump and log give %v, %v, %v of %v, %.3f µs",
+				iv.Index,
+				gotInsts,
+				gotCycles,
+				iv.CPU.Busy.Cycles,
+				iv.CPU.Busy.Window,
+				iv.LatencyMicros(run.TickFrequency()),
+				wantInsts,
+				wantCycles,
+				wantCycles,
+				wantWindow,
+				lat,
+			)
 		}
 		total += wantInsts
 		insts = append(insts, wantInsts)
@@ -322,12 +380,21 @@ func TestRealSkylakeOwnMissesL2AboveL3(t *testing.T) {
 		t.Errorf("skylake: L2 shared %v, L3 shared %v; want a private L2 and a shared L3", fn.SharedL2, fn.SharedL3)
 	}
 	if fn.L3.Value > fn.L2.Value {
-		t.Errorf("the function core's L3 MPKI %.2f is above its L2 MPKI %.2f: one core's misses cannot be", fn.L3.Value, fn.L2.Value)
+		t.Errorf(
+			"the function core's L3 MPKI %.2f is above its L2 MPKI %.2f: one core's misses cannot be",
+			fn.L3.Value,
+			fn.L2.Value,
+		)
 	}
 	if all := l3all * 1000 / insts; fn.L3.Value >= all {
 		t.Errorf("own L3 MPKI %.2f is not below every miss's %.2f", fn.L3.Value, all)
 	}
-	t.Logf("core 1: L2 MPKI %.2f (private), L3 MPKI %.2f own, %.2f counting every core's misses", fn.L2.Value, fn.L3.Value, l3all*1000/insts)
+	t.Logf(
+		"core 1: L2 MPKI %.2f (private), L3 MPKI %.2f own, %.2f counting every core's misses",
+		fn.L2.Value,
+		fn.L3.Value,
+		l3all*1000/insts,
+	)
 }
 
 // realDebianBefore is the Debian process-mode run measured "before" the
@@ -360,7 +427,8 @@ func TestRealDebianBeforeIsReported(t *testing.T) {
 			insts, _ := cpu.Instructions.Value.Float()
 			cycles, _ := cpu.Cycles.Value.Float()
 			stats := filepath.Join(dir, "stats.txt")
-			if !ok || cpu.Name != "board.processor.switch1.core" || string(cpu.Instructions.Value) != statLine(t, stats, cpu.Name+".commitStats0.numInsts") {
+			if !ok || cpu.Name != "board.processor.switch1.core" ||
+				string(cpu.Instructions.Value) != statLine(t, stats, cpu.Name+".commitStats0.numInsts") {
 				t.Fatalf("measured %q: %v instructions", cpu.Name, cpu.Instructions.Value)
 			}
 			n := float64(run.Meta.Invocations)
@@ -373,7 +441,8 @@ func TestRealDebianBeforeIsReported(t *testing.T) {
 			if got := cpu.Utilisation(); math.Abs(got-c.busy) > 0.001 && c.busy < 1 {
 				t.Errorf("busy %.3f of the window, README says %.3f", got, c.busy)
 			}
-			if p := run.Meta.Parameters; p["GUEST_IDLE"] != "kernel" || p["EXEC_MODE"] != "process" || run.Provenance.Standin {
+			if p := run.Meta.Parameters; p["GUEST_IDLE"] != "kernel" || p["EXEC_MODE"] != "process" ||
+				run.Provenance.Standin {
 				t.Errorf("run parameters %v: want GUEST_IDLE=kernel, process mode, a real gem5", p)
 			}
 		})

@@ -35,7 +35,14 @@ func Build(dir string, want []string, expected int) *Report {
 	for _, w := range want {
 		cur[w] = true
 	}
-	return &Report{Dir: dir, Runs: runs, Checks: CheckAll(dir, want, expected), Errors: errs, Current: cur, Generated: time.Now()}
+	return &Report{
+		Dir:       dir,
+		Runs:      runs,
+		Checks:    CheckAll(dir, want, expected),
+		Errors:    errs,
+		Current:   cur,
+		Generated: time.Now(),
+	}
 }
 
 // others are the runs that are not of the current function list (kept
@@ -57,8 +64,13 @@ func (r *Report) runsLine() string {
 	if len(others) == 0 {
 		return fmt.Sprintf("%d runs", len(r.Runs))
 	}
-	return fmt.Sprintf("%d runs: %d of the current function list, %d from earlier lists (%s; delete their directories to drop them)",
-		len(r.Runs), len(r.Runs)-len(others), len(others), strings.Join(others, ", "))
+	return fmt.Sprintf(
+		"%d runs: %d of the current function list, %d from earlier lists (%s; delete their directories to drop them)",
+		len(r.Runs),
+		len(r.Runs)-len(others),
+		len(others),
+		strings.Join(others, ", "),
+	)
 }
 
 // CSVHeader are report.csv's columns; the first thirteen are a contract.
@@ -87,11 +99,17 @@ func (r *Report) WriteCSV(w io.Writer) error {
 				row := []string{run.Name, dump, c.Name,
 					strconv.FormatBool(di == run.MeasuredDump && ci == run.MeasuredCPU),
 					string(c.Instructions.Value), c.InstructionKey, string(c.Cycles.Value), ipc, cpi,
-					string(d.SimSeconds.Value), string(d.SimInsts.Value), string(d.SimTicks.Value), string(d.HostSeconds.Value),
+					string(
+						d.SimSeconds.Value,
+					), string(d.SimInsts.Value), string(d.SimTicks.Value), string(d.HostSeconds.Value),
 					c.Type, metricText(c.L1I), metricText(c.L1D), metricText(c.L2), metricText(c.Branch), metricText(c.L3),
-					strconv.FormatBool(run.Provenance.Standin), run.Provenance.Gem5Version, run.Provenance.ExecMode, run.Provenance.System,
+					strconv.FormatBool(
+						run.Provenance.Standin,
+					), run.Provenance.Gem5Version, run.Provenance.ExecMode, run.Provenance.System,
 					strconv.FormatBool(len(r.Current) == 0 || r.Current[run.Name]), Machine(c.Name),
-					busyText(c.Busy), csvFloat(c.Utilisation()), csvFloat(c.BusyIPC()), run.Provenance.Topology, run.Provenance.Measurement}
+					busyText(
+						c.Busy,
+					), csvFloat(c.Utilisation()), csvFloat(c.BusyIPC()), run.Provenance.Topology, run.Provenance.Measurement}
 				if err := cw.Write(row); err != nil {
 					return err
 				}
@@ -157,18 +175,46 @@ func (r *Report) rows() []row {
 		}
 		d, c, ok := run.Measured()
 		if !ok {
-			out = append(out, row{Run: run.Name, Status: status, Reason: reason, CPU: "–", Sources: []string{run.Why}, ipc: math.NaN(),
-				Gem5: gem5, Standin: run.Provenance.Standin})
+			out = append(
+				out,
+				row{
+					Run:     run.Name,
+					Status:  status,
+					Reason:  reason,
+					CPU:     "–",
+					Sources: []string{run.Why},
+					ipc:     math.NaN(),
+					Gem5:    gem5,
+					Standin: run.Provenance.Standin,
+				},
+			)
 			continue
 		}
 		ipc, ipcText := c.IPCValue()
 		_, cpiText := c.CPIValue()
-		rw := row{Run: run.Name, Status: status, Reason: reason, CPU: c.Name, Gem5: gem5, Standin: run.Provenance.Standin,
-			Instructions: string(c.Instructions.Value), Cycles: string(c.Cycles.Value), IPC: ipcText, CPI: cpiText,
-			misses: misses{L1I: metricShown(c.L1I), L1D: metricShown(c.L1D), L2: metricShown(c.L2), L3: metricShown(c.L3),
-				Branch: metricShown(c.Branch)},
-			SimSeconds: string(d.SimSeconds.Value), HostSeconds: string(d.HostSeconds.Value), ipc: ipc,
-			Busy: percent(c.Utilisation()), BusyIPC: fixed(c.BusyIPC(), 4),
+		rw := row{
+			Run:          run.Name,
+			Status:       status,
+			Reason:       reason,
+			CPU:          c.Name,
+			Gem5:         gem5,
+			Standin:      run.Provenance.Standin,
+			Instructions: string(c.Instructions.Value),
+			Cycles:       string(c.Cycles.Value),
+			IPC:          ipcText,
+			CPI:          cpiText,
+			misses: misses{
+				L1I:    metricShown(c.L1I),
+				L1D:    metricShown(c.L1D),
+				L2:     metricShown(c.L2),
+				L3:     metricShown(c.L3),
+				Branch: metricShown(c.Branch),
+			},
+			SimSeconds:  string(d.SimSeconds.Value),
+			HostSeconds: string(d.HostSeconds.Value),
+			ipc:         ipc,
+			Busy:        percent(c.Utilisation()),
+			BusyIPC:     fixed(c.BusyIPC(), 4),
 		}
 		rw.Sources = []string{
 			fmt.Sprintf("measured: %s, dump %d of %d — %s", c.Name, d.Index, len(run.Dumps), run.Why),
@@ -176,8 +222,12 @@ func (r *Report) rows() []row {
 			"instructions: " + c.Instructions.Key, "cycles: " + c.Cycles.Key,
 		}
 		if d.Index < 0 {
-			rw.Sources[0] = fmt.Sprintf("measured: %s, the sum of its %d per-invocation dumps (the invocations without the gaps between them) — %s",
-				c.Name, len(run.Stats.Dumps), run.Why)
+			rw.Sources[0] = fmt.Sprintf(
+				"measured: %s, the sum of its %d per-invocation dumps (the invocations without the gaps between them) — %s",
+				c.Name,
+				len(run.Stats.Dumps),
+				run.Why,
+			)
 		}
 		if c.IPC.Key != "" {
 			rw.Sources = append(rw.Sources, "IPC (gem5's, over every cycle of the window): "+c.IPC.Key)
@@ -209,8 +259,25 @@ func valueOrNaN(m Metric) float64 {
 // StandinMark stands in the gem5 column of the stand-in's runs.
 const StandinMark = "STAND-IN (not a measurement)"
 
-var mdColumns = []string{"run", "gem5", "status", "CPU", "instructions", "cycles", "IPC (gem5)", "CPI", "busy", "IPC (busy)",
-	"L1I MPKI", "L1D MPKI", "L2 MPKI", "L3 MPKI", "branch MPKI", "sim s", "host s"}
+var mdColumns = []string{
+	"run",
+	"gem5",
+	"status",
+	"CPU",
+	"instructions",
+	"cycles",
+	"IPC (gem5)",
+	"CPI",
+	"busy",
+	"IPC (busy)",
+	"L1I MPKI",
+	"L1D MPKI",
+	"L2 MPKI",
+	"L3 MPKI",
+	"branch MPKI",
+	"sim s",
+	"host s",
+}
 
 // columnsNote says what the columns that are easy to mistake mean.
 const columnsNote = "IPC (gem5) is instructions over every cycle of the measured window, idle ones included, as gem5 prints it; " +
@@ -222,15 +289,40 @@ const columnsNote = "IPC (gem5) is instructions over every cycle of the measured
 // and any problems.
 func (r *Report) WriteMarkdown(w io.Writer) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "# gem5 results: %s\n\nGenerated %s from %s.\n\n", r.Dir, r.Generated.Format(time.RFC1123), r.runsLine())
+	fmt.Fprintf(
+		&b,
+		"# gem5 results: %s\n\nGenerated %s from %s.\n\n",
+		r.Dir,
+		r.Generated.Format(time.RFC1123),
+		r.runsLine(),
+	)
 	if w := r.standinWarning(); w != "" {
 		fmt.Fprintf(&b, "> **%s**\n\n", w)
 	}
 	b.WriteString("| " + strings.Join(mdColumns, " | ") + " |\n|" + strings.Repeat(" --- |", len(mdColumns)) + "\n")
 	rows := r.rows()
 	for _, rw := range rows {
-		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", rw.Run, rw.Gem5, rw.Status, rw.CPU,
-			rw.Instructions, rw.Cycles, rw.IPC, rw.CPI, rw.Busy, rw.BusyIPC, rw.L1I, rw.L1D, rw.L2, rw.L3, rw.Branch, rw.SimSeconds, rw.HostSeconds)
+		fmt.Fprintf(
+			&b,
+			"| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
+			rw.Run,
+			rw.Gem5,
+			rw.Status,
+			rw.CPU,
+			rw.Instructions,
+			rw.Cycles,
+			rw.IPC,
+			rw.CPI,
+			rw.Busy,
+			rw.BusyIPC,
+			rw.L1I,
+			rw.L1D,
+			rw.L2,
+			rw.L3,
+			rw.Branch,
+			rw.SimSeconds,
+			rw.HostSeconds,
+		)
 	}
 	b.WriteString("\n" + columnsNote + "\n")
 	r.writeCores(&b)
@@ -307,7 +399,11 @@ func (r *Report) standinWarning() string {
 	if n == 0 {
 		return ""
 	}
-	return fmt.Sprintf("%d of %d runs were made by the stand-in gem5 (GEM5=standin): their numbers are made up by the stand-in, not measured. Rows marked STAND-IN.", n, len(r.Runs))
+	return fmt.Sprintf(
+		"%d of %d runs were made by the stand-in gem5 (GEM5=standin): their numbers are made up by the stand-in, not measured. Rows marked STAND-IN.",
+		n,
+		len(r.Runs),
+	)
 }
 
 // problems lists unreadable runs and malformed lines.
@@ -319,7 +415,10 @@ func (r *Report) problems() []string {
 	for _, run := range r.Runs {
 		for i, p := range run.Stats.Problems {
 			if i == 10 {
-				out = append(out, fmt.Sprintf("%s: %d more malformed lines", run.Stats.File, len(run.Stats.Problems)-10))
+				out = append(
+					out,
+					fmt.Sprintf("%s: %d more malformed lines", run.Stats.File, len(run.Stats.Problems)-10),
+				)
 				break
 			}
 			out = append(out, p.Error())
@@ -433,7 +532,11 @@ type Writer struct {
 
 // Files are report.md, report.csv and report.html in Dir.
 func (w Writer) Files() []string {
-	return []string{filepath.Join(w.Dir, "report.md"), filepath.Join(w.Dir, "report.csv"), filepath.Join(w.Dir, "report.html")}
+	return []string{
+		filepath.Join(w.Dir, "report.md"),
+		filepath.Join(w.Dir, "report.csv"),
+		filepath.Join(w.Dir, "report.html"),
+	}
 }
 
 // Write builds the report and writes each file to out(file) (a temporary

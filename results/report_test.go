@@ -85,7 +85,13 @@ func TestReportFromThreeFunctions(t *testing.T) {
 		t.Fatalf("%d CSV rows: %v", len(rows), rows)
 	}
 	fib := rows["fibonacci-go/0/system.cpu"]
-	if want := []string{"fibonacci-go", "0", "system.cpu", "true", "12233308", "commitStats0.numInsts", "9057957", "1.350559", "0.740434", "0.004529", "12233308", "4528978000", "53.95"}; strings.Join(fib[:13], ",") != strings.Join(want, ",") {
+	if want := []string{"fibonacci-go", "0", "system.cpu", "true", "12233308", "commitStats0.numInsts", "9057957", "1.350559", "0.740434", "0.004529", "12233308", "4528978000", "53.95"}; strings.Join(
+		fib[:13],
+		",",
+	) != strings.Join(
+		want,
+		",",
+	) {
 		t.Errorf("fibonacci-go row %v\nwant %v", fib[:13], want)
 	}
 	aes := rows["aes-go/0/system.cpu"]
@@ -141,8 +147,18 @@ func TestCompare(t *testing.T) {
 	// B's fibonacci run took twice the cycles.
 	p := filepath.Join(b, "fibonacci-go", "stats.txt")
 	s, _ := os.ReadFile(p)
-	s = bytes.Replace(s, []byte("system.cpu.numCycles                          9057957"), []byte("system.cpu.numCycles                         18115914"), 1)
-	s = bytes.Replace(s, []byte("system.cpu.ipc                               1.350559"), []byte("system.cpu.ipc                               0.675280"), 1)
+	s = bytes.Replace(
+		s,
+		[]byte("system.cpu.numCycles                          9057957"),
+		[]byte("system.cpu.numCycles                         18115914"),
+		1,
+	)
+	s = bytes.Replace(
+		s,
+		[]byte("system.cpu.ipc                               1.350559"),
+		[]byte("system.cpu.ipc                               0.675280"),
+		1,
+	)
 	os.WriteFile(p, s, 0o644)
 	os.RemoveAll(filepath.Join(b, "aes-go"))
 	ra, _ := LoadResults(a)
@@ -173,7 +189,8 @@ func TestHTMLRendersWithPlots(t *testing.T) {
 	}
 	f.Close()
 	html, _ := os.ReadFile(page)
-	if bytes.Contains(html, []byte("<script")) || bytes.Contains(html, []byte("http://")) && !bytes.Contains(html, []byte("http://www.w3.org")) {
+	if bytes.Contains(html, []byte("<script")) ||
+		bytes.Contains(html, []byte("http://")) && !bytes.Contains(html, []byte("http://www.w3.org")) {
 		t.Error("the page is not self-contained")
 	}
 	if n := bytes.Count(html, []byte("<svg")); n != 2 {
@@ -292,7 +309,11 @@ func TestStandinRunsAreMarkedEverywhere(t *testing.T) {
 	dir := resultsFixture(t)
 	banner := "gem5 Simulator System.  https://www.gem5.org\ngem5 version 24.0.0.0 (vswarmu-mage stand-in)\n"
 	os.WriteFile(filepath.Join(dir, "fibonacci-go", LogFile), []byte(banner+logWith(10, true)), 0o644)
-	os.WriteFile(filepath.Join(dir, "auth-go", MetaFile), []byte(`{"function":"auth-go","status":"ok","standin":true}`), 0o644)
+	os.WriteFile(
+		filepath.Join(dir, "auth-go", MetaFile),
+		[]byte(`{"function":"auth-go","status":"ok","standin":true}`),
+		0o644,
+	)
 	real := "gem5 Simulator System.  https://www.gem5.org\ngem5 version 24.0.0.1\n"
 	os.WriteFile(filepath.Join(dir, "aes-go", LogFile), []byte(real+logWith(10, true)), 0o644)
 	rep := Build(dir, nil, 10)

@@ -26,9 +26,22 @@ func (r *Report) coreRows() []coreRow {
 				continue
 			}
 			_, ipc := c.IPCValue()
-			out = append(out, coreRow{Run: run.Name, CPU: c.Name, Instructions: string(c.Instructions.Value), Cycles: string(c.Cycles.Value),
-				BusyCycles: busyText(c.Busy), Busy: percent(c.Utilisation()), IPC: ipc, BusyIPC: fixed(c.BusyIPC(), 4),
-				Measured: ci == run.MeasuredCPU})
+			out = append(
+				out,
+				coreRow{
+					Run:          run.Name,
+					CPU:          c.Name,
+					Instructions: string(c.Instructions.Value),
+					Cycles:       string(c.Cycles.Value),
+					BusyCycles: busyText(
+						c.Busy,
+					),
+					Busy:     percent(c.Utilisation()),
+					IPC:      ipc,
+					BusyIPC:  fixed(c.BusyIPC(), 4),
+					Measured: ci == run.MeasuredCPU,
+				},
+			)
 		}
 	}
 	return out
@@ -55,14 +68,37 @@ func (r *Report) writeCores(b *strings.Builder) {
 		"| run | CPU | measured | instructions | cycles | busy cycles | busy | IPC (gem5) | IPC (busy) |\n" +
 		"| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n")
 	for _, c := range rows {
-		fmt.Fprintf(b, "| %s | %s | %v | %s | %s | %s | %s | %s | %s |\n", c.Run, c.CPU, c.Measured, c.Instructions, c.Cycles,
-			c.BusyCycles, c.Busy, c.IPC, c.BusyIPC)
+		fmt.Fprintf(
+			b,
+			"| %s | %s | %v | %s | %s | %s | %s | %s | %s |\n",
+			c.Run,
+			c.CPU,
+			c.Measured,
+			c.Instructions,
+			c.Cycles,
+			c.BusyCycles,
+			c.Busy,
+			c.IPC,
+			c.BusyIPC,
+		)
 	}
 }
 
 // invocationFigures are the figures of one invocation the report shows.
-var invocationFigures = []string{"instructions", "cycles", "busy cycles", "IPC (gem5)", "IPC (busy)", "L1I MPKI", "L1D MPKI",
-	"L2 MPKI", "L3 MPKI", "branch MPKI", "latency µs", "gap µs"}
+var invocationFigures = []string{
+	"instructions",
+	"cycles",
+	"busy cycles",
+	"IPC (gem5)",
+	"IPC (busy)",
+	"L1I MPKI",
+	"L1D MPKI",
+	"L2 MPKI",
+	"L3 MPKI",
+	"branch MPKI",
+	"latency µs",
+	"gap µs",
+}
 
 // figures are an invocation's values in invocationFigures' order (NaN for
 // what it lacks: a window run has only its latency and gap).
@@ -79,8 +115,11 @@ func (iv Invocation) figures(freq float64) []float64 {
 		if c.Busy.Valid {
 			busy = c.Busy.Cycles
 		}
-		copy(out, []float64{insts, cycles, busy, ipc, c.BusyIPC(), valueOrNaN(c.L1I), valueOrNaN(c.L1D), valueOrNaN(c.L2),
-			valueOrNaN(c.L3), valueOrNaN(c.Branch)})
+		copy(
+			out,
+			[]float64{insts, cycles, busy, ipc, c.BusyIPC(), valueOrNaN(c.L1I), valueOrNaN(c.L1D), valueOrNaN(c.L2),
+				valueOrNaN(c.L3), valueOrNaN(c.Branch)},
+		)
 	}
 	out[len(out)-2], out[len(out)-1] = iv.LatencyMicros(freq), iv.GapMicros(freq)
 	return out
@@ -122,8 +161,11 @@ func (r *Report) invocationTables() []invocationTable {
 			if d.N == 0 {
 				continue
 			}
-			t.Dist = append(t.Dist, []string{name, fmt.Sprint(d.N), figureText(name, d.Mean), figureText(name, d.Median),
-				figureText(name, d.P99), figureText(name, d.StdDev)})
+			t.Dist = append(
+				t.Dist,
+				[]string{name, fmt.Sprint(d.N), figureText(name, d.Mean), figureText(name, d.Median),
+					figureText(name, d.P99), figureText(name, d.StdDev)},
+			)
 		}
 		out = append(out, t)
 	}
@@ -157,7 +199,11 @@ func (r *Report) writeInvocations(b *strings.Builder) {
 	}
 	b.WriteString("\n## Invocations\n\n" + invocationsNote + "\n")
 	for _, t := range tables {
-		fmt.Fprintf(b, "\n### %s\n\n| figure | n | mean | median | p99 | stddev |\n| --- | --- | --- | --- | --- | --- |\n", t.Run)
+		fmt.Fprintf(
+			b,
+			"\n### %s\n\n| figure | n | mean | median | p99 | stddev |\n| --- | --- | --- | --- | --- | --- |\n",
+			t.Run,
+		)
 		for _, d := range t.Dist {
 			b.WriteString("| " + strings.Join(d, " | ") + " |\n")
 		}

@@ -68,10 +68,27 @@ func TestRealGem5Outputs(t *testing.T) {
 				d := run.Stats.Dumps[i]
 				m := run.Dumps[i]
 				if d.Index != wd.Index || d.BeginLine != wd.BeginLine || d.EndLine != wd.EndLine {
-					t.Errorf("dump %d: index/lines %d %d-%d, want %d %d-%d", i, d.Index, d.BeginLine, d.EndLine, wd.Index, wd.BeginLine, wd.EndLine)
+					t.Errorf(
+						"dump %d: index/lines %d %d-%d, want %d %d-%d",
+						i,
+						d.Index,
+						d.BeginLine,
+						d.EndLine,
+						wd.Index,
+						wd.BeginLine,
+						wd.EndLine,
+					)
 				}
-				globals := map[string]Field{"simSeconds": m.SimSeconds, "sim_seconds": m.SimSeconds, "simInsts": m.SimInsts,
-					"sim_insts": m.SimInsts, "simTicks": m.SimTicks, "sim_ticks": m.SimTicks, "hostSeconds": m.HostSeconds, "host_seconds": m.HostSeconds}
+				globals := map[string]Field{
+					"simSeconds":   m.SimSeconds,
+					"sim_seconds":  m.SimSeconds,
+					"simInsts":     m.SimInsts,
+					"sim_insts":    m.SimInsts,
+					"simTicks":     m.SimTicks,
+					"sim_ticks":    m.SimTicks,
+					"hostSeconds":  m.HostSeconds,
+					"host_seconds": m.HostSeconds,
+				}
 				for k, f := range globals {
 					w, ok := generic.Dump[i][k].(string)
 					if !ok {
@@ -88,10 +105,22 @@ func TestRealGem5Outputs(t *testing.T) {
 					var wc expectedCPU
 					json.Unmarshal(rc, &wc)
 					c := m.CPUs[j]
-					if c.Name != wc.Name || string(c.Cycles.Value) != wc.NumCycles || string(c.Instructions.Value) != wc.Instructions ||
+					if c.Name != wc.Name || string(c.Cycles.Value) != wc.NumCycles ||
+						string(c.Instructions.Value) != wc.Instructions ||
 						c.InstructionKey != wc.InstructionsKey {
-						t.Errorf("dump %d cpu %d: %s cycles %s insts %s (%s); want %s %s %s (%s)", i, j, c.Name, c.Cycles.Value,
-							c.Instructions.Value, c.InstructionKey, wc.Name, wc.NumCycles, wc.Instructions, wc.InstructionsKey)
+						t.Errorf(
+							"dump %d cpu %d: %s cycles %s insts %s (%s); want %s %s %s (%s)",
+							i,
+							j,
+							c.Name,
+							c.Cycles.Value,
+							c.Instructions.Value,
+							c.InstructionKey,
+							wc.Name,
+							wc.NumCycles,
+							wc.Instructions,
+							wc.InstructionsKey,
+						)
 					}
 					if len(c.Present) != len(wc.Present) {
 						t.Errorf("dump %d cpu %s: present %v, want %v", i, c.Name, c.Present, wc.Present)
@@ -102,7 +131,15 @@ func TestRealGem5Outputs(t *testing.T) {
 						}
 					}
 					if string(c.IPC.Value) != wc.IPC || string(c.CPI.Value) != wc.CPI {
-						t.Errorf("dump %d cpu %s: ipc/cpi %q/%q, want %q/%q", i, c.Name, c.IPC.Value, c.CPI.Value, wc.IPC, wc.CPI)
+						t.Errorf(
+							"dump %d cpu %s: ipc/cpi %q/%q, want %q/%q",
+							i,
+							c.Name,
+							c.IPC.Value,
+							c.CPI.Value,
+							wc.IPC,
+							wc.CPI,
+						)
 					}
 				}
 			}
@@ -172,7 +209,8 @@ board.processor.cores0.core.commitStats0.numInsts        3                      
 		t.Errorf("unit %q", rate.Unit)
 	}
 	m := analyze(d, nil)
-	if len(m.CPUs) != 1 || m.CPUs[0].Name != "board.processor.cores0.core" || m.CPUs[0].InstructionKey != "commitStats0.numInsts" ||
+	if len(m.CPUs) != 1 || m.CPUs[0].Name != "board.processor.cores0.core" ||
+		m.CPUs[0].InstructionKey != "commitStats0.numInsts" ||
 		m.CPUs[0].Instructions.Value != "40" {
 		t.Fatalf("CPUs %+v", m.CPUs)
 	}

@@ -46,11 +46,24 @@ var pointColors = []color.RGBA{
 
 // sweepMetrics are the metrics a sweep report shows, in order; metrics
 // no run has are left out.
-var sweepMetrics = []string{"cycles", "instructions", "IPC", "L1I MPKI", "L1D MPKI", "L2 MPKI", "L3 MPKI", "branch MPKI"}
+var sweepMetrics = []string{
+	"cycles",
+	"instructions",
+	"IPC",
+	"L1I MPKI",
+	"L1D MPKI",
+	"L2 MPKI",
+	"L3 MPKI",
+	"branch MPKI",
+}
 
 // Files are report.md, report.csv and report.html in Dir.
 func (s Sweep) Files() []string {
-	return []string{filepath.Join(s.Dir, "report.md"), filepath.Join(s.Dir, "report.csv"), filepath.Join(s.Dir, "report.html")}
+	return []string{
+		filepath.Join(s.Dir, "report.md"),
+		filepath.Join(s.Dir, "report.csv"),
+		filepath.Join(s.Dir, "report.html"),
+	}
 }
 
 // sweepData are the measured values: vals[metric][function][point].
@@ -159,7 +172,14 @@ func fmtValue(metric string, v float64) string {
 // changes against the baseline.
 func (d sweepData) markdown(w io.Writer) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "# Sweep %s\n\n%d points × %d functions; baseline %s.\n\n", d.s.Name, len(d.s.Points), len(d.s.Functions), d.s.Baseline)
+	fmt.Fprintf(
+		&b,
+		"# Sweep %s\n\n%d points × %d functions; baseline %s.\n\n",
+		d.s.Name,
+		len(d.s.Points),
+		len(d.s.Functions),
+		d.s.Baseline,
+	)
 	if msg := d.warning(); msg != "" {
 		fmt.Fprintf(&b, "> **%s**\n\n", msg)
 	}

@@ -31,7 +31,13 @@ func TestSweepReport(t *testing.T) {
 			}
 		}
 	}
-	s := Sweep{Name: "cpus", Dir: dir, Points: points, Baseline: "detailed_cpu=timing", Functions: []string{"fibonacci-go", "aes-go"}}
+	s := Sweep{
+		Name:      "cpus",
+		Dir:       dir,
+		Points:    points,
+		Baseline:  "detailed_cpu=timing",
+		Functions: []string{"fibonacci-go", "aes-go"},
+	}
 	if err := s.Write(func(p string) string { return p }); err != nil {
 		t.Fatal(err)
 	}
@@ -61,7 +67,13 @@ func TestSweepReport(t *testing.T) {
 }
 
 func TestSweepReportWithoutRuns(t *testing.T) {
-	s := Sweep{Name: "none", Dir: t.TempDir(), Points: []SweepPoint{{Name: "a"}}, Baseline: "a", Functions: []string{"f"}}
+	s := Sweep{
+		Name:      "none",
+		Dir:       t.TempDir(),
+		Points:    []SweepPoint{{Name: "a"}},
+		Baseline:  "a",
+		Functions: []string{"f"},
+	}
 	if err := s.Write(func(p string) string { return p }); err == nil || !strings.Contains(err.Error(), "no run") {
 		t.Fatalf("%v", err)
 	}

@@ -48,7 +48,10 @@ func TestDriveSystemIsNeverMeasured(t *testing.T) {
 		if err := rep.WriteHTML(&html); err != nil {
 			t.Fatal(err)
 		}
-		if !strings.Contains(html.String(), `<tr><td>fibonacci-go</td><td class="t">drive.processor.cores.core</td><td>6700000</td>`) {
+		if !strings.Contains(
+			html.String(),
+			`<tr><td>fibonacci-go</td><td class="t">drive.processor.cores.core</td><td>6700000</td>`,
+		) {
 			t.Errorf("report.html does not list the drive system apart")
 		}
 		if !strings.Contains(md.String(), "## Drive systems (the client's machine; not measured)") ||

@@ -47,14 +47,27 @@ func Params() []Param {
 		{Name: "clock", Arg: "--clock", Doc: "core clock (3GHz, 2500MHz)", check: checkClock},
 	}
 	for _, l := range []string{"l1i", "l1d", "l2", "l3"} {
-		out = append(out,
-			Param{Name: l + "_size", Arg: "--" + l + "-size", Doc: l + " size per cache (32kB, 2MB; a power of two)", check: checkSize},
-			Param{Name: l + "_assoc", Arg: "--" + l + "-assoc", Doc: l + " ways (a power of two)", check: checkAssoc})
+		out = append(
+			out,
+			Param{
+				Name:  l + "_size",
+				Arg:   "--" + l + "-size",
+				Doc:   l + " size per cache (32kB, 2MB; a power of two)",
+				check: checkSize,
+			},
+			Param{Name: l + "_assoc", Arg: "--" + l + "-assoc", Doc: l + " ways (a power of two)", check: checkAssoc},
+		)
 	}
-	return append(out,
+	return append(
+		out,
 		Param{Name: "prefetch", Arg: "--prefetch", Doc: "the L1s' next-line prefetchers (on, off)", check: checkOnOff},
 		Param{Name: "num_invocations", Arg: "--num-invocations", Doc: "measured invocations", check: checkCount(1)},
-		Param{Name: "atomic_warming", Arg: "--atomic-warming", Doc: "invocations on atomic cores before the switch", check: checkCount(0)},
+		Param{
+			Name:  "atomic_warming",
+			Arg:   "--atomic-warming",
+			Doc:   "invocations on atomic cores before the switch",
+			check: checkCount(0),
+		},
 	)
 }
 
@@ -83,7 +96,11 @@ func paramNames() string {
 
 func checkSystem(v string, k Knowledge) string {
 	if _, ok := k.Systems[v]; !ok {
-		return fmt.Sprintf("no system %q in gem5-configs/systems.json (%s)", v, strings.Join(sortedKeys(k.Systems), ", "))
+		return fmt.Sprintf(
+			"no system %q in gem5-configs/systems.json (%s)",
+			v,
+			strings.Join(sortedKeys(k.Systems), ", "),
+		)
 	}
 	return ""
 }

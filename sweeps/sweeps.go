@@ -116,14 +116,23 @@ func Parse(path string, text []byte, k Knowledge) (*Sweep, error) {
 		case "baseline":
 			baseline = val
 		default:
-			errs = append(errs, fileError(path, key, key.Value, "not a field of a sweep (functions, matrix, exclude, baseline)"))
+			errs = append(
+				errs,
+				fileError(path, key, key.Value, "not a field of a sweep (functions, matrix, exclude, baseline)"),
+			)
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
 	if len(s.Axes) == 0 {
-		return nil, fileError(path, root, "matrix", "missing: name at least one parameter and its values (%s)", paramNames())
+		return nil, fileError(
+			path,
+			root,
+			"matrix",
+			"missing: name at least one parameter and its values (%s)",
+			paramNames(),
+		)
 	}
 	if err := s.expand(excludes, k); err != nil {
 		return nil, err
@@ -156,7 +165,13 @@ func (s *Sweep) readFunctions(n *yaml.Node, k Knowledge) error {
 	}
 	for i, fn := range fns {
 		if !slices.Contains(k.Functions, fn) {
-			return fileError(s.Path, n.Content[i], "functions", "%s is not in the function list (FUNCTIONS or functions/functions.list): the installed disk holds only those", fn)
+			return fileError(
+				s.Path,
+				n.Content[i],
+				"functions",
+				"%s is not in the function list (FUNCTIONS or functions/functions.list): the installed disk holds only those",
+				fn,
+			)
 		}
 	}
 	s.Functions = fns
@@ -266,7 +281,14 @@ func (s *Sweep) partialPoint(n *yaml.Node, field string) (Point, error) {
 			return nil, fileError(s.Path, key, field+"."+key.Value, "not a parameter of the matrix")
 		}
 		if !slices.Contains(s.Axes[j].Values, val.Value) {
-			return nil, fileError(s.Path, val, field+"."+key.Value, "%q is not one of the matrix's values (%s)", val.Value, strings.Join(s.Axes[j].Values, ", "))
+			return nil, fileError(
+				s.Path,
+				val,
+				field+"."+key.Value,
+				"%q is not one of the matrix's values (%s)",
+				val.Value,
+				strings.Join(s.Axes[j].Values, ", "),
+			)
 		}
 		p = append(p, Setting{key.Value, val.Value})
 	}
@@ -290,7 +312,12 @@ func (s *Sweep) readBaseline(n *yaml.Node) error {
 			return nil
 		}
 	}
-	return fileError(s.Path, n, "baseline", "names no point of the sweep: give a value for every parameter of the matrix, not an excluded combination")
+	return fileError(
+		s.Path,
+		n,
+		"baseline",
+		"names no point of the sweep: give a value for every parameter of the matrix, not an excluded combination",
+	)
 }
 
 // pointProblem checks what only a whole point tells: a level its system
@@ -313,7 +340,13 @@ func pointProblem(p Point, k Knowledge) string {
 			var ways int64
 			fmt.Sscan(assoc, &ways)
 			if sets := n / (lineBytes * ways); sets < 1 || !powerOfTwo(sets) {
-				return fmt.Sprintf("%s of %s with %s ways has no power-of-two number of %d-byte sets", l, size, assoc, lineBytes)
+				return fmt.Sprintf(
+					"%s of %s with %s ways has no power-of-two number of %d-byte sets",
+					l,
+					size,
+					assoc,
+					lineBytes,
+				)
 			}
 		}
 	}
@@ -325,7 +358,12 @@ func pointProblem(p Point, k Knowledge) string {
 		fmt.Sscan(v, &measured)
 	}
 	if k.ClientInvocations > 0 && warming+measured > k.ClientInvocations {
-		return fmt.Sprintf("%d warming and %d measured invocations: the checkpoint's client runs %d", warming, measured, k.ClientInvocations)
+		return fmt.Sprintf(
+			"%d warming and %d measured invocations: the checkpoint's client runs %d",
+			warming,
+			measured,
+			k.ClientInvocations,
+		)
 	}
 	return ""
 }

@@ -18,8 +18,14 @@ func TestMissingToolsNameTheTarget(t *testing.T) {
 	}
 	p := &plan{cfg: cfg}
 	cases := []struct{ rule, want string }{
-		{"image:base", "vswarmu-no-such-tool, vswarmu-nor-this not found: install them with `mage image:depInstall` (as root)"},
-		{"gem5:build", "vswarmu-no-such-tool, vswarmu-nor-this not found: install them with `mage gem5:depInstall` (as root)"},
+		{
+			"image:base",
+			"vswarmu-no-such-tool, vswarmu-nor-this not found: install them with `mage image:depInstall` (as root)",
+		},
+		{
+			"gem5:build",
+			"vswarmu-no-such-tool, vswarmu-nor-this not found: install them with `mage gem5:depInstall` (as root)",
+		},
 		{"kernel:build", "install them with `mage kernel:depInstall`"},
 	}
 	for _, c := range cases {

@@ -44,7 +44,8 @@ func TestArmWithTheStandin(t *testing.T) {
 	boot := filepath.Join(dir, "other-boot_foundation.arm64")
 	writeFile(t, boot, "\x7fELF\x02\x01\x01"+strings.Repeat("\x00", 57))
 	r = magetest.Mage(t, dir, append(env, "BOOTLOADER="+boot), "simulate:all")
-	if r.Code != 0 || !strings.Contains(r.Output, "▶ simulate:boot") || !strings.Contains(r.Output, "▶ simulate:fn:fibonacci-go") {
+	if r.Code != 0 || !strings.Contains(r.Output, "▶ simulate:boot") ||
+		!strings.Contains(r.Output, "▶ simulate:fn:fibonacci-go") {
 		t.Fatalf("another boot loader: exit %d (want the boot and what follows again)\n%s", r.Code, r.Output)
 	}
 
@@ -55,15 +56,22 @@ func TestArmWithTheStandin(t *testing.T) {
 		}
 	}
 	r = magetest.Mage(t, dir, append(own, "DRY_RUN=1", "GEM5_REPO="+dir), "simulate:all")
-	if !strings.Contains(r.Output, "would run gem5:bootloader") || !strings.Contains(r.Output, "would run gem5:source") {
+	if !strings.Contains(r.Output, "would run gem5:bootloader") ||
+		!strings.Contains(r.Output, "would run gem5:source") {
 		t.Fatalf("without BOOTLOADER: exit %d (want gem5:bootloader from gem5's source)\n%s", r.Code, r.Output)
 	}
 	// x86 runs keep their own checkpoints and results beside the Arm ones.
-	if r := magetest.Mage(t, dir, append(env, "ARCH=amd64"), "simulate:all"); r.Code != 0 || strings.Contains(r.Output, "gem5:bootloader") {
+	if r := magetest.Mage(t, dir, append(env, "ARCH=amd64"), "simulate:all"); r.Code != 0 ||
+		strings.Contains(r.Output, "gem5:bootloader") {
 		t.Fatalf("ARCH=amd64 (no boot loader): exit %d\n%s", r.Code, r.Output)
 	}
-	if r := magetest.Mage(t, dir, append(env, "BOOTLOADER="+boot), "simulate:all"); r.Code != 0 || strings.Contains(r.Output, "▶ simulate:") {
-		t.Fatalf("back to ARCH=arm64: exit %d (want its runs up to date; only the report is written again)\n%s", r.Code, r.Output)
+	if r := magetest.Mage(t, dir, append(env, "BOOTLOADER="+boot), "simulate:all"); r.Code != 0 ||
+		strings.Contains(r.Output, "▶ simulate:") {
+		t.Fatalf(
+			"back to ARCH=arm64: exit %d (want its runs up to date; only the report is written again)\n%s",
+			r.Code,
+			r.Output,
+		)
 	}
 	md, _ = os.ReadFile(filepath.Join(work, "results", "report.md"))
 	if !strings.Contains(string(md), "fibonacci-go@arm") || !strings.Contains(string(md), "ISA X86") {
@@ -142,7 +150,14 @@ func TestRealGem5Arm(t *testing.T) {
 			_, cpu, ok := res.Measured()
 			insts, _ := cpu.Instructions.Value.Float()
 			if !ok || insts <= 0 || res.Provenance.ISA != "Arm" || res.Provenance.Standin {
-				t.Fatalf("%s on Arm (%s): measured %v, %v instructions, provenance %s", fn, detailed, ok, insts, res.Provenance)
+				t.Fatalf(
+					"%s on Arm (%s): measured %v, %v instructions, provenance %s",
+					fn,
+					detailed,
+					ok,
+					insts,
+					res.Provenance,
+				)
 			}
 			if n := measuredInvocations(t, filepath.Join(res.Dir, results.LogFile), 2); n != 3 {
 				t.Fatalf("%s on Arm (%s): %d measured invocations, want 3", fn, detailed, n)
@@ -163,7 +178,10 @@ func TestArmGuestUnderQemu(t *testing.T) {
 	}
 	for _, tool := range []string{"qemu-system-aarch64", "aarch64-linux-gnu-objcopy", "debugfs", "busybox"} {
 		if _, err := exec.LookPath(tool); err != nil {
-			t.Fatalf("%s is not installed (packages qemu-system-arm, binutils-aarch64-linux-gnu, e2fsprogs, busybox-static)", tool)
+			t.Fatalf(
+				"%s is not installed (packages qemu-system-arm, binutils-aarch64-linux-gnu, e2fsprogs, busybox-static)",
+				tool,
+			)
 		}
 	}
 	ctx := context.Background()

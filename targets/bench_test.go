@@ -20,8 +20,18 @@ func BenchmarkMageStatus(b *testing.B) {
 	mageCLI, bin := magetest.Binaries(b)
 	root := magetest.RepoRoot(b)
 	dir := b.TempDir()
-	env := append(append(os.Environ(), magetest.Placeholders(b, dir)...), "NO_COLOR=1", "WORKING_DIR="+filepath.Join(dir, "wk"),
-		"RESOURCES="+filepath.Join(dir, "res"), "GEM5=standin", "SETUP_CPU=kvm", "MAGEFILE_CACHE="+filepath.Join(dir, "magecache"))
+	env := append(
+		append(os.Environ(), magetest.Placeholders(b, dir)...),
+		"NO_COLOR=1",
+		"WORKING_DIR="+filepath.Join(dir, "wk"),
+		"RESOURCES="+filepath.Join(
+			dir,
+			"res",
+		),
+		"GEM5=standin",
+		"SETUP_CPU=kvm",
+		"MAGEFILE_CACHE="+filepath.Join(dir, "magecache"),
+	)
 	run := func(b *testing.B, extraEnv []string, argv ...string) {
 		cmd := exec.Command(argv[0], argv[1:]...)
 		cmd.Dir = root

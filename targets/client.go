@@ -35,10 +35,14 @@ type guestTool struct {
 }
 
 var (
-	clientTool = guestTool{"test-client", "client/cmd/test-client", []string{"client", "client/m5", "client/pb/**", "client/cmd/test-client"}}
-	m5Tool     = guestTool{"m5", "client/cmd/m5", []string{"client/m5", "client/cmd/m5"}}
-	runTool    = guestTool{"vswarmu-run", "functions/cmd/vswarmu-run", []string{"functions/cmd/vswarmu-run"}}
-	seedTool   = guestTool{"vswarmu-seed", "image/cmd/vswarmu-seed", []string{"image/cmd/vswarmu-seed"}}
+	clientTool = guestTool{
+		"test-client",
+		"client/cmd/test-client",
+		[]string{"client", "client/m5", "client/pb/**", "client/cmd/test-client"},
+	}
+	m5Tool   = guestTool{"m5", "client/cmd/m5", []string{"client/m5", "client/cmd/m5"}}
+	runTool  = guestTool{"vswarmu-run", "functions/cmd/vswarmu-run", []string{"functions/cmd/vswarmu-run"}}
+	seedTool = guestTool{"vswarmu-seed", "image/cmd/vswarmu-seed", []string{"image/cmd/vswarmu-seed"}}
 )
 
 // toolPath is where a tool is built for arch.
@@ -49,16 +53,24 @@ func (p *plan) toolPath(t guestTool, arch string) string {
 // client is the test-client for the guest: CLIENT's, else client:build's.
 func (p *plan) client() artifact {
 	return p.source("CLIENT", p.cfg.Client, "client", func() artifact {
-		return artifact{path: p.toolPath(clientTool, p.cfg.Arch), rule: p.rule(ruleClientBuild, func() (*engine.Rule, error) {
-			return p.goBuildRule("build the static test-client for amd64 and arm64", clientTool), nil
-		})}
+		return artifact{
+			path: p.toolPath(clientTool, p.cfg.Arch),
+			rule: p.rule(ruleClientBuild, func() (*engine.Rule, error) {
+				return p.goBuildRule("build the static test-client for amd64 and arm64", clientTool), nil
+			}),
+		}
 	})
 }
 
 // tools is client:tools: the guest's m5, vswarmu-run and vswarmu-seed.
 func (p *plan) tools() *engine.Rule {
 	return p.rule(ruleClientTools, func() (*engine.Rule, error) {
-		return p.goBuildRule("build the guest tools (m5, vswarmu-run, vswarmu-seed) for amd64 and arm64", m5Tool, runTool, seedTool), nil
+		return p.goBuildRule(
+			"build the guest tools (m5, vswarmu-run, vswarmu-seed) for amd64 and arm64",
+			m5Tool,
+			runTool,
+			seedTool,
+		), nil
 	})
 }
 
@@ -74,7 +86,11 @@ func (p *plan) goBuildRule(doc string, tools ...guestTool) *engine.Rule {
 	case dir == "":
 		prefix, dir = modulePath+"/", p.cfg.ProjectDir
 	case isCheckout(dir):
-		inputs = []string{filepath.Join(dir, "go.mod"), filepath.Join(dir, "go.sum"), "!" + filepath.Join(dir, "**", "*_test.go")}
+		inputs = []string{
+			filepath.Join(dir, "go.mod"),
+			filepath.Join(dir, "go.sum"),
+			"!" + filepath.Join(dir, "**", "*_test.go"),
+		}
 		for _, t := range tools {
 			for _, src := range t.src {
 				inputs = append(inputs, filepath.Join(dir, src, "*.go"))
@@ -98,7 +114,9 @@ func (p *plan) goBuildRule(doc string, tools ...guestTool) *engine.Rule {
 	return &engine.Rule{
 		Doc: doc, Outputs: outs, Inputs: inputs,
 		Params: engine.Params{"packages": strings.Join(pkgs, " "), "version": version},
-		Recipe: recipe(func(ctx context.Context, j job.Job) error { return gobuild.Static(ctx, j, dir, version, outputs) }),
+		Recipe: recipe(
+			func(ctx context.Context, j job.Job) error { return gobuild.Static(ctx, j, dir, version, outputs) },
+		),
 	}
 }
 
@@ -118,7 +136,11 @@ func sourceRoot() string {
 
 // isCheckout tells a source checkout from the read-only module cache.
 func isCheckout(dir string) bool {
-	return fileExists(filepath.Join(dir, ".git")) || !strings.Contains(dir, string(filepath.Separator)+"pkg"+string(filepath.Separator)+"mod"+string(filepath.Separator))
+	return fileExists(filepath.Join(dir, ".git")) ||
+		!strings.Contains(
+			dir,
+			string(filepath.Separator)+"pkg"+string(filepath.Separator)+"mod"+string(filepath.Separator),
+		)
 }
 
 // moduleVersion is this module's version as built into the running binary.

@@ -16,7 +16,8 @@ func TestGuestToolSourcesCoverTheirPackages(t *testing.T) {
 		t.Skip("go not on PATH")
 	}
 	for _, tool := range []guestTool{clientTool, m5Tool, runTool, seedTool} {
-		out, err := exec.Command("go", "list", "-deps", "-f", "{{if .Module}}{{if eq .Module.Path \""+modulePath+"\"}}{{.ImportPath}}{{end}}{{end}}", "../"+tool.pkg).Output()
+		out, err := exec.Command("go", "list", "-deps", "-f", "{{if .Module}}{{if eq .Module.Path \""+modulePath+"\"}}{{.ImportPath}}{{end}}{{end}}", "../"+tool.pkg).
+			Output()
 		if err != nil {
 			t.Fatalf("go list %s: %v", tool.pkg, err)
 		}

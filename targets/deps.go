@@ -45,7 +45,14 @@ func needs(c *config.Config) []stageNeeds {
 	}
 	switch c.InstalledDisk {
 	case "":
-		out = append(out, stageNeeds{ruleImageDepInstall, []string{ruleFunctionsInstall, ruleFunctionsRaw}, image.QemuPackages(c.Arch)})
+		out = append(
+			out,
+			stageNeeds{
+				ruleImageDepInstall,
+				[]string{ruleFunctionsInstall, ruleFunctionsRaw},
+				image.QemuPackages(c.Arch),
+			},
+		)
 	case "tiny":
 		out = append(out, stageNeeds{ruleImageDepInstall, []string{ruleFunctionsTiny}, tinyPackages(c.Arch)})
 	}
@@ -228,7 +235,12 @@ func depInstall(ctx context.Context, what string) error {
 		return err
 	}
 	if len(installed) == 0 {
-		out.Printf("%s %s: the %d packages this configuration needs are installed (or skipped above)", out.Green("✔"), what, len(pkgs))
+		out.Printf(
+			"%s %s: the %d packages this configuration needs are installed (or skipped above)",
+			out.Green("✔"),
+			what,
+			len(pkgs),
+		)
 	} else {
 		out.Printf("%s %s: installed %s", out.Green("✔"), what, strings.Join(installed, " "))
 	}

@@ -18,16 +18,33 @@ func TestDepInstallTakesOnlyWhatTheConfigurationUses(t *testing.T) {
 		target    string
 		want, not []string
 	}{
-		{"defaults", nil, "gem5:depInstall", []string{"scons", "libprotobuf-dev"}, []string{"ccache", "g++-aarch64-linux-gnu"}},
+		{
+			"defaults",
+			nil,
+			"gem5:depInstall",
+			[]string{"scons", "libprotobuf-dev"},
+			[]string{"ccache", "g++-aarch64-linux-gnu"},
+		},
 		{"ccache", map[string]string{"CCACHE": "1"}, "gem5:depInstall", []string{"ccache"}, nil},
 		{"arm64 guest", map[string]string{"ARCH": "arm64"}, "gem5:depInstall", []string{"g++-aarch64-linux-gnu"}, nil},
 		{"amd64 kernel", nil, "kernel:depInstall", []string{"flex", "bison"}, []string{"gcc-aarch64-linux-gnu"}},
-		{"tiny disk", map[string]string{"INSTALLED_DISK": "tiny", "EXEC_MODE": "process"}, "image:depInstall", []string{"busybox-static", "e2fsprogs"},
-			[]string{"mmdebstrap", "debootstrap", "qemu-system-x86", "qemu-utils", "ubuntu-keyring"}},
+		{
+			"tiny disk",
+			map[string]string{"INSTALLED_DISK": "tiny", "EXEC_MODE": "process"},
+			"image:depInstall",
+			[]string{"busybox-static", "e2fsprogs"},
+			[]string{"mmdebstrap", "debootstrap", "qemu-system-x86", "qemu-utils", "ubuntu-keyring"},
+		},
 		{"ubuntu disk", nil, "image:depInstall", []string{"mmdebstrap", "ubuntu-keyring", "qemu-system-x86"}, nil},
 		{"ubuntu keyring given", map[string]string{"UBUNTU_KEYRING": "/etc/hostname"}, "image:depInstall",
 			[]string{"mmdebstrap"}, []string{"ubuntu-keyring"}},
-		{"kernel from a release", map[string]string{"RESOURCES_FROM": "release"}, "kernel:depInstall", nil, []string{"flex", "bison"}},
+		{
+			"kernel from a release",
+			map[string]string{"RESOURCES_FROM": "release"},
+			"kernel:depInstall",
+			nil,
+			[]string{"flex", "bison"},
+		},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -77,9 +77,15 @@ func TestFreeSpaceIsCheckedFirst(t *testing.T) {
 			t.Fatalf("git %v: %v\n%s", args, err, out)
 		}
 	}
-	env := []string{"WORKING_DIR=" + filepath.Join(dir, "wk"), "RESOURCES=" + small, "GEM5_REPO=" + repo, "AUTO_INSTALL=0"}
+	env := []string{
+		"WORKING_DIR=" + filepath.Join(dir, "wk"),
+		"RESOURCES=" + small,
+		"GEM5_REPO=" + repo,
+		"AUTO_INSTALL=0",
+	}
 	r := magetest.Mage(t, dir, env, "gem5:build")
-	if r.Code == 0 || !regexp.MustCompile(`has \d+ MiB free; gem5:source, gem5:build need about 7\.0 GiB`).MatchString(r.Output) {
+	if r.Code == 0 ||
+		!regexp.MustCompile(`has \d+ MiB free; gem5:source, gem5:build need about 7\.0 GiB`).MatchString(r.Output) {
 		t.Fatalf("gem5:build on a 64 MiB file system: exit %d\n%s", r.Code, r.Output)
 	}
 }
@@ -129,14 +135,17 @@ func TestWhyExplainsTheMainJob(t *testing.T) {
 	if r := magetest.Mage(t, dir, env, "simulate:all"); r.Code != 0 {
 		t.Fatalf("simulate:all: exit %d\n%s", r.Code, r.Output)
 	}
-	if r := magetest.Mage(t, dir, env, "why", "simulate:all"); r.Code != 0 || !regexp.MustCompile(`needs  \d+ rules, 0 of them stale`).MatchString(r.Output) ||
+	if r := magetest.Mage(t, dir, env, "why", "simulate:all"); r.Code != 0 ||
+		!regexp.MustCompile(`needs  \d+ rules, 0 of them stale`).MatchString(r.Output) ||
 		!strings.Contains(r.Output, "simulate:all is up to date") {
 		t.Errorf("why after the run: exit %d\n%s", r.Code, r.Output)
 	}
-	if r := magetest.Mage(t, dir, env, "why", "simulate:boot"); r.Code != 0 || !strings.Contains(r.Output, "read  "+filepath.Join(dir, "placeholder-vmlinux")) {
+	if r := magetest.Mage(t, dir, env, "why", "simulate:boot"); r.Code != 0 ||
+		!strings.Contains(r.Output, "read  "+filepath.Join(dir, "placeholder-vmlinux")) {
 		t.Errorf("why simulate:boot does not list what its last run read:\n%s", r.Output)
 	}
-	if r := magetest.Mage(t, dir, env, "why", "simulate:bot"); r.Code == 0 || !strings.Contains(r.Output, `did you mean "simulate:boot"?`) {
+	if r := magetest.Mage(t, dir, env, "why", "simulate:bot"); r.Code == 0 ||
+		!strings.Contains(r.Output, `did you mean "simulate:boot"?`) {
 		t.Errorf("why simulate:bot: exit %d\n%s", r.Code, r.Output)
 	}
 }
@@ -150,7 +159,11 @@ func TestTypoedNamesGetTheNameMeant(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"FUNCTIONS=fibonaci-go"}, []string{"status"}, `fibonaci-go: not in functions.yaml (built in); did you mean "fibonacci-go"?`},
+		{
+			[]string{"FUNCTIONS=fibonaci-go"},
+			[]string{"status"},
+			`fibonaci-go: not in functions.yaml (built in); did you mean "fibonacci-go"?`,
+		},
 		{nil, []string{"simulate:fn", "aes-og"}, `did you mean "aes-go"?`},
 		{[]string{"FORCE=simulate:bot"}, []string{"simulate:all"}, `did you mean "simulate:boot"?`},
 	}
@@ -167,7 +180,8 @@ func TestTypoedNamesGetTheNameMeant(t *testing.T) {
 func TestStandinSummaryIsMarked(t *testing.T) {
 	dir, env := standinEnv(t, "FUNCTIONS=fibonacci-go")
 	r := magetest.Mage(t, dir, env, "simulate:all")
-	if r.Code != 0 || !regexp.MustCompile(`fibonacci-go +succeeded IPC .*STAND-IN \(not a measurement\)`).MatchString(r.Output) {
+	if r.Code != 0 ||
+		!regexp.MustCompile(`fibonacci-go +succeeded IPC .*STAND-IN \(not a measurement\)`).MatchString(r.Output) {
 		t.Fatalf("summary: exit %d\n%s", r.Code, r.Output)
 	}
 }
@@ -202,7 +216,12 @@ func TestFirstRunSaysItCompiles(t *testing.T) {
 		}
 	}
 	if n := strings.Count(outs[0]+outs[1], say); n != 1 {
-		t.Errorf("first runs started together said %d times that they compile, want once:\n%.500s\n%.500s", n, outs[0], outs[1])
+		t.Errorf(
+			"first runs started together said %d times that they compile, want once:\n%.500s\n%.500s",
+			n,
+			outs[0],
+			outs[1],
+		)
 	}
 	if out, err := run(); err != nil || strings.Contains(out, say) {
 		t.Errorf("later run: %v; said it compiles again?\n%.500s", err, out)

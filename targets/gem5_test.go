@@ -97,7 +97,11 @@ func gem5Fixture(t *testing.T) string {
 	git(t, repo, "add", "-A")
 	git(t, repo, "commit", "-qm", "v1")
 	git(t, repo, "tag", "v1")
-	writeFile(t, filepath.Join(repo, "src/main.c"), "#include <stdio.h>\nint main(void) { puts(\"gem5 fixture \" ISA \" v2 \" RUBY); return 0; }\n")
+	writeFile(
+		t,
+		filepath.Join(repo, "src/main.c"),
+		"#include <stdio.h>\nint main(void) { puts(\"gem5 fixture \" ISA \" v2 \" RUBY); return 0; }\n",
+	)
 	git(t, repo, "commit", "-qam", "v2")
 	git(t, repo, "tag", "v2")
 	return repo
@@ -147,8 +151,10 @@ func TestGem5Stage(t *testing.T) {
 	}
 	// The image takes the project's own m5 (M5_UTIL=builtin): gem5:m5 is
 	// not part of the main job.
-	if r := magetest.Mage(t, work, env(), "status"); r.Code != 1 || !strings.Contains(r.Output, "not needed by simulate:all: gem5:term, gem5:m5") ||
-		strings.Contains(r.Output, "stale gem5:build") || strings.Contains(r.Output, "stale gem5:source") {
+	if r := magetest.Mage(t, work, env(), "status"); r.Code != 1 ||
+		!strings.Contains(r.Output, "not needed by simulate:all: gem5:term, gem5:m5") ||
+		strings.Contains(r.Output, "stale gem5:build") ||
+		strings.Contains(r.Output, "stale gem5:source") {
 		t.Fatalf("status after gem5:build: exit %d\n%s", r.Code, r.Output)
 	}
 
@@ -196,7 +202,11 @@ func TestGem5Stage(t *testing.T) {
 
 	// A wrong version lists the available tags.
 	r = magetest.Mage(t, work, env("GEM5_VERSION=v9"), "gem5:build")
-	if r.Code == 0 || !strings.Contains(r.Output, "GEM5_VERSION=v9 is not a tag, branch or commit of "+repo+"; available tags: v2, v1") {
+	if r.Code == 0 ||
+		!strings.Contains(
+			r.Output,
+			"GEM5_VERSION=v9 is not a tag, branch or commit of "+repo+"; available tags: v2, v1",
+		) {
 		t.Fatalf("unknown version: exit %d\n%s", r.Code, r.Output)
 	}
 
@@ -215,7 +225,8 @@ func TestGem5Stage(t *testing.T) {
 		strings.Contains(r.Output, "gem5:term") || !strings.Contains(r.Output, "stale kernel:source") {
 		t.Fatalf("status after gem5:all: exit %d\n%s", r.Code, r.Output)
 	}
-	if r := magetest.Mage(t, work, env(), "why", "gem5:term"); r.Code != 0 || !strings.Contains(r.Output, "→ gem5:term is up to date") {
+	if r := magetest.Mage(t, work, env(), "why", "gem5:term"); r.Code != 0 ||
+		!strings.Contains(r.Output, "→ gem5:term is up to date") {
 		t.Fatalf("why gem5:term: exit %d\n%s", r.Code, r.Output)
 	}
 

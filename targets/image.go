@@ -75,8 +75,13 @@ func (p *plan) imageSpec() image.Spec {
 		Raw: filepath.Join(c.Resources, "disk-image.raw"), ProjectDir: c.ProjectDir,
 		GuestTools: image.GuestTools{ClientName: "test-client", Launcher: p.toolPath(runTool, c.Arch),
 			LauncherPath: functions.Launcher, Seeder: p.toolPath(seedTool, c.Arch)},
-		Auto: image.Autoinstall{ISO: installerISO(c, suite), Kernel: p.kernel().path, MemoryMiB: max(c.Memory.MiB(), 4096),
-			CPUs: c.CPUs, Timeout: 3 * time.Hour},
+		Auto: image.Autoinstall{
+			ISO:       installerISO(c, suite),
+			Kernel:    p.kernel().path,
+			MemoryMiB: max(c.Memory.MiB(), 4096),
+			CPUs:      c.CPUs,
+			Timeout:   3 * time.Hour,
+		},
 	}
 	spec.Auto.Accel = p.qemuAccel
 	return spec
@@ -118,7 +123,11 @@ func (p *plan) imageBuild() artifact {
 // runtimeBuild is the container runtime the configuration builds.
 func (p *plan) runtimeBuild() image.Runtime {
 	c := p.cfg
-	return image.Runtime{Dir: filepath.Join(c.Resources, "runtime-"+c.Arch), Work: filepath.Join(c.Resources, "runtime-src"), Arch: c.Arch}
+	return image.Runtime{
+		Dir:  filepath.Join(c.Resources, "runtime-"+c.Arch),
+		Work: filepath.Join(c.Resources, "runtime-src"),
+		Arch: c.Arch,
+	}
 }
 
 // containerRuntime is image:runtime: containerd, runc, Docker and compose built
@@ -174,7 +183,13 @@ func (p *plan) m5() artifact {
 		return artifact{path: p.toolPath(m5Tool, c.Arch), rule: p.tools()}
 	case "gem5":
 		if c.Gem5 != "" {
-			p.errs = append(p.errs, fmt.Errorf("M5_UTIL=gem5 builds gem5's util/m5 from GEM5_DIR, but GEM5=%s replaces the gem5 stage: use M5_UTIL=builtin or M5_UTIL=<path to an m5>", c.Gem5))
+			p.errs = append(
+				p.errs,
+				fmt.Errorf(
+					"M5_UTIL=gem5 builds gem5's util/m5 from GEM5_DIR, but GEM5=%s replaces the gem5 stage: use M5_UTIL=builtin or M5_UTIL=<path to an m5>",
+					c.Gem5,
+				),
+			)
 			return artifact{}
 		}
 		return p.gem5M5()

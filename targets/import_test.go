@@ -48,8 +48,14 @@ func Hello() { println("hello from the lab") }
 	if out, err := tidy.CombinedOutput(); err != nil {
 		t.Fatalf("go mod tidy: %v\n%s", err, out)
 	}
-	env := append(append(os.Environ(), magetest.Placeholders(t, proj)...), "NO_COLOR=1", "MAGEFILE_CACHE="+filepath.Join(proj, ".magecache"),
-		"GEM5=standin", "SETUP_CPU=kvm", "FUNCTIONS=aes-go")
+	env := append(
+		append(os.Environ(), magetest.Placeholders(t, proj)...),
+		"NO_COLOR=1",
+		"MAGEFILE_CACHE="+filepath.Join(proj, ".magecache"),
+		"GEM5=standin",
+		"SETUP_CPU=kvm",
+		"FUNCTIONS=aes-go",
+	)
 	mage := func(args ...string) string {
 		cmd := exec.Command(mageCLI, args...)
 		cmd.Dir = proj

@@ -76,7 +76,11 @@ func testKernelFor(t *testing.T, arch string) string {
 	}
 	for _, tool := range tools {
 		if _, err := exec.LookPath(tool); err != nil {
-			t.Fatalf("%s is not installed: `mage kernel:depInstall` installs what kernels build with (ARCH=%s)", tool, arch)
+			t.Fatalf(
+				"%s is not installed: `mage kernel:depInstall` installs what kernels build with (ARCH=%s)",
+				tool,
+				arch,
+			)
 		}
 	}
 	res := resourcesDir(t)
@@ -178,10 +182,19 @@ func TestIntegrationKernelAndImage(t *testing.T) {
 	})
 
 	t.Run("the kernel boots a busybox initramfs under qemu", func(t *testing.T) {
-		initrd := busyboxInitramfs(t, "#!/bin/busybox sh\n/bin/busybox mount -t proc proc /proc\necho \"VSWARMU-BOOT-MARKER $(/bin/busybox uname -r)\"\n/bin/busybox poweroff -f\n")
+		initrd := busyboxInitramfs(
+			t,
+			"#!/bin/busybox sh\n/bin/busybox mount -t proc proc /proc\necho \"VSWARMU-BOOT-MARKER $(/bin/busybox uname -r)\"\n/bin/busybox poweroff -f\n",
+		)
 		var console strings.Builder
-		out, err := qemu.Run(context.Background(), qemu.Unregistered{}, qemu.Machine{Arch: "amd64", Kernel: kernelOut, Initrd: initrd,
-			MemoryMiB: 256, Accel: "tcg"}, &console, 2*time.Minute)
+		out, err := qemu.Run(
+			context.Background(),
+			qemu.Unregistered{},
+			qemu.Machine{Arch: "amd64", Kernel: kernelOut, Initrd: initrd,
+				MemoryMiB: 256, Accel: "tcg"},
+			&console,
+			2*time.Minute,
+		)
 		if err != nil {
 			t.Fatalf("boot: %v\n%s", err, console.String())
 		}
@@ -196,14 +209,16 @@ func TestIntegrationKernelAndImage(t *testing.T) {
 		now := time.Now()
 		os.Chtimes(frag, now, now)
 		r := mage(t, nil, "kernel:save")
-		if r.Code != 0 || !strings.Contains(r.Output, "▶ kernel:config — input "+frag) || !strings.Contains(r.Output, "▶ kernel:build") {
+		if r.Code != 0 || !strings.Contains(r.Output, "▶ kernel:config — input "+frag) ||
+			!strings.Contains(r.Output, "▶ kernel:build") {
 			t.Fatalf("after touching the fragment: exit %d\n%s", r.Code, r.Output)
 		}
 	})
 
 	t.Run("defconfig plus the fragment has what Docker and gem5 need", func(t *testing.T) {
 		r := mage(t, []string{"KERNEL_BASE=defconfig"}, "kernel:check")
-		if r.Code != 0 || !strings.Contains(r.Output, "▶ kernel:config") || !strings.Contains(r.Output, "has every required option") {
+		if r.Code != 0 || !strings.Contains(r.Output, "▶ kernel:config") ||
+			!strings.Contains(r.Output, "has every required option") {
 			t.Fatalf("defconfig: exit %d\n%s", r.Code, r.Output)
 		}
 	})
@@ -213,7 +228,8 @@ func TestIntegrationKernelAndImage(t *testing.T) {
 			t.Fatal("aarch64-linux-gnu-gcc is not installed; .ci/run installs gcc-aarch64-linux-gnu")
 		}
 		r := mage(t, []string{"ARCH=arm64", "KERNEL_BASE=defconfig"}, "kernel:check")
-		if r.Code != 0 || !strings.Contains(r.Output, "▶ kernel:config") || !strings.Contains(r.Output, "has every required option") {
+		if r.Code != 0 || !strings.Contains(r.Output, "▶ kernel:config") ||
+			!strings.Contains(r.Output, "has every required option") {
 			t.Fatalf("arm64 defconfig: exit %d\n%s", r.Code, r.Output)
 		}
 		cfgs, _ := filepath.Glob(filepath.Join(res, "kernel", "build-*-arm64-defconfig", ".config"))
@@ -235,7 +251,10 @@ func TestIntegrationKernelAndImage(t *testing.T) {
 		if r.Code == 0 || !strings.Contains(r.Output, "CONFIG_DRM_I915=y (final config: not set)") {
 			t.Fatalf("lost option: exit %d\n%s", r.Code, r.Output)
 		}
-		if r := mage(t, append(lost, "DRY_RUN=1"), "kernel:config"); !strings.Contains(r.Output, "would run kernel:config") {
+		if r := mage(t, append(lost, "DRY_RUN=1"), "kernel:config"); !strings.Contains(
+			r.Output,
+			"would run kernel:config",
+		) {
 			t.Fatalf("after the failure kernel:config looks up to date:\n%s", r.Output)
 		}
 	})
@@ -276,7 +295,13 @@ echo "CLIENT-EXIT $?"
 		}
 	})
 
-	imgEnv := []string{"KERNEL=" + kernelOut, "DISTRO=debian", "DEBIAN_VERSION=bookworm", "MIRROR=" + hostMirror(t), "DISK_SIZE=3G"}
+	imgEnv := []string{
+		"KERNEL=" + kernelOut,
+		"DISTRO=debian",
+		"DEBIAN_VERSION=bookworm",
+		"MIRROR=" + hostMirror(t),
+		"DISK_SIZE=3G",
+	}
 	t.Run("the debootstrap builder makes a disk with systemd and docker", func(t *testing.T) {
 		start := time.Now()
 		r := mage(t, imgEnv, "image:raw")
@@ -293,7 +318,8 @@ echo "CLIENT-EXIT $?"
 			{"DISTRO=ubuntu", "would run image:base:"},
 		} {
 			r := mage(t, append(append([]string(nil), imgEnv...), c.env, "DRY_RUN=1"), "image:raw")
-			if r.Code != 0 || !strings.Contains(r.Output, c.want) || !strings.Contains(r.Output, "would run image:build: dependency image:base will run") {
+			if r.Code != 0 || !strings.Contains(r.Output, c.want) ||
+				!strings.Contains(r.Output, "would run image:build: dependency image:base will run") {
 				t.Fatalf("%s: exit %d\n%s", c.env, r.Code, r.Output)
 			}
 		}
@@ -355,7 +381,8 @@ echo "CLIENT-EXIT $?"
 		}
 		// The installed disk holds the image and the compose file.
 		raw := filepath.Join(work, "disk", "functions.raw")
-		if b, err := image.ReadFile(context.Background(), raw, "/root/vswarmu/functions.yaml"); err != nil || !strings.Contains(string(b), "fibonacci-go:") {
+		if b, err := image.ReadFile(context.Background(), raw, "/root/vswarmu/functions.yaml"); err != nil ||
+			!strings.Contains(string(b), "fibonacci-go:") {
 			t.Fatalf("compose file in the installed disk: %v", err)
 		}
 	})
@@ -391,9 +418,19 @@ func TestIntegrationAutoinstallWithAFakeISO(t *testing.T) {
 		t.Fatalf("make the ISO: %v\n%s", err, out)
 	}
 	srv := isoServer(t, map[string]string{"/releases/fake.iso": iso})
-	env := []string{"WORKING_DIR=" + filepath.Join(dir, "wk"), "RESOURCES=" + filepath.Join(dir, "res"), "IMAGE_BUILDER=autoinstall",
-		"ISO_URL=" + srv.URL + "/releases/fake.iso", "ISO_SHA256=" + sha256File(t, iso), "DISK_SIZE=64M",
-		"KERNEL=" + kernelOut, "GEM5=/bin/true", "CLIENT=/bin/true", "MEMORY=512M", "ROOT_PASSWORD=s3cret"}
+	env := []string{
+		"WORKING_DIR=" + filepath.Join(dir, "wk"),
+		"RESOURCES=" + filepath.Join(dir, "res"),
+		"IMAGE_BUILDER=autoinstall",
+		"ISO_URL=" + srv.URL + "/releases/fake.iso",
+		"ISO_SHA256=" + sha256File(t, iso),
+		"DISK_SIZE=64M",
+		"KERNEL=" + kernelOut,
+		"GEM5=/bin/true",
+		"CLIENT=/bin/true",
+		"MEMORY=512M",
+		"ROOT_PASSWORD=s3cret",
+	}
 	start := time.Now()
 	r := magetest.Mage(t, dir, env, "image:base")
 	if r.Code != 0 {

@@ -66,7 +66,11 @@ func (Kernel) Check(ctx context.Context) error {
 		case fileExists(cfg.Kernel + ".config"):
 			path = cfg.Kernel + ".config"
 		default:
-			return fmt.Errorf("kernel:check: KERNEL=%s has no %s.config beside it; set KERNEL_CONFIG to the config to check", cfg.Kernel, cfg.Kernel)
+			return fmt.Errorf(
+				"kernel:check: KERNEL=%s has no %s.config beside it; set KERNEL_CONFIG to the config to check",
+				cfg.Kernel,
+				cfg.Kernel,
+			)
 		}
 	}
 	c, err := kernel.ReadConfig(path)
@@ -119,7 +123,10 @@ func (p *plan) kernelBuild() (kernel.Build, error) {
 		return kernel.Build{}, err
 	}
 	return kernel.Build{Version: c.KernelVersion(), Source: src, Arch: c.Arch, Base: c.KernelBase,
-		Dir: filepath.Join(c.Resources, "kernel"), Out: c.KernelOut, Jobs: c.Jobs, Patches: c.KernelPatches, Fragments: frags}, nil
+		Dir: filepath.Join(
+			c.Resources,
+			"kernel",
+		), Out: c.KernelOut, Jobs: c.Jobs, Patches: c.KernelPatches, Fragments: frags}, nil
 }
 
 // kernel is the vmlinux guests boot: KERNEL's, else kernel:save's.

@@ -31,18 +31,25 @@ func TestKernelCheckNamesMissingOptions(t *testing.T) {
 	os.WriteFile(cfg, []byte(b.String()), 0o644)
 	placeholder := filepath.Join(dir, "vmlinux")
 	os.WriteFile(placeholder, nil, 0o644)
-	env := []string{"WORKING_DIR=" + filepath.Join(dir, "wk"), "RESOURCES=" + filepath.Join(dir, "res"), "KERNEL=" + placeholder, "KERNEL_CONFIG=" + cfg}
+	env := []string{
+		"WORKING_DIR=" + filepath.Join(dir, "wk"),
+		"RESOURCES=" + filepath.Join(dir, "res"),
+		"KERNEL=" + placeholder,
+		"KERNEL_CONFIG=" + cfg,
+	}
 	r := magetest.Mage(t, dir, env, "kernel:check")
 	if r.Code == 0 || !strings.Contains(r.Output, "✘ CONFIG_OVERLAY_FS missing") ||
 		!strings.Contains(r.Output, "lacks required options:\n  CONFIG_OVERLAY_FS (Docker: storage driver overlay2") {
 		t.Fatalf("exit %d:\n%s", r.Code, r.Output)
 	}
 	os.WriteFile(cfg, []byte(b.String()+"CONFIG_OVERLAY_FS=y\n"), 0o644)
-	if r := magetest.Mage(t, dir, env, "kernel:check"); r.Code != 0 || !strings.Contains(r.Output, "has every required option") {
+	if r := magetest.Mage(t, dir, env, "kernel:check"); r.Code != 0 ||
+		!strings.Contains(r.Output, "has every required option") {
 		t.Fatalf("complete config: exit %d\n%s", r.Code, r.Output)
 	}
 	os.WriteFile(cfg, []byte("CONFIG_A=y\nthis is not a config\n"), 0o644)
-	if r := magetest.Mage(t, dir, env, "kernel:check"); r.Code == 0 || !strings.Contains(r.Output, cfg+":2: not a kernel config line") {
+	if r := magetest.Mage(t, dir, env, "kernel:check"); r.Code == 0 ||
+		!strings.Contains(r.Output, cfg+":2: not a kernel config line") {
 		t.Fatalf("malformed config: exit %d\n%s", r.Code, r.Output)
 	}
 }

@@ -18,7 +18,20 @@ var layers = []layer{
 	{"Mage entry", []string{"magefiles"}},
 	{"targets", []string{"targets"}},
 	{"engine", []string{"internal/engine"}},
-	{"stages", []string{"gem5-configs", "kernel", "image", "functions", "functions/reference", "results", "client", "release", "sweeps"}},
+	{
+		"stages",
+		[]string{
+			"gem5-configs",
+			"kernel",
+			"image",
+			"functions",
+			"functions/reference",
+			"results",
+			"client",
+			"release",
+			"sweeps",
+		},
+	},
 	{"helpers", []string{"internal/...", "client/m5", "client/pb/..."}},
 }
 
@@ -85,9 +98,18 @@ func TestImportsPointDown(t *testing.T) {
 			switch {
 			case to < 0:
 			case to < from:
-				t.Errorf("%s (%s) imports %s (%s), a layer above it", p.ImportPath, layers[from].name, imp, layers[to].name)
+				t.Errorf(
+					"%s (%s) imports %s (%s), a layer above it",
+					p.ImportPath,
+					layers[from].name,
+					imp,
+					layers[to].name,
+				)
 			case layers[from].name == "engine" && !strings.HasSuffix(imp, "/internal/proc") && !strings.HasSuffix(imp, "/internal/ui"):
-				t.Errorf("the engine imports %s: it may import only process control (internal/proc) and output (internal/ui)", imp)
+				t.Errorf(
+					"the engine imports %s: it may import only process control (internal/proc) and output (internal/ui)",
+					imp,
+				)
 			case layers[from].name == "stages" && layers[to].name == "engine":
 				t.Errorf("stage %s imports the engine", p.ImportPath)
 			}

@@ -48,11 +48,16 @@ func (p *plan) lukewarmNames() []string {
 // schedule) an evaluation's.
 func (p *plan) lukewarmSimulation(measure, schedule string) (gem5configs.Simulation, error) {
 	if p.cfg.ExecMode != functions.Process {
-		return gem5configs.Simulation{}, fmt.Errorf("simulate:lukewarm runs its functions as plain processes on core 1: set EXEC_MODE=process")
+		return gem5configs.Simulation{}, fmt.Errorf(
+			"simulate:lukewarm runs its functions as plain processes on core 1: set EXEC_MODE=process",
+		)
 	}
 	names := p.lukewarmNames()
 	if len(names) < 2 {
-		return gem5configs.Simulation{}, fmt.Errorf("LUKEWARM_FUNCTIONS=%s: the lukewarm experiment interleaves at least two functions", strings.Join(names, ","))
+		return gem5configs.Simulation{}, fmt.Errorf(
+			"LUKEWARM_FUNCTIONS=%s: the lukewarm experiment interleaves at least two functions",
+			strings.Join(names, ","),
+		)
 	}
 	if err := p.catalog().Validate(names); err != nil {
 		return gem5configs.Simulation{}, fmt.Errorf("LUKEWARM_FUNCTIONS: %w", err)
@@ -69,7 +74,11 @@ func (p *plan) lukewarmSimulation(measure, schedule string) (gem5configs.Simulat
 	// A dump per measured invocation: interleaved, the other functions'
 	// invocations fall between the measured ones and must not count.
 	s.Measurement = "per-invocation"
-	s.Lukewarm = &gem5configs.Lukewarm{Set: gem5configs.NewLukewarmSet(names, clients), Measure: measure, Schedule: schedule}
+	s.Lukewarm = &gem5configs.Lukewarm{
+		Set:      gem5configs.NewLukewarmSet(names, clients),
+		Measure:  measure,
+		Schedule: schedule,
+	}
 	s.Results = filepath.Join(p.cfg.WorkingDir, "results-lukewarm", "setup") // a failed setup's record
 	if measure != "" {
 		s.Results = gem5configs.LukewarmResults(p.cfg.WorkingDir, measure, schedule, s.Labels())
@@ -91,7 +100,10 @@ func (p *plan) lukewarmSetup() *engine.Rule {
 			needs = append(needs, boot)
 		}
 		return &engine.Rule{
-			Doc: "start " + strings.Join(p.lukewarmNames(), ", ") + " together on gem5, warm each, checkpoint", Outputs: []string{s.CheckpointDir()},
+			Doc: "start " + strings.Join(
+				p.lukewarmNames(),
+				", ",
+			) + " together on gem5, warm each, checkpoint", Outputs: []string{s.CheckpointDir()},
 			Inputs: p.configInputs(), Deps: needs, Params: s.SetupDescription(), Slots: p.gem5Slots(), Recipe: recipe(s.Setup),
 		}, nil
 	})
@@ -138,7 +150,11 @@ func (p *plan) lukewarmReport() *engine.Rule {
 				inputs = append(inputs, filepath.Join(dir, "stats.txt"), filepath.Join(dir, results.MetaFile))
 			}
 		}
-		w := results.LukewarmWriter{Dir: filepath.Join(p.cfg.WorkingDir, "results-lukewarm"), Functions: p.lukewarmNames(), Labels: labels}
+		w := results.LukewarmWriter{
+			Dir:       filepath.Join(p.cfg.WorkingDir, "results-lukewarm"),
+			Functions: p.lukewarmNames(),
+			Labels:    labels,
+		}
 		return &engine.Rule{
 			Doc: "write results-lukewarm/report.md and report.csv: each function back to back against interleaved", Outputs: w.Files(),
 			Inputs: inputs, Deps: evals, Params: engine.Params{"functions": strings.Join(p.lukewarmNames(), " ")}, Slots: -1,

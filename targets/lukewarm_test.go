@@ -14,10 +14,17 @@ import (
 // checkpoint, and writes the comparison; a change reruns only what it
 // shapes.
 func TestLukewarmWithTheStandin(t *testing.T) {
-	dir, env := standinEnv(t, "FUNCTIONS=fibonacci-go,aes-go,auth-go", "EXEC_MODE=process", "NUM_INVOCATIONS=3", "ATOMIC_WARMING=2")
+	dir, env := standinEnv(
+		t,
+		"FUNCTIONS=fibonacci-go,aes-go,auth-go",
+		"EXEC_MODE=process",
+		"NUM_INVOCATIONS=3",
+		"ATOMIC_WARMING=2",
+	)
 	ran := func(r magetest.Result, prefix string) int { return strings.Count(r.Output, "▶ "+prefix) }
 	r := magetest.Mage(t, dir, env, "simulate:lukewarm")
-	if r.Code != 0 || ran(r, "simulate:lukewarm:setup ") != 1 || ran(r, "simulate:lukewarm:") != 7 || ran(r, "simulate:setup:") != 0 {
+	if r.Code != 0 || ran(r, "simulate:lukewarm:setup ") != 1 || ran(r, "simulate:lukewarm:") != 7 ||
+		ran(r, "simulate:setup:") != 0 {
 		t.Fatalf("simulate:lukewarm: exit %d, want one setup and six evaluations\n%s", r.Code, r.Output)
 	}
 	script, _ := os.ReadFile(filepath.Join(dir, "wk", "scripts", "lukewarm.sh"))
@@ -28,7 +35,10 @@ func TestLukewarmWithTheStandin(t *testing.T) {
 		}
 	}
 	sched, _ := os.ReadFile(filepath.Join(dir, "wk", "scripts", "lukewarm-aes-go-interleaved.sh"))
-	if !strings.Contains(string(sched), "-schedule interleaved -measure aes-go -functions fibonacci-go=localhost:50061,aes-go=localhost:50062,auth-go=localhost:50063 -n 5") {
+	if !strings.Contains(
+		string(sched),
+		"-schedule interleaved -measure aes-go -functions fibonacci-go=localhost:50061,aes-go=localhost:50062,auth-go=localhost:50063 -n 5",
+	) {
 		t.Errorf("aes-go's interleaved schedule:\n%s", sched)
 	}
 	// Each measured invocation has its own dump: interleaved, the others'
@@ -54,7 +64,8 @@ func TestLukewarmWithTheStandin(t *testing.T) {
 		{[]string{"LUKEWARM_FUNCTIONS=aes-go,auth-go"}, 1, 4}, // another set: its own setup
 	} {
 		r := magetest.Mage(t, dir, append(append([]string(nil), env...), c.env...), "simulate:lukewarm")
-		if r.Code != 0 || ran(r, "simulate:lukewarm:setup ") != c.setup || ran(r, "simulate:lukewarm:")-ran(r, "simulate:lukewarm:setup ") != c.evals {
+		if r.Code != 0 || ran(r, "simulate:lukewarm:setup ") != c.setup ||
+			ran(r, "simulate:lukewarm:")-ran(r, "simulate:lukewarm:setup ") != c.evals {
 			t.Fatalf("%v: exit %d, want %d setup and %d evaluations\n%s", c.env, r.Code, c.setup, c.evals, r.Output)
 		}
 	}

@@ -27,7 +27,8 @@ func TestPerInvocationMeasurementWithTheStandin(t *testing.T) {
 		t.Errorf("%d dumps, want one per measured invocation (4)", n)
 	}
 	log, _ := os.ReadFile(filepath.Join(res, "fibonacci-go", "gem5.log"))
-	if !strings.Contains(string(log), "Start invokation 2 at tick ") || !strings.Contains(string(log), "End invokation 5 at tick ") {
+	if !strings.Contains(string(log), "Start invokation 2 at tick ") ||
+		!strings.Contains(string(log), "End invokation 5 at tick ") {
 		t.Errorf("the log lacks the invocations' ticks:\n%s", log)
 	}
 	md, _ := os.ReadFile(filepath.Join(res, "report.md"))
@@ -38,7 +39,11 @@ func TestPerInvocationMeasurementWithTheStandin(t *testing.T) {
 		}
 	}
 	r = magetest.Mage(t, dir, env, "simulate:all")
-	if r.Code != 0 || strings.Contains(r.Output, "▶ simulate:setup") || !strings.Contains(r.Output, "▶ simulate:fn:fibonacci-go — parameters changed: MEASUREMENT per-invocation → window") {
+	if r.Code != 0 || strings.Contains(r.Output, "▶ simulate:setup") ||
+		!strings.Contains(
+			r.Output,
+			"▶ simulate:fn:fibonacci-go — parameters changed: MEASUREMENT per-invocation → window",
+		) {
 		t.Fatalf("back to the window: exit %d, want only the evaluation\n%s", r.Code, r.Output)
 	}
 	md, _ = os.ReadFile(filepath.Join(res, "report.md"))

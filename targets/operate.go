@@ -95,7 +95,12 @@ func Status(ctx context.Context) error {
 		case !v.Stale:
 		case main[v.Rule]:
 			stale++
-			line := fmt.Sprintf("%s %s — %s", out.Yellow("stale"), out.Bold(v.Rule.Target), strings.Join(v.Reasons, "; "))
+			line := fmt.Sprintf(
+				"%s %s — %s",
+				out.Yellow("stale"),
+				out.Bold(v.Rule.Target),
+				strings.Join(v.Reasons, "; "),
+			)
 			if note := p.jobNote(ctx, v.Rule.Target); note != "" {
 				line += " [" + note + "]"
 			}
@@ -111,7 +116,11 @@ func Status(ctx context.Context) error {
 		out.Printf("%s all %d rules simulate:all needs are up to date", out.Green("✔"), needed)
 		return nil
 	}
-	msg := fmt.Sprintf("%d of %d rules simulate:all needs are out of date (mage why <rule> explains one; DRY_RUN=1 mage simulate:all shows a plan)", stale, needed)
+	msg := fmt.Sprintf(
+		"%d of %d rules simulate:all needs are out of date (mage why <rule> explains one; DRY_RUN=1 mage simulate:all shows a plan)",
+		stale,
+		needed,
+	)
 	if evalErr != nil {
 		msg += "\n" + evalErr.Error()
 	}
@@ -129,8 +138,11 @@ func Why(ctx context.Context, target string) error {
 		return p.whyMain(ctx)
 	}
 	if _, ok := p.g.Rule(target); !ok {
-		return fmt.Errorf("no rule named %q%s; `mage why simulate:all` explains the main job, `mage status` lists what is stale",
-			target, suggest.Hint(target, append(p.g.Names(), ruleSimulateAll)))
+		return fmt.Errorf(
+			"no rule named %q%s; `mage why simulate:all` explains the main job, `mage status` lists what is stale",
+			target,
+			suggest.Hint(target, append(p.g.Names(), ruleSimulateAll)),
+		)
 	}
 	rules, err := p.g.Lookup(target)
 	if err != nil {
@@ -170,7 +182,12 @@ func (p *plan) whyOutputs(ctx context.Context, r *engine.Rule, v engine.Verdict)
 		out.Printf("  cluster job  %s", note)
 	}
 	if v.Newest.Exists {
-		out.Printf("  newest input  %s (%s) of %d paths", v.Newest.Path, v.Newest.Mod.Format("2006-01-02 15:04:05.000"), v.Inputs)
+		out.Printf(
+			"  newest input  %s (%s) of %d paths",
+			v.Newest.Path,
+			v.Newest.Mod.Format("2006-01-02 15:04:05.000"),
+			v.Inputs,
+		)
 	}
 }
 
@@ -180,7 +197,12 @@ func (p *plan) whyRecord(r *engine.Rule, v engine.Verdict) {
 	out := p.g.UI()
 	if rec := v.Record; rec != nil {
 		if rec.Finished {
-			out.Printf("  last run  %s, %s, took %s", rec.Status, rec.End.Format(time.DateTime), ui.FormatDuration(rec.End.Sub(rec.Start)))
+			out.Printf(
+				"  last run  %s, %s, took %s",
+				rec.Status,
+				rec.End.Format(time.DateTime),
+				ui.FormatDuration(rec.End.Sub(rec.Start)),
+			)
 		} else {
 			out.Printf("  last run  started %s, never finished", rec.Start.Format(time.DateTime))
 		}
@@ -222,7 +244,11 @@ func (p *plan) whyVerdict(target string, v engine.Verdict) {
 func (p *plan) whyMain(ctx context.Context) error {
 	out := p.g.UI()
 	top := p.mainJob()
-	out.Printf("%s — simulates every listed function (%s) and writes the report", out.Bold(ruleSimulateAll), strings.Join(p.sel.Functions, ", "))
+	out.Printf(
+		"%s — simulates every listed function (%s) and writes the report",
+		out.Bold(ruleSimulateAll),
+		strings.Join(p.sel.Functions, ", "),
+	)
 	for _, r := range top {
 		out.Printf("  builds  %s — %s", r.Target, r.Doc)
 	}
@@ -303,7 +329,10 @@ func Clean() error {
 	if f, err := os.OpenFile(lock, os.O_RDWR, 0); err == nil {
 		defer f.Close()
 		if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-			return fmt.Errorf("clean: %s is in use by a running build; stop it first (Ctrl-C, or mage kill)", cfg.WorkingDir)
+			return fmt.Errorf(
+				"clean: %s is in use by a running build; stop it first (Ctrl-C, or mage kill)",
+				cfg.WorkingDir,
+			)
 		}
 	}
 	if err := os.RemoveAll(cfg.WorkingDir); err != nil && !errors.Is(err, os.ErrNotExist) {

@@ -76,7 +76,15 @@ func newPlan(cfg *config.Config, out *ui.Printer) (*plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &plan{cfg: cfg, g: g, sel: sel, exec: exec, declared: map[string]*engine.Rule{}, said: map[string]bool{}, jobDirs: map[string]string{}}
+	p := &plan{
+		cfg:      cfg,
+		g:        g,
+		sel:      sel,
+		exec:     exec,
+		declared: map[string]*engine.Rule{},
+		said:     map[string]bool{},
+		jobDirs:  map[string]string{},
+	}
 	p.declareAll()
 	if len(p.errs) > 0 {
 		return nil, errors.Join(p.errs...)
@@ -165,14 +173,26 @@ var givenKinds = map[string]struct {
 	kinds []filekind.Kind
 	what  string
 }{
-	"KERNEL":         {[]filekind.Kind{filekind.ELF}, "a vmlinux with gem5's options (kernel:save makes one)"},
-	"DISK":           {[]filekind.Kind{filekind.QCOW2, filekind.MBRDisk, filekind.GPTDisk}, "a disk image (image:build makes one)"},
-	"INSTALLED_DISK": {[]filekind.Kind{filekind.MBRDisk, filekind.GPTDisk}, "a raw, partitioned disk image (functions:raw or functions:tiny makes one)"},
-	"DRIVE_DISK":     {[]filekind.Kind{filekind.MBRDisk, filekind.GPTDisk}, "a raw, partitioned disk image (functions:driveDisk makes one)"},
-	"GEM5":           {[]filekind.Kind{filekind.ELF, filekind.Script}, "a gem5.opt (gem5:build makes one), or standin"},
-	"CLIENT":         {[]filekind.Kind{filekind.ELF}, "a static test-client (client:build makes one)"},
-	"M5_UTIL":        {[]filekind.Kind{filekind.ELF}, "gem5's m5 utility for ARCH (gem5:m5 makes one)"},
-	"BOOTLOADER":     {[]filekind.Kind{filekind.ELF}, "gem5's arm64 boot loader, boot_foundation.arm64 (gem5:bootloader makes one)"},
+	"KERNEL": {[]filekind.Kind{filekind.ELF}, "a vmlinux with gem5's options (kernel:save makes one)"},
+	"DISK": {
+		[]filekind.Kind{filekind.QCOW2, filekind.MBRDisk, filekind.GPTDisk},
+		"a disk image (image:build makes one)",
+	},
+	"INSTALLED_DISK": {
+		[]filekind.Kind{filekind.MBRDisk, filekind.GPTDisk},
+		"a raw, partitioned disk image (functions:raw or functions:tiny makes one)",
+	},
+	"DRIVE_DISK": {
+		[]filekind.Kind{filekind.MBRDisk, filekind.GPTDisk},
+		"a raw, partitioned disk image (functions:driveDisk makes one)",
+	},
+	"GEM5":    {[]filekind.Kind{filekind.ELF, filekind.Script}, "a gem5.opt (gem5:build makes one), or standin"},
+	"CLIENT":  {[]filekind.Kind{filekind.ELF}, "a static test-client (client:build makes one)"},
+	"M5_UTIL": {[]filekind.Kind{filekind.ELF}, "gem5's m5 utility for ARCH (gem5:m5 makes one)"},
+	"BOOTLOADER": {
+		[]filekind.Kind{filekind.ELF},
+		"gem5's arm64 boot loader, boot_foundation.arm64 (gem5:bootloader makes one)",
+	},
 }
 
 // checkGiven refuses a given file that is plainly not what the setting
@@ -216,7 +236,13 @@ func (p *plan) checkForce() error {
 			continue
 		}
 		if _, ok := p.g.Rule(f); !ok {
-			return fmt.Errorf("FORCE=%s: no rule named %q%s; rules are: all, %s", p.cfg.Force, f, suggest.Hint(f, p.g.Names()), strings.Join(p.g.Names(), ", "))
+			return fmt.Errorf(
+				"FORCE=%s: no rule named %q%s; rules are: all, %s",
+				p.cfg.Force,
+				f,
+				suggest.Hint(f, p.g.Names()),
+				strings.Join(p.g.Names(), ", "),
+			)
 		}
 	}
 	return nil
@@ -268,7 +294,11 @@ func (p *plan) advise(rule string, err error) error {
 	case err == nil:
 		return nil
 	case errors.As(err, &missing):
-		return fmt.Errorf("%w: install them with `mage %s` (as root), or AUTO_INSTALL=1", err, depInstallFor(p.cfg, rule))
+		return fmt.Errorf(
+			"%w: install them with `mage %s` (as root), or AUTO_INSTALL=1",
+			err,
+			depInstallFor(p.cfg, rule),
+		)
 	case download.IsNetwork(err) && networkAdvice[rule] != "":
 		return fmt.Errorf("%w (no network? %s)", err, networkAdvice[rule])
 	case errors.Is(err, results.ErrNoRuns):
@@ -339,14 +369,24 @@ func (p *plan) preflightFailed(err error) error {
 func (p *plan) checkWritable(rules []*engine.Rule) error {
 	dirs := [][2]string{{"WORKING_DIR", p.cfg.WorkingDir}}
 	for _, r := range engine.Closure(rules...) {
-		if !r.Leaf() && slices.ContainsFunc(r.Outputs, func(o string) bool { return strings.HasPrefix(o, p.cfg.Resources+string(filepath.Separator)) }) {
+		if !r.Leaf() &&
+			slices.ContainsFunc(
+				r.Outputs,
+				func(o string) bool { return strings.HasPrefix(o, p.cfg.Resources+string(filepath.Separator)) },
+			) {
 			dirs = append(dirs, [2]string{"RESOURCES", p.cfg.Resources})
 			break
 		}
 	}
 	for _, d := range dirs {
 		if err := writable(d[1]); err != nil {
-			return fmt.Errorf("%s=%s is not writable (%v): point %s to a directory you can write", d[0], d[1], err, d[0])
+			return fmt.Errorf(
+				"%s=%s is not writable (%v): point %s to a directory you can write",
+				d[0],
+				d[1],
+				err,
+				d[0],
+			)
 		}
 	}
 	return nil

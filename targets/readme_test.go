@@ -103,7 +103,12 @@ func TestReadmeTargetTableMatchesMageList(t *testing.T) {
 
 func magefileAliases(t *testing.T) []string {
 	t.Helper()
-	f, err := parser.ParseFile(token.NewFileSet(), filepath.Join(magetest.RepoRoot(t), "magefiles", "magefile.go"), nil, 0)
+	f, err := parser.ParseFile(
+		token.NewFileSet(),
+		filepath.Join(magetest.RepoRoot(t), "magefiles", "magefile.go"),
+		nil,
+		0,
+	)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -234,7 +239,11 @@ func TestReadmeAgreesWithItself(t *testing.T) {
 		t.Fatal("README's configuration table has no GEM5_VERSION row")
 	}
 	if !strings.Contains(text, "real gem5 "+def[1]) {
-		t.Errorf("README's default GEM5_VERSION is %s, but its measurements name another gem5 (want a \"real gem5 %s\")", def[1], def[1])
+		t.Errorf(
+			"README's default GEM5_VERSION is %s, but its measurements name another gem5 (want a \"real gem5 %s\")",
+			def[1],
+			def[1],
+		)
 	}
 	contributing, err := os.ReadFile(filepath.Join(magetest.RepoRoot(t), "CONTRIBUTING.md"))
 	if err != nil {

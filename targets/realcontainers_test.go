@@ -23,23 +23,45 @@ import (
 func TestRealGem5ContainerMode(t *testing.T) {
 	gem5 := realGem5(t)
 	if os.Getenv("VSWARMU_GEM5_CONTAINERS") != "1" {
-		t.Skip("set VSWARMU_GEM5_CONTAINERS=1 (with VSWARMU_GEM5) to run a function in its container on the real gem5 (about 75 minutes)")
+		t.Skip(
+			"set VSWARMU_GEM5_CONTAINERS=1 (with VSWARMU_GEM5) to run a function in its container on the real gem5 (about 75 minutes)",
+		)
 	}
 	integration(t)
 	kernel := testKernel(t)
 	res := resourcesDir(t)
 	dir := t.TempDir()
 	work := filepath.Join(dir, "wk")
-	env := []string{"GEM5=" + gem5, "KERNEL=" + kernel, "DISTRO=debian", "DEBIAN_VERSION=bookworm", "MIRROR=" + hostMirror(t),
-		"DISK_SIZE=4G", "IMAGES=reference", "FUNCTIONS=fibonacci-go", "SETUP_CPU=atomic", "WARMUP_INVOCATIONS=5",
-		"ATOMIC_WARMING=2", "NUM_INVOCATIONS=3", "HANG_TIMEOUT=60m", "BOOT_TIMEOUT=15m", "RESOURCES=" + res,
-		"WORKING_DIR=" + work, "JOBS=2", "ROOT_PASSWORD=vswarmu-test"}
+	env := []string{
+		"GEM5=" + gem5,
+		"KERNEL=" + kernel,
+		"DISTRO=debian",
+		"DEBIAN_VERSION=bookworm",
+		"MIRROR=" + hostMirror(t),
+		"DISK_SIZE=4G",
+		"IMAGES=reference",
+		"FUNCTIONS=fibonacci-go",
+		"SETUP_CPU=atomic",
+		"WARMUP_INVOCATIONS=5",
+		"ATOMIC_WARMING=2",
+		"NUM_INVOCATIONS=3",
+		"HANG_TIMEOUT=60m",
+		"BOOT_TIMEOUT=15m",
+		"RESOURCES=" + res,
+		"WORKING_DIR=" + work,
+		"JOBS=2",
+		"ROOT_PASSWORD=vswarmu-test",
+	}
 	run := realRun{dir: dir, work: work, res: res, kernel: kernel, env: env}
 
 	r := run.mage(t, 150*time.Minute, nil, "simulate:all")
 	if r.Code != 0 {
-		t.Fatalf("simulate:all in container mode on the real gem5: exit %d\n%s\nboot console tail: %s", r.Code, r.Output,
-			consoleTail(filepath.Join(work, "boot", "run")))
+		t.Fatalf(
+			"simulate:all in container mode on the real gem5: exit %d\n%s\nboot console tail: %s",
+			r.Code,
+			r.Output,
+			consoleTail(filepath.Join(work, "boot", "run")),
+		)
 	}
 	boot, _ := os.ReadFile(filepath.Join(work, "boot", "run", "board.pc.com_1.device"))
 	for _, want := range []string{"gem5init: starting containerd and Docker before the boot checkpoint", "gem5init: dockerd without iptables"} {
@@ -48,7 +70,10 @@ func TestRealGem5ContainerMode(t *testing.T) {
 		}
 	}
 	// compose v2 (image:runtime) started the container, not Debian's Python compose 1.29.
-	if setup := consoleTail(filepath.Join(work, "setup", "fibonacci-go")); !strings.Contains(setup, "Container function  Started") {
+	if setup := consoleTail(filepath.Join(work, "setup", "fibonacci-go")); !strings.Contains(
+		setup,
+		"Container function  Started",
+	) {
 		t.Errorf("the setup's console does not show compose v2 starting the container:\n%s", setup)
 	}
 	res2, err := results.LoadRun(filepath.Join(work, "results", "fibonacci-go"))
@@ -62,7 +87,8 @@ func TestRealGem5ContainerMode(t *testing.T) {
 	}
 	var meta results.RunMeta
 	b, _ := os.ReadFile(filepath.Join(work, "results", "fibonacci-go", results.MetaFile))
-	if err := json.Unmarshal(b, &meta); err != nil || meta.Image != "vhiveease/fibonacci-go:latest" || meta.Gem5SHA256 != sha256Of(t, gem5) {
+	if err := json.Unmarshal(b, &meta); err != nil || meta.Image != "vhiveease/fibonacci-go:latest" ||
+		meta.Gem5SHA256 != sha256Of(t, gem5) {
 		t.Fatalf("run record: %v\n%s", err, b)
 	}
 	if n := measuredInvocations(t, filepath.Join(work, "results", "fibonacci-go", results.LogFile), 2); n != 3 {

@@ -39,7 +39,9 @@ func realGem5(t *testing.T) string {
 	t.Helper()
 	g := os.Getenv("VSWARMU_GEM5")
 	if g == "" {
-		t.Skip("set VSWARMU_GEM5=<gem5.opt> (gem5 v24 for X86; `mage gem5:build` builds one) to run the real-gem5 tests")
+		t.Skip(
+			"set VSWARMU_GEM5=<gem5.opt> (gem5 v24 for X86; `mage gem5:build` builds one) to run the real-gem5 tests",
+		)
 	}
 	if _, err := os.Stat(g); err != nil {
 		t.Fatalf("VSWARMU_GEM5=%s: %v", g, err)
@@ -60,7 +62,13 @@ func (r realRun) mage(t *testing.T, within time.Duration, extra []string, args .
 	t.Helper()
 	start := time.Now()
 	res := magetest.Start(t, r.dir, append(append([]string(nil), r.env...), extra...), args...).Wait(t, within)
-	t.Logf("mage %s %s: exit %d in %v", strings.Join(extra, " "), strings.Join(args, " "), res.Code, time.Since(start).Round(time.Second))
+	t.Logf(
+		"mage %s %s: exit %d in %v",
+		strings.Join(extra, " "),
+		strings.Join(args, " "),
+		res.Code,
+		time.Since(start).Round(time.Second),
+	)
 	return res
 }
 
@@ -79,17 +87,24 @@ func TestRealGem5MainJob(t *testing.T) {
 	r := run.mage(t, 40*time.Minute, nil, "simulate:all")
 	if r.Code != 0 {
 		log, _ := os.ReadFile(filepath.Join(run.work, "setup", "fibonacci-go", "gem5.log"))
-		t.Fatalf("simulate:all on the real gem5: exit %d\n%s\nsetup log tail:\n%s", r.Code, r.Output, tail(string(log), 3000))
+		t.Fatalf(
+			"simulate:all on the real gem5: exit %d\n%s\nsetup log tail:\n%s",
+			r.Code,
+			r.Output,
+			tail(string(log), 3000),
+		)
 	}
 	if strings.Count(r.Output, "▶ simulate:boot ") != 1 {
 		t.Errorf("simulate:all did not boot once:\n%s", r.Output)
 	}
 	checkMeasuredRun(t, run, gem5, "fibonacci-go", "simple", "BaseTimingSimpleCPU")
-	if r := run.mage(t, 5*time.Minute, nil, "report:check"); r.Code != 0 || !strings.Contains(r.Output, "fibonacci-go") ||
+	if r := run.mage(t, 5*time.Minute, nil, "report:check"); r.Code != 0 ||
+		!strings.Contains(r.Output, "fibonacci-go") ||
 		!strings.Contains(r.Output, "succeeded") {
 		t.Fatalf("report:check: exit %d\n%s", r.Code, r.Output)
 	}
-	if r := run.mage(t, 5*time.Minute, nil, "simulate:all"); r.Code != 0 || !strings.Contains(r.Output, "nothing to do") {
+	if r := run.mage(t, 5*time.Minute, nil, "simulate:all"); r.Code != 0 ||
+		!strings.Contains(r.Output, "nothing to do") {
 		t.Fatalf("second simulate:all: exit %d\n%s", r.Code, r.Output)
 	}
 
@@ -106,13 +121,28 @@ func TestRealGem5MainJob(t *testing.T) {
 		{[]string{"SYSTEM=simple", "DETAILED_CPU=o3"}, "fibonacci-go@o3", "simple", "BaseO3CPU"},
 	} {
 		r := run.mage(t, 15*time.Minute, c.env, "simulate:all")
-		if r.Code != 0 || strings.Contains(r.Output, "▶ simulate:setup") || !strings.Contains(r.Output, "▶ simulate:fn:fibonacci-go") {
+		if r.Code != 0 || strings.Contains(r.Output, "▶ simulate:setup") ||
+			!strings.Contains(r.Output, "▶ simulate:fn:fibonacci-go") {
 			t.Fatalf("%v: exit %d (want only the evaluation to run)\n%s", c.env, r.Code, r.Output)
 		}
-		checkMeasuredRun(t, realRun{dir: run.dir, work: run.work, res: run.res, kernel: run.kernel, env: append(append([]string(nil), run.env...), c.env...)}, gem5, c.runName, c.system, c.cpuType)
+		checkMeasuredRun(
+			t,
+			realRun{
+				dir:    run.dir,
+				work:   run.work,
+				res:    run.res,
+				kernel: run.kernel,
+				env:    append(append([]string(nil), run.env...), c.env...),
+			},
+			gem5,
+			c.runName,
+			c.system,
+			c.cpuType,
+		)
 	}
 	stats, _ := os.ReadFile(filepath.Join(results, "stats.txt"))
-	if !strings.Contains(string(stats), "board.cache_hierarchy.l1icaches1.") || !strings.Contains(string(stats), "board.cache_hierarchy.l2cache.") {
+	if !strings.Contains(string(stats), "board.cache_hierarchy.l1icaches1.") ||
+		!strings.Contains(string(stats), "board.cache_hierarchy.l2cache.") {
 		t.Errorf("simple's stats lack its L1s or shared LLC")
 	}
 
@@ -140,7 +170,8 @@ func TestRealGem5MainJob(t *testing.T) {
 // made: no boot, and a setup that takes a fraction of boot + setup.
 func secondSetupFromBoot(t *testing.T, run realRun) {
 	r := run.mage(t, 20*time.Minute, []string{"FUNCTIONS=fibonacci-go,aes-go"}, "simulate:setup", "aes-go")
-	if r.Code != 0 || strings.Contains(r.Output, "▶ simulate:boot") || !strings.Contains(r.Output, "▶ simulate:setup:aes-go") {
+	if r.Code != 0 || strings.Contains(r.Output, "▶ simulate:boot") ||
+		!strings.Contains(r.Output, "▶ simulate:setup:aes-go") {
 		t.Fatalf("aes-go's setup: exit %d (want it alone, from the boot checkpoint)\n%s", r.Code, r.Output)
 	}
 	log, _ := os.ReadFile(filepath.Join(run.work, "setup", "aes-go", "gem5.log"))
@@ -156,10 +187,21 @@ func secondSetupFromBoot(t *testing.T, run realRun) {
 		}
 		return m.ElapsedSeconds
 	}
-	boot, fib, aes := elapsed(filepath.Join(run.work, "boot", "run")), elapsed(filepath.Join(run.work, "setup", "fibonacci-go")),
-		elapsed(filepath.Join(run.work, "setup", "aes-go"))
-	t.Logf("boot %.0f s; fibonacci-go setup from it %.0f s; aes-go setup from it %.0f s: the second function's setup is %.2f of boot + setup",
-		boot, fib, aes, aes/(boot+fib))
+	boot, fib, aes := elapsed(
+		filepath.Join(run.work, "boot", "run"),
+	), elapsed(
+		filepath.Join(run.work, "setup", "fibonacci-go"),
+	),
+		elapsed(
+			filepath.Join(run.work, "setup", "aes-go"),
+		)
+	t.Logf(
+		"boot %.0f s; fibonacci-go setup from it %.0f s; aes-go setup from it %.0f s: the second function's setup is %.2f of boot + setup",
+		boot,
+		fib,
+		aes,
+		aes/(boot+fib),
+	)
 	if aes >= boot {
 		t.Errorf("aes-go's setup (%.0f s) took as long as the boot (%.0f s)", aes, boot)
 	}
@@ -170,7 +212,8 @@ func secondSetupFromBoot(t *testing.T, run realRun) {
 func realSweep(t *testing.T, run realRun) {
 	writeFile(t, filepath.Join(run.dir, "sweeps", "l2.yaml"), "matrix:\n  l2_size: [16kB, 4MB]\n")
 	r := run.mage(t, 20*time.Minute, nil, "simulate:sweep", "l2")
-	if r.Code != 0 || strings.Contains(r.Output, "▶ simulate:setup") || strings.Count(r.Output, "▶ simulate:sweep:l2:") != 2 {
+	if r.Code != 0 || strings.Contains(r.Output, "▶ simulate:setup") ||
+		strings.Count(r.Output, "▶ simulate:sweep:l2:") != 2 {
 		t.Fatalf("sweep on the real gem5: exit %d (want two evaluations, no setup)\n%s", r.Code, r.Output)
 	}
 	var cycles []float64
@@ -200,7 +243,12 @@ func realSweep(t *testing.T, run realRun) {
 // single-node Slurm cluster and checks the measured row.
 func realRunsOnSlurm(t *testing.T, run realRun, gem5 string) {
 	c := slurmtest.Start(t, 0)
-	env := append(append([]string(nil), c.Env...), "EXECUTOR=slurm", "SLURM_SHARED=/", "FORCE=simulate:setup:fibonacci-go")
+	env := append(
+		append([]string(nil), c.Env...),
+		"EXECUTOR=slurm",
+		"SLURM_SHARED=/",
+		"FORCE=simulate:setup:fibonacci-go",
+	)
 	w := watchQueue(c)
 	r := run.mage(t, 40*time.Minute, env, "simulate:all")
 	seen, _ := w.end()
@@ -238,7 +286,15 @@ func checkMeasuredRun(t *testing.T, run realRun, gem5, runName, system, cpuType 
 		row[col["cpu_type"]] != cpuType || row[col["gem5"]] != "24.0.0.1" || row[col["standin"]] != "false" {
 		t.Fatalf("%s: measured row %v", system, row)
 	}
-	t.Logf("%s (%s): %.0f instructions, %.0f cycles, IPC %.3f over %s invocations", system, cpuType, insts, cycles, ipc, "3")
+	t.Logf(
+		"%s (%s): %.0f instructions, %.0f cycles, IPC %.3f over %s invocations",
+		system,
+		cpuType,
+		insts,
+		cycles,
+		ipc,
+		"3",
+	)
 	if n := measuredInvocations(t, filepath.Join(dir, results.LogFile), 2); n != 3 {
 		t.Fatalf("%s: %d measured invocations in gem5.log, want NUM_INVOCATIONS=3", system, n)
 	}
@@ -256,7 +312,9 @@ func checkMeasuredRun(t *testing.T, run realRun, gem5, runName, system, cpuType 
 	}
 	if meta.Standin || meta.Gem5Version != "24.0.0.1" || meta.Gem5SHA256 != sha256Of(t, gem5) || meta.ExecMode != "process" ||
 		meta.System != system || meta.Kernel == nil || meta.Kernel.SHA256 == "" || meta.Disk == nil || meta.Disk.Size == 0 ||
-		meta.Image != "vhiveease/fibonacci-go:latest" || meta.Parameters["SETUP_CPU"] != "atomic" || meta.SetupSeconds <= 0 {
+		meta.Image != "vhiveease/fibonacci-go:latest" ||
+		meta.Parameters["SETUP_CPU"] != "atomic" ||
+		meta.SetupSeconds <= 0 {
 		t.Fatalf("%s: run record %s", system, b)
 	}
 }
@@ -303,8 +361,22 @@ func boundedRuns(t *testing.T, run realRun, gem5 string) {
 	config := filepath.Join(magetest.RepoRoot(t), "gem5-configs", "run_sim.py")
 	// The main job's own kernel and tiny disk: no second build.
 	disk := filepath.Join(run.res, "tiny-amd64.raw")
-	common := []string{config, "--kernel", run.kernel, "--disk", disk, "--function", "fibonacci-go", "--root", "/dev/sda2", "--max-ticks", "100000000"}
-	cases := [][]string{{"--mode", "setup", "--setup-cpu", "atomic", "--checkpoint-dir", filepath.Join(t.TempDir(), "unused")}}
+	common := []string{
+		config,
+		"--kernel",
+		run.kernel,
+		"--disk",
+		disk,
+		"--function",
+		"fibonacci-go",
+		"--root",
+		"/dev/sda2",
+		"--max-ticks",
+		"100000000",
+	}
+	cases := [][]string{
+		{"--mode", "setup", "--setup-cpu", "atomic", "--checkpoint-dir", filepath.Join(t.TempDir(), "unused")},
+	}
 	for _, system := range []string{"simple", "skylake"} {
 		for _, cpu := range []string{"timing", "o3"} {
 			cases = append(cases, []string{"--mode", "evaluation", "--system", system, "--detailed-cpu", cpu,
@@ -355,7 +427,8 @@ func killRealEvaluation(t *testing.T, run realRun) {
 	if res.Code == 0 || !regexp.MustCompile(`simulate:fn:fibonacci-go (was )?killed`).MatchString(res.Output) {
 		t.Fatalf("the killed run: exit %d, want simulate:fn:fibonacci-go reported as killed\n%s", res.Code, res.Output)
 	}
-	if s := magetest.Mage(t, run.dir, env, "status"); s.Code != 1 || !strings.Contains(s.Output, "stale simulate:fn:fibonacci-go") {
+	if s := magetest.Mage(t, run.dir, env, "status"); s.Code != 1 ||
+		!strings.Contains(s.Output, "stale simulate:fn:fibonacci-go") {
 		t.Fatalf("after the kill the evaluation looks up to date: exit %d\n%s", s.Code, s.Output)
 	}
 }
@@ -396,7 +469,8 @@ func realTwoMachines(t *testing.T, run realRun) {
 	// The work items came from the drive system: only it exits on them,
 	// and the test system's cores started none.
 	stats, _ := os.ReadFile(filepath.Join(res, "stats.txt"))
-	started := regexp.MustCompile(`(?m)^board\.processor\.\w+\.core\.numWorkItemsStarted\s+(\d+)`).FindAllSubmatch(stats, -1)
+	started := regexp.MustCompile(`(?m)^board\.processor\.\w+\.core\.numWorkItemsStarted\s+(\d+)`).
+		FindAllSubmatch(stats, -1)
 	if len(started) == 0 {
 		t.Fatalf("stats.txt has no numWorkItemsStarted of the test system's cores")
 	}
@@ -406,19 +480,28 @@ func realTwoMachines(t *testing.T, run realRun) {
 		}
 	}
 	insts := func(cpu string) string {
-		m := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(cpu) + `\.commitStats0\.numInsts\s+(\d+)`).FindSubmatch(stats)
+		m := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(cpu) + `\.commitStats0\.numInsts\s+(\d+)`).
+			FindSubmatch(stats)
 		if m == nil {
 			return "?"
 		}
 		return string(m[1])
 	}
-	t.Logf("measured interval: test system core 0 %s, core 1 (the function) %s, drive system (the client) %s instructions",
-		insts("board.processor.switch0.core"), insts("board.processor.switch1.core"), insts(results.DriveCPU))
+	t.Logf(
+		"measured interval: test system core 0 %s, core 1 (the function) %s, drive system (the client) %s instructions",
+		insts("board.processor.switch0.core"),
+		insts("board.processor.switch1.core"),
+		insts(results.DriveCPU),
+	)
 	// The client ran on the drive system's console, not the test system's.
 	drive, _ := os.ReadFile(filepath.Join(setupDir, gem5configs.DriveConsoleFile()))
 	test, _ := os.ReadFile(filepath.Join(setupDir, gem5configs.ConsoleFile))
 	if !strings.Contains(string(drive), "connecting to 10.0.2.17:") || strings.Contains(string(test), "connecting to") {
-		t.Errorf("the client did not run (only) on the drive system:\ndrive console:\n%s\ntest console:\n%s", tail(string(drive), 2000), tail(string(test), 2000))
+		t.Errorf(
+			"the client did not run (only) on the drive system:\ndrive console:\n%s\ntest console:\n%s",
+			tail(string(drive), 2000),
+			tail(string(test), 2000),
+		)
 	}
 	var meta results.RunMeta
 	b, _ := os.ReadFile(filepath.Join(res, results.MetaFile))
@@ -428,7 +511,11 @@ func realTwoMachines(t *testing.T, run realRun) {
 	r = run.mage(t, 15*time.Minute, nil, "simulate:all")
 	if r.Code != 0 || strings.Contains(r.Output, "▶ simulate:boot") || strings.Contains(r.Output, "▶ simulate:setup") ||
 		strings.Contains(r.Output, "▶ simulate:fn") {
-		t.Errorf("back to a single machine: exit %d, want no simulation (its results are kept apart)\n%s", r.Code, r.Output)
+		t.Errorf(
+			"back to a single machine: exit %d, want no simulation (its results are kept apart)\n%s",
+			r.Code,
+			r.Output,
+		)
 	}
 	stats, _ = os.ReadFile(filepath.Join(run.work, "results", "fibonacci-go", "stats.txt"))
 	t.Logf("single machine, measured interval: core 0 (the client) %s, core 1 (the function) %s instructions",

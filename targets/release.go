@@ -41,7 +41,9 @@ func (Resources) Download(ctx context.Context) error {
 		return err
 	}
 	if cfg.ResourcesFrom != "release" {
-		return fmt.Errorf("resources:download puts a release's files where the pipeline uses them with RESOURCES_FROM=release: set RESOURCES_FROM=release")
+		return fmt.Errorf(
+			"resources:download puts a release's files where the pipeline uses them with RESOURCES_FROM=release: set RESOURCES_FROM=release",
+		)
 	}
 	return build(ctx, ruleResourcesDownload)
 }
@@ -64,7 +66,12 @@ func (p *plan) releaseWants() []release.Want {
 		{Kind: "kernel", Arch: c.Arch, Path: c.KernelOut, Settings: p.kernelSettings()},
 		{Kind: "kernel-config", Arch: c.Arch, Path: c.KernelOut + ".config", Settings: p.kernelSettings()},
 		{Kind: "disk", Arch: c.Arch, Path: p.diskPath(), Settings: p.diskSettings()},
-		{Kind: "client", Arch: c.Arch, Path: p.toolPath(clientTool, c.Arch), Settings: map[string]string{"ARCH": c.Arch}},
+		{
+			Kind:     "client",
+			Arch:     c.Arch,
+			Path:     p.toolPath(clientTool, c.Arch),
+			Settings: map[string]string{"ARCH": c.Arch},
+		},
 	}
 	if c.InstalledDisk == "release" {
 		wants = append(wants, release.Want{Kind: "installed-disk", Arch: c.Arch, Path: p.releasedInstalledDisk(),
@@ -83,7 +90,14 @@ func (p *plan) releasedInstalledDisk() string {
 func (p *plan) download() *engine.Rule {
 	return p.rule(ruleResourcesDownload, func() (*engine.Rule, error) {
 		c := p.cfg
-		f := release.Fetch{API: c.ReleaseAPI, Repo: c.ReleaseRepo, Tag: c.ReleaseTag, Arch: c.Arch, Cache: filepath.Join(c.Resources, "release", "downloads"), Want: p.releaseWants()}
+		f := release.Fetch{
+			API:   c.ReleaseAPI,
+			Repo:  c.ReleaseRepo,
+			Tag:   c.ReleaseTag,
+			Arch:  c.Arch,
+			Cache: filepath.Join(c.Resources, "release", "downloads"),
+			Want:  p.releaseWants(),
+		}
 		params := engine.Params{"release": f.URL()}
 		var outputs []string
 		for _, w := range f.Want {
@@ -148,7 +162,13 @@ func (p *plan) releaseArtifacts() *engine.Rule {
 		c := p.cfg
 		sources, needs := p.releaseSources()
 		dir := filepath.Join(c.Resources, "release", c.ReleaseTag)
-		pack := release.Pack{Tag: c.ReleaseTag, Arch: c.Arch, Tool: moduleVersion(), Sources: sources, PartSize: int64(c.ReleasePartSize)}
+		pack := release.Pack{
+			Tag:      c.ReleaseTag,
+			Arch:     c.Arch,
+			Tool:     moduleVersion(),
+			Sources:  sources,
+			PartSize: int64(c.ReleasePartSize),
+		}
 		params := engine.Params{"RELEASE_TAG": c.ReleaseTag, "RELEASE_PART_SIZE": c.ReleasePartSize.String()}
 		for _, s := range sources {
 			params[s.Artifact.Name] = fmt.Sprint(s.Artifact.Settings, s.Artifact.Contents)
@@ -167,25 +187,63 @@ func (p *plan) releaseArtifacts() *engine.Rule {
 func (p *plan) releaseSources() (sources []release.Source, needs []*engine.Rule) {
 	c := p.cfg
 	add := func(a artifact, name, kind, arch string, settings map[string]string, contents []string) {
-		sources = append(sources, release.Source{Path: a.path, Artifact: release.Artifact{Name: name, Kind: kind, Arch: arch,
-			Settings: settings, Contents: contents, Inputs: p.inputsOf(a.rule)}})
+		sources = append(
+			sources,
+			release.Source{Path: a.path, Artifact: release.Artifact{Name: name, Kind: kind, Arch: arch,
+				Settings: settings, Contents: contents, Inputs: p.inputsOf(a.rule)}},
+		)
 		needs = append(needs, deps(a)...)
 	}
 	kern := p.kernel()
 	add(kern, "vmlinux-"+c.Arch, "kernel", c.Arch, p.kernelSettings(), nil)
-	add(artifact{path: kern.path + ".config", rule: kern.rule}, "vmlinux-"+c.Arch+".config", "kernel-config", c.Arch, p.kernelSettings(), nil)
+	add(
+		artifact{path: kern.path + ".config", rule: kern.rule},
+		"vmlinux-"+c.Arch+".config",
+		"kernel-config",
+		c.Arch,
+		p.kernelSettings(),
+		nil,
+	)
 	add(p.disk(), "disk-image-"+c.Arch+".qcow2", "disk", c.Arch, p.diskSettings(), nil)
 	if c.InstalledDisk == "" {
-		add(p.installedDisk(), "installed-disk-"+c.Arch+".raw", "installed-disk", c.Arch, p.installedSettings(), p.sel.Functions)
+		add(
+			p.installedDisk(),
+			"installed-disk-"+c.Arch+".raw",
+			"installed-disk",
+			c.Arch,
+			p.installedSettings(),
+			p.sel.Functions,
+		)
 	}
 	add(p.client(), "test-client-"+c.Arch, "client", c.Arch, map[string]string{"ARCH": c.Arch}, nil)
 	for _, t := range []guestTool{m5Tool, runTool} {
-		add(artifact{path: p.toolPath(t, c.Arch), rule: p.tools()}, t.name+"-"+c.Arch, t.name, c.Arch, map[string]string{"ARCH": c.Arch}, nil)
+		add(
+			artifact{path: p.toolPath(t, c.Arch), rule: p.tools()},
+			t.name+"-"+c.Arch,
+			t.name,
+			c.Arch,
+			map[string]string{"ARCH": c.Arch},
+			nil,
+		)
 	}
 	if c.Gem5 == "" {
-		add(p.gem5M5(), "gem5-m5-"+c.Arch, "gem5-m5", c.Arch, map[string]string{"GEM5_VERSION": c.Gem5Version, "ARCH": c.Arch}, nil)
+		add(
+			p.gem5M5(),
+			"gem5-m5-"+c.Arch,
+			"gem5-m5",
+			c.Arch,
+			map[string]string{"GEM5_VERSION": c.Gem5Version, "ARCH": c.Arch},
+			nil,
+		)
 		// m5term runs on the host: gem5's build machine's.
-		add(artifact{path: p.gem5Build().M5Term(), rule: p.gem5Term()}, "m5term-"+c.Arch, "m5term", c.Arch, map[string]string{"GEM5_VERSION": c.Gem5Version}, nil)
+		add(
+			artifact{path: p.gem5Build().M5Term(), rule: p.gem5Term()},
+			"m5term-"+c.Arch,
+			"m5term",
+			c.Arch,
+			map[string]string{"GEM5_VERSION": c.Gem5Version},
+			nil,
+		)
 	}
 	return sources, needs
 }

@@ -32,7 +32,8 @@ func releaseBuilder(t *testing.T) (assets string) {
 	assets = filepath.Join(dir, "res", "release", "v1.0.0")
 	parts, _ := filepath.Glob(filepath.Join(assets, "disk-image-amd64.qcow2.zst.*"))
 	manifest, _ := os.ReadFile(filepath.Join(assets, "vswarmu-manifest-amd64.json"))
-	if len(parts) < 3 || !strings.Contains(string(manifest), `"kind": "client"`) || !strings.Contains(string(manifest), `"KVERSION": "5.4.84"`) {
+	if len(parts) < 3 || !strings.Contains(string(manifest), `"kind": "client"`) ||
+		!strings.Contains(string(manifest), `"KVERSION": "5.4.84"`) {
 		t.Fatalf("assets: %d disk parts; manifest:\n%s", len(parts), manifest)
 	}
 	return assets
@@ -61,18 +62,23 @@ func TestReleaseThenDownload(t *testing.T) {
 			}
 		}
 		r = magetest.Mage(t, dir, env, "simulate:all")
-		if r.Code != 0 || strings.Contains(r.Output, "▶ resources:download") || strings.Contains(r.Output, "▶ client:build") ||
-			strings.Contains(r.Output, "▶ kernel:") || strings.Contains(r.Output, "▶ image:") {
+		if r.Code != 0 || strings.Contains(r.Output, "▶ resources:download") ||
+			strings.Contains(r.Output, "▶ client:build") ||
+			strings.Contains(r.Output, "▶ kernel:") ||
+			strings.Contains(r.Output, "▶ image:") {
 			t.Fatalf("simulate:all after the download: exit %d\n%s", r.Code, r.Output)
 		}
 		downloads := s.Downloads("disk-image-amd64.qcow2.zst.000")
-		if r := magetest.Mage(t, dir, env, "resources:download"); r.Code != 0 || !strings.Contains(r.Output, "nothing to do") || s.Downloads("disk-image-amd64.qcow2.zst.000") != downloads {
+		if r := magetest.Mage(t, dir, env, "resources:download"); r.Code != 0 ||
+			!strings.Contains(r.Output, "nothing to do") ||
+			s.Downloads("disk-image-amd64.qcow2.zst.000") != downloads {
 			t.Fatalf("second resources:download: exit %d\n%s", r.Code, r.Output)
 		}
 		// A setting the kernel depends on changes: the download is stale
 		// and says the release does not match.
 		r = magetest.Mage(t, dir, append(env, "KVERSION=v6.1"), "resources:download")
-		if r.Code == 0 || !strings.Contains(r.Output, "KVERSION=6.1 (the release's: 5.4.84)") || !strings.Contains(r.Output, "RESOURCES_FROM=build") {
+		if r.Code == 0 || !strings.Contains(r.Output, "KVERSION=6.1 (the release's: 5.4.84)") ||
+			!strings.Contains(r.Output, "RESOURCES_FROM=build") {
 			t.Fatalf("download with another KVERSION: exit %d\n%s", r.Code, r.Output)
 		}
 	})
@@ -104,7 +110,8 @@ func TestReleaseThenDownload(t *testing.T) {
 		corrupt := releasetest.Serve(t, bad, "lab/vswarmu-resources", "v1.0.0")
 		dir, env := releaseUser(t, corrupt)
 		r := magetest.Mage(t, dir, env, "resources:download")
-		if r.Code == 0 || !strings.Contains(r.Output, "disk-image-amd64.qcow2.zst.002") || !strings.Contains(r.Output, "checksum") {
+		if r.Code == 0 || !strings.Contains(r.Output, "disk-image-amd64.qcow2.zst.002") ||
+			!strings.Contains(r.Output, "checksum") {
 			t.Fatalf("corrupted part: exit %d\n%s", r.Code, r.Output)
 		}
 		for _, f := range []string{"vmlinux-ubuntu-amd64", "disk-image.qcow2"} {
@@ -112,7 +119,8 @@ func TestReleaseThenDownload(t *testing.T) {
 				t.Errorf("%s is in place after a failed download", f)
 			}
 		}
-		if st := magetest.Mage(t, dir, env, "status"); st.Code != 1 || !strings.Contains(st.Output, "stale resources:download") {
+		if st := magetest.Mage(t, dir, env, "status"); st.Code != 1 ||
+			!strings.Contains(st.Output, "stale resources:download") {
 			t.Fatalf("status after a failed download: exit %d\n%s", st.Code, st.Output)
 		}
 	})

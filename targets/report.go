@@ -77,7 +77,8 @@ func (Report) Compare(dirA, dirB string) error {
 		}
 		sets[i] = runs
 	}
-	return results.Compare(sets[0], sets[1]).Write(os.Stdout, filepath.Base(filepath.Clean(dirA)), filepath.Base(filepath.Clean(dirB)))
+	return results.Compare(sets[0], sets[1]).
+		Write(os.Stdout, filepath.Base(filepath.Clean(dirA)), filepath.Base(filepath.Clean(dirB)))
 }
 
 // report is report:write: the report of every run under results/, after
@@ -133,7 +134,16 @@ func (p *plan) summarize(rep *results.Report) {
 		if r.Provenance.Standin {
 			mark = " " + out.Yellow(results.StandinMark)
 		}
-		out.Printf("  %-28s %-9s IPC %-9s %s instructions, %s cycles (%s)%s", r.Name, outcome[r.Name], ipc, c.Instructions.Value, c.Cycles.Value, c.Name, mark)
+		out.Printf(
+			"  %-28s %-9s IPC %-9s %s instructions, %s cycles (%s)%s",
+			r.Name,
+			outcome[r.Name],
+			ipc,
+			c.Instructions.Value,
+			c.Cycles.Value,
+			c.Name,
+			mark,
+		)
 	}
 	if others > 0 {
 		out.Printf("  (and %d runs of functions not in the current list; the report has them too)", others)

@@ -59,7 +59,10 @@ func (Functions) Check() error {
 		}
 	}
 	if len(bad) > 0 {
-		return &exitError{code: 1, msg: fmt.Sprintf("%d functions are not installed: %s", len(bad), strings.Join(bad, " "))}
+		return &exitError{
+			code: 1,
+			msg:  fmt.Sprintf("%d functions are not installed: %s", len(bad), strings.Join(bad, " ")),
+		}
 	}
 	return nil
 }
@@ -119,8 +122,17 @@ func buildFunction(ctx context.Context, prefix, function string) error {
 			hint = fmt.Sprintf("%s does not define it either (functions there: %s)", p.sel.Catalog.Path,
 				strings.Join(p.sel.Catalog.Functions(), ", "))
 		}
-		return fmt.Errorf("%s is not in the function list (%s: %s)%s; %s", function, p.sel.ListFrom,
-			strings.Join(p.sel.Functions, " "), suggest.Hint(function, append(p.sel.Functions, p.sel.Catalog.Functions()...)), hint)
+		return fmt.Errorf(
+			"%s is not in the function list (%s: %s)%s; %s",
+			function,
+			p.sel.ListFrom,
+			strings.Join(
+				p.sel.Functions,
+				" ",
+			),
+			suggest.Hint(function, append(p.sel.Functions, p.sel.Catalog.Functions()...)),
+			hint,
+		)
 	}
 	return build(ctx, prefix+function)
 }
@@ -165,8 +177,18 @@ func (p *plan) catalog() *functions.Catalog { return p.sel.Catalog }
 // install describes functions:install for the configuration.
 func (p *plan) install() functions.Install {
 	c := p.cfg
-	return functions.Install{Selection: p.sel, Base: p.disk().path, Dir: filepath.Join(c.WorkingDir, "disk"), Kernel: p.kernel().path,
-		Arch: c.Arch, MemoryMiB: c.Memory.MiB(), CPUs: c.CPUs, Images: c.Images, Timeout: c.BootTimeout, Accel: p.qemuAccel}
+	return functions.Install{
+		Selection: p.sel,
+		Base:      p.disk().path,
+		Dir:       filepath.Join(c.WorkingDir, "disk"),
+		Kernel:    p.kernel().path,
+		Arch:      c.Arch,
+		MemoryMiB: c.Memory.MiB(),
+		CPUs:      c.CPUs,
+		Images:    c.Images,
+		Timeout:   c.BootTimeout,
+		Accel:     p.qemuAccel,
+	}
 }
 
 // installedDisk is the raw disk with the functions that gem5 boots:
@@ -198,8 +220,11 @@ func (p *plan) functionsInstall() *engine.Rule {
 		if p.cfg.Images == "reference" {
 			ref := p.references()
 			if ref.rule == nil {
-				return nil, fmt.Errorf("IMAGES=reference: no reference function (%s) to build: this module's source is not at hand, or %s defines none of them",
-					strings.Join(slices.Sorted(maps.Keys(functions.References)), ", "), p.catalog().Path)
+				return nil, fmt.Errorf(
+					"IMAGES=reference: no reference function (%s) to build: this module's source is not at hand, or %s defines none of them",
+					strings.Join(slices.Sorted(maps.Keys(functions.References)), ", "),
+					p.catalog().Path,
+				)
 			}
 			in.Images = ref.path
 			needs = append(needs, ref.rule)
@@ -268,19 +293,33 @@ func (p *plan) tinyDisk() artifact {
 			}
 		}
 		if len(missing) > 0 || ref.rule == nil {
-			return nil, fmt.Errorf("INSTALLED_DISK=tiny holds only the reference functions (%s); %s: not among them (FUNCTIONS=fibonacci-go selects one)",
-				strings.Join(slices.Sorted(maps.Keys(functions.References)), ", "), strings.Join(missing, " "))
+			return nil, fmt.Errorf(
+				"INSTALLED_DISK=tiny holds only the reference functions (%s); %s: not among them (FUNCTIONS=fibonacci-go selects one)",
+				strings.Join(slices.Sorted(maps.Keys(functions.References)), ", "),
+				strings.Join(missing, " "),
+			)
 		}
 		archives := map[string]string{}
 		for _, fn := range names {
 			archives[fn] = filepath.Join(p.referenceDir(), functions.ArchiveName(images[fn]))
 		}
 		client, bb := p.client(), p.busybox()
-		t := functions.Tiny{Catalog: p.catalog(), Archives: archives, Busybox: bb.path, Applets: hostBusybox(), M5: p.toolPath(m5Tool, c.Arch),
-			Client: client.path, Launcher: p.toolPath(runTool, c.Arch), ProjectDir: c.ProjectDir, Out: out}
+		t := functions.Tiny{
+			Catalog:    p.catalog(),
+			Archives:   archives,
+			Busybox:    bb.path,
+			Applets:    hostBusybox(),
+			M5:         p.toolPath(m5Tool, c.Arch),
+			Client:     client.path,
+			Launcher:   p.toolPath(runTool, c.Arch),
+			ProjectDir: c.ProjectDir,
+			Out:        out,
+		}
 		return &engine.Rule{
-			Doc:     "make the tiny disk: busybox, gem5init, m5, the client and the reference functions as plain processes",
-			Outputs: []string{out}, Inputs: t.Inputs(), Deps: append(deps(ref, client, bb), p.tools()), Params: t.Description(),
+			Doc: "make the tiny disk: busybox, gem5init, m5, the client and the reference functions as plain processes",
+			Outputs: []string{
+				out,
+			}, Inputs: t.Inputs(), Deps: append(deps(ref, client, bb), p.tools()), Params: t.Description(),
 			Recipe: recipe(t.Make),
 		}, nil
 	})}
@@ -295,7 +334,11 @@ func (p *plan) busybox() artifact {
 		return artifact{path: hostBusybox()}
 	}
 	b := functions.Busybox{Out: filepath.Join(c.Resources, "busybox-"+c.Arch),
-		Source: debpkg.Source{Mirror: cmp.Or(c.Mirror, image.DefaultMirror("debian", c.Arch)), Suite: c.DebianVersion, Arch: c.Arch}}
+		Source: debpkg.Source{
+			Mirror: cmp.Or(c.Mirror, image.DefaultMirror("debian", c.Arch)),
+			Suite:  c.DebianVersion,
+			Arch:   c.Arch,
+		}}
 	return artifact{path: b.Out, rule: p.rule(ruleFunctionsBusybox, func() (*engine.Rule, error) {
 		return &engine.Rule{
 			Doc:     "fetch Debian's static busybox for ARCH (the tiny disk of an arch other than the host's), through its signed release",
@@ -321,11 +364,21 @@ func (p *plan) driveDisk() artifact {
 	return artifact{path: out, rule: p.rule(ruleFunctionsDriveDisk, func() (*engine.Rule, error) {
 		client := p.client()
 		bb := p.busybox()
-		t := functions.Tiny{Catalog: p.catalog(), Busybox: bb.path, Applets: hostBusybox(), M5: p.toolPath(m5Tool, c.Arch), Client: client.path,
-			ProjectDir: c.ProjectDir, Out: out, Drive: true}
+		t := functions.Tiny{
+			Catalog:    p.catalog(),
+			Busybox:    bb.path,
+			Applets:    hostBusybox(),
+			M5:         p.toolPath(m5Tool, c.Arch),
+			Client:     client.path,
+			ProjectDir: c.ProjectDir,
+			Out:        out,
+			Drive:      true,
+		}
 		return &engine.Rule{
-			Doc:     "make the drive system's disk (two machines): busybox, gem5init, m5 and the client",
-			Outputs: []string{out}, Inputs: t.Inputs(), Deps: append(deps(client, bb), p.tools()), Params: t.Description(),
+			Doc: "make the drive system's disk (two machines): busybox, gem5init, m5 and the client",
+			Outputs: []string{
+				out,
+			}, Inputs: t.Inputs(), Deps: append(deps(client, bb), p.tools()), Params: t.Description(),
 			Recipe: recipe(t.Make),
 		}, nil
 	})}
@@ -528,7 +581,11 @@ func (p *plan) setupCPU(ctx context.Context, r qemu.Commander) string {
 	if accel, _ := p.qemuAccel(ctx, r); accel == "kvm" {
 		return "kvm"
 	}
-	p.sayOnce("atomic setup", "gem5's setup runs boot on atomic cores because KVM does not work here: expect minutes to hours per function (WARMUP_INVOCATIONS=%d); SETUP_CPU=kvm forces KVM", p.cfg.Warmup)
+	p.sayOnce(
+		"atomic setup",
+		"gem5's setup runs boot on atomic cores because KVM does not work here: expect minutes to hours per function (WARMUP_INVOCATIONS=%d); SETUP_CPU=kvm forces KVM",
+		p.cfg.Warmup,
+	)
 	return "atomic"
 }
 

@@ -28,8 +28,14 @@ import (
 func standinEnv(t *testing.T, extra ...string) (string, []string) {
 	t.Helper()
 	dir := t.TempDir()
-	env := append(magetest.Placeholders(t, dir), "WORKING_DIR="+filepath.Join(dir, "wk"), "RESOURCES="+filepath.Join(dir, "res"),
-		"GEM5=standin", "SETUP_CPU=kvm", "JOBS=2")
+	env := append(
+		magetest.Placeholders(t, dir),
+		"WORKING_DIR="+filepath.Join(dir, "wk"),
+		"RESOURCES="+filepath.Join(dir, "res"),
+		"GEM5=standin",
+		"SETUP_CPU=kvm",
+		"JOBS=2",
+	)
 	return dir, append(env, extra...)
 }
 
@@ -60,18 +66,21 @@ func TestMainJobWithTheStandin(t *testing.T) {
 			t.Errorf("%s measured %q", fn, measured[fn])
 		}
 	}
-	if r := magetest.Mage(t, dir, env, "simulate:all"); r.Code != 0 || !strings.Contains(r.Output, "nothing to do: 8 rules up to date") {
+	if r := magetest.Mage(t, dir, env, "simulate:all"); r.Code != 0 ||
+		!strings.Contains(r.Output, "nothing to do: 8 rules up to date") {
 		t.Fatalf("second run:\n%s", r.Output)
 	}
 	if r := magetest.Mage(t, dir, env, "status"); r.Code != 0 {
 		t.Fatalf("status:\n%s", r.Output)
 	}
-	if r := magetest.Mage(t, dir, env, "report:check"); r.Code != 0 || !strings.Contains(r.Output, "all 3 simulations succeeded") {
+	if r := magetest.Mage(t, dir, env, "report:check"); r.Code != 0 ||
+		!strings.Contains(r.Output, "all 3 simulations succeeded") {
 		t.Fatalf("report:check:\n%s", r.Output)
 	}
 	// More measured invocations: only the evaluation runs and the report.
 	r = magetest.Mage(t, dir, append(env, "NUM_INVOCATIONS=12"), "simulate:all")
-	if r.Code != 0 || !strings.Contains(r.Output, "4 run, 4 up to date") || strings.Contains(r.Output, "▶ simulate:setup") {
+	if r.Code != 0 || !strings.Contains(r.Output, "4 run, 4 up to date") ||
+		strings.Contains(r.Output, "▶ simulate:setup") {
 		t.Fatalf("NUM_INVOCATIONS=12:\n%s", r.Output)
 	}
 	// A changed result reruns the report, and only the report.
@@ -79,7 +88,8 @@ func TestMainJobWithTheStandin(t *testing.T) {
 	later := time.Now().Add(time.Second)
 	os.Chtimes(stats, later, later)
 	r = magetest.Mage(t, dir, append(env, "NUM_INVOCATIONS=12"), "simulate:all")
-	if r.Code != 0 || !strings.Contains(r.Output, "▶ report:write — input "+stats) || !strings.Contains(r.Output, "1 run, 7 up to date") {
+	if r.Code != 0 || !strings.Contains(r.Output, "▶ report:write — input "+stats) ||
+		!strings.Contains(r.Output, "1 run, 7 up to date") {
 		t.Fatalf("after touching one stats.txt:\n%s", r.Output)
 	}
 	if peak := peakConcurrency(t, filepath.Join(work, ".vswarmu", "build.log"), "simulate:"); peak > 2 {
@@ -174,7 +184,13 @@ func TestHungAndCrashedSimulations(t *testing.T) {
 			t.Errorf("still registered: %s", e.Name())
 		}
 	}
-	r = magetest.Mage(t, dir, append(env, "STANDIN_BEHAVIOR=crash", "FORCE=simulate:fn:aes-go"), "simulate:fn", "aes-go")
+	r = magetest.Mage(
+		t,
+		dir,
+		append(env, "STANDIN_BEHAVIOR=crash", "FORCE=simulate:fn:aes-go"),
+		"simulate:fn",
+		"aes-go",
+	)
 	if r.Code == 0 || !strings.Contains(r.Output, "killed by signal segmentation fault") {
 		t.Fatalf("crash: exit %d\n%s", r.Code, r.Output)
 	}
@@ -209,17 +225,20 @@ func TestAddingAFunctionIsOneServiceAndOneLine(t *testing.T) {
 	writeFile(t, filepath.Join(dir, "functions", "functions.yaml"), goAndRust)
 	writeFile(t, filepath.Join(dir, "functions", "functions.list"), "fibonacci-go\nfibonacci-rust\n")
 	r := magetest.Mage(t, dir, env, "functions:list")
-	if r.Code != 0 || !strings.Contains(r.Output, "fibonacci-rust") || !strings.Contains(r.Output, "example/fibonacci-rust:1.0") {
+	if r.Code != 0 || !strings.Contains(r.Output, "fibonacci-rust") ||
+		!strings.Contains(r.Output, "example/fibonacci-rust:1.0") {
 		t.Fatalf("functions:list: exit %d\n%s", r.Code, r.Output)
 	}
 	if r = magetest.Mage(t, dir, env, "simulate:all"); r.Code != 0 {
 		t.Fatalf("simulate:all: exit %d\n%s", r.Code, r.Output)
 	}
 	script, _ := os.ReadFile(filepath.Join(dir, "wk", "scripts", "fibonacci-rust.sh"))
-	if !strings.Contains(string(script), "up -d fibonacci-rust\n") || !strings.Contains(string(script), "test-client -function-name fibonacci -url") {
+	if !strings.Contains(string(script), "up -d fibonacci-rust\n") ||
+		!strings.Contains(string(script), "test-client -function-name fibonacci -url") {
 		t.Fatalf("run script:\n%s", script)
 	}
-	if r := magetest.Mage(t, dir, env, "report:check"); r.Code != 0 || !strings.Contains(r.Output, "all 2 simulations succeeded") {
+	if r := magetest.Mage(t, dir, env, "report:check"); r.Code != 0 ||
+		!strings.Contains(r.Output, "all 2 simulations succeeded") {
 		t.Fatalf("report:check: exit %d\n%s", r.Code, r.Output)
 	}
 
@@ -229,11 +248,17 @@ func TestAddingAFunctionIsOneServiceAndOneLine(t *testing.T) {
 	b, _ := os.ReadFile(filepath.Join(dir, "functions", "functions.yaml"))
 	os.WriteFile(other, []byte(strings.Replace(string(b), "  fibonacci-go:", "  fibonacci-go-old:", 1)), 0o644)
 	yamlEnv := append(env, "FUNCTIONS_YAML="+other, "FUNCTIONS=fibonacci-rust")
-	if r := magetest.Mage(t, dir, yamlEnv, "functions:list"); r.Code != 0 || !strings.Contains(r.Output, "images (from "+other+")") {
+	if r := magetest.Mage(t, dir, yamlEnv, "functions:list"); r.Code != 0 ||
+		!strings.Contains(r.Output, "images (from "+other+")") {
 		t.Fatalf("FUNCTIONS_YAML: exit %d\n%s", r.Code, r.Output)
 	}
 	r = magetest.Mage(t, dir, append(yamlEnv, "INSTALLED_DISK=", "IMAGES=reference"), "functions:list")
-	if r.Code == 0 || !strings.Contains(r.Output, "IMAGES=reference: no reference function (aes-go, auth-go, fibonacci-go) to build") || !strings.Contains(r.Output, other+" defines none of them") {
+	if r.Code == 0 ||
+		!strings.Contains(
+			r.Output,
+			"IMAGES=reference: no reference function (aes-go, auth-go, fibonacci-go) to build",
+		) ||
+		!strings.Contains(r.Output, other+" defines none of them") {
 		t.Fatalf("IMAGES=reference without reference functions: exit %d\n%s", r.Code, r.Output)
 	}
 
@@ -248,7 +273,11 @@ services:
 `)
 	writeFile(t, filepath.Join(dir, "functions", "functions.list"), "fibonacci-rust\n")
 	r = magetest.Mage(t, dir, env, "simulate:all")
-	want := "fibonacci-rust (" + filepath.Join(dir, "functions", "functions.yaml") + "): the client cannot drive it: name the protocol it speaks with the label vswarmu.client"
+	want := "fibonacci-rust (" + filepath.Join(
+		dir,
+		"functions",
+		"functions.yaml",
+	) + "): the client cannot drive it: name the protocol it speaks with the label vswarmu.client"
 	if r.Code == 0 || !strings.Contains(r.Output, want) || strings.Contains(r.Output, "▶") {
 		t.Fatalf("unlabelled function: exit %d\n%s", r.Code, r.Output)
 	}
@@ -270,13 +299,22 @@ func TestReportWriteSimulatesNothing(t *testing.T) {
 	if out, err := exec.Command("cp", "-a", filepath.Join(dir, "wk", "results"), work).CombinedOutput(); err != nil {
 		t.Fatalf("cp: %v %s", err, out)
 	}
-	oenv := []string{"WORKING_DIR=" + work, "RESOURCES=" + filepath.Join(other, "res"), "FUNCTIONS=fibonacci-go", "JOBS=2"}
+	oenv := []string{
+		"WORKING_DIR=" + work,
+		"RESOURCES=" + filepath.Join(other, "res"),
+		"FUNCTIONS=fibonacci-go",
+		"JOBS=2",
+	}
 	r := magetest.Mage(t, other, oenv, "report:write")
-	if r.Code != 0 || strings.Contains(r.Output, "gem5:") || strings.Contains(r.Output, "simulate:") || !strings.Contains(r.Output, "▶ report:write") {
+	if r.Code != 0 || strings.Contains(r.Output, "gem5:") || strings.Contains(r.Output, "simulate:") ||
+		!strings.Contains(r.Output, "▶ report:write") {
 		t.Fatalf("report:write on copied results: exit %d\n%s", r.Code, r.Output)
 	}
 	md, _ := os.ReadFile(filepath.Join(work, "results", "report.md"))
-	if !strings.Contains(string(md), "from 3 runs: 1 of the current function list, 2 from earlier lists (aes-go, auth-go;") {
+	if !strings.Contains(
+		string(md),
+		"from 3 runs: 1 of the current function list, 2 from earlier lists (aes-go, auth-go;",
+	) {
 		t.Fatalf("report.md does not tell the current list's runs from the others:\n%.600s", md)
 	}
 	if !strings.Contains(r.Output, "(and 2 runs of functions not in the current list; the report has them too)") {
@@ -315,7 +353,8 @@ func TestKilledSimulationIsReportedAsKilled(t *testing.T) {
 	if res.Code == 0 || !strings.Contains(res.Output, "simulate:fn:fibonacci-go killed") {
 		t.Fatalf("exit %d, want simulate:fn:fibonacci-go reported as killed:\n%s", res.Code, res.Output)
 	}
-	if s := magetest.Mage(t, dir, env, "status"); s.Code != 1 || !strings.Contains(s.Output, "stale simulate:fn:fibonacci-go") {
+	if s := magetest.Mage(t, dir, env, "status"); s.Code != 1 ||
+		!strings.Contains(s.Output, "stale simulate:fn:fibonacci-go") {
 		t.Fatalf("status after the kill: exit %d\n%s", s.Code, s.Output)
 	}
 }
@@ -342,7 +381,8 @@ func TestNetworkFailuresSayWhatToDo(t *testing.T) {
 	}
 	for _, c := range cases {
 		r := magetest.Mage(t, dir, append(append([]string(nil), env...), c.env...), c.target)
-		if r.Code == 0 || !strings.Contains(r.Output, c.want) || !strings.Contains(r.Output, c.also) || strings.Contains(r.Output, "invalid checksum") {
+		if r.Code == 0 || !strings.Contains(r.Output, c.want) || !strings.Contains(r.Output, c.also) ||
+			strings.Contains(r.Output, "invalid checksum") {
 			t.Errorf("%s: exit %d, want %q and %q:\n%s", c.target, r.Code, c.want, c.also, r.Output)
 		}
 	}
@@ -412,7 +452,8 @@ func TestAddingASystemIsOneEntry(t *testing.T) {
 	if !strings.Contains(string(meta), `"system": "big-llc"`) {
 		t.Fatalf("run record: %s", meta)
 	}
-	if r := magetest.Mage(t, dir, env, "report:check"); r.Code != 0 || !strings.Contains(r.Output, "all 1 simulations succeeded") {
+	if r := magetest.Mage(t, dir, env, "report:check"); r.Code != 0 ||
+		!strings.Contains(r.Output, "all 1 simulations succeeded") {
 		t.Fatalf("report:check: exit %d\n%s", r.Code, r.Output)
 	}
 }
@@ -444,16 +485,20 @@ func TestSweepFromOneCheckpoint(t *testing.T) {
 baseline: {system: simple, detailed_cpu: timing, l2_size: 256kB}
 `)
 	r := magetest.Mage(t, dir, append(env, "DRY_RUN=1"), "simulate:sweep", "grid")
-	if r.Code != 0 || !strings.Contains(r.Output, "sweep grid: 24 of 24 evaluations to run (8 points × 3 functions) and 3 setups") {
+	if r.Code != 0 ||
+		!strings.Contains(r.Output, "sweep grid: 24 of 24 evaluations to run (8 points × 3 functions) and 3 setups") {
 		t.Fatalf("dry run: exit %d\n%s", r.Code, r.Output)
 	}
 	r = magetest.Mage(t, dir, env, "simulate:sweep", "grid")
-	if r.Code != 0 || strings.Count(r.Output, "▶ simulate:setup:") != 3 || strings.Count(r.Output, "▶ simulate:sweep:grid:") != 24 {
+	if r.Code != 0 || strings.Count(r.Output, "▶ simulate:setup:") != 3 ||
+		strings.Count(r.Output, "▶ simulate:sweep:grid:") != 24 {
 		t.Fatalf("sweep: exit %d, %d setups, %d evaluations\n%s", r.Code, strings.Count(r.Output, "▶ simulate:setup:"),
 			strings.Count(r.Output, "▶ simulate:sweep:grid:"), r.Output)
 	}
 	sweepDir := filepath.Join(dir, "wk", "sweeps", "grid")
-	cfg, _ := os.ReadFile(filepath.Join(sweepDir, "system=skylake,detailed_cpu=o3,l2_size=256kB", "fibonacci-go", "config.ini"))
+	cfg, _ := os.ReadFile(
+		filepath.Join(sweepDir, "system=skylake,detailed_cpu=o3,l2_size=256kB", "fibonacci-go", "config.ini"),
+	)
 	if !strings.Contains(string(cfg), "size=262144") || !strings.Contains(string(cfg), "BaseO3CPU") {
 		t.Errorf("the skylake/o3/256kB point did not build its L2 or cores:\n%.1500s", cfg)
 	}
@@ -472,29 +517,36 @@ baseline: {system: simple, detailed_cpu: timing, l2_size: 256kB}
 baseline: {system: simple, detailed_cpu: timing, l2_size: 256kB}
 `)
 	r = magetest.Mage(t, dir, append(env, "DRY_RUN=1"), "simulate:sweep", "grid")
-	if r.Code != 0 || !regexp.MustCompile(`sweep grid: 12 of 36 evaluations to run \(12 points × 3 functions\) and 0 setups; about \S+ by earlier runs\n`).MatchString(r.Output) {
+	if r.Code != 0 ||
+		!regexp.MustCompile(`sweep grid: 12 of 36 evaluations to run \(12 points × 3 functions\) and 0 setups; about \S+ by earlier runs\n`).
+			MatchString(r.Output) {
 		t.Fatalf("dry run after one more L2 size: exit %d\n%s", r.Code, r.Output)
 	}
 	r = magetest.Mage(t, dir, env, "simulate:sweep", "grid")
-	if r.Code != 0 || strings.Contains(r.Output, "▶ simulate:setup:") || strings.Count(r.Output, "▶ simulate:sweep:grid:") != 12 {
+	if r.Code != 0 || strings.Contains(r.Output, "▶ simulate:setup:") ||
+		strings.Count(r.Output, "▶ simulate:sweep:grid:") != 12 {
 		t.Fatalf("one more L2 size: exit %d, want only 12 evaluations\n%s", r.Code, r.Output)
 	}
-	if r = magetest.Mage(t, dir, env, "simulate:sweep", "grid"); r.Code != 0 || !strings.Contains(r.Output, "nothing to do") {
+	if r = magetest.Mage(t, dir, env, "simulate:sweep", "grid"); r.Code != 0 ||
+		!strings.Contains(r.Output, "nothing to do") {
 		t.Fatalf("second run: exit %d\n%s", r.Code, r.Output)
 	}
 	a := filepath.Join(sweepDir, "system=simple,detailed_cpu=timing,l2_size=256kB")
 	b := filepath.Join(sweepDir, "system=skylake,detailed_cpu=o3,l2_size=2MB")
-	if r = magetest.Mage(t, dir, env, "report:compare", a, b); r.Code != 0 || !regexp.MustCompile(`fibonacci-go\s+cycles\s+123850000`).MatchString(r.Output) {
+	if r = magetest.Mage(t, dir, env, "report:compare", a, b); r.Code != 0 ||
+		!regexp.MustCompile(`fibonacci-go\s+cycles\s+123850000`).MatchString(r.Output) {
 		t.Fatalf("report:compare of two points: exit %d\n%s", r.Code, r.Output)
 	}
 
 	// A point gem5 could not build is named before anything runs.
 	writeFile(t, filepath.Join(dir, "sweeps", "bad.yaml"), "matrix:\n  l3_size: [4MB]\n")
 	r = magetest.Mage(t, dir, env, "simulate:sweep", "bad")
-	if r.Code == 0 || !strings.Contains(r.Output, "point l3_size=4MB: system simple has no l3") || strings.Contains(r.Output, "▶") {
+	if r.Code == 0 || !strings.Contains(r.Output, "point l3_size=4MB: system simple has no l3") ||
+		strings.Contains(r.Output, "▶") {
 		t.Fatalf("bad sweep: exit %d\n%s", r.Code, r.Output)
 	}
-	if r = magetest.Mage(t, dir, env, "simulate:sweep", "nosuch"); r.Code == 0 || !strings.Contains(r.Output, "sweeps here: bad, grid") {
+	if r = magetest.Mage(t, dir, env, "simulate:sweep", "nosuch"); r.Code == 0 ||
+		!strings.Contains(r.Output, "sweeps here: bad, grid") {
 		t.Fatalf("missing sweep: exit %d\n%s", r.Code, r.Output)
 	}
 }
@@ -532,7 +584,8 @@ func TestBootCheckpointIsOneRuleForEverySetup(t *testing.T) {
 	}
 	ran := func(r magetest.Result, rule string) int { return strings.Count(r.Output, "▶ "+rule+" ") }
 	r = magetest.Mage(t, dir, env, "simulate:all")
-	if r.Code != 0 || ran(r, "simulate:boot") != 1 || ran(r, "simulate:setup:fibonacci-go") != 1 || ran(r, "simulate:setup:fibonacci-rust") != 1 {
+	if r.Code != 0 || ran(r, "simulate:boot") != 1 || ran(r, "simulate:setup:fibonacci-go") != 1 ||
+		ran(r, "simulate:setup:fibonacci-rust") != 1 {
 		t.Fatalf("simulate:all: exit %d, want one boot and two setups:\n%s", r.Code, r.Output)
 	}
 	boot, _ := os.ReadFile(filepath.Join(dir, "wk", "boot", "run", "gem5.log"))
@@ -541,7 +594,8 @@ func TestBootCheckpointIsOneRuleForEverySetup(t *testing.T) {
 	}
 	for _, fn := range []string{"fibonacci-go", "fibonacci-rust"} {
 		log, _ := os.ReadFile(filepath.Join(dir, "wk", "setup", fn, "gem5.log"))
-		if !strings.Contains(string(log), "from the boot checkpoint "+filepath.Join(dir, "wk", "boot", "cpt")) || strings.Contains(string(log), "m5 fail 5") {
+		if !strings.Contains(string(log), "from the boot checkpoint "+filepath.Join(dir, "wk", "boot", "cpt")) ||
+			strings.Contains(string(log), "m5 fail 5") {
 			t.Errorf("%s's setup did not start from the boot checkpoint:\n%s", fn, log)
 		}
 	}
@@ -550,7 +604,8 @@ func TestBootCheckpointIsOneRuleForEverySetup(t *testing.T) {
 	now := time.Now()
 	os.Chtimes(kernel, now, now)
 	r = magetest.Mage(t, dir, env, "simulate:all")
-	if r.Code != 0 || ran(r, "simulate:boot") != 1 || ran(r, "simulate:setup:fibonacci-go") != 1 || ran(r, "simulate:setup:fibonacci-rust") != 1 {
+	if r.Code != 0 || ran(r, "simulate:boot") != 1 || ran(r, "simulate:setup:fibonacci-go") != 1 ||
+		ran(r, "simulate:setup:fibonacci-rust") != 1 {
 		t.Fatalf("after a new kernel: exit %d\n%s", r.Code, r.Output)
 	}
 
@@ -562,7 +617,8 @@ func TestBootCheckpointIsOneRuleForEverySetup(t *testing.T) {
 	os.Chtimes(older, then, then)
 	olderEnv := append(slices.Clone(env), "KERNEL="+older)
 	r = magetest.Mage(t, dir, olderEnv, "simulate:all")
-	if r.Code != 0 || ran(r, "simulate:boot") != 1 || ran(r, "simulate:setup:fibonacci-go") != 1 || ran(r, "simulate:setup:fibonacci-rust") != 1 ||
+	if r.Code != 0 || ran(r, "simulate:boot") != 1 || ran(r, "simulate:setup:fibonacci-go") != 1 ||
+		ran(r, "simulate:setup:fibonacci-rust") != 1 ||
 		!strings.Contains(r.Output, "reads "+older+" instead of "+kernel) {
 		t.Fatalf("KERNEL set to an older file: exit %d, want the boot and both setups\n%s", r.Code, r.Output)
 	}
@@ -578,7 +634,8 @@ func TestBootCheckpointIsOneRuleForEverySetup(t *testing.T) {
 	text := filepath.Join(dir, "hostname")
 	writeFile(t, text, "debian\n")
 	r = magetest.Mage(t, dir, append(slices.Clone(env), "KERNEL="+text), "simulate:all")
-	if r.Code == 0 || ran(r, "simulate:boot") != 0 || !strings.Contains(r.Output, "KERNEL="+text+": "+text+" is a text file, not an ELF executable") {
+	if r.Code == 0 || ran(r, "simulate:boot") != 0 ||
+		!strings.Contains(r.Output, "KERNEL="+text+": "+text+" is a text file, not an ELF executable") {
 		t.Fatalf("KERNEL set to a text file: exit %d\n%s", r.Code, r.Output)
 	}
 	if r = magetest.Mage(t, dir, env, "simulate:all"); r.Code != 0 || ran(r, "simulate:boot") != 1 {
@@ -586,15 +643,21 @@ func TestBootCheckpointIsOneRuleForEverySetup(t *testing.T) {
 	}
 
 	// One function changed (the protocol its client speaks): only its setup.
-	writeFile(t, filepath.Join(dir, "functions", "functions.yaml"), strings.Replace(catalogue, "vswarmu.client: fibonacci", "vswarmu.client: aes", 1))
+	writeFile(
+		t,
+		filepath.Join(dir, "functions", "functions.yaml"),
+		strings.Replace(catalogue, "vswarmu.client: fibonacci", "vswarmu.client: aes", 1),
+	)
 	r = magetest.Mage(t, dir, env, "simulate:all")
-	if r.Code != 0 || ran(r, "simulate:boot") != 0 || ran(r, "simulate:setup:fibonacci-go") != 0 || ran(r, "simulate:setup:fibonacci-rust") != 1 {
+	if r.Code != 0 || ran(r, "simulate:boot") != 0 || ran(r, "simulate:setup:fibonacci-go") != 0 ||
+		ran(r, "simulate:setup:fibonacci-rust") != 1 {
 		t.Fatalf("after changing fibonacci-rust: exit %d, want only its setup:\n%s", r.Code, r.Output)
 	}
 
 	// BOOT_CHECKPOINT=0: every setup boots by itself, and no boot rule.
 	r = magetest.Mage(t, dir, append(env, "BOOT_CHECKPOINT=0"), "simulate:all")
-	if r.Code != 0 || ran(r, "simulate:boot") != 0 || ran(r, "simulate:setup:fibonacci-go") != 1 || ran(r, "simulate:setup:fibonacci-rust") != 1 {
+	if r.Code != 0 || ran(r, "simulate:boot") != 0 || ran(r, "simulate:setup:fibonacci-go") != 1 ||
+		ran(r, "simulate:setup:fibonacci-rust") != 1 {
 		t.Fatalf("BOOT_CHECKPOINT=0: exit %d\n%s", r.Code, r.Output)
 	}
 	log, _ := os.ReadFile(filepath.Join(dir, "wk", "setup", "fibonacci-go", "gem5.log"))

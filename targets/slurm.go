@@ -35,7 +35,13 @@ func slurmJobNote(ctx context.Context, c *config.Config, dir string) string {
 	if j, err := (slurm.Cluster{}).Job(ctx, rec.ID); err == nil {
 		state = string(j.State)
 	}
-	return fmt.Sprintf("Slurm job %s %s, submitted %s by %s", rec.ID, state, rec.Submitted.Format(time.DateTime), rec.Owner)
+	return fmt.Sprintf(
+		"Slurm job %s %s, submitted %s by %s",
+		rec.ID,
+		state,
+		rec.Submitted.Format(time.DateTime),
+		rec.Owner,
+	)
 }
 
 // killSlurmJobs cancels the working directory's jobs that the cluster
@@ -55,7 +61,12 @@ func killSlurmJobs(ctx context.Context, c *config.Config, out *ui.Printer, who s
 			recs.Remove(rec.ID)
 			continue
 		case j.Comment != rec.Comment:
-			out.Printf("left Slurm job %s alone: its comment is %q, not this working directory's %q", rec.ID, j.Comment, rec.Comment)
+			out.Printf(
+				"left Slurm job %s alone: its comment is %q, not this working directory's %q",
+				rec.ID,
+				j.Comment,
+				rec.Comment,
+			)
 			continue
 		}
 		if err := recs.MarkKilled(rec.ID, who); err != nil {

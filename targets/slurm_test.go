@@ -110,17 +110,24 @@ func TestSimulationsOnSlurm(t *testing.T) {
 			t.Fatalf("simulate:all on Slurm: exit %d\n%s", r.Code, r.Output)
 		}
 		if seen != 7 || maxRunning > c.CPUs || maxRunning == 0 {
-			t.Errorf("squeue showed %d jobs (want 7: the boot, a setup and an evaluation per function), at most %d running (node: %d CPUs)", seen, maxRunning, c.CPUs)
+			t.Errorf(
+				"squeue showed %d jobs (want 7: the boot, a setup and an evaluation per function), at most %d running (node: %d CPUs)",
+				seen,
+				maxRunning,
+				c.CPUs,
+			)
 		}
 		script, err := os.ReadFile(filepath.Join(dir, "wk", "results", "aes-go", "slurm.sh"))
-		if err != nil || !strings.Contains(string(script), "#SBATCH --time=360\n") || !strings.Contains(string(script), "#SBATCH --mem=512M\n") {
+		if err != nil || !strings.Contains(string(script), "#SBATCH --time=360\n") ||
+			!strings.Contains(string(script), "#SBATCH --mem=512M\n") {
 			t.Errorf("aes-go's job script (%v):\n%s", err, script)
 		}
 		boot, err := os.ReadFile(filepath.Join(dir, "wk", "boot", "run", "slurm.sh"))
 		if err != nil || !strings.Contains(string(boot), "#SBATCH --job-name=vswarmu-boot\n") {
 			t.Errorf("the boot's job script (%v):\n%s", err, boot)
 		}
-		if r := magetest.Mage(t, dir, env, "report:check"); r.Code != 0 || !strings.Contains(r.Output, "all 3 simulations succeeded") {
+		if r := magetest.Mage(t, dir, env, "report:check"); r.Code != 0 ||
+			!strings.Contains(r.Output, "all 3 simulations succeeded") {
 			t.Fatalf("report:check: exit %d\n%s", r.Code, r.Output)
 		}
 		w = watchQueue(c)
@@ -136,7 +143,12 @@ func TestSimulationsOnSlurm(t *testing.T) {
 		r := magetest.Mage(t, dir, env, "simulate:all")
 		seen, _ := w.end()
 		if r.Code != 0 || !strings.Contains(r.Output, "trying once more") || seen != 5 {
-			t.Fatalf("hang-once on Slurm: exit %d, %d jobs (want 5: the boot, the setup and the evaluation twice each)\n%s", r.Code, seen, r.Output)
+			t.Fatalf(
+				"hang-once on Slurm: exit %d, %d jobs (want 5: the boot, the setup and the evaluation twice each)\n%s",
+				r.Code,
+				seen,
+				r.Output,
+			)
 		}
 		log, _ := os.ReadFile(filepath.Join(dir, "wk", "logs", "simulate-fn-aes-go.log"))
 		if !regexp.MustCompile(`cancelled Slurm job \d+: gem5 made no progress`).Match(log) {
@@ -149,7 +161,8 @@ func TestSimulationsOnSlurm(t *testing.T) {
 		run := magetest.Start(t, dir, env, "simulate:all")
 		waitForJobs(t, c, 2, run)
 		st := magetest.Mage(t, dir, env, "status")
-		if !regexp.MustCompile(`stale simulate:setup:\S+ — .*\[Slurm job \d+ RUNNING, submitted `).MatchString(st.Output) {
+		if !regexp.MustCompile(`stale simulate:setup:\S+ — .*\[Slurm job \d+ RUNNING, submitted `).
+			MatchString(st.Output) {
 			t.Errorf("mage status does not show the running jobs:\n%s", st.Output)
 		}
 		why := magetest.Mage(t, dir, env, "why", "simulate:setup:aes-go")
@@ -208,12 +221,23 @@ func TestSimulationsOnSlurm(t *testing.T) {
 			}
 		}
 		if seen != len(before)+2 {
-			t.Errorf("after SIGKILL: %d jobs in the queue over the second run, want the %d adopted plus 2 evaluations", seen, len(before))
+			t.Errorf(
+				"after SIGKILL: %d jobs in the queue over the second run, want the %d adopted plus 2 evaluations",
+				seen,
+				len(before),
+			)
 		}
 	})
 
 	t.Run("a job over its time limit is reported as TIMEOUT", func(t *testing.T) {
-		dir, env := slurmEnv(t, c, "FUNCTIONS=aes-go", "STANDIN_BEHAVIOR=slow:300", "SIM_TIMEOUT=1m", "HANG_TIMEOUT=10m")
+		dir, env := slurmEnv(
+			t,
+			c,
+			"FUNCTIONS=aes-go",
+			"STANDIN_BEHAVIOR=slow:300",
+			"SIM_TIMEOUT=1m",
+			"HANG_TIMEOUT=10m",
+		)
 		r := magetest.Mage(t, dir, env, "simulate:all")
 		if r.Code == 0 || !strings.Contains(r.Output, "ended TIMEOUT") {
 			t.Fatalf("over the time limit: exit %d\n%s", r.Code, r.Output)
@@ -224,7 +248,8 @@ func TestSimulationsOnSlurm(t *testing.T) {
 		dir, env := slurmEnv(t, c, "SLURM_SHARED=/nonexistent-share")
 		w := watchQueue(c)
 		r := magetest.Mage(t, dir, env, "simulate:all")
-		if seen, _ := w.end(); r.Code == 0 || seen != 0 || !strings.Contains(r.Output, "the compute nodes cannot see") ||
+		if seen, _ := w.end(); r.Code == 0 || seen != 0 ||
+			!strings.Contains(r.Output, "the compute nodes cannot see") ||
 			!strings.Contains(r.Output, "SLURM_SHARED=/nonexistent-share") {
 			t.Fatalf("unshared files: exit %d, %d jobs\n%s", r.Code, seen, r.Output)
 		}

@@ -164,7 +164,13 @@ func copyProject(t *testing.T) string {
 		t.Skip("git not found: apt-get install git")
 	}
 	dst := t.TempDir()
-	cmd := exec.Command("sh", "-c", `git ls-files -co --exclude-standard -z | xargs -0 tar -cf - | tar -xf - -C "$1"`, "sh", dst)
+	cmd := exec.Command(
+		"sh",
+		"-c",
+		`git ls-files -co --exclude-standard -z | xargs -0 tar -cf - | tar -xf - -C "$1"`,
+		"sh",
+		dst,
+	)
 	cmd.Dir = magetest.RepoRoot(t)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("copy the project: %v\n%s", err, out)

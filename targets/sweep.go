@@ -49,14 +49,25 @@ func (p *plan) loadSweep(name string) (*sweeps.Sweep, error) {
 		for i, n := range names {
 			names[i] = strings.TrimSuffix(filepath.Base(n), ".yaml")
 		}
-		return nil, fmt.Errorf("no sweep %q: %s does not exist (sweeps here: %s)", name, path, orNone(strings.Join(names, ", ")))
+		return nil, fmt.Errorf(
+			"no sweep %q: %s does not exist (sweeps here: %s)",
+			name,
+			path,
+			orNone(strings.Join(names, ", ")),
+		)
 	}
 	cat, err := gem5configs.Systems(p.cfg.ProjectDir)
 	if err != nil {
 		return nil, err
 	}
-	k := sweeps.Knowledge{Systems: map[string]sweeps.System{}, DetailedCPUs: cat.DetailedCPUs, Functions: p.sel.Functions,
-		System: p.cfg.System, AtomicWarming: p.cfg.AtomicWarming, Invocations: p.cfg.NumInvocations}
+	k := sweeps.Knowledge{
+		Systems:       map[string]sweeps.System{},
+		DetailedCPUs:  cat.DetailedCPUs,
+		Functions:     p.sel.Functions,
+		System:        p.cfg.System,
+		AtomicWarming: p.cfg.AtomicWarming,
+		Invocations:   p.cfg.NumInvocations,
+	}
 	for _, sys := range cat.Systems {
 		k.Systems[sys.Name] = sweeps.System{Levels: sys.Levels}
 	}
@@ -97,7 +108,12 @@ func (p *plan) sweep(s *sweeps.Sweep) *engine.Rule {
 		}
 	}
 	return p.rule("report:sweep:"+s.Name, func() (*engine.Rule, error) {
-		rep := results.Sweep{Name: s.Name, Dir: p.sweepDir(s), Baseline: s.Baseline.Name(), Functions: sweepFunctions(s, p)}
+		rep := results.Sweep{
+			Name:      s.Name,
+			Dir:       p.sweepDir(s),
+			Baseline:  s.Baseline.Name(),
+			Functions: sweepFunctions(s, p),
+		}
 		for _, pt := range s.Points {
 			sp := results.SweepPoint{Name: pt.Name()}
 			for _, v := range pt {
@@ -111,7 +127,11 @@ func (p *plan) sweep(s *sweeps.Sweep) *engine.Rule {
 		}
 		return &engine.Rule{
 			Doc: "write the report of sweep " + s.Name, Outputs: rep.Files(), Deps: points, Slots: -1,
-			Params: engine.Params{"points": strings.Join(names, " "), "baseline": rep.Baseline, "functions": strings.Join(rep.Functions, " ")},
+			Params: engine.Params{
+				"points":    strings.Join(names, " "),
+				"baseline":  rep.Baseline,
+				"functions": strings.Join(rep.Functions, " "),
+			},
 			Recipe: recipe(func(_ context.Context, j job.Job) error { return rep.Write(j.Out) }),
 		}, nil
 	})
@@ -191,8 +211,16 @@ func (p *plan) sweepEstimate(ctx context.Context, s *sweeps.Sweep, report *engin
 			evals++
 		}
 	}
-	msg := fmt.Sprintf("sweep %s: %d of %d evaluations to run (%d points × %d functions) and %d setups; about %s by earlier runs",
-		s.Name, evals, total, len(s.Points), len(sweepFunctions(s, p)), setups, ui.FormatDuration(estimate))
+	msg := fmt.Sprintf(
+		"sweep %s: %d of %d evaluations to run (%d points × %d functions) and %d setups; about %s by earlier runs",
+		s.Name,
+		evals,
+		total,
+		len(s.Points),
+		len(sweepFunctions(s, p)),
+		setups,
+		ui.FormatDuration(estimate),
+	)
 	if unknown > 0 {
 		msg += fmt.Sprintf(" (%d with no earlier run of their kind to go by)", unknown)
 	}

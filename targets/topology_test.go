@@ -62,10 +62,12 @@ func TestAddingATopology(t *testing.T) {
 	}
 	var meta results.RunMeta
 	b, err := os.ReadFile(filepath.Join(work, "results", "fibonacci-go@solo", results.MetaFile))
-	if err != nil || json.Unmarshal(b, &meta) != nil || meta.Topology != "solo" || meta.Parameters["TOPOLOGY"] != "solo" {
+	if err != nil || json.Unmarshal(b, &meta) != nil || meta.Topology != "solo" ||
+		meta.Parameters["TOPOLOGY"] != "solo" {
 		t.Fatalf("the run's record does not name the topology: %v\n%s", err, b)
 	}
-	r = magetest.StartCmd(t, dir, append(env[:len(env):len(env)], "TOPOLOGY=triple"), bin, "config").Wait(t, time.Minute)
+	r = magetest.StartCmd(t, dir, append(env[:len(env):len(env)], "TOPOLOGY=triple"), bin, "config").
+		Wait(t, time.Minute)
 	if r.Code == 0 || !strings.Contains(r.Output, "TOPOLOGY") || !strings.Contains(r.Output, "solo") {
 		t.Errorf("an unknown topology: exit %d, want an error naming the known ones\n%s", r.Code, r.Output)
 	}

@@ -36,7 +36,8 @@ func TestTwoMachinesWithTheStandin(t *testing.T) {
 		t.Fatalf("two machines: exit %d, want their own boot and setup\n%s", r.Code, r.Output)
 	}
 	setup, _ := os.ReadFile(filepath.Join(work, "setup-two-machine", "fibonacci-go", "gem5.log"))
-	if !strings.Contains(string(setup), "vswarmu: two machines") || !strings.Contains(string(setup), "from the boot checkpoint "+filepath.Join(work, "boot-two-machine", "cpt")) {
+	if !strings.Contains(string(setup), "vswarmu: two machines") ||
+		!strings.Contains(string(setup), "from the boot checkpoint "+filepath.Join(work, "boot-two-machine", "cpt")) {
 		t.Errorf("setup log:\n%s", setup)
 	}
 	script, _ := os.ReadFile(filepath.Join(work, "scripts-two-machine", "fibonacci-go-drive.sh"))
@@ -49,7 +50,8 @@ func TestTwoMachinesWithTheStandin(t *testing.T) {
 	}
 	var meta results.RunMeta
 	b, _ := os.ReadFile(filepath.Join(work, "results", "fibonacci-go@two-machine", results.MetaFile))
-	if json.Unmarshal(b, &meta) != nil || meta.Topology != "two-machine" || meta.DriveCPU != results.DriveCPU || meta.DriveDisk == nil ||
+	if json.Unmarshal(b, &meta) != nil || meta.Topology != "two-machine" || meta.DriveCPU != results.DriveCPU ||
+		meta.DriveDisk == nil ||
 		meta.Parameters["LINK_DELAY"] != "2us" {
 		t.Errorf("run record: %s", b)
 	}
@@ -64,13 +66,15 @@ func TestTwoMachinesWithTheStandin(t *testing.T) {
 
 	// Both runs are in the report, side by side, each labelled.
 	if !strings.Contains(string(md), "| fibonacci-go |") || !strings.Contains(string(md), "| fibonacci-go@two-machine |") ||
-		!strings.Contains(string(md), "topology two-machine") || !strings.Contains(string(md), "topology single") {
+		!strings.Contains(string(md), "topology two-machine") ||
+		!strings.Contains(string(md), "topology single") {
 		t.Errorf("report.md does not show the single-machine and the two-machine run apart:\n%s", md)
 	}
 
 	// Going back to one machine finds its results kept apart: nothing to simulate.
 	r = magetest.Mage(t, dir, env, "simulate:all")
-	if r.Code != 0 || ran(r, "simulate:boot") != 0 || ran(r, "simulate:setup:fibonacci-go") != 0 || ran(r, "simulate:fn:fibonacci-go") != 0 {
+	if r.Code != 0 || ran(r, "simulate:boot") != 0 || ran(r, "simulate:setup:fibonacci-go") != 0 ||
+		ran(r, "simulate:fn:fibonacci-go") != 0 {
 		t.Fatalf("back to a single machine: exit %d, want no simulation\n%s", r.Code, r.Output)
 	}
 	// Without DRIVE_DISK the drive system's disk is made: functions:driveDisk.
@@ -118,6 +122,10 @@ func TestTwoMachinesNeedX86(t *testing.T) {
 	r := magetest.Mage(t, dir, append(env, "ARCH=arm64", "GEM5_ARCH=ARM", "TOPOLOGY=two-machine"), "config")
 	if r.Code == 0 || !strings.Contains(r.Output, "TOPOLOGY=two-machine is for ARCH=amd64") ||
 		!strings.Contains(r.Output, "use TOPOLOGY=single with ARCH=arm64") {
-		t.Fatalf("TOPOLOGY=two-machine with ARCH=arm64: exit %d, want an error naming both settings\n%s", r.Code, r.Output)
+		t.Fatalf(
+			"TOPOLOGY=two-machine with ARCH=arm64: exit %d, want an error naming both settings\n%s",
+			r.Code,
+			r.Output,
+		)
 	}
 }

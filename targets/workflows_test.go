@@ -115,11 +115,26 @@ func checkWorkflow(t *testing.T, b []byte, known []string) (problems []string, c
 			for _, m := range mageCall.FindAllStringSubmatch(run.Run.Value, -1) {
 				calls++
 				if m[2] == "" {
-					problems = append(problems, fmt.Sprintf("%d: run mage with exec (exec go run mage.go %s)", run.Run.Pos.Line, strings.TrimSpace(m[3])))
+					problems = append(
+						problems,
+						fmt.Sprintf(
+							"%d: run mage with exec (exec go run mage.go %s)",
+							run.Run.Pos.Line,
+							strings.TrimSpace(m[3]),
+						),
+					)
 				}
 				for _, target := range strings.Fields(m[3]) {
 					if !strings.HasPrefix(target, "-") && !slices.Contains(known, target) {
-						problems = append(problems, fmt.Sprintf("%d: no mage target %q (mage -l lists %s)", run.Run.Pos.Line, target, strings.Join(known, " ")))
+						problems = append(
+							problems,
+							fmt.Sprintf(
+								"%d: no mage target %q (mage -l lists %s)",
+								run.Run.Pos.Line,
+								target,
+								strings.Join(known, " "),
+							),
+						)
 					}
 				}
 			}

@@ -127,7 +127,9 @@ func Install(ctx context.Context, what string, pkgs []string, log io.Writer, opt
 		opts.sayHolder()
 		return runPrivileged(ctx, prefix, log, args...)
 	}
-	install := append(append([]string{"apt-get"}, opts.aptArgs()...), append([]string{"install", "-y", "--no-install-recommends"}, missing...)...)
+	install := append(
+		append([]string{"apt-get"}, opts.aptArgs()...),
+		append([]string{"install", "-y", "--no-install-recommends"}, missing...)...)
 	err = run(install...)
 	if err != nil && staleLists(err) {
 		// Old package lists are the usual cause: update once and retry.

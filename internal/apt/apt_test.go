@@ -13,7 +13,10 @@ func TestNeedNamesMissingTools(t *testing.T) {
 	}{
 		{[]string{"sh"}, nil},
 		{nil, nil},
-		{[]string{"sh", "vswarmu-no-such-tool", "vswarmu-nor-this"}, []string{"vswarmu-no-such-tool", "vswarmu-nor-this"}},
+		{
+			[]string{"sh", "vswarmu-no-such-tool", "vswarmu-nor-this"},
+			[]string{"vswarmu-no-such-tool", "vswarmu-nor-this"},
+		},
 	}
 	for _, c := range cases {
 		err := Need(c.tools...)

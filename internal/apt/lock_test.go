@@ -115,7 +115,8 @@ func TestInstallWaitsForAptsLock(t *testing.T) {
 				t.Fatalf("Install: %v, want an error with %q\napt's output:\n%s", err, c.want, log.String())
 			}
 			wantSaid := fmt.Sprintf("held by process %d", holder.Process.Pid)
-			if len(said) == 0 || !strings.Contains(said[0], wantSaid) || !strings.Contains(said[0], "APT_LOCK_TIMEOUT") {
+			if len(said) == 0 || !strings.Contains(said[0], wantSaid) ||
+				!strings.Contains(said[0], "APT_LOCK_TIMEOUT") {
 				t.Errorf("said %q, want the holder (%s) and the setting", said, wantSaid)
 			}
 		})
@@ -128,11 +129,17 @@ func TestAptsReason(t *testing.T) {
 		stale     bool
 	}{
 		{"Reading package lists...\nE: Unable to locate package nosuch\n", "Unable to locate package nosuch", true},
-		{"Waiting for cache lock: Could not get lock /var/lib/dpkg/lock-frontend. It is held by process 7 (apt-get)...\nE: Unable to acquire the dpkg frontend lock (/var/lib/dpkg/lock-frontend), is another process using it?\n",
-			"Unable to acquire the dpkg frontend lock (/var/lib/dpkg/lock-frontend), is another process using it?", false},
+		{
+			"Waiting for cache lock: Could not get lock /var/lib/dpkg/lock-frontend. It is held by process 7 (apt-get)...\nE: Unable to acquire the dpkg frontend lock (/var/lib/dpkg/lock-frontend), is another process using it?\n",
+			"Unable to acquire the dpkg frontend lock (/var/lib/dpkg/lock-frontend), is another process using it?",
+			false,
+		},
 		{"E: a\nE: b\n", "a; b", false},
-		{"Waiting for cache lock: held by process 7 (apt-get)...E: Unable to acquire the dpkg frontend lock (/x), is another process using it?\n",
-			"Unable to acquire the dpkg frontend lock (/x), is another process using it?", false},
+		{
+			"Waiting for cache lock: held by process 7 (apt-get)...E: Unable to acquire the dpkg frontend lock (/x), is another process using it?\n",
+			"Unable to acquire the dpkg frontend lock (/x), is another process using it?",
+			false,
+		},
 		{"no E lines\nlast words\n", "last words", false},
 		{"E: Package 'x' has no installation candidate\n", "Package 'x' has no installation candidate", true},
 	}

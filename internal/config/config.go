@@ -249,16 +249,34 @@ func (c *Config) crossCheck() []error {
 			c.Gem5Arch, c.Arch, map[string]string{"amd64": "X86", "arm64": "ARM"}[c.Arch]))
 	}
 	if c.Arch == "arm64" && c.GuestIdle == "kernel" {
-		errs = append(errs, fmt.Errorf("GUEST_IDLE=kernel is for ARCH=amd64 (it drops idle=halt from the x86 kernel's command line); arm64 idles in WFI: unset GUEST_IDLE"))
+		errs = append(
+			errs,
+			fmt.Errorf(
+				"GUEST_IDLE=kernel is for ARCH=amd64 (it drops idle=halt from the x86 kernel's command line); arm64 idles in WFI: unset GUEST_IDLE",
+			),
+		)
 	}
 	if c.Executor == "slurm" && len(c.SlurmShared) == 0 {
-		errs = append(errs, fmt.Errorf("EXECUTOR=slurm needs SLURM_SHARED: the path prefixes the compute nodes see (for example /home /scratch; / on a single-node cluster)"))
+		errs = append(
+			errs,
+			fmt.Errorf(
+				"EXECUTOR=slurm needs SLURM_SHARED: the path prefixes the compute nodes see (for example /home /scratch; / on a single-node cluster)",
+			),
+		)
 	}
 	if c.InstalledDisk == "release" && c.ResourcesFrom != "release" {
-		errs = append(errs, fmt.Errorf("INSTALLED_DISK=release takes the installed disk of a release: set RESOURCES_FROM=release too"))
+		errs = append(
+			errs,
+			fmt.Errorf("INSTALLED_DISK=release takes the installed disk of a release: set RESOURCES_FROM=release too"),
+		)
 	}
 	if c.InstalledDisk == "tiny" && c.ExecMode != "process" {
-		errs = append(errs, fmt.Errorf("INSTALLED_DISK=tiny has no docker: its functions run as plain processes; set EXEC_MODE=process"))
+		errs = append(
+			errs,
+			fmt.Errorf(
+				"INSTALLED_DISK=tiny has no docker: its functions run as plain processes; set EXEC_MODE=process",
+			),
+		)
 	}
 	return errs
 }

@@ -34,7 +34,8 @@ func TestDefaultsAndSources(t *testing.T) {
 	for _, v := range c.Values() {
 		src[v.Name] = v.Source
 	}
-	if src["GEM5_DIR"] != "default, from RESOURCES" || src["JOBS"] != "default (number of CPUs)" || src["KVERSION"] != "default" {
+	if src["GEM5_DIR"] != "default, from RESOURCES" || src["JOBS"] != "default (number of CPUs)" ||
+		src["KVERSION"] != "default" {
 		t.Fatalf("sources: %v", src)
 	}
 }
@@ -53,7 +54,15 @@ func TestKeywordsWherePathsGo(t *testing.T) {
 			continue
 		}
 		if got.Gem5 != c.wantGem5 || got.Images != c.wantImages {
-			t.Errorf("GEM5=%q IMAGES=%q: got %q %q, want %q %q", c.gem5, c.images, got.Gem5, got.Images, c.wantGem5, c.wantImages)
+			t.Errorf(
+				"GEM5=%q IMAGES=%q: got %q %q, want %q %q",
+				c.gem5,
+				c.images,
+				got.Gem5,
+				got.Images,
+				c.wantGem5,
+				c.wantImages,
+			)
 		}
 	}
 }
@@ -66,7 +75,8 @@ func TestEnvironmentOverrides(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Gem5Dir != "/data/res/gem5" || c.Gem5Version != "v23.1.0.0" || c.Gem5Arch != "ARM" || !c.KeepGoing || c.Jobs != 3 {
+	if c.Gem5Dir != "/data/res/gem5" || c.Gem5Version != "v23.1.0.0" || c.Gem5Arch != "ARM" || !c.KeepGoing ||
+		c.Jobs != 3 {
 		t.Fatalf("overrides: %+v", c)
 	}
 	if strings.Join(c.Functions, "|") != "fibonacci-go|aes-go|auth-go" || c.Memory.String() != "4G" {
@@ -92,13 +102,25 @@ func TestInvalidValuesNameVariableAndAllowed(t *testing.T) {
 		{map[string]string{"SIM_TIMEOUT": "forever"}, []string{"SIM_TIMEOUT", "duration"}},
 		{map[string]string{"DRY_RUN": "maybe"}, []string{"DRY_RUN", "1/true"}},
 		{map[string]string{"KVERSION": "latest"}, []string{"KVERSION", "valid value"}},
-		{map[string]string{"GEM5": "/no/such/gem5.opt"}, []string{"GEM5", "no such file: set it to standin or an existing file"}},
-		{map[string]string{"IMAGES": "/no/such/archives"}, []string{"IMAGES", "no such directory: set it to registry, reference or an existing directory"}},
+		{
+			map[string]string{"GEM5": "/no/such/gem5.opt"},
+			[]string{"GEM5", "no such file: set it to standin or an existing file"},
+		},
+		{
+			map[string]string{"IMAGES": "/no/such/archives"},
+			[]string{"IMAGES", "no such directory: set it to registry, reference or an existing directory"},
+		},
 		{map[string]string{"IMAGES": "/etc/hostname"}, []string{"IMAGES", "no such directory"}},
-		{map[string]string{"ARCH": "arm64", "GEM5_ARCH": "X86"}, []string{"GEM5_ARCH=X86 does not simulate ARCH=arm64"}},
+		{
+			map[string]string{"ARCH": "arm64", "GEM5_ARCH": "X86"},
+			[]string{"GEM5_ARCH=X86 does not simulate ARCH=arm64"},
+		},
 		{map[string]string{"ARCH": "arm64", "GUEST_IDLE": "kernel"}, []string{"GUEST_IDLE=kernel is for ARCH=amd64"}},
 		{map[string]string{"GUEST_IDLE": "mwait"}, []string{"GUEST_IDLE"}},
-		{map[string]string{"GRAPH_FORMAT": "svg", "SYSTEM": "tiny"}, []string{"GRAPH_FORMAT", "dot, mermaid", "SYSTEM", "simple, skylake"}},
+		{
+			map[string]string{"GRAPH_FORMAT": "svg", "SYSTEM": "tiny"},
+			[]string{"GRAPH_FORMAT", "dot, mermaid", "SYSTEM", "simple, skylake"},
+		},
 	}
 	for _, c := range cases {
 		_, err := Load(env(c.env), "/proj")
@@ -210,7 +232,8 @@ func TestKindsDescribeWhatTheyAccept(t *testing.T) {
 
 func TestChoicesFromElsewhere(t *testing.T) {
 	systems := WithChoices("SYSTEM", "simple", "skylake", "icelake")
-	if c, err := Load(env(map[string]string{"SYSTEM": "icelake"}), "/proj", systems); err != nil || c.System != "icelake" {
+	if c, err := Load(env(map[string]string{"SYSTEM": "icelake"}), "/proj", systems); err != nil ||
+		c.System != "icelake" {
 		t.Fatalf("SYSTEM=icelake with icelake declared: %v", err)
 	}
 	_, err := Load(env(map[string]string{"SYSTEM": "zen"}), "/proj", systems)

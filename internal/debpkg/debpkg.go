@@ -48,7 +48,12 @@ func (s Source) Lookup(ctx context.Context, pkg, work string) (Package, error) {
 	index := "main/binary-" + s.Arch + "/Packages.xz"
 	sum, ok := release[index]
 	if !ok {
-		return Package{}, fmt.Errorf("debian %s: the release names no %s (is %s an architecture of it?)", s.Suite, index, s.Arch)
+		return Package{}, fmt.Errorf(
+			"debian %s: the release names no %s (is %s an architecture of it?)",
+			s.Suite,
+			index,
+			s.Arch,
+		)
 	}
 	path := filepath.Join(work, "Packages-"+s.Arch+".xz")
 	if err := download.File(ctx, s.dists(index), "sha256:"+sum, path, nil); err != nil {
@@ -108,8 +113,14 @@ func (s Source) release(ctx context.Context, work string) (map[string]string, er
 	c := exec.CommandContext(ctx, "gpgv", "--keyring", keyring, "--output", "-", path)
 	c.Stdout, c.Stderr = &signed, &stderr
 	if err := c.Run(); err != nil {
-		return nil, fmt.Errorf("debian %s release %s: its signature does not verify with %s: %w: %s", s.Suite, path, keyring, err,
-			bytes.TrimSpace(stderr.Bytes()))
+		return nil, fmt.Errorf(
+			"debian %s release %s: its signature does not verify with %s: %w: %s",
+			s.Suite,
+			path,
+			keyring,
+			err,
+			bytes.TrimSpace(stderr.Bytes()),
+		)
 	}
 	return releaseSums(signed.String()), nil
 }

@@ -53,7 +53,8 @@ func TestFindPackage(t *testing.T) {
 func TestReleaseSums(t *testing.T) {
 	text := "Origin: Debian\nMD5Sum:\n 0000 10 main/binary-arm64/Packages.xz\nSHA256:\n abcd 8689464 main/binary-arm64/Packages.xz\n ef01 12 main/binary-amd64/Release\nAcquire-By-Hash: yes\n"
 	sums := releaseSums(text)
-	if sums["main/binary-arm64/Packages.xz"] != "abcd" || sums["main/binary-amd64/Release"] != "ef01" || len(sums) != 2 {
+	if sums["main/binary-arm64/Packages.xz"] != "abcd" || sums["main/binary-amd64/Release"] != "ef01" ||
+		len(sums) != 2 {
 		t.Fatalf("sums %v: want the SHA256 section only", sums)
 	}
 }

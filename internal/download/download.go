@@ -190,8 +190,12 @@ func describe(src string, err error) error {
 	}
 	var ce *getter.ChecksumError
 	if errors.As(err, &ce) {
-		return fmt.Errorf("download %s: checksum mismatch: expected %x, got %x (the file is corrupt or not the one expected; nothing was kept)",
-			src, ce.Expected, ce.Actual)
+		return fmt.Errorf(
+			"download %s: checksum mismatch: expected %x, got %x (the file is corrupt or not the one expected; nothing was kept)",
+			src,
+			ce.Expected,
+			ce.Actual,
+		)
 	}
 	msg := err.Error()
 	if strings.Contains(msg, "no checksum found in") {

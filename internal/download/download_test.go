@@ -23,7 +23,9 @@ func signedList(entries map[string][]byte) string {
 		sum := sha256.Sum256(data)
 		b.WriteString(hex.EncodeToString(sum[:]) + "  " + name + "\n")
 	}
-	b.WriteString("-----BEGIN PGP SIGNATURE-----\n\niQIzBAEBCAAdFiEEZH8oZUiU471FcZm+ONu9yGCSaT4FAmVQf2YACgkQONu9yGCS\n=abcd\n-----END PGP SIGNATURE-----\n")
+	b.WriteString(
+		"-----BEGIN PGP SIGNATURE-----\n\niQIzBAEBCAAdFiEEZH8oZUiU471FcZm+ONu9yGCSaT4FAmVQf2YACgkQONu9yGCS\n=abcd\n-----END PGP SIGNATURE-----\n",
+	)
 	return b.String()
 }
 
@@ -54,9 +56,11 @@ func TestFileWithChecksumList(t *testing.T) {
 	other := []byte("another file")
 	var hits atomic.Int32
 	srv := server(t, map[string][]byte{
-		"/v6.x/linux-6.1.tar.xz":     tarball,
-		"/v6.x/linux-6.10.tar.xz":    other,
-		"/v6.x/sha256sums.asc":       []byte(signedList(map[string][]byte{"linux-6.10.tar.xz": other, "linux-6.1.tar.xz": tarball})),
+		"/v6.x/linux-6.1.tar.xz":  tarball,
+		"/v6.x/linux-6.10.tar.xz": other,
+		"/v6.x/sha256sums.asc": []byte(
+			signedList(map[string][]byte{"linux-6.10.tar.xz": other, "linux-6.1.tar.xz": tarball}),
+		),
 		"/v6.x/bad/linux-6.1.tar.xz": []byte("tampered"),
 		"/v6.x/bad/sha256sums.asc":   []byte(signedList(map[string][]byte{"linux-6.1.tar.xz": tarball})),
 		"/cut.tar.xz":                []byte("short"),
@@ -88,7 +92,12 @@ func TestFileWithChecksumList(t *testing.T) {
 	cases := []struct {
 		name, src, sum, want string
 	}{
-		{"checksum mismatch", "/v6.x/bad/linux-6.1.tar.xz", "file:" + srv.URL + "/v6.x/bad/sha256sums.asc", "checksum mismatch"},
+		{
+			"checksum mismatch",
+			"/v6.x/bad/linux-6.1.tar.xz",
+			"file:" + srv.URL + "/v6.x/bad/sha256sums.asc",
+			"checksum mismatch",
+		},
 		{"wrong inline checksum", "/v6.x/linux-6.1.tar.xz", "sha256:" + strings.Repeat("00", 32), "checksum mismatch"},
 		{"list without the file", "/v6.x/linux-6.1.tar.xz", "file:" + srv.URL + "/v6.x/bad/nothing.asc", "download"},
 		{"missing file", "/v6.x/linux-9.9.tar.xz", "", "404"},

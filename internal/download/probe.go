@@ -55,7 +55,14 @@ func serverOf(src string) (host, port string, ok bool) {
 	if err != nil || u.Host == "" {
 		return "", "", false
 	}
-	defaults := map[string]string{"http": "80", "https": "443", "git": "9418", "ssh": "22", "git+ssh": "22", "ftp": "21"}
+	defaults := map[string]string{
+		"http":    "80",
+		"https":   "443",
+		"git":     "9418",
+		"ssh":     "22",
+		"git+ssh": "22",
+		"ftp":     "21",
+	}
 	port = u.Port()
 	if port == "" {
 		if port, ok = defaults[u.Scheme]; !ok {

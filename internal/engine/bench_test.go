@@ -85,7 +85,14 @@ func setupBenchTree(b *testing.B) string {
 			}
 		}
 		// The outputs are dated after the inputs by a stepped clock.
-		g, err := New(Options{StateDir: filepath.Join(dir, ".vswarmu"), Jobs: 2, UI: ui.New(io.Discard, false), FS: &SteppedClock{}})
+		g, err := New(
+			Options{
+				StateDir: filepath.Join(dir, ".vswarmu"),
+				Jobs:     2,
+				UI:       ui.New(io.Discard, false),
+				FS:       &SteppedClock{},
+			},
+		)
 		if err != nil {
 			benchTree.err = err
 			return

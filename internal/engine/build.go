@@ -165,7 +165,11 @@ func (g *Graph) stopping(ctx context.Context) string {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if len(g.failed) > 0 {
-		return hint(fmt.Sprintf("not started: stopping after %s failed", g.failed[0]), "(", phrase(g.opts.Hints.KeepGoing, "%s finishes independent rules"))
+		return hint(
+			fmt.Sprintf("not started: stopping after %s failed", g.failed[0]),
+			"(",
+			phrase(g.opts.Hints.KeepGoing, "%s finishes independent rules"),
+		)
 	}
 	return ""
 }
@@ -356,7 +360,14 @@ func (g *Graph) plan(ctx context.Context, rules []*Rule) error {
 			g.ui.Printf("%s %s", g.ui.Dim("up to date"), v.Rule.Target)
 		}
 	}
-	g.ui.Printf("%s", hint(fmt.Sprintf("dry run: %d would run, %d up to date", would, fresh), "(", phrase(g.opts.Hints.DryRun, "%s: nothing was changed")))
+	g.ui.Printf(
+		"%s",
+		hint(
+			fmt.Sprintf("dry run: %d would run, %d up to date", would, fresh),
+			"(",
+			phrase(g.opts.Hints.DryRun, "%s: nothing was changed"),
+		),
+	)
 	return err
 }
 

@@ -205,11 +205,18 @@ func (g *Graph) Add(rules ...*Rule) error {
 				if d != nil {
 					name = d.Target
 				}
-				return fmt.Errorf("engine: rule %s depends on %s, which is not in the graph (add dependencies first)", r.Target, name)
+				return fmt.Errorf(
+					"engine: rule %s depends on %s, which is not in the graph (add dependencies first)",
+					r.Target,
+					name,
+				)
 			}
 		}
 		if r.Recipe == nil && (len(r.Outputs) == 0 || len(r.Deps) > 0 || r.Check != nil) {
-			return fmt.Errorf("engine: rule %s has no recipe, so it must be a leaf: outputs (the files that must exist), no dependencies, no check", r.Target)
+			return fmt.Errorf(
+				"engine: rule %s has no recipe, so it must be a leaf: outputs (the files that must exist), no dependencies, no check",
+				r.Target,
+			)
 		}
 		r.g = g
 		g.rules[r.Target] = r

@@ -482,7 +482,11 @@ func maps_equal(a, b map[string]string) bool {
 
 func TestLockRefusesSecondRun(t *testing.T) {
 	f := newFixture(t)
-	opts := Options{StateDir: f.path(".vswarmu"), UI: ui.New(&f.out, false), Hints: Hints{LockWait: "set LOCK_WAIT=1 to wait"}}
+	opts := Options{
+		StateDir: f.path(".vswarmu"),
+		UI:       ui.New(&f.out, false),
+		Hints:    Hints{LockWait: "set LOCK_WAIT=1 to wait"},
+	}
 	g1, err := New(opts)
 	if err != nil {
 		t.Fatal(err)
@@ -497,7 +501,8 @@ func TestLockRefusesSecondRun(t *testing.T) {
 	r2 := &Rule{Target: "x", Recipe: func(context.Context, *Job) error { return nil }}
 	g2.MustAdd(r2)
 	err = g2.Build(context.Background(), r2)
-	if err == nil || !strings.Contains(err.Error(), "is in use by another run (pid ") || !strings.Contains(err.Error(), "LOCK_WAIT=1") {
+	if err == nil || !strings.Contains(err.Error(), "is in use by another run (pid ") ||
+		!strings.Contains(err.Error(), "LOCK_WAIT=1") {
 		t.Fatalf("second run on the same working directory: %v", err)
 	}
 	// With LOCK_WAIT it waits, and proceeds when the first run ends.
@@ -568,7 +573,8 @@ func checkDiagrams(t *testing.T, g *Graph) {
 func TestMissingInputNamesRule(t *testing.T) {
 	f := newFixture(t)
 	_, err := f.run(chain, "l4")
-	if err == nil || !strings.Contains(err.Error(), "rule l1: input "+f.path("l1.in")+" does not exist and no rule makes it") {
+	if err == nil ||
+		!strings.Contains(err.Error(), "rule l1: input "+f.path("l1.in")+" does not exist and no rule makes it") {
 		t.Fatalf("missing input: %v", err)
 	}
 }
@@ -654,7 +660,8 @@ func TestInputInsideADependencysTree(t *testing.T) {
 	if _, err := f.run(checkout, "tool"); err != nil {
 		t.Fatalf("dry run on a fresh tree: %v\n%s", err, f.out.String())
 	}
-	if out := f.out.String(); !strings.Contains(out, "would run tool: never built") || !strings.Contains(out, "dependency source will run") {
+	if out := f.out.String(); !strings.Contains(out, "would run tool: never built") ||
+		!strings.Contains(out, "dependency source will run") {
 		t.Fatalf("plan:\n%s", out)
 	}
 	f.opts.DryRun = false
@@ -686,7 +693,14 @@ func TestLockWaitJudgesAfterTheLock(t *testing.T) {
 		return rules
 	}
 	newGraph := func(wait bool) *Graph {
-		g, err := New(Options{StateDir: f.path(".vswarmu"), LogDir: f.path("logs"), LockWait: wait, UI: ui.New(io.Discard, false)})
+		g, err := New(
+			Options{
+				StateDir: f.path(".vswarmu"),
+				LogDir:   f.path("logs"),
+				LockWait: wait,
+				UI:       ui.New(io.Discard, false),
+			},
+		)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -733,8 +747,11 @@ func TestParameterChangesInTheirOwnWords(t *testing.T) {
 		want     string
 	}{
 		{map[string]string{"KVERSION": "v5.4.84"}, map[string]string{"KVERSION": "v6.1"}, "KVERSION v5.4.84 → v6.1"},
-		{map[string]string{"runs": "fibonacci-go fibonacci-nodejs fibonacci-python"}, map[string]string{"runs": "aes-go fibonacci-go fibonacci-nodejs"},
-			"runs: added aes-go, removed fibonacci-python"},
+		{
+			map[string]string{"runs": "fibonacci-go fibonacci-nodejs fibonacci-python"},
+			map[string]string{"runs": "aes-go fibonacci-go fibonacci-nodejs"},
+			"runs: added aes-go, removed fibonacci-python",
+		},
 		{Params{"script": long}.summary(), Params{"script": long + "more\n"}.summary(), "script changed"},
 		{map[string]string{"x": "a b"}, map[string]string{"x": "b a"}, "x reordered"},
 		{map[string]string{}, map[string]string{"SYSTEM": "skylake"}, "SYSTEM added (skylake)"},

@@ -216,7 +216,11 @@ func (j *Job) commit(newestInput Stamp) error {
 		if t, ok := j.tmp[o]; ok {
 			if _, err := os.Lstat(t); err != nil {
 				if _, ferr := os.Lstat(o); ferr == nil {
-					return fmt.Errorf("recipe wrote output %s in place instead of to job.Out(%q) (declare the rule InPlace)", o, out)
+					return fmt.Errorf(
+						"recipe wrote output %s in place instead of to job.Out(%q) (declare the rule InPlace)",
+						o,
+						out,
+					)
 				}
 				return fmt.Errorf("recipe succeeded but did not write output %s", o)
 			}

@@ -104,8 +104,16 @@ func spaceProblems(stale []*Rule) []error {
 	var out []error
 	for _, n := range byDev {
 		if n.need > n.free {
-			out = append(out, fmt.Errorf("%s has %s free; %s need about %s: free space there, or point RESOURCES/WORKING_DIR elsewhere",
-				n.dir, bytesText(n.free), strings.Join(n.rules, ", "), bytesText(n.need)))
+			out = append(
+				out,
+				fmt.Errorf(
+					"%s has %s free; %s need about %s: free space there, or point RESOURCES/WORKING_DIR elsewhere",
+					n.dir,
+					bytesText(n.free),
+					strings.Join(n.rules, ", "),
+					bytesText(n.need),
+				),
+			)
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Error() < out[j].Error() })

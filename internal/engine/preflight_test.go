@@ -22,8 +22,16 @@ func TestPreflightAsksWhatWillRun(t *testing.T) {
 	}
 	shape := func(space int64) func(f *fixture) []*Rule {
 		return func(f *fixture) []*Rule {
-			leaf := &Rule{Target: "given:X", Outputs: []string{f.path("given")}, Preflight: check("given:X", errors.New("not a kernel"))}
-			freshLeaf := &Rule{Target: "given:Y", Outputs: []string{f.path("fresh-given")}, Preflight: check("given:Y", errors.New("never asked"))}
+			leaf := &Rule{
+				Target:    "given:X",
+				Outputs:   []string{f.path("given")},
+				Preflight: check("given:X", errors.New("not a kernel")),
+			}
+			freshLeaf := &Rule{
+				Target:    "given:Y",
+				Outputs:   []string{f.path("fresh-given")},
+				Preflight: check("given:Y", errors.New("never asked")),
+			}
 			fresh := f.rule("fresh", []*Rule{freshLeaf})
 			fresh.Preflight = check("fresh", errors.New("never asked"))
 			a := f.rule("a", []*Rule{leaf}, "a.in")

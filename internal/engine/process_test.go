@@ -28,7 +28,13 @@ func fixtureBinaries(t *testing.T) (mageCLI, compiled string) {
 // fixture's directory (in this module) and is told -w where to run.
 func start(t *testing.T, dir string, env []string, argv ...string) *magetest.Run {
 	t.Helper()
-	full := append([]string{"FIXTURE=" + dir, "WORKING_DIR=" + filepath.Join(dir, "wkdir"), "MAGEFILE_CACHE=" + magetest.CacheDir()}, env...)
+	full := append(
+		[]string{
+			"FIXTURE=" + dir,
+			"WORKING_DIR=" + filepath.Join(dir, "wkdir"),
+			"MAGEFILE_CACHE=" + magetest.CacheDir(),
+		},
+		env...)
 	runDir := dir
 	if filepath.Base(argv[0]) == "mage" {
 		runDir, _ = filepath.Abs("testdata/procmage")
@@ -174,7 +180,8 @@ func TestSIGKILLedRunIsRerunAndItsOrphansStopped(t *testing.T) {
 	if b, _ := os.ReadFile(filepath.Join(dir, "slow.out")); string(b) != "done" {
 		t.Errorf("slow.out = %q", b)
 	}
-	if res := start(t, dir, []string{"FIXTURE_FAST=1"}, bin, "slow").Wait(t, 30*time.Second); res.Code != 0 || !strings.Contains(res.Output, "nothing to do") {
+	if res := start(t, dir, []string{"FIXTURE_FAST=1"}, bin, "slow").Wait(t, 30*time.Second); res.Code != 0 ||
+		!strings.Contains(res.Output, "nothing to do") {
 		t.Errorf("third run: exit %d\n%s", res.Code, res.Output)
 	}
 }
@@ -202,7 +209,8 @@ func TestMageKillStopsRegisteredProcessesOnly(t *testing.T) {
 	if res.Code == 0 {
 		t.Errorf("the run whose recipe was killed exited 0:\n%s", res.Output)
 	}
-	if !strings.Contains(res.Output, "✘ sleepy killed after") || !strings.Contains(res.Output, "was killed by mage kill") {
+	if !strings.Contains(res.Output, "✘ sleepy killed after") ||
+		!strings.Contains(res.Output, "was killed by mage kill") {
 		t.Errorf("the run does not report the rule as killed:\n%s", res.Output)
 	}
 	if err := decoy.Process.Signal(syscall.Signal(0)); err != nil {

@@ -165,7 +165,8 @@ func TestBuildStartsLongestChainFirst(t *testing.T) {
 			setups = append(setups, r)
 		}
 	}
-	if want := []string{"setup:d", "setup:c", "setup:b", "setup:a"}; f.runs[0] != "boot" || !slices.Equal(setups, want) {
+	if want := []string{"setup:d", "setup:c", "setup:b", "setup:a"}; f.runs[0] != "boot" ||
+		!slices.Equal(setups, want) {
 		t.Errorf("recipes started in order %v; want boot first and the setups in order %v", f.runs, want)
 	}
 }

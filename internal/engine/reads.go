@@ -81,7 +81,10 @@ func (r Reads) changes(cur Reads) []string {
 		case !ok:
 			added = append(added, p)
 		case old != t:
-			changed = append(changed, fmt.Sprintf("input %s changed since the last run (now %s, then %s)", p, readTime(t), readTime(old)))
+			changed = append(
+				changed,
+				fmt.Sprintf("input %s changed since the last run (now %s, then %s)", p, readTime(t), readTime(old)),
+			)
 		}
 	}
 	for p := range r {

@@ -90,7 +90,11 @@ func (g *Graph) acquireLock(ctx context.Context) error {
 		holder := readHolder(path)
 		if !g.opts.LockWait {
 			f.Close()
-			msg := fmt.Sprintf("working directory %s is in use by another run (%s); wait for it to finish", filepath.Dir(g.opts.StateDir), holder)
+			msg := fmt.Sprintf(
+				"working directory %s is in use by another run (%s); wait for it to finish",
+				filepath.Dir(g.opts.StateDir),
+				holder,
+			)
 			msg = hint(hint(msg, ", ", g.opts.Hints.Kill), ", or ", g.opts.Hints.LockWait)
 			return errors.New(msg)
 		}

@@ -67,7 +67,13 @@ func (d depState) made() []string {
 // judged). pre is the Check hook's answer when it was asked already;
 // otherwise the hook is asked only when nothing else made r stale. A rule
 // without a recipe is a leaf: a file that must exist, never stale.
-func (g *Graph) check(ctx context.Context, cache *statCache, r *Rule, deps []depState, pre *checkResult) (Verdict, error) {
+func (g *Graph) check(
+	ctx context.Context,
+	cache *statCache,
+	r *Rule,
+	deps []depState,
+	pre *checkResult,
+) (Verdict, error) {
 	j := &judgement{g: g, ctx: ctx, cache: cache, r: r, deps: deps, pre: pre, v: Verdict{Rule: r}}
 	if r.Leaf() {
 		return j.v, j.leaf()
@@ -239,7 +245,8 @@ func (j *judgement) newerInputs() error {
 // the same files with other times (an older file put in place of one is
 // not newer than the outputs, but it is not what they were made from).
 func (j *judgement) changedReads() error {
-	if j.v.Stale || j.v.Record == nil || j.v.Record.reads() == nil || slices.ContainsFunc(j.deps, func(d depState) bool { return d.willRun }) {
+	if j.v.Stale || j.v.Record == nil || j.v.Record.reads() == nil ||
+		slices.ContainsFunc(j.deps, func(d depState) bool { return d.willRun }) {
 		return nil // already stale, or judged by the dependencies that will run
 	}
 	cur, err := readsOf(j.cache, j.r)

@@ -136,7 +136,11 @@ func TestKillSparesDecoyAndMarksKilled(t *testing.T) {
 	waited := make(chan error, 1)
 	go func() { waited <- c.Wait() }()
 
-	stopped, err := reg.Kill("mage kill (test)", Grace{Interrupt: 100 * time.Millisecond, Terminate: 100 * time.Millisecond}, nil)
+	stopped, err := reg.Kill(
+		"mage kill (test)",
+		Grace{Interrupt: 100 * time.Millisecond, Terminate: 100 * time.Millisecond},
+		nil,
+	)
 	if err != nil {
 		t.Fatal(err)
 	}

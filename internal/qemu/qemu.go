@@ -219,7 +219,11 @@ func Run(ctx context.Context, c Commander, m Machine, console io.Writer, limit t
 	}
 	if p := panicLine.FindString(out.Tail); p != "" {
 		out.Ended = "panic"
-		return out, fmt.Errorf("guest kernel panicked: %s; console ends with:\n%s", strings.TrimSpace(p), lastLines(out.Tail, 15))
+		return out, fmt.Errorf(
+			"guest kernel panicked: %s; console ends with:\n%s",
+			strings.TrimSpace(p),
+			lastLines(out.Tail, 15),
+		)
 	}
 	out.Ended = "poweroff"
 	return out, nil

@@ -24,7 +24,16 @@ type ScriptResult struct {
 // kernel command line names it (vswarmu.server=10.0.2.2:PORT), and the
 // guest uploads run.log and exit-status, then powers off. uploads are
 // further names the script may upload.
-func RunScript(ctx context.Context, c Commander, m Machine, script string, files map[string]string, console io.Writer, limit time.Duration, uploads ...string) (ScriptResult, error) {
+func RunScript(
+	ctx context.Context,
+	c Commander,
+	m Machine,
+	script string,
+	files map[string]string,
+	console io.Writer,
+	limit time.Duration,
+	uploads ...string,
+) (ScriptResult, error) {
 	uploads = append([]string{"run.log", "exit-status"}, uploads...)
 	srv, err := serve.Start(serve.Options{
 		Files:   files,
@@ -52,9 +61,15 @@ func RunScript(ctx context.Context, c Commander, m Machine, script string, files
 	st, ok := res.Uploads["exit-status"]
 	if !ok {
 		if srv.Served("run.sh") == 0 {
-			return res, fmt.Errorf("the guest powered off without fetching run.sh (is gem5init installed and enabled?); console ends with:\n%s", lastLines(out.Tail, 15))
+			return res, fmt.Errorf(
+				"the guest powered off without fetching run.sh (is gem5init installed and enabled?); console ends with:\n%s",
+				lastLines(out.Tail, 15),
+			)
 		}
-		return res, fmt.Errorf("the guest fetched run.sh but did not report its exit status; console ends with:\n%s", lastLines(out.Tail, 15))
+		return res, fmt.Errorf(
+			"the guest fetched run.sh but did not report its exit status; console ends with:\n%s",
+			lastLines(out.Tail, 15),
+		)
 	}
 	res.Status, err = strconv.Atoi(strings.TrimSpace(string(st)))
 	if err != nil {

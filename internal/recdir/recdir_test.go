@@ -44,7 +44,8 @@ func TestRecordsAndKillMarks(t *testing.T) {
 	}
 	os.WriteFile(filepath.Join(d.Path, "bad.json"), []byte("{"), 0o644)
 	items, err = d.List()
-	if len(items) != 1 || err == nil || !strings.Contains(err.Error(), "job record "+filepath.Join(d.Path, "bad.json")) {
+	if len(items) != 1 || err == nil ||
+		!strings.Contains(err.Error(), "job record "+filepath.Join(d.Path, "bad.json")) {
 		t.Errorf("a broken record: %+v, %v (want the good one and an error naming the file)", items, err)
 	}
 }

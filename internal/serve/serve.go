@@ -65,7 +65,10 @@ func Start(opts Options) (*Server, error) {
 		return nil, fmt.Errorf("file server address %q: %w", addr, err)
 	}
 	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
-		return nil, fmt.Errorf("file server address %q is not a loopback address: guests reach the host through qemu's user network, so nothing else may see the server", addr)
+		return nil, fmt.Errorf(
+			"file server address %q is not a loopback address: guests reach the host through qemu's user network, so nothing else may see the server",
+			addr,
+		)
 	}
 	for name := range opts.Files {
 		if !validName(name) {

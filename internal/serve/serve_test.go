@@ -116,7 +116,11 @@ func TestServesKnownFilesAndUploads(t *testing.T) {
 		})
 	}
 	// A chunked body without a length is cut at the limit too.
-	req, _ := http.NewRequest(http.MethodPost, base+"/upload/run.log", io.MultiReader(strings.NewReader(strings.Repeat("y", 40))))
+	req, _ := http.NewRequest(
+		http.MethodPost,
+		base+"/upload/run.log",
+		io.MultiReader(strings.NewReader(strings.Repeat("y", 40))),
+	)
 	req.ContentLength = -1
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {

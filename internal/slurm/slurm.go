@@ -76,7 +76,10 @@ func (c Cluster) command(ctx context.Context, name string, args ...string) ([]by
 	out, err := cmd.Output()
 	if err != nil {
 		if errors.Is(err, exec.ErrNotFound) {
-			return nil, fmt.Errorf("%s not found: install Slurm's client commands (Debian: slurm-client) or run where they are", name)
+			return nil, fmt.Errorf(
+				"%s not found: install Slurm's client commands (Debian: slurm-client) or run where they are",
+				name,
+			)
 		}
 		return out, fmt.Errorf("%s %s: %w: %s", name, strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
 	}

@@ -16,8 +16,16 @@ func TestParseScontrol(t *testing.T) {
 	line := "JobId=12 JobName=vswarmu-setup-aes-go UserId=root(0) JobState=FAILED Reason=NonZeroExitCode Dependency=(null) " +
 		"ExitCode=3:0 Comment=vswarmu:/w/setup/aes-go Command=/w/setup/aes-go/slurm job.sh StdOut=/w/out file.txt Power="
 	f := slurm.ParseScontrol(line + "\n")
-	want := map[string]string{"JobId": "12", "JobState": "FAILED", "ExitCode": "3:0", "Comment": "vswarmu:/w/setup/aes-go",
-		"Command": "/w/setup/aes-go/slurm job.sh", "StdOut": "/w/out file.txt", "Power": "", "UserId": "root(0)"}
+	want := map[string]string{
+		"JobId":    "12",
+		"JobState": "FAILED",
+		"ExitCode": "3:0",
+		"Comment":  "vswarmu:/w/setup/aes-go",
+		"Command":  "/w/setup/aes-go/slurm job.sh",
+		"StdOut":   "/w/out file.txt",
+		"Power":    "",
+		"UserId":   "root(0)",
+	}
 	for k, v := range want {
 		if f[k] != v {
 			t.Errorf("%s = %q, want %q", k, f[k], v)
@@ -27,7 +35,8 @@ func TestParseScontrol(t *testing.T) {
 
 func TestParseSqueue(t *testing.T) {
 	jobs := slurm.ParseSqueue("12|vswarmu-fn|RUNNING|None|vswarmu:/w/a\n13|x|PENDING|Resources|\n\nbad line\n")
-	if len(jobs) != 2 || jobs[0].State != "RUNNING" || jobs[0].Comment != "vswarmu:/w/a" || jobs[1].Reason != "Resources" {
+	if len(jobs) != 2 || jobs[0].State != "RUNNING" || jobs[0].Comment != "vswarmu:/w/a" ||
+		jobs[1].Reason != "Resources" {
 		t.Fatalf("%+v", jobs)
 	}
 }
@@ -45,9 +54,17 @@ func TestStatesThatEnd(t *testing.T) {
 }
 
 func TestScriptRender(t *testing.T) {
-	s := slurm.Script{Name: "vswarmu-fn-aes-go", Comment: "vswarmu:/w/results/aes-go", Output: "/w/results/aes-go/slurm.out",
-		CPUs: 1, MemoryMiB: 3072, Time: 90 * time.Second, Partition: "sim", Options: []string{"--exclusive"},
-		Argv: []string{"/opt/gem5.opt", "--outdir=/w/r", "run_sim.py", "--function", "it's"}}
+	s := slurm.Script{
+		Name:      "vswarmu-fn-aes-go",
+		Comment:   "vswarmu:/w/results/aes-go",
+		Output:    "/w/results/aes-go/slurm.out",
+		CPUs:      1,
+		MemoryMiB: 3072,
+		Time:      90 * time.Second,
+		Partition: "sim",
+		Options:   []string{"--exclusive"},
+		Argv:      []string{"/opt/gem5.opt", "--outdir=/w/r", "run_sim.py", "--function", "it's"},
+	}
 	got := s.Render("/w/results/aes-go/slurm.sh")
 	for _, want := range []string{"#!/bin/sh\n", "#SBATCH --job-name=vswarmu-fn-aes-go\n", "#SBATCH --mem=3072M\n",
 		"#SBATCH --time=2\n", "#SBATCH --partition=sim\n", "#SBATCH --exclusive\n", "sbatch /w/results/aes-go/slurm.sh\n",
@@ -85,8 +102,15 @@ func TestOnACluster(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	script := filepath.Join(dir, "fail.sh")
-	s := slurm.Script{Name: "vswarmu-test", Comment: "vswarmu:" + dir, Output: filepath.Join(dir, "out"), CPUs: 1, MemoryMiB: 100,
-		Time: time.Minute, Argv: []string{"sh", "-c", "echo started; exit 3"}}
+	s := slurm.Script{
+		Name:      "vswarmu-test",
+		Comment:   "vswarmu:" + dir,
+		Output:    filepath.Join(dir, "out"),
+		CPUs:      1,
+		MemoryMiB: 100,
+		Time:      time.Minute,
+		Argv:      []string{"sh", "-c", "echo started; exit 3"},
+	}
 	if err := s.Write(script); err != nil {
 		t.Fatal(err)
 	}

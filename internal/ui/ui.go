@@ -85,7 +85,16 @@ func (p *Printer) SetColor(on bool) {
 		return c
 	}
 	p.bold, p.dim = mk(color.Bold), mk(color.Faint)
-	p.green, p.red, p.yellow, p.cyan = mk(color.FgGreen), mk(color.FgRed, color.Bold), mk(color.FgYellow), mk(color.FgCyan)
+	p.green, p.red, p.yellow, p.cyan = mk(
+		color.FgGreen,
+	), mk(
+		color.FgRed,
+		color.Bold,
+	), mk(
+		color.FgYellow,
+	), mk(
+		color.FgCyan,
+	)
 }
 
 // GitHub reports whether workflow commands are written.

@@ -50,7 +50,8 @@ func TestTickingStatusLine(t *testing.T) {
 	p.Printf("a line")
 	p.Close()
 	s := b.String()
-	if !strings.Contains(s, "… gem5:build 2.") || !strings.Contains(s, "(120 steps)") || !strings.Contains(s, "\r\x1b[K") {
+	if !strings.Contains(s, "… gem5:build 2.") || !strings.Contains(s, "(120 steps)") ||
+		!strings.Contains(s, "\r\x1b[K") {
 		t.Fatalf("no ticking status line: %q", s)
 	}
 	if !strings.Contains(s, "\x1b[") {

@@ -74,7 +74,10 @@ func (s *Server) release(w http.ResponseWriter) {
 	}{Tag: s.Tag}
 	for _, e := range ents {
 		if fi, err := e.Info(); err == nil && fi.Mode().IsRegular() {
-			rel.Assets = append(rel.Assets, asset{Name: e.Name(), URL: s.URL + "/download/" + s.Tag + "/" + e.Name(), Size: fi.Size()})
+			rel.Assets = append(
+				rel.Assets,
+				asset{Name: e.Name(), URL: s.URL + "/download/" + s.Tag + "/" + e.Name(), Size: fi.Size()},
+			)
 		}
 	}
 	_ = json.NewEncoder(w).Encode(rel)

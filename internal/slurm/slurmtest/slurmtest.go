@@ -43,7 +43,11 @@ func Start(t testing.TB, cpus int) *Cluster {
 	t.Helper()
 	for _, tool := range []string{"munged", "slurmctld", "slurmd", "sbatch", "runuser"} {
 		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("%s not found: the Slurm tests need Debian's %s (mage test:depInstall installs them)", tool, strings.Join(Packages, " "))
+			t.Skipf(
+				"%s not found: the Slurm tests need Debian's %s (mage test:depInstall installs them)",
+				tool,
+				strings.Join(Packages, " "),
+			)
 		}
 	}
 	if os.Geteuid() != 0 {
@@ -124,7 +128,11 @@ func (c *Cluster) startMunge() error {
 		return err
 	}
 	// munged wants its socket's directory searchable by everyone.
-	steps := []error{os.Chmod(c.Dir, 0o755), os.Mkdir(md, 0o755), os.WriteFile(filepath.Join(md, "munge.key"), key, 0o400)}
+	steps := []error{
+		os.Chmod(c.Dir, 0o755),
+		os.Mkdir(md, 0o755),
+		os.WriteFile(filepath.Join(md, "munge.key"), key, 0o400),
+	}
 	for _, p := range []string{md, filepath.Join(md, "munge.key")} {
 		steps = append(steps, os.Chown(p, uid, gid))
 	}
@@ -241,7 +249,12 @@ func (c *Cluster) daemon(name string, argv ...string) error {
 	out.Close()
 	c.procs = append(c.procs, cmd)
 	if name == "munged" {
-		return waitFor(10*time.Second, func() bool { _, err := os.Stat(c.socket()); return err == nil }, "munged's socket", func() string { return c.log("munged.out") + c.log("munge/munged.log") })
+		return waitFor(
+			10*time.Second,
+			func() bool { _, err := os.Stat(c.socket()); return err == nil },
+			"munged's socket",
+			func() string { return c.log("munged.out") + c.log("munge/munged.log") },
+		)
 	}
 	return nil
 }

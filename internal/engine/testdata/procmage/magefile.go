@@ -41,7 +41,11 @@ func newGraph() (*engine.Graph, error) {
 		Recipe: func(ctx context.Context, j *engine.Job) error {
 			return os.WriteFile(j.Out(fixture("first.out")), []byte("1"), 0o644)
 		}}
-	slow := &engine.Rule{Target: "slow", Outputs: []string{fixture("slow.out")}, Deps: []*engine.Rule{first}, InPlace: true,
+	slow := &engine.Rule{
+		Target:  "slow",
+		Outputs: []string{fixture("slow.out")},
+		Deps:    []*engine.Rule{first},
+		InPlace: true,
 		Recipe: func(ctx context.Context, j *engine.Job) error {
 			if err := os.WriteFile(fixture("slow.out"), []byte("partial"), 0o644); err != nil {
 				return err
@@ -50,7 +54,8 @@ func newGraph() (*engine.Graph, error) {
 				return os.WriteFile(fixture("slow.out"), []byte("done"), 0o644)
 			}
 			return j.Run(ctx, "sh", "-c", sleepers, "sh", fixture("pids-slow"))
-		}}
+		},
+	}
 	sleepy := &engine.Rule{Target: "sleepy", Outputs: []string{fixture("sleepy.out")},
 		Recipe: func(ctx context.Context, j *engine.Job) error {
 			if err := j.Run(ctx, "sh", "-c", sleepers, "sh", fixture("pids-sleepy")); err != nil {
