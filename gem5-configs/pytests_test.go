@@ -22,8 +22,9 @@ func standinPython(t *testing.T, args ...string) *exec.Cmd {
 }
 
 // TestPythonUnitTests runs the configs' own Python tests (pytests/) on
-// the stand-in's m5 library, so they need no gem5: the systems catalogue
-// and the sweep overrides as run_sim.py builds them.
+// the stand-in's m5 library, so they need no gem5: the systems catalogue,
+// the sweep overrides, the topologies, the guest protocol's handlers and
+// run_sim.py's parts (its command line, Workload, Machine).
 func TestPythonUnitTests(t *testing.T) {
 	out, err := standinPython(t, "-m", "unittest", "discover", "-v", "-s", "pytests", "-t", "pytests").CombinedOutput()
 	if err != nil {
