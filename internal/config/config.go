@@ -17,12 +17,36 @@ import (
 	"time"
 )
 
-// Config is the effective configuration, one field per setting.
+// Config is the effective configuration: one field per setting, in the
+// groups `mage config` shows (Setting.Group; the simulation group is
+// Workload and Measure), so that a stage can take its group alone.
 type Config struct {
+	Paths
+	Gem5Settings
+	KernelSettings
+	ImageSettings
+	GuestSettings
+	WorkloadSettings
+	MeasureSettings
+	EngineSettings
+	ReleaseSettings
+	SlurmSettings
+
+	// ProjectDir is the directory relative paths are resolved against.
+	ProjectDir string
+
+	values []Value
+}
+
+// Paths are where resources, working files and gem5's checkout go.
+type Paths struct {
 	Resources  string
 	WorkingDir string
 	Gem5Dir    string
+}
 
+// Gem5Settings choose the gem5 to build or use.
+type Gem5Settings struct {
 	Gem5Repo    string
 	Gem5Version string
 	Arch        string
@@ -31,7 +55,10 @@ type Config struct {
 	Bootloader  string
 	CCache      bool
 	Gem5Ruby    string
+}
 
+// KernelSettings choose the guest kernel to build or use.
+type KernelSettings struct {
 	KVersion       string
 	KernelSource   string
 	KernelBase     string
@@ -41,7 +68,11 @@ type Config struct {
 	KernelFrags    []string
 	KernelConfig   string
 	Kernel         string
+	KernelOut      string
+}
 
+// ImageSettings choose the disk image to build or use.
+type ImageSettings struct {
 	ImageBuilder  string
 	UbuntuVersion string
 	DebianVersion string
@@ -54,15 +85,23 @@ type Config struct {
 	Disk          string
 	UbuntuKeyring string
 	M5Util        string
-	KernelOut     string
 	RootPassword  string
+	// ContainerRuntime is built (image:runtime) or distribution.
+	ContainerRuntime string
+}
 
+// GuestSettings shape the qemu guest that installs functions.
+type GuestSettings struct {
 	Memory  Size
 	CPUs    int
 	CPU     string
 	Client  string
 	Persist bool
+}
 
+// WorkloadSettings are the simulation group's functions, how they run and
+// on which machines.
+type WorkloadSettings struct {
 	FunctionsYAML  string
 	Images         string
 	InstalledDisk  string
@@ -76,22 +115,28 @@ type Config struct {
 	Warmup         int
 	RootDevice     string
 	Functions      []string
+	// LukewarmFunctions are simulate:lukewarm's set ("" = Functions).
+	LukewarmFunctions []string
+	KernelArgs        string // more kernel command line arguments
+	SimulatedInit     string // lean or systemd
+	GuestIdle         string // halt or kernel
+}
+
+// MeasureSettings are the simulation group's measured system and window,
+// and how long gem5 may take.
+type MeasureSettings struct {
 	System         string
 	DetailedCPU    string
 	AtomicWarming  int
 	NumInvocations int
 	Measurement    string // window or per-invocation
-	// LukewarmFunctions are simulate:lukewarm's set ("" = Functions).
-	LukewarmFunctions []string
-	// ContainerRuntime is built (image:runtime) or distribution.
-	ContainerRuntime string
-	KernelArgs       string // more kernel command line arguments
-	SimulatedInit    string // lean or systemd
-	GuestIdle        string // halt or kernel
-	BootTimeout      time.Duration
-	SimTimeout       time.Duration
-	HangTimeout      time.Duration
+	BootTimeout    time.Duration
+	SimTimeout     time.Duration
+	HangTimeout    time.Duration
+}
 
+// EngineSettings steer the build engine.
+type EngineSettings struct {
 	Jobs        int
 	DryRun      bool
 	Force       string
@@ -102,13 +147,19 @@ type Config struct {
 	AutoInstall bool
 	// AptLockTimeout bounds the wait for another apt's lock.
 	AptLockTimeout time.Duration
+}
 
+// ReleaseSettings say where resources come from and releases go.
+type ReleaseSettings struct {
 	ResourcesFrom   string
 	ReleaseRepo     string
 	ReleaseTag      string
 	ReleaseAPI      string
 	ReleasePartSize Size
+}
 
+// SlurmSettings are the cluster executor's.
+type SlurmSettings struct {
 	Executor       string
 	SlurmShared    []string
 	SlurmPartition string
@@ -117,11 +168,6 @@ type Config struct {
 	SlurmMemory    Size
 	SlurmOptions   string
 	SlurmMaxJobs   int
-
-	// ProjectDir is the directory relative paths are resolved against.
-	ProjectDir string
-
-	values []Value
 }
 
 // Setting declares one environment variable.

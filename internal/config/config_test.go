@@ -200,10 +200,9 @@ func TestEverySettingIsDeclaredOnceAndBindsItsOwnField(t *testing.T) {
 		}
 		fields[ptr] = s.Name
 	}
-	typ := reflect.TypeOf(*c)
 	bound := 0
-	for i := range typ.NumField() {
-		if typ.Field(i).IsExported() && typ.Field(i).Name != "ProjectDir" {
+	for _, f := range reflect.VisibleFields(reflect.TypeOf(*c)) {
+		if f.IsExported() && !f.Anonymous && f.Name != "ProjectDir" {
 			bound++
 		}
 	}
@@ -239,5 +238,33 @@ func TestChoicesFromElsewhere(t *testing.T) {
 	_, err := Load(env(map[string]string{"SYSTEM": "zen"}), "/proj", systems)
 	if err == nil || !strings.Contains(err.Error(), "allowed values are simple, skylake, icelake") {
 		t.Fatalf("SYSTEM=zen: %v", err)
+	}
+}
+
+// TestGroupsMatchTheTable: each setting's field lies in the Config group
+// named for its Setting.Group (the simulation group is two: workload and
+// measure), so a stage that takes its group gets all of its settings.
+func TestGroupsMatchTheTable(t *testing.T) {
+	c, err := Load(env(nil), "/proj")
+	if err != nil {
+		t.Fatal(err)
+	}
+	groups := map[string][]any{
+		"paths": {&c.Paths}, "gem5": {&c.Gem5Settings}, "kernel": {&c.KernelSettings},
+		"image": {&c.ImageSettings}, "guest": {&c.GuestSettings},
+		"simulation": {&c.WorkloadSettings, &c.MeasureSettings}, "engine": {&c.EngineSettings},
+		"release": {&c.ReleaseSettings}, "slurm": {&c.SlurmSettings},
+	}
+	for _, s := range Settings() {
+		ptr := reflect.ValueOf(s.field(c)).Pointer()
+		inside := false
+		for _, g := range groups[s.Group] {
+			v := reflect.ValueOf(g)
+			start, size := v.Pointer(), v.Elem().Type().Size()
+			inside = inside || ptr >= start && ptr < start+size
+		}
+		if !inside {
+			t.Errorf("%s (group %s) is not a field of the %s group's struct", s.Name, s.Group, s.Group)
+		}
 	}
 }
