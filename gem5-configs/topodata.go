@@ -3,9 +3,9 @@ package gem5configs
 import (
 	"encoding/json"
 	"fmt"
-	"strconv"
-	"strings"
 	"sync"
+
+	"github.com/vswarmu/vswarmu-mage/internal/config"
 )
 
 // TopologiesFile holds the arrangements' data both languages read:
@@ -84,16 +84,14 @@ func specOf(name string) TopologySpec {
 }
 
 // MemoryMiB is the drive system's memory in MiB (0 when it has none or
-// its size has no MB or GB unit).
+// its size does not parse), read as the settings read sizes.
 func (d *DriveSpec) MemoryMiB() int64 {
 	if d == nil {
 		return 0
 	}
-	for unit, mul := range map[string]int64{"GB": 1024, "MB": 1} {
-		if n, err := strconv.ParseInt(strings.TrimSuffix(d.Memory, unit), 10, 64); err == nil &&
-			strings.HasSuffix(d.Memory, unit) {
-			return n * mul
-		}
+	size, err := config.ParseSize(d.Memory)
+	if err != nil {
+		return 0
 	}
-	return 0
+	return size.MiB()
 }
