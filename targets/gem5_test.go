@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -234,5 +235,19 @@ func TestGem5Stage(t *testing.T) {
 	r = magetest.Mage(t, work, env("GEM5="+bin, "GEM5_VERSION=v2"), "gem5:build")
 	if r.Code != 0 || !strings.Contains(r.Output, "GEM5="+bin+" is used instead") {
 		t.Fatalf("GEM5 set: exit %d\n%s", r.Code, r.Output)
+	}
+
+	// mage kill gives scons time to save its signature database: SIGINT,
+	// and no harder signal while it exits.
+	marker2 := filepath.Join(work, "scons-started-again")
+	run = magetest.Start(t, work, env("FIXTURE_SLOW="+marker2, "GEM5_VERSION=v2"), "gem5:build")
+	run.WaitFile(t, marker2, 2*time.Minute)
+	r = magetest.Mage(t, work, env(), "kill")
+	if r.Code != 0 || !strings.Contains(r.Output, "waiting up to 10m0s for scons") ||
+		!regexp.MustCompile(`scons build/X86/gem5.opt[^\n]*stopped after [0-9]+s with SIGINT`).MatchString(r.Output) {
+		t.Fatalf("mage kill of a gem5 build: exit %d\n%s", r.Code, r.Output)
+	}
+	if res := run.Wait(t, 30*time.Second); res.Code == 0 || !strings.Contains(res.Output, "killed by mage kill") {
+		t.Fatalf("the killed build: exit %d\n%s", res.Code, res.Output)
 	}
 }

@@ -300,6 +300,7 @@ func Kill() error {
 	reg := proc.ReadRegistry(filepath.Join(cfg.StateDir(), "pids"))
 	who := fmt.Sprintf("mage kill (pid %d)", os.Getpid())
 	jobs, jerr := killJobs(context.Background(), cfg, out, who)
+	announceLongGraces(out, reg)
 	stopped, err := reg.Kill(who, proc.DefaultGrace, nil)
 	n := 0
 	for _, s := range stopped {
@@ -317,6 +318,18 @@ func Kill() error {
 		out.Printf("stopped %d process group(s)", n)
 	}
 	return errors.Join(jerr, err)
+}
+
+// announceLongGraces says which processes `mage kill` will wait for after
+// SIGINT longer than its default (a gem5 build saving its state).
+func announceLongGraces(out *ui.Printer, reg *proc.Registry) {
+	entries, _ := reg.List()
+	for _, e := range entries {
+		if e.KillGrace.Interrupt > proc.DefaultGrace.Interrupt && len(e.Argv) > 0 && e.Running() {
+			out.Printf("waiting up to %s for %s (pid %d, rule %s) to save its state after SIGINT",
+				e.KillGrace.Interrupt, proc.Quote(e.Argv[:1]), e.PID, e.Rule)
+		}
+	}
 }
 
 // Clean removes WORKING_DIR (run scripts, checkpoints, results, logs, build log); resources stay.

@@ -30,11 +30,15 @@ type Cmd struct {
 	Stdout io.Writer
 	Stderr io.Writer
 
-	Rule     string    // the rule the command runs for, for the registry
-	Kind     string    // "gem5", "qemu", ... for `mage kill` reports
-	Grace    Grace     // escalation timing when the context ends
-	Registry *Registry // where the command is recorded; nil records nothing
-	Owner    Ident     // the process that owns the command
+	Rule  string // the rule the command runs for, for the registry
+	Kind  string // "gem5", "qemu", ... for `mage kill` reports
+	Grace Grace  // escalation timing when the context ends
+	// KillGrace is the longer escalation `mage kill` gives the group (it
+	// has no Ctrl-C deadline): a build tool that writes its state when
+	// interrupted (scons's signature database) needs minutes.
+	KillGrace Grace
+	Registry  *Registry // where the command is recorded; nil records nothing
+	Owner     Ident     // the process that owns the command
 
 	// Leftover is how the group's remaining members are stopped once the
 	// command itself has exited (daemons it left behind).
@@ -126,7 +130,7 @@ func (c *Cmd) Start(ctx context.Context) error {
 			id.Start = st.Start
 		}
 		e := Entry{Ident: id, SID: st.SID, Argv: c.Args, Rule: c.Rule, Kind: c.Kind,
-			Owner: c.Owner, Since: c.started}
+			Owner: c.Owner, Since: c.started, KillGrace: c.KillGrace}
 		if err := c.Registry.Add(e); err != nil {
 			// Still ours to stop through ctx; only `mage kill` cannot see it.
 			fmt.Fprintf(os.Stderr, "warning: %s: cannot record pid %d: %v\n", c.name(), pid, err)

@@ -35,7 +35,8 @@ func (s Stopped) String() string {
 
 // Kill stops every registered process group that match accepts (all when
 // match is nil), marking each as killed by who first so the run that
-// started it reports it as killed. Processes are identified by PID and start
+// started it reports it as killed; an entry that asked for a longer grace
+// (KillGrace) gets it. Processes are identified by PID and start
 // time, never by name; entries whose process has ended are removed.
 func (r *Registry) Kill(who string, grace Grace, match func(Entry) bool) ([]Stopped, error) {
 	entries, listErr := r.List()
@@ -53,7 +54,7 @@ func (r *Registry) Kill(who string, grace Grace, match func(Entry) bool) ([]Stop
 		if err := r.MarkKilled(e.PID, who); err != nil {
 			errs = append(errs, fmt.Errorf("mark pid %d killed: %w", e.PID, err))
 		}
-		sig := e.Group().Stop(grace)
+		sig := e.Group().Stop(grace.AtLeast(e.KillGrace))
 		if e.Group().Alive() {
 			errs = append(errs, fmt.Errorf("pid %d (%s) is still running after SIGKILL", e.PID, Quote(e.Argv)))
 		}

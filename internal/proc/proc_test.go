@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -242,4 +243,56 @@ func FuzzParseStat(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		_, _ = parseStat(1, []byte(s))
 	})
+}
+
+// A command that saves its state on SIGINT (as scons writes its signature
+// database) gets the longer grace it asked for from `mage kill`; without
+// it the kill escalates before the state is saved.
+func TestKillGivesTheGraceACommandAskedFor(t *testing.T) {
+	cases := []struct {
+		name      string
+		killGrace Grace
+		saved     bool
+		signal    syscall.Signal
+	}{
+		{"asked for time", Grace{Interrupt: 20 * time.Second}, true, syscall.SIGINT},
+		{"default", Grace{}, false, syscall.SIGKILL},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			reg, _ := OpenRegistry(filepath.Join(dir, "pids"))
+			state := filepath.Join(dir, "state")
+			// Saving takes a second; SIGTERM is ignored like a busy build's.
+			script := `trap '' TERM; trap 'sleep 1; echo saved > ` + state + `; exit 130' INT; echo ready; while :; do sleep 0.05; done`
+			c := Command("sh", "-c", script)
+			c.Registry, c.Owner, c.KillGrace = reg, Self(), tc.killGrace
+			ready := &lineWaiter{want: "ready", seen: make(chan struct{})}
+			c.Stdout = ready
+			if err := c.Start(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			go c.Wait()
+			<-ready.seen
+			stopped, _ := reg.Kill("test", Grace{Interrupt: 200 * time.Millisecond, Terminate: 200 * time.Millisecond}, nil)
+			_, err := os.Stat(state)
+			if (err == nil) != tc.saved || len(stopped) != 1 || stopped[0].Signal != tc.signal {
+				t.Fatalf("state saved: %v (want %v); stopped %+v (want %s)", err == nil, tc.saved, stopped, tc.signal)
+			}
+		})
+	}
+}
+
+// lineWaiter closes seen once a write contains want.
+type lineWaiter struct {
+	want string
+	seen chan struct{}
+	once sync.Once
+}
+
+func (w *lineWaiter) Write(p []byte) (int, error) {
+	if strings.Contains(string(p), w.want) {
+		w.once.Do(func() { close(w.seen) })
+	}
+	return len(p), nil
 }

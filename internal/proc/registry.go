@@ -12,14 +12,17 @@ import (
 // Entry is one registered process group: the command this tool started, in
 // its own process group, and who started it.
 type Entry struct {
-	Ident            // the group leader (PID = PGID)
-	SID    int       `json:"sid"`
-	Argv   []string  `json:"argv"`
-	Rule   string    `json:"rule,omitempty"`
-	Kind   string    `json:"kind,omitempty"` // "gem5", "qemu", ... for reports
-	Owner  Ident     `json:"owner"`          // the mage process that started it
-	Since  time.Time `json:"since"`
-	Killed string    `json:"-"` // set when `mage kill` stopped it: by whom
+	Ident           // the group leader (PID = PGID)
+	SID   int       `json:"sid"`
+	Argv  []string  `json:"argv"`
+	Rule  string    `json:"rule,omitempty"`
+	Kind  string    `json:"kind,omitempty"` // "gem5", "qemu", ... for reports
+	Owner Ident     `json:"owner"`          // the mage process that started it
+	Since time.Time `json:"since"`
+	// KillGrace is what the command asked `mage kill` for beyond its
+	// default (a build tool that saves its state when interrupted).
+	KillGrace Grace  `json:"kill_grace,omitempty"`
+	Killed    string `json:"-"` // set when `mage kill` stopped it: by whom
 }
 
 // Group returns the entry's process group.

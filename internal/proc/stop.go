@@ -12,12 +12,18 @@ import (
 // Grace is how long a process group gets after SIGINT and after SIGTERM
 // before the next, harder signal.
 type Grace struct {
-	Interrupt time.Duration // wait after SIGINT before SIGTERM
-	Terminate time.Duration // wait after SIGTERM before SIGKILL
+	Interrupt time.Duration `json:"interrupt,omitempty"` // wait after SIGINT before SIGTERM
+	Terminate time.Duration `json:"terminate,omitempty"` // wait after SIGTERM before SIGKILL
 }
 
 // DefaultGrace fits inside the five seconds Mage waits after Ctrl-C.
 var DefaultGrace = Grace{Interrupt: 1500 * time.Millisecond, Terminate: 1500 * time.Millisecond}
+
+// AtLeast returns g with each wait raised to other's where other's is
+// longer.
+func (g Grace) AtLeast(other Grace) Grace {
+	return Grace{Interrupt: max(g.Interrupt, other.Interrupt), Terminate: max(g.Terminate, other.Terminate)}
+}
 
 // Within returns a Grace whose whole escalation fits in d.
 func Within(d time.Duration) Grace {
