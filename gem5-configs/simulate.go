@@ -212,7 +212,14 @@ $M5 fail -1
 
 // dockerUp starts Docker in the guest, or shows on the console why it did
 // not start and ends the run with m5 fail 7 (instead of waiting forever).
-const dockerUp = `docker info > /dev/null 2>&1 || systemctl start docker.service || { tail -n 15 /var/log/containerd.log /var/log/dockerd.log 2> /dev/null; for u in containerd.service docker.service; do echo "$u: $(systemctl show -p ActiveState,Result,ExecMainCode,ExecMainStatus,NRestarts --value $u | tr '\n' ' ')"; done; systemctl --no-pager --lines=5 status containerd.service docker.service; journalctl --no-pager -n 30 -u containerd.service -u docker.service; $M5 fail 7; exit 1; }`
+// A running dockerd (its socket, and the pid in its pid file alive, as a
+// container-mode boot checkpoint has it) is trusted without `docker
+// info`, which as a Go program cost 16 minutes of host time per setup on
+// atomic cores.
+const dockerUp = dockerRunning + ` || docker info > /dev/null 2>&1 || systemctl start docker.service || { tail -n 15 /var/log/containerd.log /var/log/dockerd.log 2> /dev/null; for u in containerd.service docker.service; do echo "$u: $(systemctl show -p ActiveState,Result,ExecMainCode,ExecMainStatus,NRestarts --value $u | tr '\n' ' ')"; done; systemctl --no-pager --lines=5 status containerd.service docker.service; journalctl --no-pager -n 30 -u containerd.service -u docker.service; $M5 fail 7; exit 1; }`
+
+// dockerRunning is dockerUp's first, cheap check: shell built-ins and cat.
+const dockerRunning = `test -S /var/run/docker.sock && kill -0 "$(cat /var/run/docker.pid 2> /dev/null)" 2> /dev/null`
 
 // containerLines start the function's container with docker-compose and
 // pin it to core 1 (vSwarm-u's way); the client uses the published port.

@@ -78,7 +78,7 @@ def expand_m5_variable(script):
 def is_docker_up(line):
     """Whether line is the setup script's check that Docker runs (with
     its failure branch)."""
-    starts = ("docker info", "systemctl start docker.service")
+    starts = ("test -S /var/run/docker.sock", "docker info", "systemctl start docker.service")
     return line.startswith(starts) and "||" in line
 
 

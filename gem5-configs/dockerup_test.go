@@ -1,0 +1,84 @@
+package gem5configs
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// The run script's Docker check, run by sh with its paths moved into a
+// temporary directory and docker, systemctl, journalctl and m5 replaced
+// by programs that log their calls.
+func TestDockerUpTrustsARunningDockerd(t *testing.T) {
+	cases := []struct {
+		name     string
+		socket   bool
+		pid      string // the pid file's content ("" = no file)
+		docker   int    // exit status of `docker info`
+		wantRun  []string
+		wantExit int
+	}{
+		{"socket and live pid", true, fmt.Sprint(os.Getpid()), 0, nil, 0},
+		{"stale pid file", true, "999999", 0, []string{"docker info"}, 0},
+		{"no socket, docker answers", false, fmt.Sprint(os.Getpid()), 0, []string{"docker info"}, 0},
+		{"nothing runs", false, "", 1,
+			[]string{"docker info", "systemctl start docker.service", "m5 fail 7"}, 1},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got, exit, out := runDockerUp(t, tc.socket, tc.pid, tc.docker)
+			if fmt.Sprint(got) != fmt.Sprint(tc.wantRun) || exit != tc.wantExit {
+				t.Fatalf("ran %q, exit %d; want %q, exit %d\n%s", got, exit, tc.wantRun, tc.wantExit, out)
+			}
+		})
+	}
+}
+
+// runDockerUp runs dockerUp with a socket (or none), a pid file (content
+// pid, none when empty) and a docker stub exiting with status docker; it
+// returns the stubs' calls that decide (not the failure report's), the
+// exit status and the output.
+func runDockerUp(t *testing.T, socket bool, pid string, docker int) ([]string, int, []byte) {
+	t.Helper()
+	dir := t.TempDir()
+	calls, bin := filepath.Join(dir, "calls"), filepath.Join(dir, "bin")
+	if err := os.MkdirAll(bin, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for name, status := range map[string]int{"docker": docker, "systemctl": 1, "journalctl": 0, "m5": 0} {
+		script := fmt.Sprintf("#!/bin/sh\necho \"%s $*\" >> %s\nexit %d\n", name, calls, status)
+		if err := os.WriteFile(filepath.Join(bin, name), []byte(script), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if socket {
+		l, err := net.Listen("unix", filepath.Join(dir, "docker.sock"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close()
+	}
+	if pid != "" {
+		if err := os.WriteFile(filepath.Join(dir, "docker.pid"), []byte(pid), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	line := strings.NewReplacer("/var/run/", dir+"/", "/var/log/", dir+"/").Replace(dockerUp)
+	cmd := exec.Command("sh", "-c", "M5="+filepath.Join(bin, "m5")+"\n"+line)
+	cmd.Env = append(os.Environ(), "PATH="+bin+":/usr/bin:/bin")
+	out, _ := cmd.CombinedOutput()
+	logged, _ := os.ReadFile(calls)
+	var got []string
+	for _, l := range strings.Split(strings.TrimSpace(string(logged)), "\n") {
+		report := strings.HasPrefix(l, "systemctl show") || strings.HasPrefix(l, "systemctl --no-pager") ||
+			strings.HasPrefix(l, "journalctl")
+		if l != "" && !report {
+			got = append(got, l)
+		}
+	}
+	return got, cmd.ProcessState.ExitCode(), out
+}
