@@ -82,3 +82,25 @@ func runDockerUp(t *testing.T, socket bool, pid string, docker int) ([]string, i
 	}
 	return got, cmd.ProcessState.ExitCode(), out
 }
+
+// Compose's output goes through a pipe, even when the console is a file or
+// terminal, so it writes plain lines; its exit status is said.
+func TestPlainOutputPipesAndSaysTheStatus(t *testing.T) {
+	console, err := os.Create(filepath.Join(t.TempDir(), "console"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer console.Close()
+	cmd := exec.Command("sh", "-c", plainOutput(`sh -c 'test -p /dev/stdout && echo piped >&2; exit 3'`))
+	cmd.Stdout, cmd.Stderr = console, console
+	if err := cmd.Run(); err != nil {
+		t.Fatal(err)
+	}
+	if out, _ := os.ReadFile(console.Name()); string(out) != "piped\nsh: exit status 3\n" {
+		t.Fatalf("console:\n%s", out)
+	}
+	script := Simulation{Workload: Workload{Function: "aes-go", GuestDir: "/root/vswarmu"}}.singleScript()
+	if !strings.Contains(script, "up -d aes-go 2>&1; echo \"docker-compose: exit status $?\"; } | cat\n$M5 fail 2") {
+		t.Fatalf("run script:\n%s", script)
+	}
+}

@@ -225,9 +225,16 @@ const dockerRunning = `test -S /var/run/docker.sock && kill -0 "$(cat /var/run/d
 // pin it to core 1 (vSwarm-u's way); the client uses the published port.
 func (s Simulation) containerLines() (start, stop string, port int) {
 	compose := "docker-compose -p vswarmu -f " + s.GuestDir + "/functions.yaml"
-	start = fmt.Sprintf("%s\ncd %s\n%s up -d %s\n$M5 fail 2\ndocker update %s --cpuset-cpus 1\n$M5 fail 3",
-		dockerUp, s.GuestDir, compose, s.Function, functions.ContainerName)
-	return start, compose + " down\n$M5 fail 6", functions.HostPort
+	start = fmt.Sprintf("%s\ncd %s\n%s\n$M5 fail 2\ndocker update %s --cpuset-cpus 1\n$M5 fail 3",
+		dockerUp, s.GuestDir, plainOutput(compose+" up -d "+s.Function), functions.ContainerName)
+	return start, plainOutput(compose+" down") + "\n$M5 fail 6", functions.HostPort
+}
+
+// plainOutput runs a command with its output through a pipe, so that
+// compose (v2 and 1.29 alike) writes plain lines instead of redrawing its
+// progress with ANSI escapes on the console, and says its exit status.
+func plainOutput(command string) string {
+	return fmt.Sprintf(`{ %s 2>&1; echo "%s: exit status $?"; } | cat`, command, strings.Fields(command)[0])
 }
 
 // processLines start the container's command as a plain process on core

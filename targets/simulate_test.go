@@ -233,7 +233,7 @@ func TestAddingAFunctionIsOneServiceAndOneLine(t *testing.T) {
 		t.Fatalf("simulate:all: exit %d\n%s", r.Code, r.Output)
 	}
 	script, _ := os.ReadFile(filepath.Join(dir, "wk", "scripts", "fibonacci-rust.sh"))
-	if !strings.Contains(string(script), "up -d fibonacci-rust\n") ||
+	if !strings.Contains(string(script), "up -d fibonacci-rust 2>&1;") ||
 		!strings.Contains(string(script), "test-client -function-name fibonacci -url") {
 		t.Fatalf("run script:\n%s", script)
 	}
