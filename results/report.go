@@ -73,6 +73,25 @@ func (r *Report) runsLine() string {
 	)
 }
 
+// csvRow is report.csv's row of one CPU-like object c of dump d, in
+// CSVHeader's order.
+func (r *Report) csvRow(run *Run, d DumpMetrics, c CPU, measured bool) []string {
+	_, ipc := c.IPCValue()
+	_, cpi := c.CPIValue()
+	dump := strconv.Itoa(d.Index)
+	if d.Index < 0 {
+		dump = "sum"
+	}
+	p := run.Provenance
+	return []string{run.Name, dump, c.Name, strconv.FormatBool(measured),
+		string(c.Instructions.Value), c.InstructionKey, string(c.Cycles.Value), ipc, cpi,
+		string(d.SimSeconds.Value), string(d.SimInsts.Value), string(d.SimTicks.Value), string(d.HostSeconds.Value),
+		c.Type, metricText(c.L1I), metricText(c.L1D), metricText(c.L2), metricText(c.Branch), metricText(c.L3),
+		strconv.FormatBool(p.Standin), p.Gem5Version, p.ExecMode, p.System,
+		strconv.FormatBool(len(r.Current) == 0 || r.Current[run.Name]), Machine(c.Name),
+		busyText(c.Busy), csvFloat(c.Utilisation()), csvFloat(c.BusyIPC()), p.Topology, p.Measurement}
+}
+
 // CSVHeader are report.csv's columns; the first thirteen are a contract.
 var CSVHeader = []string{"run", "dump", "cpu", "measured", "instructions", "instructions_key", "cycles", "ipc", "cpi",
 	"sim_seconds", "sim_insts", "sim_ticks", "host_seconds", "cpu_type", "l1i_mpki", "l1d_mpki", "l2_mpki", "branch_mpki", "l3_mpki", "standin", "gem5", "exec_mode", "system", "current_list", "machine",
@@ -90,27 +109,8 @@ func (r *Report) WriteCSV(w io.Writer) error {
 	for _, run := range r.Runs {
 		for di, d := range run.Dumps {
 			for ci, c := range d.CPUs {
-				_, ipc := c.IPCValue()
-				_, cpi := c.CPIValue()
-				dump := strconv.Itoa(d.Index)
-				if d.Index < 0 {
-					dump = "sum"
-				}
-				row := []string{run.Name, dump, c.Name,
-					strconv.FormatBool(di == run.MeasuredDump && ci == run.MeasuredCPU),
-					string(c.Instructions.Value), c.InstructionKey, string(c.Cycles.Value), ipc, cpi,
-					string(
-						d.SimSeconds.Value,
-					), string(d.SimInsts.Value), string(d.SimTicks.Value), string(d.HostSeconds.Value),
-					c.Type, metricText(c.L1I), metricText(c.L1D), metricText(c.L2), metricText(c.Branch), metricText(c.L3),
-					strconv.FormatBool(
-						run.Provenance.Standin,
-					), run.Provenance.Gem5Version, run.Provenance.ExecMode, run.Provenance.System,
-					strconv.FormatBool(len(r.Current) == 0 || r.Current[run.Name]), Machine(c.Name),
-					busyText(
-						c.Busy,
-					), csvFloat(c.Utilisation()), csvFloat(c.BusyIPC()), run.Provenance.Topology, run.Provenance.Measurement}
-				if err := cw.Write(row); err != nil {
+				measured := di == run.MeasuredDump && ci == run.MeasuredCPU
+				if err := cw.Write(r.csvRow(run, d, c, measured)); err != nil {
 					return err
 				}
 			}
