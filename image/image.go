@@ -468,11 +468,22 @@ const (
 // containerdConfig is the guest's /etc/containerd/config.toml: the
 // Kubernetes CRI plugin off, as in Docker's containerd.io package that
 // vSwarm-u's guest runs (Docker does not use it; it starts a CNI watcher,
-// a streaming server and its own image service, minutes on atomic cores).
+// a streaming server and its own image service, minutes on atomic cores),
+// and the metadata collector on a fixed interval. Its scheduler sets the
+// interval from how long its last collection took (pause_threshold); in
+// a simulated guest the clock advances in jiffies (4 ms), a collection of
+// an empty store measures 0, and the scheduler re-arms a zero timer
+// forever: containerd kept core 0 busy in an idle window on gem5.
 const containerdConfig = `# vswarmu-mage: containerd as Docker uses it. The CRI plugin serves
 # Kubernetes only; Docker's own containerd.io package disables it too.
 version = 2
 disabled_plugins = ["io.containerd.grpc.v1.cri"]
+
+# The metadata collector every second instead of an interval computed from
+# its last collection's duration: a simulated guest's clock advances in
+# 4 ms steps, a quick collection measures 0 and the interval becomes 0.
+[plugins."io.containerd.gc.v1.scheduler"]
+  pause_threshold = 0.0
 `
 
 // simulationFiles are the files a simulated boot needs beyond the agent:
