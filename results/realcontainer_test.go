@@ -110,3 +110,44 @@ func TestRealContainerConsolesShowTheRuntime(t *testing.T) {
 		}
 	}
 }
+
+// realIdleWindow is an idle window of the container-mode boot checkpoint
+// on the real gem5: restored on atomic cores with containerd and dockerd
+// running and no container, script.sh (handed by m5 readfile) reset the
+// statistics, slept 0.1 s, dumped them and listed each process's CPU
+// ticks over the window (run_sim.py in setup mode with --script and
+// --boot-checkpoint, by hand).
+const realIdleWindow = "testdata/real-debian-container/idle-window"
+
+// TestRealIdleWindowShowsContainerdSpinning checks README's account of the
+// idle window: core 0 busy every cycle, core 1 idle, and the ticks all
+// containerd's.
+func TestRealIdleWindowShowsContainerdSpinning(t *testing.T) {
+	dir := unpackRun(t, realIdleWindow)
+	stats := filepath.Join(dir, "stats.txt")
+	value := func(name string) float64 {
+		f, ok := Value(statLine(t, stats, name)).Float()
+		if !ok {
+			t.Fatalf("%s is not a number", name)
+		}
+		return f
+	}
+	core0, core1 := "board.processor.start0.core.", "board.processor.start1.core."
+	if c, b := value(core0+"numCycles"), value(core0+"exec_context.thread_0.numBusyCycles"); c != b || c == 0 {
+		t.Errorf("core 0: %.0f busy of %.0f cycles, README says busy every cycle", b, c)
+	}
+	if n := value(core0 + "commitStats0.numInsts"); math.Abs(n/1e6-131.9) > 0.05 {
+		t.Errorf("core 0: %.1f M instructions, README says 131.9 M", n/1e6)
+	}
+	if n := value(core1 + "commitStats0.numInsts"); math.Abs(n/1e3-41) > 0.5 {
+		t.Errorf("core 1: %.1f k instructions, README says 41 k", n/1e3)
+	}
+	console, err := os.ReadFile(filepath.Join(dir, "board.pc.com_1.device"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !regexp.MustCompile(`(?m)^\d+ \(containerd\) 14 0\r?$`).Match(console) ||
+		strings.Contains(string(console), "(dockerd)") {
+		t.Errorf("console's tick list does not give containerd alone 14 ticks on CPU 0:\n%s", console)
+	}
+}
