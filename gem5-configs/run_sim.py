@@ -201,6 +201,8 @@ class Machine:
     checkpoint's objects match on restore."""
 
     def __init__(self, system, start: str, switch: str, cpus: int, memory: str, isa: str, board_type):
+        # board_type is called only for an X86 board: it imports X86 objects,
+        # which an ARM gem5 does not have.
         self.system, self.start, self.switch = system, start, switch
         self.cpus, self.memory, self.isa, self.board_type = cpus, memory, isa, board_type
 
@@ -221,7 +223,7 @@ class Machine:
         )
         if self.isa == "arm":
             return arm_board(parts), processor
-        return self.board_type(**parts), processor
+        return self.board_type()(**parts), processor
 
 
 def arm_board(parts):
@@ -318,7 +320,7 @@ def machine_of(args, topology) -> Machine:
         system, start, switch = args.evaluated, "atomic", args.detailed_cpu
     else:
         system, start, switch = systems.SYSTEMS[systems.SETUP], args.setup_cpu, "atomic"
-    return Machine(system, start, switch, args.cpus, args.memory, args.isa, topology.board_type())
+    return Machine(system, start, switch, args.cpus, args.memory, args.isa, topology.board_type)
 
 
 def workload_of(args, topology, cpt: Path) -> Workload:

@@ -31,7 +31,7 @@ def drive_run():
 
 
 def board_of(topology):
-    m = run_sim.Machine(run_sim.systems.SYSTEMS["simple"], "atomic", "timing", 2, "2GB", "x86", topology.board_type())
+    m = run_sim.Machine(run_sim.systems.SYSTEMS["simple"], "atomic", "timing", 2, "2GB", "x86", topology.board_type)
     return m.build()[0]
 
 
