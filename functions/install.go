@@ -15,6 +15,7 @@ import (
 	"github.com/vswarmu/vswarmu-mage/image"
 	"github.com/vswarmu/vswarmu-mage/internal/download"
 	"github.com/vswarmu/vswarmu-mage/internal/job"
+	"github.com/vswarmu/vswarmu-mage/internal/misdecode"
 	"github.com/vswarmu/vswarmu-mage/internal/qemu"
 )
 
@@ -161,6 +162,7 @@ func (in Install) Run(ctx context.Context, j job.Job) error {
 				missing = append(missing, fmt.Sprintf("%s (for %s)", ArchiveName(img), img))
 				continue
 			}
+			warnMisdecoded(j, img, p)
 			served := fmt.Sprintf("image-%d.tar", i)
 			files[served] = p
 			archives = append(archives, served)
@@ -224,6 +226,19 @@ func (in Install) Run(ctx context.Context, j job.Job) error {
 		return fmt.Errorf("functions:install: %s", strings.Join(problems, "; "))
 	}
 	return nil
+}
+
+// warnMisdecoded warns of an image's programs that gem5 would run wrongly:
+// a function that computes wrongly under gem5 gives no measurement.
+func warnMisdecoded(j job.Job, img, archive string) {
+	lines, err := MisdecodedPrograms(archive)
+	if err != nil {
+		j.Warnf("image %s: its programs were not checked for instructions gem5 misdecodes: %v", img, err)
+	}
+	for _, l := range lines {
+		j.Warnf("image %s: %s (gem5's %s): under gem5 it runs wrongly "+
+			"(a Go 1.20 or older collector stores wrong pointers); rebuild it with Go 1.21 or later", img, l, misdecode.Gem5Source)
+	}
 }
 
 // parseInstallLog reads the guest's verdict per function.

@@ -2,8 +2,9 @@ package image
 
 // The container runtime of the Debian disk, built here. Debian 12 builds
 // containerd, runc and Docker with Go 1.19; gem5 v24's X86 cores run such a
-// binary wrongly (README, "Containers under gem5"), while the same programs
-// built with a current Go run correctly. So the image stage builds them
+// binary wrongly (they execute the `xchg %rax,%r8` of its write barrier as a
+// NOP: internal/misdecode, README "Containers under gem5"), while the same
+// programs built with a current Go run correctly. So the image stage builds them
 // from their modules, at pinned versions, and writes them over the
 // distribution's files.
 
@@ -11,6 +12,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io/fs"
 	"maps"
@@ -22,6 +24,7 @@ import (
 
 	"github.com/vswarmu/vswarmu-mage/internal/apt"
 	"github.com/vswarmu/vswarmu-mage/internal/job"
+	"github.com/vswarmu/vswarmu-mage/internal/misdecode"
 )
 
 // RuntimeComponent is one program of the container runtime: which module
@@ -262,7 +265,27 @@ func (rt Runtime) compile(ctx context.Context, j job.Job, c RuntimeComponent, di
 	args = append(args, "-ldflags", strings.TrimSpace(ld), "./"+strings.TrimPrefix(c.Package, "./"))
 	cmd := j.Command(rt.goCmd(), args...)
 	cmd.Dir, cmd.Env = dir, rt.env(c)
-	return j.RunCmd(ctx, cmd)
+	if err := j.RunCmd(ctx, cmd); err != nil {
+		return err
+	}
+	return checkDecodable(j.Out(filepath.Join(rt.Dir, c.Name)))
+}
+
+// checkDecodable refuses a built program that holds instructions gem5
+// executes differently from a real CPU: the runtime is built here so that
+// gem5 runs it correctly (Debian's Go 1.19 builds hold such instructions).
+func checkDecodable(bin string) error {
+	r, err := misdecode.ScanFile(bin)
+	if errors.Is(err, misdecode.ErrNotX86) || err == nil && len(r.Findings) == 0 {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("check what gem5 misdecodes: %w", err)
+	}
+	return fmt.Errorf(
+		"%s (built with %s) holds %d instruction(s) gem5 v24 executes as a NOP, first %s (gem5's %s): build the runtime with Go 1.21 or later (the go command on PATH)",
+		bin, r.GoVersion, len(r.Findings), r.Findings[0], misdecode.Gem5Source,
+	)
 }
 
 // copyTree copies a module directory (read-only in the module cache) into

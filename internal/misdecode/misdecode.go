@@ -1,0 +1,142 @@
+// Package misdecode finds, in x86-64 ELF programs, the instructions gem5's
+// X86 decoder executes differently from a real CPU, so that a guest program
+// gem5 would run wrongly is named before a simulation measures it.
+//
+// The one form known (gem5 v24.0.0.1, every CPU model): the short XCHG of
+// rAX with r8-r15, a REX prefix with its B bit followed by opcode 0x90
+// (`49 90` is `xchg %rax,%r8`). gem5's one-byte opcode table decodes 0x90
+// as NOP whatever the REX prefix says (src/arch/x86/isa/decoder/
+// one_byte_opcodes.isa, the 0x12 row), so neither register changes. Go 1.20
+// and older use it in runtime.gcWriteBarrierR8, so their collector stores
+// the wrong word whenever a write barrier is taken through r8.
+package misdecode
+
+import (
+	"bytes"
+	"debug/buildinfo"
+	"debug/elf"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"golang.org/x/arch/x86/x86asm"
+)
+
+// Gem5Source is where gem5 decodes the form Scan looks for.
+const Gem5Source = "src/arch/x86/isa/decoder/one_byte_opcodes.isa (opcode 0x90 decoded as NOP whatever REX.B says)"
+
+// ErrNotX86 says a file is not an x86-64 ELF program, so there is nothing to scan.
+var ErrNotX86 = errors.New("not an x86-64 ELF program")
+
+// Finding is one instruction of a program that gem5 decodes wrongly.
+type Finding struct {
+	Addr  uint64 // its virtual address
+	Bytes []byte // its encoding
+	Asm   string // what a real CPU executes, in GNU syntax
+	Func  string // the Go function that holds it, when the program has Go's tables
+}
+
+// String is the finding on one line.
+func (f Finding) String() string {
+	s := fmt.Sprintf("%#x % x %s (gem5: nop)", f.Addr, f.Bytes, f.Asm)
+	if f.Func != "" {
+		s += " in " + f.Func
+	}
+	return s
+}
+
+// Report is what Scan found in one program.
+type Report struct {
+	GoVersion string    // the Go release that built it, if it is a Go program
+	Findings  []Finding // the instructions gem5 misdecodes, in address order
+}
+
+// ScanFile scans the program at path.
+func ScanFile(path string) (Report, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return Report{}, err
+	}
+	defer f.Close()
+	r, err := Scan(f)
+	if err != nil {
+		return r, fmt.Errorf("%s: %w", path, err)
+	}
+	return r, nil
+}
+
+// Scan decodes the executable sections of an x86-64 ELF program and
+// returns the instructions gem5 misdecodes.
+func Scan(r io.ReaderAt) (Report, error) {
+	f, err := elf.NewFile(r)
+	if err != nil || f.Machine != elf.EM_X86_64 {
+		return Report{}, ErrNotX86
+	}
+	defer f.Close()
+	var rep Report
+	if bi, err := buildinfo.Read(io.NewSectionReader(r, 0, 1<<62)); err == nil {
+		rep.GoVersion = bi.GoVersion
+	}
+	for _, s := range f.Sections {
+		if s.Type != elf.SHT_PROGBITS || s.Flags&elf.SHF_EXECINSTR == 0 {
+			continue
+		}
+		code, err := s.Data()
+		if err != nil {
+			return rep, fmt.Errorf("section %s: %w", s.Name, err)
+		}
+		rep.Findings = append(rep.Findings, scanCode(code, s.Addr)...)
+	}
+	nameFuncs(f, rep.Findings)
+	return rep, nil
+}
+
+// scanCode decodes code linearly (Go's and C compilers' text is
+// instructions and padding) and keeps the misdecoded forms.
+func scanCode(code []byte, addr uint64) []Finding {
+	var out []Finding
+	if !hasCandidate(code) {
+		return nil
+	}
+	for i := 0; i < len(code); {
+		inst, err := x86asm.Decode(code[i:], 64)
+		if err != nil || inst.Len == 0 {
+			i++
+			continue
+		}
+		if isShortXchgREXB(code[i:i+inst.Len], inst) {
+			out = append(out, Finding{
+				Addr:  addr + uint64(i),
+				Bytes: bytes.Clone(code[i : i+inst.Len]),
+				Asm:   x86asm.GNUSyntax(inst, addr+uint64(i), nil),
+			})
+		}
+		i += inst.Len
+	}
+	return out
+}
+
+// hasCandidate is a cheap pass: without a REX.B byte before 0x90 anywhere
+// there is nothing to decode for.
+func hasCandidate(code []byte) bool {
+	for i := 1; i < len(code); i++ {
+		if code[i] == 0x90 && isREXB(code[i-1]) {
+			return true
+		}
+	}
+	return false
+}
+
+func isREXB(b byte) bool { return b&0xf1 == 0x41 }
+
+// isShortXchgREXB tells the short XCHG with r8-r15 (REX.B, then 0x90),
+// which gem5 executes as a NOP. With an F3 prefix CPUs treat it as PAUSE,
+// as gem5 does, so that form is not a finding.
+func isShortXchgREXB(enc []byte, inst x86asm.Inst) bool {
+	n := len(enc)
+	if n < 2 || enc[n-1] != 0x90 || !isREXB(enc[n-2]) {
+		return false
+	}
+	return inst.Op == x86asm.XCHG && bytes.IndexByte(enc[:n-2], 0xf3) < 0
+}
