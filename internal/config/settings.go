@@ -203,7 +203,7 @@ func Settings() []Setting {
 			Doc:   "root device gem5's kernel mounts: auto (/dev/hda2 for KVERSION < 5.14, else /dev/sda2) or a device",
 			field: func(c *Config) any { return &c.RootDevice }},
 		{Name: "CONTAINER_RUNTIME", Default: "built", Kind: Choice{"built", "distribution"}, Group: "image",
-			Doc:   "built: image:runtime builds containerd, runc, Docker and compose v2 with this Go and image:build writes them over the distribution's (gem5's X86 cores run Debian's Go 1.19 builds wrongly); distribution keeps the packaged ones",
+			Doc:   "built: image:runtime builds containerd, runc, Docker and compose v2 with this Go and image:build writes them over the distribution's (gem5 v24 runs the xchg %rax,%r8 of Debian's Go 1.19 builds as a NOP); distribution keeps the packaged ones",
 			field: func(c *Config) any { return &c.ContainerRuntime }},
 		{Name: "SIMULATED_INIT", Default: "lean", Kind: Choice{"lean", "systemd"}, Group: "simulation",
 			Doc:   "what the distribution disk boots under gem5: lean (vswarmu-init: file systems, cgroups, loopback, the container runtime, gem5init; minutes on atomic cores) or systemd (the distribution's own boot, with the units a simulation never needs skipped)",
