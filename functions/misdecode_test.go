@@ -1,11 +1,13 @@
 package functions
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/vswarmu/vswarmu-mage/internal/job"
 	"github.com/vswarmu/vswarmu-mage/internal/misdecode/misdecodetest"
 )
 
@@ -64,4 +66,20 @@ func writeScript(t *testing.T, dir string) string {
 		t.Fatal(err)
 	}
 	return p
+}
+
+func TestInstallWarnsOfAMisdecodedImage(t *testing.T) {
+	archive := filepath.Join(t.TempDir(), "f.tar")
+	if err := WriteServerImage("example/old-go:latest", misdecodetest.Probe(t), "amd64", archive); err != nil {
+		t.Fatal(err)
+	}
+	var log bytes.Buffer
+	warnMisdecoded(job.Local{W: &log}, "example/old-go:latest", archive)
+	for _, want := range []string{
+		"image example/old-go:latest: /app/server", "one_byte_opcodes.isa", "rebuild it with Go 1.21 or later",
+	} {
+		if !strings.Contains(log.String(), want) {
+			t.Errorf("warning lacks %q:\n%s", want, log.String())
+		}
+	}
 }
