@@ -386,6 +386,9 @@ func (s Spec) Finish(ctx context.Context, j job.Job) error {
 	if err := j.Run(ctx, "cp", "--sparse=always", s.Base(), work); err != nil {
 		return err
 	}
+	if len(s.Runtime) == 0 && s.Arch == "amd64" {
+		warnDistributionRuntime(ctx, j, work)
+	}
 	tmp, err := os.MkdirTemp(s.Dir, ".agent-")
 	if err != nil {
 		return err

@@ -307,3 +307,25 @@ func copyTree(src, dst string) error {
 		return os.WriteFile(target, b, 0o644)
 	})
 }
+
+// warnDistributionRuntime reads the container runtime's programs the disk
+// raw keeps from its distribution (CONTAINER_RUNTIME=distribution) and
+// warns of each that holds instructions gem5 executes differently from a
+// real CPU; a program the disk lacks is passed over.
+func warnDistributionRuntime(ctx context.Context, j job.Job, raw string) {
+	for _, c := range RuntimeComponents {
+		b, err := ReadFile(ctx, raw, c.Guest)
+		if err != nil {
+			continue
+		}
+		r, err := misdecode.Scan(bytes.NewReader(b))
+		if err != nil || len(r.Findings) == 0 {
+			continue
+		}
+		j.Warnf(
+			"CONTAINER_RUNTIME=distribution: the disk's %s (built with %s) holds %d instruction(s) gem5 v24 executes as a NOP, first %s: "+
+				"under gem5 it runs wrongly (Debian's containerd panics at start); CONTAINER_RUNTIME=built builds the runtime with this Go",
+			c.Guest, r.GoVersion, len(r.Findings), r.Findings[0],
+		)
+	}
+}
