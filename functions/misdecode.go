@@ -50,19 +50,12 @@ func MisdecodedPrograms(archive string) ([]string, error) {
 	}
 }
 
-// programLine says what gem5 misdecodes in one program, or "".
+// programLine says what gem5 misdecodes in one program, or "" (also for a
+// file that is not an x86-64 program).
 func programLine(name string, data []byte) string {
-	if !bytes.HasPrefix(data, []byte("\x7fELF")) {
-		return ""
-	}
 	r, err := misdecode.Scan(bytes.NewReader(data))
 	if err != nil || len(r.Findings) == 0 {
 		return ""
 	}
-	built := ""
-	if r.GoVersion != "" {
-		built = " (built with " + r.GoVersion + ")"
-	}
-	return fmt.Sprintf("%s%s holds %d instruction(s) gem5 v24 executes as a NOP, first %s",
-		name, built, len(r.Findings), r.Findings[0])
+	return name + " " + r.Summary()
 }

@@ -283,8 +283,8 @@ func checkDecodable(bin string) error {
 		return fmt.Errorf("check what gem5 misdecodes: %w", err)
 	}
 	return fmt.Errorf(
-		"%s (built with %s) holds %d instruction(s) gem5 v24 executes as a NOP, first %s (gem5's %s): build the runtime with Go 1.21 or later (the go command on PATH)",
-		bin, r.GoVersion, len(r.Findings), r.Findings[0], misdecode.Gem5Source,
+		"%s %s (gem5's %s): build the runtime with Go 1.21 or later (the go command on PATH)",
+		bin, r.Summary(), misdecode.Gem5Source,
 	)
 }
 
@@ -323,9 +323,9 @@ func warnDistributionRuntime(ctx context.Context, j job.Job, raw string) {
 			continue
 		}
 		j.Warnf(
-			"CONTAINER_RUNTIME=distribution: the disk's %s (built with %s) holds %d instruction(s) gem5 v24 executes as a NOP, first %s: "+
+			"CONTAINER_RUNTIME=distribution: the disk's %s %s: "+
 				"under gem5 it runs wrongly (Debian's containerd panics at start); CONTAINER_RUNTIME=built builds the runtime with this Go",
-			c.Guest, r.GoVersion, len(r.Findings), r.Findings[0],
+			c.Guest, r.Summary(),
 		)
 	}
 }

@@ -52,6 +52,21 @@ type Report struct {
 	Findings  []Finding // the instructions gem5 misdecodes, in address order
 }
 
+// Summary says in one line what gem5 misdecodes in the program, beginning
+// with the Go release that built it: "(built with go1.19.8) holds 2
+// instruction(s) gem5 v24 executes as a NOP, first ...". It is "" when
+// nothing was found.
+func (r Report) Summary() string {
+	if len(r.Findings) == 0 {
+		return ""
+	}
+	built := ""
+	if r.GoVersion != "" {
+		built = "(built with " + r.GoVersion + ") "
+	}
+	return fmt.Sprintf("%sholds %d instruction(s) gem5 v24 executes as a NOP, first %s", built, len(r.Findings), r.Findings[0])
+}
+
 // ScanFile scans the program at path.
 func ScanFile(path string) (Report, error) {
 	f, err := os.Open(path)

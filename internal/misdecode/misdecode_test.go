@@ -52,6 +52,27 @@ func TestScanCodeFindsTheShortXchgWithREXB(t *testing.T) {
 
 func hexBytes(b []byte) string { return fmt.Sprintf("% x", b) }
 
+func TestSummarySaysTheReleaseAndTheFirstFinding(t *testing.T) {
+	f := Finding{Addr: 0xcd1540, Bytes: []byte{0x49, 0x90}, Asm: "xchg %rax,%r8", Func: "runtime.gcWriteBarrierR8"}
+	cases := []struct {
+		r    Report
+		want string
+	}{
+		{Report{}, ""},
+		{Report{GoVersion: "go1.26.8"}, ""},
+		{
+			Report{GoVersion: "go1.19.8", Findings: []Finding{f, f}},
+			"(built with go1.19.8) holds 2 instruction(s) gem5 v24 executes as a NOP, first 0xcd1540 49 90 xchg %rax,%r8 (gem5: nop) in runtime.gcWriteBarrierR8",
+		},
+		{Report{Findings: []Finding{f}}, "holds 1 instruction(s) gem5 v24 executes as a NOP, first " + f.String()},
+	}
+	for _, c := range cases {
+		if got := c.r.Summary(); got != c.want {
+			t.Errorf("%+v: %q, want %q", c.r, got, c.want)
+		}
+	}
+}
+
 func TestScanRefusesWhatIsNotAnX86Program(t *testing.T) {
 	for _, data := range [][]byte{nil, []byte("#!/bin/sh\n"), bytes.Repeat([]byte{0x7f, 'E', 'L', 'F'}, 4)} {
 		if _, err := Scan(bytes.NewReader(data)); !errors.Is(err, ErrNotX86) {
