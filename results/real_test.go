@@ -42,6 +42,16 @@ func statLine(t *testing.T, path, name string) string {
 	return ""
 }
 
+// statFloat is statLine's value as a number.
+func statFloat(t *testing.T, path, name string) float64 {
+	t.Helper()
+	f, ok := Value(statLine(t, path, name)).Float()
+	if !ok {
+		t.Fatalf("%s is not a number", name)
+	}
+	return f
+}
+
 func TestRealDebianRunIsReported(t *testing.T) {
 	dir := filepath.Join(realDebian, "fibonacci-go")
 	stats := filepath.Join(dir, "stats.txt")
@@ -117,13 +127,7 @@ func TestRealDebianRunIsReported(t *testing.T) {
 func TestRealDebianBusyCyclesAndOwnMisses(t *testing.T) {
 	dir := filepath.Join(realDebian, "fibonacci-go")
 	stats := filepath.Join(dir, "stats.txt")
-	num := func(name string) float64 {
-		f, ok := Value(statLine(t, stats, name)).Float()
-		if !ok {
-			t.Fatalf("%s is not a number", name)
-		}
-		return f
-	}
+	num := func(name string) float64 { return statFloat(t, stats, name) }
 	run, err := LoadRun(dir)
 	if err != nil {
 		t.Fatal(err)

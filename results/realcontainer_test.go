@@ -156,13 +156,7 @@ func TestRealIdleWindows(t *testing.T) {
 		t.Run(filepath.Base(c.dir), func(t *testing.T) {
 			dir := unpackRun(t, c.dir)
 			stats := filepath.Join(dir, "stats.txt")
-			value := func(name string) float64 {
-				f, ok := Value(statLine(t, stats, name)).Float()
-				if !ok {
-					t.Fatalf("%s is not a number", name)
-				}
-				return f
-			}
+			value := func(name string) float64 { return statFloat(t, stats, name) }
 			core0, core1 := "board.processor.start0.core.", "board.processor.start1.core."
 			cycles, busy := value(core0+"numCycles"), value(core0+"exec_context.thread_0.numBusyCycles")
 			if math.Abs(busy/cycles-c.busy0) > 0.0005 {
