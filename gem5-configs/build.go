@@ -53,6 +53,9 @@ type Build struct {
 	// Ruby is the Ruby coherence protocol compiled in, "none" (or "")
 	// for classic caches only: the configs use classic caches.
 	Ruby string
+	// Patches is GEM5_PATCHES: the folder of patches gem5:patch applies
+	// (NoPatches or "": none).
+	Patches string
 }
 
 // rubyOptions are the Kconfig settings (gem5 v24's `scons setconfig`)
@@ -143,6 +146,11 @@ func (b Build) Checkout(ctx context.Context, j job.Job) error {
 		if err := j.Run(ctx, "git", append(args, b.Repo, b.Dir)...); err != nil {
 			return fmt.Errorf("clone %s: %w", b.Repo, err)
 		}
+	}
+	// The project's patches are changes in the work tree: out with them
+	// first, so that any commit checks out (gem5:patch applies them again).
+	if err := b.RemovePatches(ctx, j); err != nil {
+		return err
 	}
 	commit, ok := b.resolve(ctx)
 	if !ok {

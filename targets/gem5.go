@@ -19,6 +19,9 @@ func (Gem5) DepInstall(ctx context.Context) error { return depInstall(ctx, ruleG
 // Source clones GEM5_REPO into GEM5_DIR and checks out GEM5_VERSION.
 func (Gem5) Source(ctx context.Context) error { return buildOrSkip(ctx, ruleGem5Source, "GEM5") }
 
+// Patch applies GEM5_PATCHES (the project's gem5 fixes, gem5-configs/patches) to the checkout; GEM5_PATCHES=none takes them out.
+func (Gem5) Patch(ctx context.Context) error { return buildOrSkip(ctx, ruleGem5Patch, "GEM5") }
+
 // Build builds build/$GEM5_ARCH/gem5.opt with scons -j $JOBS; GEM5=/path/gem5.opt skips it.
 func (Gem5) Build(ctx context.Context) error { return buildOrSkip(ctx, ruleGem5Build, "GEM5") }
 
@@ -42,7 +45,8 @@ func (Gem5) All(ctx context.Context) error {
 func (p *plan) gem5Build() gem5configs.Build {
 	c := p.cfg
 	return gem5configs.Build{Repo: c.Gem5Repo, Version: c.Gem5Version, Dir: c.Gem5Dir, Arch: c.Gem5Arch,
-		GuestArch: c.Arch, Jobs: c.Jobs, CCache: c.CCache, CCacheDir: filepath.Join(c.Resources, "ccache"), Ruby: c.Gem5Ruby}
+		GuestArch: c.Arch, Jobs: c.Jobs, CCache: c.CCache, CCacheDir: filepath.Join(c.Resources, "ccache"), Ruby: c.Gem5Ruby,
+		Patches: c.Gem5Patches}
 }
 
 // gem5 is the gem5.opt simulations run: GEM5's (or the stand-in), else
@@ -60,7 +64,7 @@ func (p *plan) gem5() artifact {
 		return artifact{path: b.Binary(), rule: p.rule(ruleGem5Build, func() (*engine.Rule, error) {
 			return &engine.Rule{
 				Doc: "build gem5.opt for GEM5_ARCH with scons", Outputs: []string{b.Binary()}, Inputs: b.CompileInputs(),
-				Deps: []*engine.Rule{p.gem5Source()}, Params: b.CompileDescription(), InPlace: true,
+				Deps: []*engine.Rule{p.gem5Patch()}, Params: p.gem5CompileParams(b), InPlace: true,
 				Slots:  b.Jobs, // scons -j JOBS uses every slot
 				Space:  6 << 30,
 				Recipe: func(ctx context.Context, j *engine.Job) error { return b.Compile(ctx, j) },
@@ -84,6 +88,38 @@ func (p *plan) gem5Source() *engine.Rule {
 			Check:     b.CheckoutStale,
 			Preflight: b.Preflight,
 			Recipe:    func(ctx context.Context, j *engine.Job) error { return b.Checkout(ctx, j) },
+		}, nil
+	})
+}
+
+// gem5Patches is GEM5_PATCHES' set in one line, for the rules'
+// parameters (an unreadable set is a plan error).
+func (p *plan) gem5Patches() string {
+	set, err := gem5configs.ReadPatches(p.cfg.Gem5Patches)
+	if err != nil {
+		p.errs = append(p.errs, err)
+	}
+	return gem5configs.DescribePatches(set)
+}
+
+// gem5CompileParams are what shapes gem5.opt besides its sources: the
+// build's description and the patch set.
+func (p *plan) gem5CompileParams(b gem5configs.Build) engine.Params {
+	params := engine.Params(b.CompileDescription())
+	params["GEM5_PATCHES"] = p.gem5Patches()
+	return params
+}
+
+// gem5Patch is gem5:patch: GEM5_PATCHES applied to the checkout.
+func (p *plan) gem5Patch() *engine.Rule {
+	b := p.gem5Build()
+	return p.rule(ruleGem5Patch, func() (*engine.Rule, error) {
+		return &engine.Rule{
+			Doc: "apply GEM5_PATCHES to the gem5 checkout", Outputs: []string{b.PatchStamp()},
+			Inputs: b.PatchFiles(), Deps: []*engine.Rule{p.gem5Source()},
+			Params:  engine.Params{"GEM5_PATCHES": p.gem5Patches()},
+			InPlace: true, Slots: -1, Check: b.PatchesStale,
+			Recipe: func(ctx context.Context, j *engine.Job) error { return b.ApplyPatches(ctx, j) },
 		}, nil
 	})
 }

@@ -116,7 +116,7 @@ func TestGem5Stage(t *testing.T) {
 	work := t.TempDir()
 	env := func(extra ...string) []string {
 		return append([]string{"GEM5_REPO=" + repo, "RESOURCES=" + filepath.Join(work, "res"),
-			"WORKING_DIR=" + filepath.Join(work, "wk"), "JOBS=2", "GEM5_VERSION=v1"}, extra...)
+			"WORKING_DIR=" + filepath.Join(work, "wk"), "JOBS=2", "GEM5_VERSION=v1", "GEM5_PATCHES=none"}, extra...)
 	}
 	bin := filepath.Join(work, "res", "gem5", "build", "X86", "gem5.opt")
 	version := func() string {
@@ -135,7 +135,7 @@ func TestGem5Stage(t *testing.T) {
 	if v := version(); v != "gem5 fixture X86 v1 RUBY=n RUBY_PROTOCOL_MESI_TWO_LEVEL=y" {
 		t.Fatalf("built %q (want classic caches only: RUBY=n)", v)
 	}
-	for _, want := range []string{"▶ gem5:source — never built", "▶ gem5:build", "2 run, 0 up to date"} {
+	for _, want := range []string{"▶ gem5:source — never built", "▶ gem5:patch", "▶ gem5:build", "3 run, 0 up to date"} {
 		if !strings.Contains(r.Output, want) {
 			t.Errorf("first run output lacks %q:\n%s", want, r.Output)
 		}
@@ -147,7 +147,7 @@ func TestGem5Stage(t *testing.T) {
 
 	// Second run does nothing.
 	r = magetest.Mage(t, work, env(), "gem5:build")
-	if r.Code != 0 || !strings.Contains(r.Output, "nothing to do: 2 rules up to date") {
+	if r.Code != 0 || !strings.Contains(r.Output, "nothing to do: 3 rules up to date") {
 		t.Fatalf("second run: exit %d\n%s", r.Code, r.Output)
 	}
 	// The image takes the project's own m5 (M5_UTIL=builtin): gem5:m5 is
@@ -250,4 +250,95 @@ func TestGem5Stage(t *testing.T) {
 	if res := run.Wait(t, 30*time.Second); res.Code == 0 || !strings.Contains(res.Output, "killed by mage kill") {
 		t.Fatalf("the killed build: exit %d\n%s", res.Code, res.Output)
 	}
+}
+
+// fixturePatch changes the fixture's v1 program to say "patched", as a
+// git format-patch file does.
+func fixturePatch(word string) string {
+	return "From: t <t@t>\nSubject: [PATCH] fixture: say " + word + "\n\n---\n" +
+		"diff --git a/src/main.c b/src/main.c\n--- a/src/main.c\n+++ b/src/main.c\n@@ -1,2 +1,2 @@\n" +
+		" #include <stdio.h>\n" +
+		"-int main(void) { puts(\"gem5 fixture \" ISA \" v1 \" RUBY); return 0; }\n" +
+		"+int main(void) { puts(\"gem5 fixture \" ISA \" v1 " + word + " \" RUBY); return 0; }\n"
+}
+
+// TestGem5PatchesAreAppliedAndPartOfTheBuild: gem5:build compiles the
+// checkout with GEM5_PATCHES applied; an unchanged patch set rebuilds
+// nothing, a changed patch and GEM5_PATCHES=none rebuild, and a patch that
+// does not apply to GEM5_VERSION stops with its name and what to do.
+func TestGem5PatchesAreAppliedAndPartOfTheBuild(t *testing.T) {
+	if _, err := exec.LookPath("scons"); err != nil {
+		t.Skip("scons not installed (apt-get install scons)")
+	}
+	repo, work := gem5Fixture(t), t.TempDir()
+	patches := filepath.Join(work, "patches")
+	writeFile(t, filepath.Join(patches, "0001-say-patched.patch"), fixturePatch("patched"))
+	env := func(extra ...string) []string {
+		return append([]string{"GEM5_REPO=" + repo, "RESOURCES=" + filepath.Join(work, "res"),
+			"WORKING_DIR=" + filepath.Join(work, "wk"), "JOBS=2", "GEM5_VERSION=v1", "GEM5_PATCHES=" + patches}, extra...)
+	}
+	checkout := filepath.Join(work, "res", "gem5")
+	built := func(step string, r magetest.Result, want string) {
+		t.Helper()
+		out, err := exec.Command(filepath.Join(checkout, "build", "X86", "gem5.opt")).Output()
+		if r.Code != 0 || err != nil || !strings.HasPrefix(string(out), want) {
+			t.Fatalf("%s: exit %d, built %q (%v), want %q\n%s", step, r.Code, out, err, want, r.Output)
+		}
+	}
+
+	r := magetest.Mage(t, work, env(), "gem5:build")
+	built("with the patch", r, "gem5 fixture X86 v1 patched RUBY=n")
+	if !strings.Contains(r.Output, "▶ gem5:patch") {
+		t.Errorf("gem5:patch did not run:\n%s", r.Output)
+	}
+	if out, _ := exec.Command("git", "-C", checkout, "rev-parse", "HEAD").Output(); !strings.HasPrefix(
+		string(out), gitOutput(t, repo, "rev-parse", "v1")) {
+		t.Errorf("the checkout's HEAD %s is not v1: patches are work-tree changes", out)
+	}
+
+	r = magetest.Mage(t, work, env(), "gem5:build")
+	if r.Code != 0 || !strings.Contains(r.Output, "nothing to do: 3 rules up to date") {
+		t.Fatalf("unchanged patch set: exit %d\n%s", r.Code, r.Output)
+	}
+
+	writeFile(t, filepath.Join(patches, "0001-say-patched.patch"), fixturePatch("mended"))
+	r = magetest.Mage(t, work, env(), "gem5:build")
+	built("a changed patch", r, "gem5 fixture X86 v1 mended RUBY=n")
+	if !regexp.MustCompile(`GEM5_PATCHES 0001-say-patched\.patch@[0-9a-f]{12} → 0001-say-patched\.patch@[0-9a-f]{12}`).MatchString(r.Output) {
+		t.Errorf("the rebuild does not say the patch changed:\n%s", r.Output)
+	}
+
+	r = magetest.Mage(t, work, env("GEM5_PATCHES=none"), "gem5:build")
+	built("GEM5_PATCHES=none", r, "gem5 fixture X86 v1 RUBY=n")
+	if st := gitOutput(t, checkout, "status", "--porcelain", "--untracked-files=no"); st != "" {
+		t.Errorf("GEM5_PATCHES=none left changes in the checkout: %s", st)
+	}
+
+	// Back on, then another version the patch does not fit.
+	built("patches on again", magetest.Mage(t, work, env(), "gem5:build"), "gem5 fixture X86 v1 mended RUBY=n")
+	r = magetest.Mage(t, work, env("GEM5_VERSION=v2"), "gem5:build")
+	if r.Code == 0 || !strings.Contains(r.Output, "GEM5_PATCHES: 0001-say-patched.patch does not apply to GEM5_VERSION v2") ||
+		!strings.Contains(r.Output, "set GEM5_PATCHES=none") {
+		t.Fatalf("a patch that does not apply: exit %d\n%s", r.Code, r.Output)
+	}
+	if head := gitOutput(t, checkout, "rev-parse", "HEAD"); head != gitOutput(t, repo, "rev-parse", "v2") {
+		t.Errorf("the checkout is at %s, not v2", head)
+	}
+
+	// A folder without patches is refused before any work.
+	empty := t.TempDir()
+	r = magetest.Mage(t, work, env("GEM5_PATCHES="+empty), "gem5:build")
+	if r.Code == 0 || !strings.Contains(r.Output, "GEM5_PATCHES="+empty+" holds no *.patch file") {
+		t.Fatalf("an empty patch folder: exit %d\n%s", r.Code, r.Output)
+	}
+}
+
+// gitOutput is git's trimmed output in dir.
+func gitOutput(t *testing.T, dir string, args ...string) string {
+	t.Helper()
+	out, err := exec.Command("git", append([]string{"-C", dir}, args...)...).Output()
+	if err != nil {
+		t.Fatalf("git %v: %v", args, err)
+	}
+	return strings.TrimSpace(string(out))
 }

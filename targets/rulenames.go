@@ -15,6 +15,8 @@ const (
 	ruleGem5Build          = "gem5:build"
 	ruleGem5DepInstall     = "gem5:depInstall"
 	ruleGem5M5             = "gem5:m5"
+	ruleGem5Patch          = "gem5:patch"
+	ruleGem5Probe          = "gem5:probe"
 	ruleGem5Source         = "gem5:source"
 	ruleGem5Term           = "gem5:term"
 	ruleImageBase          = "image:base"

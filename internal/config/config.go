@@ -55,6 +55,7 @@ type Gem5Settings struct {
 	Bootloader  string
 	CCache      bool
 	Gem5Ruby    string
+	Gem5Patches string
 }
 
 // KernelSettings choose the guest kernel to build or use.
