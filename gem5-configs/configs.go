@@ -13,7 +13,7 @@ import (
 	"strings"
 )
 
-//go:embed *.py *.json all:standin
+//go:embed *.py *.json all:standin patches
 var files embed.FS
 
 // dataFiles are the data the configs read beside their modules.

@@ -14,7 +14,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -45,28 +47,40 @@ func (p Patch) Subject() string {
 	return ""
 }
 
-// ReadPatches reads the patch set in dir: its *.patch files in name order
-// (none for NoPatches or "").
-func ReadPatches(dir string) ([]Patch, error) {
-	if dir == "" || dir == NoPatches {
+// BuiltinPatches is the GEM5_PATCHES value for the project's own patches
+// (gem5-configs/patches, built into vswarmu-mage).
+const BuiltinPatches = "builtin"
+
+// ReadPatches reads a patch set: the project's own (BuiltinPatches), none
+// (NoPatches or ""), or a folder's *.patch files, in name order.
+func ReadPatches(setting string) ([]Patch, error) {
+	switch setting {
+	case "", NoPatches:
 		return nil, nil
+	case BuiltinPatches:
+		return readPatchFS(files, "patches", setting)
 	}
-	names, err := filepath.Glob(filepath.Join(dir, "*.patch"))
+	return readPatchFS(os.DirFS(setting), ".", setting)
+}
+
+// readPatchFS reads the *.patch files of dir in fsys.
+func readPatchFS(fsys fs.FS, dir, setting string) ([]Patch, error) {
+	names, err := fs.Glob(fsys, path.Join(dir, "*.patch"))
 	if err != nil {
 		return nil, err
 	}
 	if len(names) == 0 {
-		return nil, fmt.Errorf("GEM5_PATCHES=%s holds no *.patch file: name a folder of git format-patch files, or none", dir)
+		return nil, fmt.Errorf("GEM5_PATCHES=%s holds no *.patch file: name a folder of git format-patch files, builtin or none", setting)
 	}
 	slices.Sort(names)
 	var set []Patch
 	for _, n := range names {
-		b, err := os.ReadFile(n)
+		b, err := fs.ReadFile(fsys, n)
 		if err != nil {
 			return nil, fmt.Errorf("GEM5_PATCHES: %w", err)
 		}
 		sum := sha256.Sum256(b)
-		set = append(set, Patch{Name: filepath.Base(n), SHA256: hex.EncodeToString(sum[:]), Text: string(b)})
+		set = append(set, Patch{Name: path.Base(n), SHA256: hex.EncodeToString(sum[:]), Text: string(b)})
 	}
 	return set, nil
 }
@@ -86,8 +100,8 @@ func DescribePatches(set []Patch) string {
 
 // PatchFiles are the patch set's files, for a rule's inputs.
 func (b Build) PatchFiles() []string {
-	if b.Patches == "" || b.Patches == NoPatches {
-		return nil
+	if b.Patches == "" || b.Patches == NoPatches || b.Patches == BuiltinPatches {
+		return nil // the built-in set's content is in the rules' parameters
 	}
 	return []string{filepath.Join(b.Patches, "*.patch")}
 }

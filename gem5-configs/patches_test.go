@@ -13,7 +13,7 @@ import (
 // ("<tag>: <summary>", at most 65 characters) and a message whose lines
 // fit gem5's 72 columns.
 func TestProjectPatchesAreCommitReady(t *testing.T) {
-	set, err := ReadPatches("patches")
+	set, err := ReadPatches(BuiltinPatches)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,7 +46,7 @@ func TestProjectPatchesAreCommitReady(t *testing.T) {
 // in the one-byte opcode table's row 0x12, 0x90 is decoded on REX.B, NOP
 // without it and XCHG(Bv,rAv) with it.
 func TestDecoderPatchDecodes0x90OnREXB(t *testing.T) {
-	set, err := ReadPatches("patches")
+	set, err := ReadPatches(BuiltinPatches)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +72,7 @@ func TestProjectPatchesApplyToGem5V24(t *testing.T) {
 	if repo == "" {
 		t.Skip("set VSWARMU_GEM5_REPO=<a local gem5 clone with tag v24.0.0.1> to apply the patches to gem5's source")
 	}
-	set, err := ReadPatches("patches")
+	set, err := ReadPatches(BuiltinPatches)
 	if err != nil {
 		t.Fatal(err)
 	}

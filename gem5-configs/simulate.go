@@ -63,6 +63,9 @@ type Machine struct {
 	// (functions.Container, functions.Process); a container-mode boot
 	// starts the container runtime.
 	ExecMode string
+	// Gem5Patches are the project's patches gem5 was built with (gem5:patch),
+	// "" for a gem5 given by GEM5.
+	Gem5Patches string
 }
 
 // Workload is the function and how the guest starts and drives it.
@@ -101,6 +104,8 @@ type Runner struct {
 	// ResolveSetupCPU turns SetupCPU=auto into kvm or atomic when the
 	// setup runs (it may boot a probe).
 	ResolveSetupCPU func(ctx context.Context, r qemu.Commander) string
+	// Prober probes gem5 before it runs (once per binary; nil: not probed).
+	Prober *Prober
 }
 
 // CheckpointDir is where setup leaves the checkpoint.
@@ -384,9 +389,10 @@ func (s Simulation) runRecorded(
 		)
 		s.HangTimeout = quiet
 	}
+	probe := s.probe(ctx, j)
 	out, err := s.run(ctx, j, dir, args)
 	meta := s.record(out, err, stage, dir, cpu)
-	meta.ElapsedSeconds = time.Since(start).Seconds()
+	meta.ElapsedSeconds, meta.Gem5Probe = time.Since(start).Seconds(), probe
 	if werr := writeMeta(filepath.Join(dir, setupRecord), meta); werr != nil && err == nil {
 		err = werr
 	}
@@ -507,12 +513,12 @@ func (s Simulation) Evaluate(ctx context.Context, j job.Job) error {
 		}
 		args = append(args, "--script", s.lukewarmSchedulePath())
 	}
-	start := time.Now()
+	start, probe := time.Now(), s.probe(ctx, j)
 	out, err := s.run(ctx, j, dir, args)
 	var setup results.RunMeta
 	_ = readMeta(filepath.Join(s.SetupDir(), setupRecord), &setup)
 	meta := s.record(out, err, "", dir, setup.Parameters["SETUP_CPU"])
-	meta.ElapsedSeconds = time.Since(start).Seconds()
+	meta.ElapsedSeconds, meta.Gem5Probe = time.Since(start).Seconds(), probe
 	if lw := s.Lukewarm; lw != nil {
 		meta.Function = lw.Measure
 		meta.Parameters["LUKEWARM_SCHEDULE"], meta.Parameters["LUKEWARM_SET"] = lw.Schedule, strings.Join(
@@ -542,7 +548,7 @@ func (s Simulation) record(out outcome, err error, stage, dir, setupCPU string) 
 			Status: "ok", Attempts: out.attempts},
 		RunInputs: results.RunInputs{Gem5: s.Gem5, Standin: s.Standin || standin, Gem5Version: version,
 			Kernel: s.Files.ID(s.Kernel), Disk: s.Files.ID(s.Disk), Config: s.Files.ID(s.Config), Image: s.Image,
-			Command: out.command},
+			Command: out.command, Gem5Patches: s.Gem5Patches},
 		RunSettings: results.RunSettings{System: s.System, ExecMode: s.execMode(), Parameters: s.parameters(setupCPU),
 			Topology: s.topology().Name()},
 	}

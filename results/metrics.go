@@ -170,6 +170,47 @@ type RunInputs struct {
 	Config      *FileID  `json:"config,omitempty"`
 	Image       string   `json:"image,omitempty"`
 	Command     []string `json:"command,omitempty"`
+	// Gem5Patches are the project's patches the built gem5 was compiled
+	// with (gem5:patch; "none"), "" for a gem5 given by GEM5.
+	Gem5Patches string `json:"gem5_patches,omitempty"`
+	// Gem5Probe is what the misdecode probe found on this gem5 binary.
+	Gem5Probe *Gem5Probe `json:"gem5_probe,omitempty"`
+}
+
+// Gem5Probe is what gem5:probe found on one gem5 binary: the known
+// misdecodes it has (the probe program's exit status, decoded), or why the
+// probe could not tell.
+type Gem5Probe struct {
+	Gem5SHA256 string      `json:"gem5_sha256"`
+	Probe      string      `json:"probe"` // the probe program's version
+	CPU        string      `json:"cpu"`
+	Standin    bool        `json:"standin,omitempty"` // run by the stand-in (natively), not by gem5
+	Status     int         `json:"status"`
+	Misdecodes []string    `json:"misdecodes"` // the known misdecodes found; empty: none
+	Cases      []ProbeCase `json:"cases,omitempty"`
+	Error      string      `json:"error,omitempty"` // the probe could not tell
+	Seconds    float64     `json:"seconds"`
+}
+
+// ProbeCase is one encoding the probe ran and whether gem5 ran it right.
+type ProbeCase struct {
+	Encoding  string `json:"encoding"`
+	Asm       string `json:"asm"`
+	Right     bool   `json:"right"`
+	Misdecode string `json:"misdecode,omitempty"`
+}
+
+// Summary says in a few words what the probe found.
+func (p *Gem5Probe) Summary() string {
+	switch {
+	case p == nil:
+		return ""
+	case p.Error != "":
+		return "probe failed: " + p.Error
+	case len(p.Misdecodes) == 0:
+		return "probed: no known misdecode"
+	}
+	return "probed: misexecutes " + strings.Join(p.Misdecodes, ", ")
 }
 
 // RunSettings are the settings of a run: its system, how the function
@@ -258,6 +299,8 @@ type Provenance struct {
 	Kernel      string // the kernel's path and sha256, when recorded
 	Disk        string // the disk's path and size, when recorded
 	Image       string // the function's image
+	Gem5Patches string // the project's patches compiled into gem5 ("" unknown)
+	Gem5Probe   string // what the misdecode probe found on the gem5 ("" not probed)
 }
 
 // String says what made the run, as far as it is known.
@@ -268,7 +311,8 @@ func (p Provenance) String() string {
 	}
 	parts := []string{"made by " + gem5}
 	for _, f := range [][2]string{{"system ", p.System}, {"ISA ", p.ISA}, {"function run as a ", p.ExecMode}, {"topology ", p.Topology},
-		{"measurement ", p.Measurement}, {"gem5 sha256 ", p.Gem5SHA256}, {"kernel ", p.Kernel}, {"disk ", p.Disk}, {"image ", p.Image}} {
+		{"measurement ", p.Measurement}, {"gem5 sha256 ", p.Gem5SHA256}, {"gem5 patches ", p.Gem5Patches},
+		{"gem5 ", p.Gem5Probe}, {"kernel ", p.Kernel}, {"disk ", p.Disk}, {"image ", p.Image}} {
 		if f[1] != "" {
 			parts = append(parts, f[0]+f[1])
 		}
@@ -288,6 +332,7 @@ func (r *Run) provenance() Provenance {
 		p.Measurement = cmp.Or(m.Parameters["MEASUREMENT"], "window")
 		p.Gem5SHA256, p.Image = m.Gem5SHA256, m.Image
 		p.Kernel, p.Disk = m.Kernel.describe(), m.Disk.describe()
+		p.Gem5Patches, p.Gem5Probe = m.Gem5Patches, m.Gem5Probe.Summary()
 	}
 	return p
 }

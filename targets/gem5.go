@@ -22,6 +22,9 @@ func (Gem5) Source(ctx context.Context) error { return buildOrSkip(ctx, ruleGem5
 // Patch applies GEM5_PATCHES (the project's gem5 fixes, gem5-configs/patches) to the checkout; GEM5_PATCHES=none takes them out.
 func (Gem5) Patch(ctx context.Context) error { return buildOrSkip(ctx, ruleGem5Patch, "GEM5") }
 
+// Probe runs a small x86 program in gem5's syscall-emulation mode on the gem5 simulations use (GEM5's or gem5:build's), once per binary, and says which known misdecodes it has.
+func (Gem5) Probe(ctx context.Context) error { return buildOrSkip(ctx, ruleGem5Probe, "GEM5") }
+
 // Build builds build/$GEM5_ARCH/gem5.opt with scons -j $JOBS; GEM5=/path/gem5.opt skips it.
 func (Gem5) Build(ctx context.Context) error { return buildOrSkip(ctx, ruleGem5Build, "GEM5") }
 
@@ -124,8 +127,47 @@ func (p *plan) gem5Patch() *engine.Rule {
 	})
 }
 
-// gem5All declares gem5's rules (none when GEM5 names a binary).
+// prober probes the gem5 simulations use for the known misdecodes (nil
+// for an ARM gem5: the probe is x86 code).
+func (p *plan) prober() *gem5configs.Prober {
+	c := p.cfg
+	if c.Gem5Arch != "X86" {
+		return nil
+	}
+	config, _, err := gem5configs.Config(c.ProjectDir, filepath.Join(c.WorkingDir, "gem5-configs"))
+	if err != nil {
+		p.errs = append(p.errs, err)
+	}
+	return &gem5configs.Prober{Configs: filepath.Dir(config), Cache: filepath.Join(c.Resources, "gem5-probes"),
+		Standin: c.Gem5 == "standin", Files: &p.files}
+}
+
+// gem5Probe is gem5:probe: the probe run on the gem5 simulations use,
+// said on the terminal (each binary is probed once; the answer is kept).
+func (p *plan) gem5Probe() *engine.Rule {
+	g, pr := p.gem5(), p.prober()
+	return p.rule(ruleGem5Probe, func() (*engine.Rule, error) {
+		return &engine.Rule{
+			Doc: "probe the gem5 simulations use for the instructions it is known to misexecute", Deps: deps(g), Slots: 1,
+			Recipe: func(ctx context.Context, j *engine.Job) error {
+				if pr == nil {
+					j.Progress("GEM5_ARCH=%s: the probe is x86 code; nothing to probe", p.cfg.Gem5Arch)
+					return nil
+				}
+				r, err := pr.Probe(ctx, j, g.path)
+				if err != nil {
+					return err
+				}
+				p.g.UI().Printf("%s: %s", g.path, gem5configs.DescribeProbe(r))
+				return nil
+			},
+		}, nil
+	})
+}
+
+// gem5All declares gem5's rules (the probe only when GEM5 names a binary).
 func (p *plan) gem5All() {
+	p.gem5Probe()
 	if p.cfg.Gem5 != "" {
 		return
 	}

@@ -435,8 +435,11 @@ func (p *plan) machine() (gem5configs.Simulation, error) {
 		Standin: c.Gem5 == "standin", CPUs: c.CPUs, MemoryMiB: c.Memory.MiB(), Root: p.rootDevice(), SetupCPU: c.SetupCPU,
 		KernelArgs: c.KernelArgs, Init: p.simulatedInit(), Board: p.board(), Topology: c.Topology, DriveDisk: p.twoMachineDisk(),
 		LinkDelay: c.LinkDelay, LinkBandwidth: c.LinkBandwidth, ExecMode: c.ExecMode}
+	if c.Gem5 == "" {
+		m.Gem5Patches = p.gem5Patches()
+	}
 	run := gem5configs.Runner{Work: c.WorkingDir, HangTimeout: c.HangTimeout, Timeout: c.SimTimeout, Files: &p.files,
-		Exec: p.exec, ResolveSetupCPU: p.setupCPU}
+		Exec: p.exec, ResolveSetupCPU: p.setupCPU, Prober: p.prober()}
 	eval := gem5configs.Evaluation{System: c.System, AtomicWarming: c.AtomicWarming, Invocations: c.NumInvocations,
 		Measurement: c.Measurement}
 	work := gem5configs.Workload{Warmup: c.Warmup, GuestDir: functions.GuestDir}

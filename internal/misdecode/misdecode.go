@@ -103,8 +103,32 @@ func Scan(r io.ReaderAt) (Report, error) {
 		}
 		rep.Findings = append(rep.Findings, scanCode(code, s.Addr)...)
 	}
+	if !hasCodeSections(f) {
+		// No section headers (stripped of them, or made without): the
+		// executable segments are the code.
+		for _, p := range f.Progs {
+			if p.Type != elf.PT_LOAD || p.Flags&elf.PF_X == 0 {
+				continue
+			}
+			code, err := io.ReadAll(p.Open())
+			if err != nil {
+				return rep, fmt.Errorf("segment at %#x: %w", p.Vaddr, err)
+			}
+			rep.Findings = append(rep.Findings, scanCode(code, p.Vaddr)...)
+		}
+	}
 	nameFuncs(f, rep.Findings)
 	return rep, nil
+}
+
+// hasCodeSections says whether f has executable sections to scan.
+func hasCodeSections(f *elf.File) bool {
+	for _, s := range f.Sections {
+		if s.Type == elf.SHT_PROGBITS && s.Flags&elf.SHF_EXECINSTR != 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // scanCode decodes code linearly (Go's and C compilers' text is

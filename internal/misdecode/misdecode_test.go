@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -163,6 +164,85 @@ func FuzzScanCode(f *testing.F) {
 		for _, fd := range scanCode(code, 0) {
 			if !isREXB(fd.Bytes[len(fd.Bytes)-2]) || fd.Bytes[len(fd.Bytes)-1] != 0x90 {
 				t.Fatalf("finding %v is not a short XCHG with REX.B", fd)
+			}
+		}
+	})
+}
+
+// TestProbeProgramRunsRightOnThisCPU: the probe, run natively on an x86-64
+// Linux host, finds nothing wrong: every case leaves what a real CPU
+// leaves, and the exit status has only its end bit.
+func TestProbeProgramRunsRightOnThisCPU(t *testing.T) {
+	if runtime.GOOS != "linux" || runtime.GOARCH != "amd64" {
+		t.Skip("the probe is an x86-64 Linux program")
+	}
+	prog := filepath.Join(t.TempDir(), "probe")
+	if err := os.WriteFile(prog, ProbeProgram(), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	err := exec.Command(prog).Run()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != probeEnd {
+		t.Fatalf("the probe natively: %v, want exit status %d", err, probeEnd)
+	}
+	outcomes, found, err := ReadProbeStatus(exit.ExitCode())
+	if err != nil || len(found) != 0 || len(outcomes) != len(ProbeCases()) {
+		t.Fatalf("ReadProbeStatus(%d) = %v, %v, %v", exit.ExitCode(), outcomes, found, err)
+	}
+	// The scanner finds in the probe exactly the cases of the known misdecode.
+	r, err := ScanFile(prog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var flagged []string
+	for _, f := range r.Findings {
+		flagged = append(flagged, hexBytes(f.Bytes))
+	}
+	if !slices.Equal(flagged, []string{"49 90", "41 90"}) {
+		t.Errorf("Scan finds %q in the probe, want the two cases of %s", flagged, XchgREXB)
+	}
+}
+
+func TestReadProbeStatus(t *testing.T) {
+	cases := []struct {
+		status int
+		found  []string
+		err    string
+	}{
+		{0x80, nil, ""},
+		{0x81, []string{XchgREXB}, ""},
+		{0x83, []string{XchgREXB}, ""},
+		{0x82, []string{XchgREXB}, ""},
+		{0x84, nil, "control 49 91 (xchg %rax,%r9) ran wrongly"},
+		{0xc0, nil, "control 90 (nop) ran wrongly"},
+		{0x03, nil, "did not reach its end"},
+		{0x180, nil, "did not reach its end"},
+		{0, nil, "did not reach its end"},
+	}
+	for _, c := range cases {
+		_, found, err := ReadProbeStatus(c.status)
+		if c.err != "" {
+			if err == nil || !strings.Contains(err.Error(), c.err) {
+				t.Errorf("status %#x: error %v, want %q", c.status, err, c.err)
+			}
+			continue
+		}
+		if err != nil || !slices.Equal(found, c.found) {
+			t.Errorf("status %#x: %v, %v; want %v", c.status, found, err, c.found)
+		}
+	}
+}
+
+func FuzzReadProbeStatus(f *testing.F) {
+	f.Add(0x83)
+	f.Fuzz(func(t *testing.T, status int) {
+		outcomes, found, err := ReadProbeStatus(status)
+		if err == nil && len(outcomes) != len(ProbeCases()) {
+			t.Fatalf("status %#x: %d outcomes", status, len(outcomes))
+		}
+		for _, m := range found {
+			if m != XchgREXB {
+				t.Fatalf("status %#x: unknown misdecode %q", status, m)
 			}
 		}
 	})

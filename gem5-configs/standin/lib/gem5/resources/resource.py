@@ -24,3 +24,7 @@ class DiskImageResource(_Local):
 
 class BootloaderResource(_Local):
     pass
+
+
+class BinaryResource(_Local):
+    pass

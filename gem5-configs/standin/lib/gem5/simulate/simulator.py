@@ -31,7 +31,7 @@ class Simulator:
         self._defaults = {
             ExitEvent.WORKBEGIN: _continue_with(m5.stats.reset),
             ExitEvent.WORKEND: _continue_with(m5.stats.dump),
-            ExitEvent.SWITCHCPU: _continue_with(board.get_processor().switch),
+            ExitEvent.SWITCHCPU: _continue_with(lambda: board.get_processor().switch()),
         }
         self._on_exit_event = {}
         for key, value in (on_exit_event or {}).items():
@@ -78,6 +78,9 @@ class Simulator:
         if max_ticks:
             self._max_ticks = max_ticks
         self._instantiate()
+        if getattr(self._board, "_se_binary", None):
+            self._last_exit_event = _standin.run_se(self._board._se_binary, self._board._se_env)
+            return
         while True:
             self._last_exit_event = m5.simulate(self._max_ticks)
             kind = ExitEvent.translate_exit_status(self._last_exit_event.getCause())

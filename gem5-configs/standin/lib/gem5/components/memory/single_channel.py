@@ -16,3 +16,8 @@ class SingleChannelDDR4_2400(SubSystem):
 
     def get_mem_ports(self):
         return [(None, None)]
+
+
+class SingleChannelDDR3_1600(SingleChannelDDR4_2400):
+    def __init__(self, size=None):
+        super().__init__(size)
