@@ -11,12 +11,14 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	gem5configs "github.com/vswarmu/vswarmu-mage/gem5-configs"
 	"github.com/vswarmu/vswarmu-mage/internal/magetest"
+	"github.com/vswarmu/vswarmu-mage/internal/misdecode"
 	"github.com/vswarmu/vswarmu-mage/internal/slurm/slurmtest"
 	"github.com/vswarmu/vswarmu-mage/results"
 )
@@ -316,6 +318,11 @@ func checkMeasuredRun(t *testing.T, run realRun, gem5, runName, system, cpuType 
 		meta.Parameters["SETUP_CPU"] != "atomic" ||
 		meta.SetupSeconds <= 0 {
 		t.Fatalf("%s: run record %s", system, b)
+	}
+	// gem5 v24.0.0.1 as published: the probe found its misdecode.
+	if p := meta.Gem5Probe; p == nil || p.Standin || p.Gem5SHA256 != meta.Gem5SHA256 ||
+		!slices.Equal(p.Misdecodes, []string{misdecode.XchgREXB}) {
+		t.Fatalf("%s: the run record's probe %+v, want %s found on the published gem5", system, p, misdecode.XchgREXB)
 	}
 }
 

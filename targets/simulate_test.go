@@ -21,6 +21,7 @@ import (
 	gem5configs "github.com/vswarmu/vswarmu-mage/gem5-configs"
 	"github.com/vswarmu/vswarmu-mage/internal/config"
 	"github.com/vswarmu/vswarmu-mage/internal/magetest"
+	"github.com/vswarmu/vswarmu-mage/results"
 )
 
 // standinEnv runs the pipeline with the stand-in gem5 and placeholders for
@@ -65,6 +66,17 @@ func TestMainJobWithTheStandin(t *testing.T) {
 		if measured[fn] != "board.processor.switch1.core 49540000" {
 			t.Errorf("%s measured %q", fn, measured[fn])
 		}
+	}
+	// The gem5 was probed before it measured, and its record says so (the
+	// stand-in's answer labelled as such); the built-in patches are named.
+	var meta results.RunMeta
+	b, _ := os.ReadFile(filepath.Join(work, "results", "fibonacci-go", results.MetaFile))
+	if err := json.Unmarshal(b, &meta); err != nil || meta.Gem5Probe == nil || !meta.Gem5Probe.Standin ||
+		len(meta.Gem5Probe.Misdecodes) != 0 || meta.Gem5Probe.Error != "" {
+		t.Errorf("fibonacci-go's record has no stand-in probe (%v):\n%s", err, b)
+	}
+	if report, _ := os.ReadFile(filepath.Join(work, "results", "report.md")); !strings.Contains(string(report), "probed: no known misdecode") {
+		t.Errorf("report.md does not say what the probe found")
 	}
 	if r := magetest.Mage(t, dir, env, "simulate:all"); r.Code != 0 ||
 		!strings.Contains(r.Output, "nothing to do: 8 rules up to date") {
