@@ -5,20 +5,61 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 
 	"github.com/magefile/mage/mage"
 	"github.com/magefile/mage/mg"
 
 	"github.com/vswarmu/vswarmu-mage/internal/compilelock"
+	"github.com/vswarmu/vswarmu-mage/internal/suggest"
 )
 
 func main() {
 	compileUnderLock(os.Args[1:])
-	os.Exit(mage.Main())
+	var head headWriter // mage's own complaint comes first on stderr
+	code := mage.ParseAndRun(os.Stdout, io.MultiWriter(os.Stderr, &head), os.Stdin, os.Args[1:])
+	if m := unknownTarget.FindStringSubmatch(string(head.b)); code == 2 && m != nil {
+		suggestTargets(m[1])
+	}
+	os.Exit(code)
+}
+
+// unknownTarget is what the compiled plugin says of a target it lacks.
+var unknownTarget = regexp.MustCompile(`Unknown target specified: "([^"]*)"`)
+
+// suggestTargets names the targets nearest an unknown one, from `mage -l`.
+func suggestTargets(name string) {
+	var list bytes.Buffer
+	if mage.ParseAndRun(&list, io.Discard, nil, []string{"-l"}) != 0 {
+		return
+	}
+	var targets []string
+	for _, line := range strings.Split(list.String(), "\n") {
+		if f := strings.Fields(line); strings.HasPrefix(line, "  ") && len(f) > 0 {
+			targets = append(targets, strings.TrimSuffix(f[0], "*"))
+		}
+	}
+	if hint := suggest.Hint(name, targets); hint != "" {
+		fmt.Fprintf(os.Stderr, "mage: no target %q%s (go run mage.go -l lists every target)\n", name, hint)
+		return
+	}
+	fmt.Fprintf(os.Stderr, "mage: no target %q: go run mage.go -l lists every target\n", name)
+}
+
+// headWriter keeps the first 4 kB written to it.
+type headWriter struct{ b []byte }
+
+func (h *headWriter) Write(p []byte) (int, error) {
+	if room := 4096 - len(h.b); room > 0 {
+		h.b = append(h.b, p[:min(room, len(p))]...)
+	}
+	return len(p), nil
 }
 
 // compileUnderLock compiles the plugin into mage's cache (go build's own

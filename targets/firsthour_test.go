@@ -250,3 +250,43 @@ func TestRootPasswordWarningOnlyWhenADiskIsBuilt(t *testing.T) {
 		}
 	}
 }
+
+// TestMisspelledSettingsAndPathsAreNamed: a variable one edit from a
+// setting is warned of before any work (and by mage config), and a
+// WORKING_DIR that is a file is refused naming the setting.
+func TestMisspelledSettingsAndPathsAreNamed(t *testing.T) {
+	dir, env := standinEnv(t)
+	for _, c := range []struct{ env, want string }{
+		{"FUNCTION=fibonacci-go", "FUNCTION is not a setting and changes nothing; did you mean FUNCTIONS?"},
+		{"NUM_INVOCATION=3", "NUM_INVOCATION is not a setting and changes nothing; did you mean NUM_INVOCATIONS?"},
+		{"SYSTM=skylake", "SYSTM is not a setting and changes nothing; did you mean SYSTEM?"},
+	} {
+		for _, target := range []string{"status", "config"} {
+			r := magetest.Mage(t, dir, append(env, c.env, "DRY_RUN=1"), target)
+			if !strings.Contains(r.Output, c.want) {
+				t.Errorf("%s with %s: exit %d, no warning %q\n%s", target, c.env, r.Code, c.want, r.Output)
+			}
+		}
+	}
+	file := filepath.Join(dir, "a-file")
+	writeFile(t, file, "x")
+	r := magetest.Mage(t, dir, append(env, "WORKING_DIR="+file), "status")
+	if r.Code == 0 || !strings.Contains(r.Output, `WORKING_DIR="`+file+`" (environment): `+file+" is a file: name a directory") {
+		t.Fatalf("WORKING_DIR a file: exit %d\n%s", r.Code, r.Output)
+	}
+}
+
+// TestUnknownTargetGetsTheNearestName: `go run mage.go` follows Mage's
+// "Unknown target specified" with the nearest target's name.
+func TestUnknownTargetGetsTheNearestName(t *testing.T) {
+	if testing.Short() {
+		t.Skip("compiles the plugin")
+	}
+	c := exec.Command("go", "run", "mage.go", "simulate:al")
+	c.Dir = magetest.RepoRoot(t)
+	c.Env = append(os.Environ(), "MAGEFILE_CACHE="+t.TempDir(), "NO_COLOR=1")
+	out, err := c.CombinedOutput()
+	if err == nil || !strings.Contains(string(out), `mage: no target "simulate:al"; did you mean "simulate:all"?`) {
+		t.Fatalf("go run mage.go simulate:al: %v\n%s", err, out)
+	}
+}

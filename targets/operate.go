@@ -49,7 +49,13 @@ func Config() error {
 			writeValue(w, v)
 		}
 	}
-	return w.Flush()
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	for _, warning := range config.Misspelled(os.Environ()) {
+		printer().Warnf("%s", warning)
+	}
+	return nil
 }
 
 // writeValue writes one setting's line of `mage config`.

@@ -47,7 +47,11 @@ func load() (*config.Config, *plan, error) {
 			return
 		}
 		session.cfg = cfg
-		session.p, session.err = newPlan(cfg, printer())
+		out := printer()
+		for _, w := range config.Misspelled(os.Environ()) {
+			out.Warnf("%s", w)
+		}
+		session.p, session.err = newPlan(cfg, out)
 	})
 	return session.cfg, session.p, session.err
 }

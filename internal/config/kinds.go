@@ -61,6 +61,8 @@ func (k Choice) Describe() string { return "one of " + strings.Join(k, ", ") }
 type Path struct {
 	Exists   string
 	Keywords []string
+	// Dir: a directory, made when missing; an existing file is refused.
+	Dir bool
 }
 
 func (k Path) set(raw, projectDir string, field any) (string, error) {
@@ -76,6 +78,9 @@ func (k Path) set(raw, projectDir string, field any) (string, error) {
 
 // check requires an existing file or directory when Exists says so.
 func (k Path) check(path string) error {
+	if fi, err := os.Stat(path); k.Dir && err == nil && !fi.IsDir() {
+		return fmt.Errorf("%s is a file: name a directory (one that does not exist yet is made)", path)
+	}
 	if k.Exists == "" {
 		return nil
 	}

@@ -23,13 +23,13 @@ var (
 // ${NAME:a=x,b=y} for a mapping of it.
 func Settings() []Setting {
 	return []Setting{
-		{Name: "RESOURCES", Default: "./resources", Kind: Path{}, Group: "paths",
+		{Name: "RESOURCES", Default: "./resources", Kind: Path{Dir: true}, Group: "paths",
 			Doc:   "long-lived artifacts: gem5, kernel, disk image, client",
 			field: func(c *Config) any { return &c.Resources }},
-		{Name: "WORKING_DIR", Default: "./wkdir", Kind: Path{}, Group: "paths",
+		{Name: "WORKING_DIR", Default: "./wkdir", Kind: Path{Dir: true}, Group: "paths",
 			Doc:   "run scripts, checkpoints, results, logs and the engine's state (.vswarmu)",
 			field: func(c *Config) any { return &c.WorkingDir }},
-		{Name: "GEM5_DIR", Default: "${RESOURCES}/gem5", Kind: Path{}, Group: "paths",
+		{Name: "GEM5_DIR", Default: "${RESOURCES}/gem5", Kind: Path{Dir: true}, Group: "paths",
 			Doc:   "gem5 source checkout and build",
 			field: func(c *Config) any { return &c.Gem5Dir }},
 		{Name: "GEM5_REPO", Default: "https://github.com/gem5/gem5.git", Kind: Text{}, Group: "gem5",

@@ -12,7 +12,7 @@ func Closest(word string, candidates []string) string {
 		if c == word {
 			continue
 		}
-		if d := distance(word, c); d < bestDist {
+		if d := Distance(word, c); d < bestDist {
 			best, bestDist = c, d
 		}
 	}
@@ -27,8 +27,8 @@ func Hint(word string, candidates []string) string {
 	return ""
 }
 
-// distance is the Levenshtein distance between a and b, in runes.
-func distance(a, b string) int {
+// Distance is the Levenshtein distance between a and b, in runes.
+func Distance(a, b string) int {
 	ra, rb := []rune(a), []rune(b)
 	prev := make([]int, len(rb)+1)
 	cur := make([]int, len(rb)+1)

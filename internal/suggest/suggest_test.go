@@ -29,9 +29,9 @@ func TestClosest(t *testing.T) {
 func FuzzDistance(f *testing.F) {
 	f.Add("kitten", "sitting")
 	f.Fuzz(func(t *testing.T, a, b string) {
-		d := distance(a, b)
-		if d != distance(b, a) || d < 0 || d > max(len([]rune(a)), len([]rune(b))) || (a == b) != (d == 0) {
-			t.Fatalf("distance(%q, %q) = %d", a, b, d)
+		d := Distance(a, b)
+		if d != Distance(b, a) || d < 0 || d > max(len([]rune(a)), len([]rune(b))) || (a == b) != (d == 0) {
+			t.Fatalf("Distance(%q, %q) = %d", a, b, d)
 		}
 	})
 }
