@@ -98,7 +98,7 @@ func CheckRun(dir string, expected int) Check {
 		c.Outcome = Succeeded
 		c.Reason = fmt.Sprintf("%d invocations", c.Invocations)
 	}
-	if _, err := os.Stat(filepath.Join(dir, "stats.txt")); err != nil && c.Outcome != Failed {
+	if !outputExists(filepath.Join(dir, "stats.txt")) && c.Outcome != Failed {
 		c.Outcome, c.Reason = Failed, "finished without stats.txt"
 	}
 	return c
@@ -176,7 +176,7 @@ func CheckAll(root string, want []string, expected int) []Check {
 
 func anyExists(dir string, names ...string) bool {
 	for _, n := range names {
-		if _, err := os.Stat(filepath.Join(dir, n)); err == nil {
+		if outputExists(filepath.Join(dir, n)) {
 			return true
 		}
 	}

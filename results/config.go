@@ -6,7 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
+	"io"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -31,15 +31,19 @@ type SimConfig struct {
 // JSON; it returns nil without error when the run left neither.
 func ReadConfig(dir string) (*SimConfig, error) {
 	p := filepath.Join(dir, "config.json")
-	b, err := os.ReadFile(p)
+	jf, name, err := openOutput(p)
 	if err == nil {
-		return ParseConfigJSON(b, p)
+		defer jf.Close()
+		b, err := io.ReadAll(jf)
+		if err != nil {
+			return nil, fmt.Errorf("config %s: %w", name, err)
+		}
+		return ParseConfigJSON(b, name)
 	}
 	if !errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("config %s: %w", p, err)
 	}
-	p = filepath.Join(dir, "config.ini")
-	f, err := os.Open(p)
+	f, p, err := openOutput(filepath.Join(dir, "config.ini"))
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}

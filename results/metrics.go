@@ -381,7 +381,7 @@ func LoadResults(root string) ([]*Run, []error) {
 			continue
 		}
 		dir := filepath.Join(root, e.Name())
-		if _, err := os.Stat(filepath.Join(dir, "stats.txt")); err != nil {
+		if !outputExists(filepath.Join(dir, "stats.txt")) {
 			continue
 		}
 		r, err := LoadRun(dir)

@@ -9,7 +9,6 @@ import (
 	"io"
 	"math"
 	"math/big"
-	"os"
 	"strconv"
 	"strings"
 )
@@ -112,14 +111,14 @@ const (
 	endMarker   = "End Simulation Statistics"
 )
 
-// ReadStats parses the stats file at path.
+// ReadStats parses the stats file at path (or path.gz).
 func ReadStats(path string) (*Stats, error) {
-	f, err := os.Open(path)
+	f, name, err := openOutput(path)
 	if err != nil {
 		return nil, fmt.Errorf("stats %s: %w", path, err)
 	}
 	defer f.Close()
-	return ParseStats(f, path)
+	return ParseStats(f, name)
 }
 
 // ParseStats reads every dump of a gem5 stats file. Lines that are not
