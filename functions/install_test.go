@@ -1,7 +1,9 @@
 package functions
 
 import (
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -37,5 +39,27 @@ services:
 	check.Stdin = strings.NewReader(script)
 	if out, err := check.CombinedOutput(); err != nil {
 		t.Fatalf("sh -n: %v\n%s\n%s", err, out, script)
+	}
+}
+
+// TestTinyLooksUpBusyboxWhenItMakesTheDisk: the plan may be made before
+// AUTO_INSTALL installs busybox-static; the disk's recipe looks the host's
+// busybox up again, and keeps one it was given.
+func TestTinyLooksUpBusyboxWhenItMakesTheDisk(t *testing.T) {
+	bin := t.TempDir()
+	t.Setenv("PATH", bin)
+	if got := (Tiny{}).withHostBusybox(); got.Busybox != "" {
+		t.Fatalf("no busybox on PATH, found %q", got.Busybox)
+	}
+	// Installed after the plan was made.
+	bb := filepath.Join(bin, "busybox")
+	if err := os.WriteFile(bb, []byte("#!/bin/sh\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if got := (Tiny{}).withHostBusybox(); got.Busybox != bb || got.Applets != bb {
+		t.Fatalf("busybox installed after the plan: %+v, want %s", got, bb)
+	}
+	if got := (Tiny{Busybox: "/res/busybox-arm64"}).withHostBusybox(); got.Busybox != "/res/busybox-arm64" || got.Applets != bb {
+		t.Fatalf("a given busybox: %+v", got)
 	}
 }

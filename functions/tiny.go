@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -41,6 +42,16 @@ type Tiny struct {
 	// (functions:driveDisk): the same guest with the client and no
 	// function.
 	Drive bool
+}
+
+// withHostBusybox fills in the host's busybox where the plan found none:
+// the plan is made before the packages its rules need are installed
+// (AUTO_INSTALL installs busybox-static), so it is looked up again when
+// the disk is made.
+func (t Tiny) withHostBusybox() Tiny {
+	host, _ := exec.LookPath("busybox")
+	t.Busybox, t.Applets = cmp.Or(t.Busybox, host), cmp.Or(t.Applets, host)
+	return t
 }
 
 // guest tools and where they go.
@@ -115,6 +126,7 @@ func (t Tiny) Make(ctx context.Context, j job.Job) error {
 	if err := apt.Need("mkfs.ext4", "sfdisk"); err != nil {
 		return err
 	}
+	t = t.withHostBusybox()
 	if t.Busybox == "" {
 		return &apt.MissingToolsError{Tools: []string{"busybox (a static one: package busybox-static)"}}
 	}
