@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -37,8 +39,18 @@ type Check struct {
 	Settings    string // the settings that made it, beyond the defaults: "SYSTEM=skylake "
 	Outcome     Outcome
 	Reason      string
-	Invocations int // "End invokation" lines seen
+	Invocations int // measured invocations that ended ("End invokation" lines past the warming)
+	Warming     int // warming invocations that ended (atomic warming, not measured)
 	Expected    int
+	Standin     bool // the stand-in gem5 made the run: its numbers are not measurements
+}
+
+// endIndex reads the invocation's number from its "End invokation" line.
+var endIndex = regexp.MustCompile(`End invokation (\d+)`)
+
+func atoi(s string) int {
+	n, _ := strconv.Atoi(s)
+	return n
 }
 
 // CheckRun judges a results directory: a run is finished when its log says
@@ -50,8 +62,15 @@ func CheckRun(dir string, expected int) Check {
 	if meta != nil && meta.Invocations > 0 {
 		c.Expected = meta.Invocations
 	}
+	warming := -1 // unknown: every invocation counts as measured
 	if meta != nil {
-		c.Function, c.Settings = meta.Function, settingsOf(meta)
+		c.Function, c.Settings, c.Standin = meta.Function, settingsOf(meta), meta.Standin
+		if w, err := strconv.Atoi(meta.Parameters["ATOMIC_WARMING"]); err == nil {
+			warming = w
+		}
+	}
+	if _, standin := Gem5Banner(filepath.Join(dir, LogFile)); standin {
+		c.Standin = true
 	}
 	if meta != nil && meta.Status == string(Hung) {
 		c.Outcome, c.Reason = Hung, cmp.Or(meta.Reason, "no progress: killed")
@@ -76,7 +95,11 @@ func CheckRun(dir string, expected int) Check {
 		case strings.Contains(line, DoneLine):
 			done = true
 		case strings.Contains(line, InvocationLine):
-			c.Invocations++
+			if m := endIndex.FindStringSubmatch(line); m != nil && warming >= 0 && atoi(m[1]) < warming {
+				c.Warming++
+			} else {
+				c.Invocations++
+			}
 		}
 		if strings.TrimSpace(line) != "" {
 			last = strings.TrimSpace(line)
@@ -97,6 +120,9 @@ func CheckRun(dir string, expected int) Check {
 	default:
 		c.Outcome = Succeeded
 		c.Reason = fmt.Sprintf("%d invocations", c.Invocations)
+	}
+	if c.Warming > 0 && c.Outcome != Failed {
+		c.Reason += fmt.Sprintf(" measured (after %d warming)", c.Warming)
 	}
 	if !outputExists(filepath.Join(dir, "stats.txt")) && c.Outcome != Failed {
 		c.Outcome, c.Reason = Failed, "finished without stats.txt"

@@ -74,7 +74,8 @@ func TestRealDebianRunIsReported(t *testing.T) {
 			wantCycles,
 		)
 	}
-	if c := CheckRun(dir, 10); c.Outcome != Succeeded || c.Invocations != 20 || c.Expected != 10 {
+	if c := CheckRun(dir, 10); c.Outcome != Succeeded || c.Invocations != 10 || c.Warming != 10 || c.Expected != 10 ||
+		c.Reason != "10 invocations measured (after 10 warming)" {
 		t.Fatalf("check: %+v (want succeeded: 10 warming + 10 measured invocations ended)", c)
 	}
 

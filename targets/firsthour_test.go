@@ -184,6 +184,39 @@ func TestStandinSummaryIsMarked(t *testing.T) {
 		!regexp.MustCompile(`fibonacci-go +succeeded IPC .*STAND-IN \(not a measurement\)`).MatchString(r.Output) {
 		t.Fatalf("summary: exit %d\n%s", r.Code, r.Output)
 	}
+	// report:check labels the stand-in's runs, and says so when they sit
+	// beside a real run (README's stand-in line, then its real line).
+	r = magetest.Mage(t, dir, env, "report:check")
+	if r.Code != 0 || !strings.Contains(r.Output, "[STAND-IN: not a measurement]") ||
+		!strings.Contains(r.Output, "all 1 runs were made by the stand-in gem5") {
+		t.Fatalf("report:check of stand-in runs: exit %d\n%s", r.Code, r.Output)
+	}
+	real := filepath.Join(dir, "wk", "results", "auth-go")
+	copyDir(t, filepath.Join(magetest.RepoRoot(t), "results", "testdata", "real-tiny-skylake", "fibonacci-go"), real)
+	r = magetest.Mage(t, dir, append(env, "FUNCTIONS=fibonacci-go,auth-go"), "report:check")
+	if !strings.Contains(r.Output, "1 of 2 runs under") || !strings.Contains(r.Output, "sit beside real ones") {
+		t.Fatalf("report:check of stand-in and real runs together: exit %d\n%s", r.Code, r.Output)
+	}
+	if regexp.MustCompile(`auth-go .*STAND-IN`).MatchString(r.Output) {
+		t.Errorf("the real run is labelled stand-in:\n%s", r.Output)
+	}
+}
+
+// copyDir copies the files of src into dst.
+func copyDir(t *testing.T, src, dst string) {
+	t.Helper()
+	ents, err := os.ReadDir(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(dst, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range ents {
+		if !e.IsDir() {
+			copyFile(t, filepath.Join(src, e.Name()), filepath.Join(dst, e.Name()))
+		}
+	}
 }
 
 // TestFirstRunSaysItCompiles: `go run mage.go` says that it compiles the
