@@ -56,6 +56,9 @@ func (p Prober) Probe(ctx context.Context, j job.Job, gem5 string) (*results.Gem
 		return nil, err
 	}
 	r.Gem5SHA256 = id.SHA256
+	if r.Error != "" {
+		return r, nil // not kept: the next run asks again (a library installed, say)
+	}
 	return r, writeProbe(kept, r)
 }
 

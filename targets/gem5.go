@@ -2,12 +2,16 @@ package targets
 
 import (
 	"context"
+	"encoding/json"
+	"os"
 	"path/filepath"
 
 	"github.com/magefile/mage/mg"
 
 	gem5configs "github.com/vswarmu/vswarmu-mage/gem5-configs"
 	"github.com/vswarmu/vswarmu-mage/internal/engine"
+	"github.com/vswarmu/vswarmu-mage/internal/misdecode"
+	"github.com/vswarmu/vswarmu-mage/results"
 )
 
 // Gem5 builds the simulator (the original setup/gem5.Makefile).
@@ -67,7 +71,7 @@ func (p *plan) gem5() artifact {
 		return artifact{path: b.Binary(), rule: p.rule(ruleGem5Build, func() (*engine.Rule, error) {
 			return &engine.Rule{
 				Doc: "build gem5.opt for GEM5_ARCH with scons", Outputs: []string{b.Binary()}, Inputs: b.CompileInputs(),
-				Deps: []*engine.Rule{p.gem5Patch()}, Params: p.gem5CompileParams(b), InPlace: true,
+				Deps: []*engine.Rule{p.gem5Source(), p.gem5Patch()}, Params: p.gem5CompileParams(b), InPlace: true,
 				Slots:  b.Jobs, // scons -j JOBS uses every slot
 				Space:  6 << 30,
 				Recipe: func(ctx context.Context, j *engine.Job) error { return b.Compile(ctx, j) },
@@ -143,23 +147,30 @@ func (p *plan) prober() *gem5configs.Prober {
 }
 
 // gem5Probe is gem5:probe: the probe run on the gem5 simulations use,
-// said on the terminal (each binary is probed once; the answer is kept).
+// said on the terminal and kept in WORKING_DIR/gem5-probe.json (each
+// binary is probed once; simulations ask the same Prober).
 func (p *plan) gem5Probe() *engine.Rule {
 	g, pr := p.gem5(), p.prober()
+	out := filepath.Join(p.cfg.WorkingDir, "gem5-probe.json")
 	return p.rule(ruleGem5Probe, func() (*engine.Rule, error) {
 		return &engine.Rule{
-			Doc: "probe the gem5 simulations use for the instructions it is known to misexecute", Deps: deps(g), Slots: 1,
+			Doc:     "probe the gem5 simulations use for the instructions it is known to misexecute",
+			Outputs: []string{out}, Inputs: []string{g.path}, Deps: deps(g), Slots: 1,
+			Params: engine.Params{"probe": misdecode.ProbeVersion(), "GEM5_ARCH": p.cfg.Gem5Arch},
 			Recipe: func(ctx context.Context, j *engine.Job) error {
-				if pr == nil {
-					j.Progress("GEM5_ARCH=%s: the probe is x86 code; nothing to probe", p.cfg.Gem5Arch)
-					return nil
+				r := &results.Gem5Probe{Error: "GEM5_ARCH=" + p.cfg.Gem5Arch + ": the probe is x86 code; nothing to probe"}
+				if pr != nil {
+					var err error
+					if r, err = pr.Probe(ctx, j, g.path); err != nil {
+						return err
+					}
 				}
-				r, err := pr.Probe(ctx, j, g.path)
+				p.g.UI().Printf("%s: %s", g.path, gem5configs.DescribeProbe(r))
+				b, err := json.MarshalIndent(r, "", "  ")
 				if err != nil {
 					return err
 				}
-				p.g.UI().Printf("%s: %s", g.path, gem5configs.DescribeProbe(r))
-				return nil
+				return os.WriteFile(j.Out(out), append(b, '\n'), 0o644)
 			},
 		}, nil
 	})

@@ -153,7 +153,7 @@ func TestGem5Stage(t *testing.T) {
 	// The image takes the project's own m5 (M5_UTIL=builtin): gem5:m5 is
 	// not part of the main job.
 	if r := magetest.Mage(t, work, env(), "status"); r.Code != 1 ||
-		!strings.Contains(r.Output, "not needed by simulate:all: gem5:term, gem5:m5") ||
+		!strings.Contains(r.Output, "not needed by simulate:all: gem5:probe, gem5:term, gem5:m5") ||
 		strings.Contains(r.Output, "stale gem5:build") ||
 		strings.Contains(r.Output, "stale gem5:source") {
 		t.Fatalf("status after gem5:build: exit %d\n%s", r.Code, r.Output)
@@ -341,4 +341,30 @@ func gitOutput(t *testing.T, dir string, args ...string) string {
 		t.Fatalf("git %v: %v", args, err)
 	}
 	return strings.TrimSpace(string(out))
+}
+
+// TestGem5ProbeOnTheStandin: gem5:probe on GEM5=standin says the probe ran
+// natively (no gem5 was probed), keeps the answer, and is up to date next
+// time; another gem5 binary is probed again.
+func TestGem5ProbeOnTheStandin(t *testing.T) {
+	dir, env := standinEnv(t)
+	r := magetest.Mage(t, dir, env, "gem5:probe")
+	if r.Code != 0 || !strings.Contains(r.Output, "no known misdecode") ||
+		!strings.Contains(r.Output, "[stand-in: the program ran natively, no gem5 was probed]") {
+		t.Fatalf("gem5:probe: exit %d\n%s", r.Code, r.Output)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "wk", "gem5-probe.json")); err != nil {
+		t.Fatal(err)
+	}
+	if r := magetest.Mage(t, dir, env, "gem5:probe"); r.Code != 0 || !strings.Contains(r.Output, "nothing to do") {
+		t.Fatalf("second gem5:probe: exit %d\n%s", r.Code, r.Output)
+	}
+	// A gem5 that does not run the probe: said, not taken for a clean bill.
+	broken := filepath.Join(dir, "gem5.opt")
+	writeFile(t, broken, "#!/bin/sh\necho 'gem5 version 24.0.0.1'\nexit 1\n")
+	os.Chmod(broken, 0o755)
+	r = magetest.Mage(t, dir, append(env, "GEM5="+broken), "gem5:probe")
+	if r.Code != 0 || !strings.Contains(r.Output, "the probe could not tell: gem5 did not run the probe") {
+		t.Fatalf("gem5:probe of a gem5 that fails: exit %d\n%s", r.Code, r.Output)
+	}
 }
