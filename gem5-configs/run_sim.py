@@ -61,7 +61,6 @@ import compat
 compat.allow_builds_without_ruby()
 
 import m5  # noqa: E402
-from gem5.components.memory.single_channel import SingleChannelDDR4_2400  # noqa: E402
 from gem5.components.processors.cpu_types import CPUTypes  # noqa: E402
 from gem5.components.processors.simple_switchable_processor import (  # noqa: E402
     SimpleSwitchableProcessor,
@@ -218,7 +217,7 @@ class Machine:
         parts = dict(
             clk_freq=self.system.clock,
             processor=processor,
-            memory=SingleChannelDDR4_2400(size=self.memory),
+            memory=self.system.memory(self.memory),
             cache_hierarchy=self.system.caches(),
         )
         if self.isa == "arm":

@@ -106,6 +106,9 @@ type Runner struct {
 	ResolveSetupCPU func(ctx context.Context, r qemu.Commander) string
 	// Prober probes gem5 before it runs (once per binary; nil: not probed).
 	Prober *Prober
+	// Systems is the systems catalogue, whose memory models the runs'
+	// records name.
+	Systems Catalogue
 }
 
 // CheckpointDir is where setup leaves the checkpoint.
@@ -553,6 +556,11 @@ func (s Simulation) record(out outcome, err error, stage, dir, setupCPU string) 
 			Topology: s.topology().Name()},
 	}
 	s.topology().Record(s, &meta)
+	system := s.Systems.Setup // boots and setups run on the setup system
+	if stage == "" {
+		system = s.System
+	}
+	meta.Memory = s.Systems.Memories()[system]
 	if g := s.Files.ID(s.Gem5); g != nil {
 		meta.Gem5SHA256 = g.SHA256
 	}

@@ -2,10 +2,12 @@ package gem5configs
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 )
@@ -18,13 +20,78 @@ type System struct {
 	// Levels are its cache levels as the statistics name them: l1i, l1d,
 	// l2 and, with private L2s under a shared one, l3.
 	Levels []string
+	Memory Memory // its main memory's model
 }
+
+// Memory is a system's main memory model: gem5's fixed-latency
+// SimpleMemory ("simple", with its latency, variance and bandwidth) or one
+// of the standard library's DRAM channels (MemoryKinds).
+type Memory struct {
+	Kind       string `json:"kind"`
+	Latency    string `json:"latency,omitempty"`
+	LatencyVar string `json:"latency_var,omitempty"`
+	Bandwidth  string `json:"bandwidth,omitempty"`
+}
+
+// MemoryKinds are the memory models a system can name: SimpleMemory, and
+// the gem5 v24 standard library's memory systems by their names less the
+// SingleChannel/DualChannel prefix gem5 gives them.
+func MemoryKinds() []string {
+	return []string{"simple", "DDR3_1600", "DDR3_2133", "DDR4_2400", "LPDDR3_1600", "HBM",
+		"DualChannelDDR3_1600", "DualChannelDDR3_2133", "DualChannelDDR4_2400", "DualChannelLPDDR3_1600"}
+}
+
+// String names the memory for a run's provenance.
+func (m Memory) String() string {
+	if m.Kind == "simple" {
+		return fmt.Sprintf("SimpleMemory %s (±%s), %s", m.Latency, cmp.Or(m.LatencyVar, "0ns"), m.Bandwidth)
+	}
+	if strings.HasPrefix(m.Kind, "DualChannel") {
+		return m.Kind
+	}
+	return "SingleChannel" + m.Kind
+}
+
+// check says what a memory entry lacks.
+func (m Memory) check() error {
+	if !slices.Contains(MemoryKinds(), m.Kind) {
+		return fmt.Errorf("memory.kind %q is not one of %s", m.Kind, strings.Join(MemoryKinds(), ", "))
+	}
+	if m.Kind != "simple" {
+		if m.Latency != "" || m.LatencyVar != "" || m.Bandwidth != "" {
+			return fmt.Errorf("memory.kind %s is a DRAM model: latency, latency_var and bandwidth are SimpleMemory's (kind simple)", m.Kind)
+		}
+		return nil
+	}
+	if !memLatency.MatchString(m.Latency) || m.LatencyVar != "" && !memLatency.MatchString(m.LatencyVar) {
+		return fmt.Errorf("memory: SimpleMemory's latency and latency_var are times such as \"30ns\" (got %q, %q)", m.Latency, m.LatencyVar)
+	}
+	if !memBandwidth.MatchString(m.Bandwidth) {
+		return fmt.Errorf("memory: SimpleMemory's bandwidth is a rate such as \"12.8GiB/s\" (got %q)", m.Bandwidth)
+	}
+	return nil
+}
+
+var (
+	memLatency   = regexp.MustCompile(`^[0-9]+(\.[0-9]+)?(ps|ns|us|ms)$`)
+	memBandwidth = regexp.MustCompile(`^[0-9]+(\.[0-9]+)?([kMGT]i?B/s)$`)
+)
 
 // Catalogue is what systems.json declares: its systems, in file order,
 // and the detailed core types an evaluation can switch to.
 type Catalogue struct {
 	Systems      []System
 	DetailedCPUs []string
+	Setup        string // the system every boot and setup runs on
+}
+
+// Memories names each system's memory, by system name (for run records).
+func (c Catalogue) Memories() map[string]string {
+	m := make(map[string]string, len(c.Systems))
+	for _, s := range c.Systems {
+		m[s.Name] = s.Memory.String()
+	}
+	return m
 }
 
 // Names returns the systems' names.
@@ -75,6 +142,7 @@ type systemEntry struct {
 	Description string                     `json:"description"`
 	Clock       string                     `json:"clock"`
 	Detailed    string                     `json:"detailed"`
+	Memory      *Memory                    `json:"memory"`
 	Caches      map[string]json.RawMessage `json:"caches"`
 	O3          map[string]json.RawMessage `json:"o3"`
 }
@@ -89,7 +157,7 @@ func ParseSystems(data []byte) (Catalogue, error) {
 	if err := d.Decode(&f); err != nil {
 		return Catalogue{}, fmt.Errorf("not a systems catalogue: %w", err)
 	}
-	c := Catalogue{DetailedCPUs: f.DetailedCPUs}
+	c := Catalogue{DetailedCPUs: f.DetailedCPUs, Setup: f.Setup}
 	for i, e := range f.Systems {
 		if err := e.check(f.DetailedCPUs); err != nil {
 			return Catalogue{}, fmt.Errorf("systems[%d] %q: %w", i, e.Name, err)
@@ -99,7 +167,7 @@ func ParseSystems(data []byte) (Catalogue, error) {
 		}
 		c.Systems = append(
 			c.Systems,
-			System{Name: e.Name, Description: e.Description, Detailed: e.Detailed, Levels: e.levels()},
+			System{Name: e.Name, Description: e.Description, Detailed: e.Detailed, Levels: e.levels(), Memory: *e.Memory},
 		)
 	}
 	return c, c.check(f.Setup)
@@ -119,6 +187,13 @@ func (e systemEntry) check(detailed []string) error {
 		if f.value == "" {
 			return fmt.Errorf("give %q", f.name)
 		}
+	}
+	if e.Memory == nil {
+		return fmt.Errorf(`give "memory" (kind simple with latency, latency_var and bandwidth, or a DRAM model: %s)`,
+			strings.Join(MemoryKinds()[1:], ", "))
+	}
+	if err := e.Memory.check(); err != nil {
+		return err
 	}
 	if !slices.Contains(detailed, e.Detailed) {
 		return fmt.Errorf("detailed %q is not one of detailed_cpus (%s)", e.Detailed, strings.Join(detailed, ", "))

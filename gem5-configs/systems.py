@@ -28,6 +28,10 @@ class System:
     detailed: str  # default detailed core type, one of DETAILED_CPUS
     # Parameters set on O3 detailed cores (name -> value or a factory).
     o3: Dict[str, object] = field(default_factory=dict)
+    # The main memory: a factory of the board's memory of a size ("2GB"),
+    # and its name as runs record it.
+    memory: Callable[[str], object] = None
+    memory_name: str = ""
 
 
 def _object(name):
@@ -42,16 +46,43 @@ def _object(name):
     return make
 
 
+def _memory(spec):
+    """The memory factory and name of a system's "memory" entry: gem5's
+    SimpleMemory (kind "simple") or a standard-library DRAM channel."""
+    kind = spec["kind"]
+    if kind == "simple":
+        lat, var, bw = spec["latency"], spec.get("latency_var", "0ns"), spec["bandwidth"]
+
+        def simple(size):
+            from gem5.components.memory.simple import SingleChannelSimpleMemory
+
+            return SingleChannelSimpleMemory(latency=lat, latency_var=var, bandwidth=bw, size=size)
+
+        return simple, "SimpleMemory %s (\u00b1%s), %s" % (lat, var, bw)
+    name = kind if kind.startswith("DualChannel") else "SingleChannel" + kind
+
+    def dram(size):
+        import importlib
+
+        module = "multi_channel" if kind.startswith("DualChannel") else "single_channel"
+        return getattr(importlib.import_module("gem5.components.memory." + module), name)(size=size)
+
+    return dram, name
+
+
 def _system(entry):
     """A System from one entry of systems.json."""
     levels = {k: Level(**v) for k, v in entry["caches"].items()}
     o3 = {k: _object(v["object"]) if isinstance(v, dict) else v for k, v in entry.get("o3", {}).items()}
+    memory, memory_name = _memory(entry["memory"])
     return System(
         description=entry["description"],
         clock=entry["clock"],
         detailed=entry["detailed"],
         caches=lambda: ClassicHierarchy(**levels),
         o3=o3,
+        memory=memory,
+        memory_name=memory_name,
     )
 
 

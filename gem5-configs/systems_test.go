@@ -14,14 +14,14 @@ import (
 func TestParseSystemsAgreesWithPython(t *testing.T) {
 	script := `import json
 import systems
-print(json.dumps({"systems": [[k, v.description, v.detailed, " ".join(v.caches().levels())] for k, v in systems.SYSTEMS.items()],
+print(json.dumps({"systems": [[k, v.description, v.detailed, " ".join(v.caches().levels()), v.memory_name] for k, v in systems.SYSTEMS.items()],
                   "detailed": list(systems.DETAILED_CPUS)}))`
 	out, err := standinPython(t, "-c", script).Output()
 	if err != nil {
 		t.Fatalf("python3: %v", err)
 	}
 	var want struct {
-		Systems  [][4]string
+		Systems  [][5]string
 		Detailed []string
 	}
 	if err := json.Unmarshal(out, &want); err != nil {
@@ -36,7 +36,7 @@ print(json.dumps({"systems": [[k, v.description, v.detailed, " ".join(v.caches()
 	}
 	for i, s := range got.Systems {
 		if w := want.Systems[i]; s.Name != w[0] || s.Description != w[1] || s.Detailed != w[2] ||
-			strings.Join(s.Levels, " ") != w[3] {
+			strings.Join(s.Levels, " ") != w[3] || s.Memory.String() != w[4] {
 			t.Errorf("system %d: Go %+v, Python %v", i, s, w)
 		}
 	}
@@ -47,6 +47,7 @@ print(json.dumps({"systems": [[k, v.description, v.detailed, " ".join(v.caches()
 
 func TestParseSystemsSaysWhatIsMissing(t *testing.T) {
 	const entry = `{"name": "small", "description": "one core", "clock": "2GHz", "detailed": "%s",
+	  "memory": {"kind": "simple", "latency": "30ns", "latency_var": "0ns", "bandwidth": "12.8GiB/s"},
 	  "caches": {"l1i": {"size": "8kB", "assoc": 2, "latency": 1, "response_latency": 1},
 	             "l1d": {"size": "8kB", "assoc": 2, "latency": 1, "response_latency": 1},
 	             "llc": {"size": "64kB", "assoc": 4, "latency": 10, "response_latency": 10}}}`
@@ -84,6 +85,12 @@ func TestParseSystemsSaysWhatIsMissing(t *testing.T) {
 			`caches.l4: levels are`,
 		},
 		{"twice", file(`"o3"`, "small", ok+", "+ok), `systems[1]: "small" is declared twice`},
+		{"no memory", file(`"o3"`, "small", memory(ok, "")), `systems[0] "small": give "memory"`},
+		{"unknown memory", file(`"o3"`, "small", memory(ok, `{"kind": "DDR9"}`)), `memory.kind "DDR9" is not one of simple, DDR3_1600`},
+		{"dram with a latency", file(`"o3"`, "small", memory(ok, `{"kind": "DDR4_2400", "latency": "30ns"}`)), `memory.kind DDR4_2400 is a DRAM model`},
+		{"simple without bandwidth", file(`"o3"`, "small", memory(ok, `{"kind": "simple", "latency": "30ns"}`)), `SimpleMemory's bandwidth is a rate`},
+		{"simple with a bad latency", file(`"o3"`, "small", memory(ok, `{"kind": "simple", "latency": "30", "bandwidth": "1GiB/s"}`)), `latency and latency_var are times`},
+		{"dram", file(`"o3"`, "small", memory(ok, `{"kind": "DDR4_2400"}`)), ""},
 		{"setup unknown", file(`"o3"`, "big", ok), `setup "big" is not one of the systems (small)`},
 		{"unknown field", strings.Replace(file(`"o3"`, "small", ok), `"clock"`, `"clok"`, 1), `unknown field "clok"`},
 		{"not json", "SYSTEMS = {}", "not a systems catalogue"},
@@ -94,12 +101,22 @@ func TestParseSystemsSaysWhatIsMissing(t *testing.T) {
 		switch {
 		case c.want == "" && err != nil:
 			t.Errorf("%s: %v", c.name, err)
-		case c.want == "" && (len(got.Systems) != 1 || fmt.Sprint(got.Systems[0]) != fmt.Sprint(System{"small", "one core", "o3", []string{"l1i", "l1d", "l2"}})):
+		case c.want == "" && (len(got.Systems) != 1 || got.Systems[0].Name != "small" || got.Systems[0].Detailed != "o3" ||
+			strings.Join(got.Systems[0].Levels, " ") != "l1i l1d l2" || got.Systems[0].Memory.Kind == ""):
 			t.Errorf("%s: read %+v", c.name, got)
 		case c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)):
 			t.Errorf("%s: error %v, want %q", c.name, err, c.want)
 		}
 	}
+}
+
+// memory replaces an entry's memory ("" removes it).
+func memory(entry, with string) string {
+	old := `"memory": {"kind": "simple", "latency": "30ns", "latency_var": "0ns", "bandwidth": "12.8GiB/s"},`
+	if with == "" {
+		return strings.Replace(entry, old, "", 1)
+	}
+	return strings.Replace(entry, old, `"memory": `+with+`,`, 1)
 }
 
 // The project's own systems.json wins over the built-in one, and its
@@ -128,7 +145,7 @@ func FuzzParseSystems(f *testing.F) {
 			return
 		}
 		for _, s := range c.Systems {
-			if s.Name == "" || s.Description == "" || s.Detailed == "" || len(s.Levels) < 3 {
+			if s.Name == "" || s.Description == "" || s.Detailed == "" || len(s.Levels) < 3 || s.Memory.check() != nil {
 				t.Fatalf("accepted an incomplete system %+v from %q", s, text)
 			}
 		}

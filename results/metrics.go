@@ -217,6 +217,7 @@ func (p *Gem5Probe) Summary() string {
 // ran, every parameter, and the machines' arrangement.
 type RunSettings struct {
 	System     string            `json:"system"`
+	Memory     string            `json:"memory,omitempty"` // the system's memory model
 	ExecMode   string            `json:"exec_mode,omitempty"`
 	Parameters map[string]string `json:"parameters,omitempty"`
 	// Topology is single or two-machine; with two machines the client
@@ -301,6 +302,7 @@ type Provenance struct {
 	Image       string // the function's image
 	Gem5Patches string // the project's patches compiled into gem5 ("" unknown)
 	Gem5Probe   string // what the misdecode probe found on the gem5 ("" not probed)
+	Memory      string // the simulated system's memory model ("" unknown)
 }
 
 // String says what made the run, as far as it is known.
@@ -311,7 +313,7 @@ func (p Provenance) String() string {
 	}
 	parts := []string{"made by " + gem5}
 	for _, f := range [][2]string{{"system ", p.System}, {"ISA ", p.ISA}, {"function run as a ", p.ExecMode}, {"topology ", p.Topology},
-		{"measurement ", p.Measurement}, {"gem5 sha256 ", p.Gem5SHA256}, {"gem5 patches ", p.Gem5Patches},
+		{"memory ", p.Memory}, {"measurement ", p.Measurement}, {"gem5 sha256 ", p.Gem5SHA256}, {"gem5 patches ", p.Gem5Patches},
 		{"gem5 ", p.Gem5Probe}, {"kernel ", p.Kernel}, {"disk ", p.Disk}, {"image ", p.Image}} {
 		if f[1] != "" {
 			parts = append(parts, f[0]+f[1])
@@ -332,7 +334,7 @@ func (r *Run) provenance() Provenance {
 		p.Measurement = cmp.Or(m.Parameters["MEASUREMENT"], "window")
 		p.Gem5SHA256, p.Image = m.Gem5SHA256, m.Image
 		p.Kernel, p.Disk = m.Kernel.describe(), m.Disk.describe()
-		p.Gem5Patches, p.Gem5Probe = m.Gem5Patches, m.Gem5Probe.Summary()
+		p.Gem5Patches, p.Gem5Probe, p.Memory = m.Gem5Patches, m.Gem5Probe.Summary(), m.Memory
 	}
 	return p
 }

@@ -438,8 +438,12 @@ func (p *plan) machine() (gem5configs.Simulation, error) {
 	if c.Gem5 == "" {
 		m.Gem5Patches = p.gem5Patches()
 	}
+	cat, err := gem5configs.Systems(c.ProjectDir)
+	if err != nil {
+		return gem5configs.Simulation{}, err
+	}
 	run := gem5configs.Runner{Work: c.WorkingDir, HangTimeout: c.HangTimeout, Timeout: c.SimTimeout, Files: &p.files,
-		Exec: p.exec, ResolveSetupCPU: p.setupCPU, Prober: p.prober()}
+		Exec: p.exec, ResolveSetupCPU: p.setupCPU, Prober: p.prober(), Systems: cat}
 	eval := gem5configs.Evaluation{System: c.System, AtomicWarming: c.AtomicWarming, Invocations: c.NumInvocations,
 		Measurement: c.Measurement}
 	work := gem5configs.Workload{Warmup: c.Warmup, GuestDir: functions.GuestDir}

@@ -75,7 +75,11 @@ func TestMainJobWithTheStandin(t *testing.T) {
 		len(meta.Gem5Probe.Misdecodes) != 0 || meta.Gem5Probe.Error != "" {
 		t.Errorf("fibonacci-go's record has no stand-in probe (%v):\n%s", err, b)
 	}
-	if report, _ := os.ReadFile(filepath.Join(work, "results", "report.md")); !strings.Contains(string(report), "probed: no known misdecode") {
+	if meta.Memory != "SimpleMemory 30ns (±0ns), 12.8GiB/s" {
+		t.Errorf("fibonacci-go's record names the memory %q, want simple's SimpleMemory", meta.Memory)
+	}
+	if report, _ := os.ReadFile(filepath.Join(work, "results", "report.md")); !strings.Contains(string(report), "probed: no known misdecode") ||
+		!strings.Contains(string(report), "memory SimpleMemory 30ns") {
 		t.Errorf("report.md does not say what the probe found")
 	}
 	if r := magetest.Mage(t, dir, env, "simulate:all"); r.Code != 0 ||
@@ -436,6 +440,7 @@ func TestAddingASystemIsOneEntry(t *testing.T) {
       "description": "2.5 GHz, 16 kB L1s, shared 2 MB LLC, TimingSimpleCPU",
       "clock": "2.5GHz",
       "detailed": "timing",
+      "memory": {"kind": "DDR4_2400"},
       "caches": {
         "l1i": {"size": "16kB", "assoc": 8, "latency": 1, "response_latency": 2},
         "l1d": {"size": "16kB", "assoc": 8, "latency": 1, "response_latency": 2},
@@ -449,7 +454,7 @@ func TestAddingASystemIsOneEntry(t *testing.T) {
 	writeFile(t, filepath.Join(configs, "systems.json"), text)
 
 	r := magetest.Mage(t, dir, append(env, "SYSTEM=nosuch"), "config")
-	if r.Code == 0 || !strings.Contains(r.Output, "allowed values are simple, skylake, big-llc") {
+	if r.Code == 0 || !strings.Contains(r.Output, "allowed values are simple, simple-ddr4, skylake, big-llc") {
 		t.Fatalf("SYSTEM=nosuch: exit %d\n%s", r.Code, r.Output)
 	}
 	env = append(env, "SYSTEM=big-llc")
@@ -461,7 +466,7 @@ func TestAddingASystemIsOneEntry(t *testing.T) {
 		t.Fatalf("the evaluation did not build the 2 MB LLC:\n%.2000s", cfg)
 	}
 	meta, _ := os.ReadFile(filepath.Join(dir, "wk", "results", "fibonacci-go@big-llc", "vswarmu.json"))
-	if !strings.Contains(string(meta), `"system": "big-llc"`) {
+	if !strings.Contains(string(meta), `"system": "big-llc"`) || !strings.Contains(string(meta), `"memory": "SingleChannelDDR4_2400"`) {
 		t.Fatalf("run record: %s", meta)
 	}
 	if r := magetest.Mage(t, dir, env, "report:check"); r.Code != 0 ||

@@ -13,7 +13,7 @@ import systems
 
 class CatalogueTest(unittest.TestCase):
     def test_builtin_catalogue(self):
-        self.assertEqual(list(systems.SYSTEMS), ["simple", "skylake"])
+        self.assertEqual(list(systems.SYSTEMS), ["simple", "simple-ddr4", "skylake"])
         self.assertEqual(systems.DETAILED_CPUS, ("timing", "o3"))
         self.assertEqual(systems.SETUP, "simple")
 
@@ -38,6 +38,7 @@ class CatalogueTest(unittest.TestCase):
     def test_a_new_system_is_one_entry(self):
         data = json.loads(systems.CATALOGUE.read_text())
         data["systems"].append({"name": "big-llc", "description": "2 MB LLC", "clock": "2.5GHz", "detailed": "timing",
+                                "memory": {"kind": "DDR3_1600"},
                                 "caches": {"l1i": {"size": "16kB", "assoc": 8, "latency": 1, "response_latency": 2},
                                            "l1d": {"size": "16kB", "assoc": 8, "latency": 1, "response_latency": 2},
                                            "llc": {"size": "2MB", "assoc": 16, "latency": 20, "response_latency": 20}}})
@@ -47,6 +48,19 @@ class CatalogueTest(unittest.TestCase):
             table, detailed, setup = systems.load(path)
         self.assertEqual(table["big-llc"].caches().levels()["l2"].size, "2MB")
         self.assertEqual((detailed, setup), (("timing", "o3"), "simple"))
+
+    def test_memory_as_vswarm_u_configures_it(self):
+        """simple has SimpleMemory with gem5's defaults; simple-ddr4 the
+        same caches with a DDR4-2400 channel; each build is a new memory of
+        the size asked for."""
+        simple, ddr4 = systems.SYSTEMS["simple"], systems.SYSTEMS["simple-ddr4"]
+        self.assertEqual(simple.memory_name, "SimpleMemory 30ns (\u00b10ns), 12.8GiB/s")
+        self.assertEqual(ddr4.memory_name, "SingleChannelDDR4_2400")
+        mem = simple.memory("2GB")
+        self.assertEqual((mem._latency, mem._latency_var, mem._bandwidth, mem.get_size()), ("30ns", "0ns", "12.8GiB/s", "2GB"))
+        self.assertIsNot(simple.memory("2GB"), mem)
+        self.assertEqual(ddr4.memory("1GB").get_size(), "1GB")
+        self.assertEqual(simple.caches().levels()["l2"].size, ddr4.caches().levels()["l2"].size)
 
     def test_unknown_level_field_is_refused(self):
         data = json.loads(systems.CATALOGUE.read_text())

@@ -220,7 +220,7 @@ func Settings() []Setting {
 		{Name: "FUNCTIONS", Kind: List{}, Group: "simulation",
 			Doc:   "functions to install and simulate (default: functions/functions.list)",
 			field: func(c *Config) any { return &c.Functions }},
-		{Name: "SYSTEM", Default: "simple", Kind: Choice{"simple", "skylake"}, Group: "simulation",
+		{Name: "SYSTEM", Default: "simple", Kind: Choice{"simple", "simple-ddr4", "skylake"}, Group: "simulation",
 			Doc:   "simulated system",
 			field: func(c *Config) any { return &c.System }},
 		{Name: "DETAILED_CPU", Default: "auto", Kind: Choice{"auto", "timing", "o3"}, Group: "simulation",
