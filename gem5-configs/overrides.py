@@ -13,6 +13,9 @@ import re
 
 LINE = 64  # bytes per cache line
 
+# --memory-model simple: gem5's SimpleMemory with its defaults.
+SIMPLE_MEMORY = {"latency": "30ns", "latency_var": "0ns", "bandwidth": "12.8GiB/s"}
+
 SIZE_UNITS = {"B": 1, "kB": 1 << 10, "KB": 1 << 10, "KiB": 1 << 10, "MB": 1 << 20, "MiB": 1 << 20, "GB": 1 << 30}
 LEVELS = ("l1i", "l1d", "l2", "l3")
 
@@ -59,6 +62,7 @@ def add_arguments(p):
         p.add_argument("--%s-size" % level, help="%s size (32kB)" % level)
         p.add_argument("--%s-assoc" % level, type=int, help="%s associativity" % level)
     p.add_argument("--prefetch", choices=["on", "off"], help="the L1s' next-line prefetchers")
+    p.add_argument("--memory-model", help="main memory: simple (SimpleMemory, gem5's defaults) or a DRAM channel (DDR4_2400)")
 
 
 def apply(system, args):
@@ -82,6 +86,16 @@ def apply(system, args):
         for name in ("l1i", "l1d"):
             levels[name] = dataclasses.replace(levels[name], next_line_prefetch=args.prefetch == "on")
         changed = True
+    if args.memory_model:
+        import systems
+
+        spec = {"kind": args.memory_model}
+        if args.memory_model == "simple":
+            spec.update(SIMPLE_MEMORY)
+        try:
+            changes["memory"], changes["memory_name"] = systems.memory_of(spec)
+        except ValueError as e:
+            raise OverrideError(str(e))
     if changed:
         base = system.caches
 

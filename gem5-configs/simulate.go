@@ -561,6 +561,9 @@ func (s Simulation) record(out outcome, err error, stage, dir, setupCPU string) 
 		system = s.System
 	}
 	meta.Memory = s.Systems.Memories()[system]
+	if i := slices.Index(s.Overrides, "--memory-model"); i >= 0 && i+1 < len(s.Overrides) && stage == "" {
+		meta.Memory = OverriddenMemory(s.Overrides[i+1]).String()
+	}
 	if g := s.Files.ID(s.Gem5); g != nil {
 		meta.Gem5SHA256 = g.SHA256
 	}

@@ -41,6 +41,15 @@ func MemoryKinds() []string {
 		"DualChannelDDR3_1600", "DualChannelDDR3_2133", "DualChannelDDR4_2400", "DualChannelLPDDR3_1600"}
 }
 
+// OverriddenMemory is the memory a sweep point's memory_model names:
+// SimpleMemory with gem5's defaults for "simple", else that DRAM channel.
+func OverriddenMemory(kind string) Memory {
+	if kind == "simple" {
+		return Memory{Kind: kind, Latency: "30ns", LatencyVar: "0ns", Bandwidth: "12.8GiB/s"}
+	}
+	return Memory{Kind: kind}
+}
+
 // String names the memory for a run's provenance.
 func (m Memory) String() string {
 	if m.Kind == "simple" {

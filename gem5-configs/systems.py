@@ -46,10 +46,18 @@ def _object(name):
     return make
 
 
-def _memory(spec):
+# The DRAM channels a memory entry can name (systems.go's MemoryKinds less
+# "simple").
+DRAM = ("DDR3_1600", "DDR3_2133", "DDR4_2400", "LPDDR3_1600", "HBM",
+        "DualChannelDDR3_1600", "DualChannelDDR3_2133", "DualChannelDDR4_2400", "DualChannelLPDDR3_1600")
+
+
+def memory_of(spec):
     """The memory factory and name of a system's "memory" entry: gem5's
     SimpleMemory (kind "simple") or a standard-library DRAM channel."""
     kind = spec["kind"]
+    if kind != "simple" and kind not in DRAM:
+        raise ValueError("memory model %r is not simple or one of %s" % (kind, ", ".join(DRAM)))
     if kind == "simple":
         lat, var, bw = spec["latency"], spec.get("latency_var", "0ns"), spec["bandwidth"]
 
@@ -74,7 +82,7 @@ def _system(entry):
     """A System from one entry of systems.json."""
     levels = {k: Level(**v) for k, v in entry["caches"].items()}
     o3 = {k: _object(v["object"]) if isinstance(v, dict) else v for k, v in entry.get("o3", {}).items()}
-    memory, memory_name = _memory(entry["memory"])
+    memory, memory_name = memory_of(entry["memory"])
     return System(
         description=entry["description"],
         clock=entry["clock"],

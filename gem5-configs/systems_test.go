@@ -15,7 +15,7 @@ func TestParseSystemsAgreesWithPython(t *testing.T) {
 	script := `import json
 import systems
 print(json.dumps({"systems": [[k, v.description, v.detailed, " ".join(v.caches().levels()), v.memory_name] for k, v in systems.SYSTEMS.items()],
-                  "detailed": list(systems.DETAILED_CPUS)}))`
+                  "detailed": list(systems.DETAILED_CPUS), "dram": list(systems.DRAM)}))`
 	out, err := standinPython(t, "-c", script).Output()
 	if err != nil {
 		t.Fatalf("python3: %v", err)
@@ -23,6 +23,7 @@ print(json.dumps({"systems": [[k, v.description, v.detailed, " ".join(v.caches()
 	var want struct {
 		Systems  [][5]string
 		Detailed []string
+		DRAM     []string
 	}
 	if err := json.Unmarshal(out, &want); err != nil {
 		t.Fatal(err)
@@ -39,6 +40,9 @@ print(json.dumps({"systems": [[k, v.description, v.detailed, " ".join(v.caches()
 			strings.Join(s.Levels, " ") != w[3] || s.Memory.String() != w[4] {
 			t.Errorf("system %d: Go %+v, Python %v", i, s, w)
 		}
+	}
+	if strings.Join(MemoryKinds(), ",") != strings.Join(append([]string{"simple"}, want.DRAM...), ",") {
+		t.Errorf("memory kinds: Go %v, Python simple and %v", MemoryKinds(), want.DRAM)
 	}
 	if strings.Join(got.DetailedCPUs, ",") != strings.Join(want.Detailed, ",") {
 		t.Errorf("DETAILED_CPUS: Go %v, Python %v", got.DetailedCPUs, want.Detailed)

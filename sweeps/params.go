@@ -14,6 +14,7 @@ import (
 type Knowledge struct {
 	Systems      map[string]System // by name
 	DetailedCPUs []string
+	MemoryModels []string // the memory models a point can take
 	Functions    []string // the function list: the installed disk holds only those
 	// ClientInvocations is how many invocations the checkpoint's client
 	// runs: warming and measured ones of a point must fit in it.
@@ -61,6 +62,12 @@ func Params() []Param {
 	return append(
 		out,
 		Param{Name: "prefetch", Arg: "--prefetch", Doc: "the L1s' next-line prefetchers (on, off)", check: checkOnOff},
+		Param{
+			Name:  "memory_model",
+			Arg:   "--memory-model",
+			Doc:   "main memory model: simple (SimpleMemory 30 ns, 12.8 GiB/s) or a DRAM channel (DDR4_2400, DDR3_1600, ...)",
+			check: checkMemoryModel,
+		},
 		Param{Name: "num_invocations", Arg: "--num-invocations", Doc: "measured invocations", check: checkCount(1)},
 		Param{
 			Name:  "atomic_warming",
@@ -101,6 +108,13 @@ func checkSystem(v string, k Knowledge) string {
 			v,
 			strings.Join(sortedKeys(k.Systems), ", "),
 		)
+	}
+	return ""
+}
+
+func checkMemoryModel(v string, k Knowledge) string {
+	if !slices.Contains(k.MemoryModels, v) {
+		return fmt.Sprintf("no memory model %q (%s)", v, strings.Join(k.MemoryModels, ", "))
 	}
 	return ""
 }

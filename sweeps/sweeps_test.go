@@ -11,6 +11,7 @@ var knowledge = Knowledge{
 		"skylake": {Levels: []string{"l1i", "l1d", "l2", "l3"}},
 	},
 	DetailedCPUs: []string{"timing", "o3"}, Functions: []string{"fibonacci-go", "aes-go", "auth-go"},
+	MemoryModels: []string{"simple", "DDR4_2400"},
 	ClientInvocations: 100, System: "simple", AtomicWarming: 10, Invocations: 10,
 }
 
@@ -51,6 +52,7 @@ func TestParseErrorsNameLineAndField(t *testing.T) {
 		{"matrix:\n  l2_size: [96kB]\n", `x.yaml:2: matrix.l2_size: "96kB": a cache size is a power of two`},
 		{"matrix:\n  l2_assoc: [3]\n", `x.yaml:2: matrix.l2_assoc: "3": associativity is a power of two`},
 		{"matrix:\n  clock: [fast]\n", `matrix.clock: "fast": a clock is written like 3GHz`},
+		{"matrix:\n  memory_model: [simple, DDR9]\n", `x.yaml:2: matrix.memory_model: "DDR9": no memory model "DDR9" (simple, DDR4_2400)`},
 		{"matrix:\n  memory: [2GB, 3GB]\n", "x.yaml:2: matrix.memory: cannot be swept from one checkpoint"},
 		{
 			"matrix:\n  l4_size: [1MB]\n",

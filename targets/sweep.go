@@ -63,6 +63,7 @@ func (p *plan) loadSweep(name string) (*sweeps.Sweep, error) {
 	k := sweeps.Knowledge{
 		Systems:       map[string]sweeps.System{},
 		DetailedCPUs:  cat.DetailedCPUs,
+		MemoryModels:  gem5configs.MemoryKinds(),
 		Functions:     p.sel.Functions,
 		System:        p.cfg.System,
 		AtomicWarming: p.cfg.AtomicWarming,

@@ -33,6 +33,14 @@ class OverridesTest(unittest.TestCase):
         levels = got.caches().levels()
         self.assertFalse(levels["l1i"].next_line_prefetch or levels["l1d"].next_line_prefetch)
 
+    def test_memory_model(self):
+        got = overrides.apply(systems.SYSTEMS["simple"], args(memory_model="DDR4_2400"))
+        self.assertEqual(got.memory_name, "SingleChannelDDR4_2400")
+        self.assertEqual(got.memory("2GB").get_size(), "2GB")
+        back = overrides.apply(systems.SYSTEMS["simple-ddr4"], args(memory_model="simple"))
+        self.assertEqual(back.memory_name, systems.SYSTEMS["simple"].memory_name)
+        self.assertEqual(systems.SYSTEMS["simple"].memory_name[:12], "SimpleMemory", "the catalogue is unchanged")
+
     def test_refused(self):
         cases = [
             (dict(l2_size="96kB"), "a power of two"),
@@ -41,6 +49,7 @@ class OverridesTest(unittest.TestCase):
             (dict(clock="fast"), "write it like 3GHz"),
             (dict(l1d_size="1kB", l1d_assoc=32), "sets"),
             (dict(l2_size="2 MB"), "write it like 32kB"),
+            (dict(memory_model="DDR9"), "memory model 'DDR9' is not simple or one of"),
         ]
         for kw, want in cases:
             with self.subTest(**kw):
