@@ -22,6 +22,7 @@ import (
 	"github.com/vswarmu/vswarmu-mage/client/pb/recommendation"
 	"github.com/vswarmu/vswarmu-mage/client/pb/reservation"
 	"github.com/vswarmu/vswarmu-mage/client/pb/user"
+	"github.com/vswarmu/vswarmu-mage/functions/reference"
 )
 
 // calls records what a server received: full method and request.
@@ -45,13 +46,6 @@ func (c *calls) interceptor(ctx context.Context, req any, info *grpc.UnaryServer
 // Minimal implementations of every service, registered from the generated
 // stubs; each answers with an empty reply of the right type.
 type (
-	fibS struct {
-		fibpb.UnimplementedGreeterServer
-	}
-	aesS  struct{ aespb.UnimplementedAesServer }
-	authS struct {
-		authpb.UnimplementedGreeterServer
-	}
 	geoS  struct{ geo.UnimplementedGeoServer }
 	profS struct {
 		profile.UnimplementedProfileServer
@@ -84,15 +78,6 @@ type (
 	}
 )
 
-func (fibS) SayHello(context.Context, *fibpb.HelloRequest) (*fibpb.HelloReply, error) {
-	return &fibpb.HelloReply{}, nil
-}
-func (aesS) ShowEncryption(context.Context, *aespb.PlainTextMessage) (*aespb.ReturnEncryptionInfo, error) {
-	return &aespb.ReturnEncryptionInfo{}, nil
-}
-func (authS) SayHello(context.Context, *authpb.HelloRequest) (*authpb.HelloReply, error) {
-	return &authpb.HelloReply{}, nil
-}
 func (geoS) Nearby(context.Context, *geo.Request) (*geo.Result, error) { return &geo.Result{}, nil }
 func (profS) GetProfiles(context.Context, *profile.Request) (*profile.Result, error) {
 	return &profile.Result{}, nil
@@ -144,13 +129,17 @@ func TestEveryFunctionNameSendsItsRequest(t *testing.T) {
 		method   string
 		check    func(proto.Message) string // "" when the request is right
 	}{
-		"fibonacci-go": {func(s *grpc.Server) { fibpb.RegisterGreeterServer(s, fibS{}) }, "/fibonacci.Greeter/SayHello",
+		// fibonacci, aes and auth replies are checked: the reference servers answer.
+		"fibonacci-go": {func(s *grpc.Server) { fibpb.RegisterGreeterServer(s, reference.Fibonacci{}) }, "/fibonacci.Greeter/SayHello",
 			func(m proto.Message) string { return want(m.(*fibpb.HelloRequest).Name == "10", m) }},
-		"aes-go": {func(s *grpc.Server) { aespb.RegisterAesServer(s, aesS{}) }, "/aes.Aes/ShowEncryption",
+		"aes-go": {func(s *grpc.Server) {
+			a, _ := reference.NewAES(reference.DefaultAESKey, "defaultplaintext")
+			aespb.RegisterAesServer(s, a)
+		}, "/aes.Aes/ShowEncryption",
 			func(m proto.Message) string {
 				return want(m.(*aespb.PlainTextMessage).PlaintextMessage == "A unique message", m)
 			}},
-		"auth-go": {func(s *grpc.Server) { authpb.RegisterGreeterServer(s, authS{}) }, "/auth.Greeter/SayHello",
+		"auth-go": {func(s *grpc.Server) { authpb.RegisterGreeterServer(s, reference.Auth{}) }, "/auth.Greeter/SayHello",
 			func(m proto.Message) string { return want(m.(*authpb.HelloRequest).Name == "A unique message", m) }},
 		"geo": {func(s *grpc.Server) { geo.RegisterGeoServer(s, geoS{}) }, "/geo.Geo/Nearby",
 			func(m proto.Message) string {

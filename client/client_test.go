@@ -19,6 +19,7 @@ import (
 	authpb "github.com/vswarmu/vswarmu-mage/client/pb/auth"
 	fibpb "github.com/vswarmu/vswarmu-mage/client/pb/fibonacci"
 	"github.com/vswarmu/vswarmu-mage/functions/reference"
+	"github.com/vswarmu/vswarmu-mage/results"
 )
 
 // serve starts a gRPC server on a loopback port and returns its address.
@@ -262,5 +263,99 @@ func TestBadInput(t *testing.T) {
 	}
 	if d := time.Since(start); d > 10*time.Second {
 		t.Fatalf("gave up after %v with a 1s timeout", d)
+	}
+}
+
+// wrongFibonacci answers fib(x)+1.
+type wrongFibonacci struct{ fibpb.UnimplementedGreeterServer }
+
+func (wrongFibonacci) SayHello(_ context.Context, r *fibpb.HelloRequest) (*fibpb.HelloReply, error) {
+	x, _ := strconv.Atoi(r.Name)
+	return &fibpb.HelloReply{Message: fmt.Sprintf("fn: Fib: y = fib(x) | x: %d y: %d | runtime: GoLang", x, reference.Fib(x)+1)}, nil
+}
+
+// TestRunChecksEveryReply: the reference servers' replies are right for
+// every generator; a server that answers wrongly makes the run fail, and
+// each wrong reply is said on its own line, naming the function, the
+// invocation and what came back.
+func TestRunChecksEveryReply(t *testing.T) {
+	for _, fn := range []string{"fibonacci-go", "aes-nodejs", "auth-python"} {
+		for _, gen := range []string{"unique", "linear", "random"} {
+			svc, _ := client.Lookup(fn)
+			g, _ := client.ParseGenType(gen)
+			res, err := client.Run(context.Background(), client.Options{Function: fn, Addr: referenceServer(t, svc.Name),
+				Input: "10", Gen: g, Lower: 1, Upper: 40, N: 12, W: 3, Timeout: 5 * time.Second, Seed: 7})
+			if err != nil || res.Wrong != 0 {
+				t.Fatalf("%s (%s) on the reference server: %v, %d wrong", fn, gen, err, res.Wrong)
+			}
+		}
+	}
+	var log strings.Builder
+	addr := serve(t, func(s *grpc.Server) { fibpb.RegisterGreeterServer(s, wrongFibonacci{}) })
+	res, err := client.Run(context.Background(), client.Options{Function: "fibonacci-go", Addr: addr, Input: "10", N: 3,
+		Timeout: 5 * time.Second, Log: &log})
+	if err == nil || res.Wrong != 4 || !strings.Contains(err.Error(), "4 of 4 replies of fibonacci-go were wrong") {
+		t.Fatalf("a wrong server: %v, %+v", err, res)
+	}
+	want := `VSWARMU-WRONG-REPLY fibonacci-go measured 2: fibonacci of 10: y is 56, fib(10) is 55 (the reply: "fn: Fib: y = fib(x) | x: 10 y: 56 | runtime: GoLang")`
+	if !strings.Contains(log.String(), want) {
+		t.Errorf("the log lacks %q:\n%s", want, log.String())
+	}
+}
+
+func TestReplyChecks(t *testing.T) {
+	cases := []struct {
+		fn, in, reply, wrong string // wrong: "" for a right reply
+	}{
+		{"fibonacci-go", "10", "fn: Fib: y = fib(x) | x: 10 y: 55 | runtime: GoLang", ""},
+		{"fibonacci-python", "10", "fn: Fib: y = fib(x) | x: 10 y: 55.0 | runtime: Python", ""},
+		{"fibonacci-go", "90", "x: 90 y: 2880067194370816120 |", ""},
+		{"fibonacci-go", "abc", "x: 0 y: 0 |", ""},
+		{"fibonacci-go", "10", "x: 10 y: 54 |", "y is 54, fib(10) is 55"},
+		{"fibonacci-go", "10", "no number here", `the reply has no "y: "`},
+		{"fibonacci-go", "500", "x: 500 y: 1 |", ""}, // past 64 bits: the servers overflow
+		{"aes-go", "hello", "fn: AES | plaintext: hello | ciphertext: d40e94c520 | runtime: golang", ""},
+		{"aes-go", "", "plaintext: defaultplaintext | ciphertext: d80e9ec83a6acbef3d909876e79904a9 |", ""},
+		{"aes-python", "hello", "ciphertext: d40e94c521 |", "ciphertext d40e94c521, want d40e94c520"},
+		{"auth-go", "allow", "resp: {principalId:user policyDocument:{Statement:[{Effect:Allow}]}} |", ""},
+		{"auth-go", "deny", "Effect:Deny |", ""},
+		{"auth-go", "unauthorized", "resp: Unauthorized |", ""},
+		{"auth-go", "bla bla", "resp: Error: Invalid token |", ""},
+		{"auth-nodejs", "allow", `{"Effect": "Deny"}`, `the reply does not say "Allow"`},
+		{"geo", "37.7867,-122.4112", "anything", ""}, // not checked
+	}
+	for _, c := range cases {
+		svc, err := client.Lookup(c.fn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = svc.Replies().Check(client.Input{Value: c.in}, c.reply)
+		switch {
+		case c.wrong == "" && err != nil:
+			t.Errorf("%s(%q) %q: %v", c.fn, c.in, c.reply, err)
+		case c.wrong != "" && (err == nil || !strings.Contains(err.Error(), c.wrong)):
+			t.Errorf("%s(%q) %q: %v, want %q", c.fn, c.in, c.reply, err, c.wrong)
+		}
+	}
+	if client.AESCiphertext("hello") != "d40e94c520" {
+		t.Errorf("AESCiphertext(hello) = %s", client.AESCiphertext("hello"))
+	}
+}
+
+func FuzzReplyChecks(f *testing.F) {
+	f.Add("10", "x: 10 y: 55 |")
+	f.Fuzz(func(t *testing.T, in, reply string) {
+		for _, fn := range []string{"fibonacci-go", "aes-go", "auth-go"} {
+			svc, _ := client.Lookup(fn)
+			_ = svc.Replies().Check(client.Input{Value: in}, reply) // must not panic
+		}
+	})
+}
+
+// TestWrongReplyLineIsWhatReportsRead: report:check reads the line the
+// client writes.
+func TestWrongReplyLineIsWhatReportsRead(t *testing.T) {
+	if client.WrongReplyLine != results.WrongReplyLine {
+		t.Fatalf("client writes %q, results reads %q", client.WrongReplyLine, results.WrongReplyLine)
 	}
 }

@@ -58,6 +58,7 @@ type Record struct {
 	Duration time.Duration `json:"duration_ns"`
 	OK       bool          `json:"ok"`
 	Error    string        `json:"error,omitempty"`
+	Wrong    string        `json:"wrong_reply,omitempty"` // what is wrong with the reply
 }
 
 // Result is a run's invocations.
@@ -65,7 +66,13 @@ type Result struct {
 	Function string
 	Records  []Record
 	Errors   int
+	Wrong    int // replies whose content is wrong (WrongReplyLine says each)
 }
+
+// WrongReplyLine starts the log line of a wrong reply, which the console
+// of a gem5 run keeps and report:check reads:
+// "VSWARMU-WRONG-REPLY <function> <phase> <index>: <what is wrong>".
+const WrongReplyLine = "VSWARMU-WRONG-REPLY"
 
 // Dial connects to addr, waiting at most timeout for the connection to be
 // ready (the original client waited forever).
@@ -121,26 +128,37 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	}
 	gen := NewGenerator(o.Gen, Input{Value: o.Input, Method: o.Method}, o.Lower, o.Upper, o.Seed)
 	res := &Result{Function: o.Function}
+	replies := svc.Replies()
 	invoke := func(phase string, i int, in Input, measured bool) {
 		if measured && o.M5 != nil {
 			o.M5.WorkBegin(uint64(WorkItemBase+i), 0)
 		}
 		start := time.Now()
 		reply, err := svc.Invoke(ctx, cc, method, in)
-		text := ""
+		text, wrong := "", error(nil)
 		if err == nil {
 			text = fmt.Sprint(reply) // part of the measured window, as in the original
+			// Checked before the work item ends: gem5 ends an evaluation at
+			// its last one. After an input's first reply, a map look-up.
+			if wrong = replies.Check(in, ReplyText(reply)); wrong != nil {
+				// Said before the work item ends, which may end the run.
+				fmt.Fprintf(o.Log, "%s %s %s %d: %v\n", WrongReplyLine, o.Function, phase, i, wrong)
+			}
 		}
 		d := time.Since(start)
 		if measured && o.M5 != nil {
 			o.M5.WorkEnd(uint64(WorkItemBase+i), 0)
 		}
 		r := Record{Phase: phase, Index: i, Start: start, Duration: d, OK: err == nil}
-		if err != nil {
+		switch {
+		case err != nil:
 			r.Error = err.Error()
 			res.Errors++
 			logf("warning: %s invocation %d failed: %v", phase, i, err)
-		} else if o.Verbose {
+		case wrong != nil:
+			r.Wrong = wrong.Error()
+			res.Wrong++
+		case o.Verbose:
 			logf("%s %d (%v): %s", phase, i, d, text)
 		}
 		res.Records = append(res.Records, r)
@@ -171,6 +189,10 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		if o.N > 10 && (i+1)%(o.N/5) == 0 {
 			logf("%d of %d invocations done", i+1, o.N)
 		}
+	}
+	if res.Wrong > 0 {
+		return res, fmt.Errorf("%d of %d replies of %s were wrong (the %s lines above say how)",
+			res.Wrong, len(res.Records), o.Function, WrongReplyLine)
 	}
 	fmt.Fprintf(o.Log, "SUCCESS: Calling functions for %d times\n", o.N)
 	return res, nil

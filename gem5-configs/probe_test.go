@@ -88,3 +88,11 @@ func TestProbeFindsTheMisdecodeOnTheRealGem5(t *testing.T) {
 		t.Skip("set VSWARMU_GEM5=<gem5.opt> (X86, as published) and/or VSWARMU_GEM5_PATCHED=<gem5.opt built by gem5:build with the patches>")
 	}
 }
+
+// TestConsoleFilesAreWhatReportsRead: report:check reads the consoles the
+// boards write.
+func TestConsoleFilesAreWhatReportsRead(t *testing.T) {
+	if results.ConsoleFiles != [...]string{ConsoleFile, ArmConsoleFile} {
+		t.Fatalf("results reads %v, the boards write %s and %s", results.ConsoleFiles, ConsoleFile, ArmConsoleFile)
+	}
+}

@@ -45,6 +45,38 @@ type Check struct {
 	Standin     bool // the stand-in gem5 made the run: its numbers are not measurements
 }
 
+// WrongReplyLine starts the client's console line for a reply whose
+// content is wrong (client.WrongReplyLine).
+const WrongReplyLine = "VSWARMU-WRONG-REPLY"
+
+// ConsoleFiles are where gem5's boards write the guest's console: the X86
+// board's first serial port, the Arm board's terminal.
+var ConsoleFiles = [...]string{"board.pc.com_1.device", "board.terminal"}
+
+// wrongReplies are the console's wrong-reply lines (their text after the
+// marker), at most max of them.
+func wrongReplies(dir string, max int) (lines []string, total int) {
+	for _, name := range ConsoleFiles {
+		f, err := os.Open(filepath.Join(dir, name))
+		if err != nil {
+			continue
+		}
+		sc := bufio.NewScanner(f)
+		sc.Buffer(make([]byte, 64*1024), 4*1024*1024)
+		for sc.Scan() {
+			_, rest, ok := strings.Cut(sc.Text(), WrongReplyLine+" ")
+			if !ok {
+				continue
+			}
+			if total++; len(lines) < max {
+				lines = append(lines, strings.TrimSpace(rest))
+			}
+		}
+		f.Close()
+	}
+	return lines, total
+}
+
 // endIndex reads the invocation's number from its "End invokation" line.
 var endIndex = regexp.MustCompile(`End invokation (\d+)`)
 
@@ -123,6 +155,11 @@ func CheckRun(dir string, expected int) Check {
 	}
 	if c.Warming > 0 && c.Outcome != Failed {
 		c.Reason += fmt.Sprintf(" measured (after %d warming)", c.Warming)
+	}
+	if lines, n := wrongReplies(dir, 1); n > 0 {
+		c.Outcome = Failed
+		c.Reason = fmt.Sprintf("wrong replies: %d (the function computed wrongly, and its numbers measure that); the first: %s",
+			n, lines[0])
 	}
 	if !outputExists(filepath.Join(dir, "stats.txt")) && c.Outcome != Failed {
 		c.Outcome, c.Reason = Failed, "finished without stats.txt"

@@ -382,3 +382,32 @@ func TestPlotsLegendAndFont(t *testing.T) {
 		}
 	}
 }
+
+// TestWrongRepliesFailTheRun: a run whose console holds the client's
+// wrong-reply lines is failed, its reason naming the function, the
+// invocation and what came back; report.md says so.
+func TestWrongRepliesFailTheRun(t *testing.T) {
+	dir := resultsFixture(t)
+	line := `VSWARMU-WRONG-REPLY fibonacci-go measured 3: fibonacci of 10: y is 56, fib(10) is 55 (the reply: "x: 10 y: 56 |")`
+	console := "booted\n" + line + "\r\n" + strings.Replace(line, "measured 3", "measured 4", 1) + "\n"
+	for _, name := range ConsoleFiles {
+		t.Run(name, func(t *testing.T) {
+			run := filepath.Join(dir, "fibonacci-go")
+			os.WriteFile(filepath.Join(run, name), []byte(console), 0o644)
+			defer os.Remove(filepath.Join(run, name))
+			c := CheckRun(run, 10)
+			want := `wrong replies: 2 (the function computed wrongly, and its numbers measure that); the first: fibonacci-go measured 3: fibonacci of 10: y is 56, fib(10) is 55`
+			if c.Outcome != Failed || !strings.HasPrefix(c.Reason, want) {
+				t.Fatalf("check: %+v\nwant failed: %s", c, want)
+			}
+			var md bytes.Buffer
+			Build(dir, []string{"fibonacci-go"}, 10).WriteMarkdown(&md)
+			if !strings.Contains(md.String(), "| fibonacci-go | failed | wrong replies: 2") {
+				t.Errorf("report.md:\n%s", md.String())
+			}
+		})
+	}
+	if c := CheckRun(filepath.Join(dir, "fibonacci-go"), 10); c.Outcome != Succeeded {
+		t.Fatalf("without the console lines: %+v", c)
+	}
+}

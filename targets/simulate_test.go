@@ -741,3 +741,16 @@ func buildLogLines(t *testing.T, path, kind string) [][]string {
 	}
 	return out
 }
+
+// TestWrongRepliesFailTheSimulation: a function that answers wrongly (the
+// stand-in's guest prints the client's wrong-reply lines) is a failed run
+// in report:check, naming the invocation and what came back.
+func TestWrongRepliesFailTheSimulation(t *testing.T) {
+	dir, env := standinEnv(t, "FUNCTIONS=fibonacci-go", "STANDIN_BEHAVIOR=wrong-reply")
+	magetest.Mage(t, dir, env, "simulate:all")
+	r := magetest.Mage(t, dir, env, "report:check")
+	if r.Code == 0 || !strings.Contains(r.Output, "wrong replies: 20") ||
+		!strings.Contains(r.Output, "the first: stand-in measured 0: fibonacci of 10: y is 56, fib(10) is 55") {
+		t.Fatalf("report:check of a function that answers wrongly: exit %d\n%s", r.Code, r.Output)
+	}
+}

@@ -299,10 +299,21 @@ class Sim:
                     self.waiting.remove(who)
                 self.read_script(who, self.boards()[who]._readfile_contents or "", inline=code == 1)
                 continue
+            if cause == "workend" and self.behavior == "wrong-reply":
+                self.console("VSWARMU-WRONG-REPLY stand-in measured %d: fibonacci of 10: y is 56, fib(10) is 55 "
+                             "(the reply: \"x: 10 y: 56 |\") [stand-in: a server that answers wrongly]" % (code - 100))
             return ExitInfo(cause, code)
         # The guest scripts ran out: a real guest idles forever; the
         # stand-in ends as if the last thread exited.
         return ExitInfo("exiting with last active thread context", 0)
+
+    def console(self, line):
+        """Appends a line to the guest's console (the X86 board's serial
+        port file), as the guest would print it."""
+        import m5
+
+        with open(os.path.join(m5.options.outdir, "board.pc.com_1.device"), "a") as f:
+            f.write(line + "\r\n")
 
     def advance(self, ticks, insts, who="board"):
         """Simulated time and instructions of the active cores: the
