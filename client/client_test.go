@@ -267,7 +267,9 @@ func TestBadInput(t *testing.T) {
 }
 
 // wrongFibonacci answers fib(x)+1.
-type wrongFibonacci struct{ fibpb.UnimplementedGreeterServer }
+type wrongFibonacci struct {
+	fibpb.UnimplementedGreeterServer
+}
 
 func (wrongFibonacci) SayHello(_ context.Context, r *fibpb.HelloRequest) (*fibpb.HelloReply, error) {
 	x, _ := strconv.Atoi(r.Name)
