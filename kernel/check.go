@@ -12,6 +12,7 @@ import (
 // acceptable).
 type Requirement struct {
 	AnyOf    [][]string // alternatives; each is a set of symbols all needed
+	NoneOf   []string   // symbols that must not be set (y or m)
 	Required bool       // missing fails the check; otherwise a warning
 	Why      string     // what breaks without it
 	Arch     string     // "" for every architecture, else amd64 or arm64
@@ -99,6 +100,13 @@ var Requirements = []Group{
 			Arch:  "amd64",
 			Why:   "TOPOLOGY=two-machine finds no network card (gem5's IGbE_e1000)",
 		},
+		{
+			NoneOf:   []string{"P2SB"},
+			Required: true,
+			Arch:     "amd64",
+			Why: "gem5 panics at boot: the P2SB driver writes the config space of 00:1f.1, which gem5's PC lacks " +
+				"(unset CONFIG_I2C_I801, which selects it)",
+		},
 	}},
 	{Name: "qemu (installing functions)", Items: []Requirement{
 		{
@@ -149,6 +157,20 @@ func Check(cfg Config, arch, path string) Report {
 
 func evaluate(cfg Config, req Requirement) Finding {
 	f := Finding{Requirement: req}
+	if len(req.NoneOf) > 0 {
+		f.OK = true
+		var haves []string
+		for _, s := range req.NoneOf {
+			v := cfg.Get(s)
+			haves = append(haves, fmt.Sprintf("CONFIG_%s=%s", s, describeValue(v)))
+			if v == "y" || v == "m" {
+				f.OK = false
+				f.Missing = append(f.Missing, "CONFIG_"+s+" unset")
+			}
+		}
+		f.Have = strings.Join(haves, " ")
+		return f
+	}
 	var haves []string
 	for i, set := range req.AnyOf {
 		ok, modules := true, false
@@ -193,6 +215,13 @@ func (r Report) Failed() []string {
 
 // Name describes a requirement's options: "A B" or "A B | C D".
 func (req Requirement) Name() string {
+	if len(req.NoneOf) > 0 {
+		names := make([]string, len(req.NoneOf))
+		for i, s := range req.NoneOf {
+			names[i] = "no CONFIG_" + s
+		}
+		return strings.Join(names, " ")
+	}
 	alts := make([]string, len(req.AnyOf))
 	for i, set := range req.AnyOf {
 		names := make([]string, len(set))

@@ -76,7 +76,7 @@ func fullConfig(t *testing.T, arch string) Config {
 	c := Config{}
 	for _, g := range Requirements {
 		for _, r := range g.Items {
-			if r.Arch != "" && r.Arch != arch {
+			if r.Arch != "" && r.Arch != arch || len(r.AnyOf) == 0 {
 				continue
 			}
 			for _, s := range r.AnyOf[len(r.AnyOf)-1] {
@@ -107,6 +107,9 @@ func TestCheckRequirements(t *testing.T) {
 		}, nil},
 		{"no disk driver", func(c Config) { delete(c, "ATA_PIIX") }, []string{"CONFIG_ATA_PIIX (gem5 full system"}},
 		{"no devmem", func(c Config) { c["DEVMEM"] = "n" }, []string{"CONFIG_DEVMEM (gem5 full system: m5 ops"}},
+		{"P2SB (6.1's defconfig with I2C_I801)", func(c Config) { c["P2SB"], c["I2C_I801"] = "y", "y" },
+			[]string{"CONFIG_P2SB unset (gem5 full system: gem5 panics at boot"}},
+		{"P2SB unset", func(c Config) { c["P2SB"] = "n" }, nil},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
