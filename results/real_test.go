@@ -403,7 +403,7 @@ func TestRealSkylakeOwnMissesL2AboveL3(t *testing.T) {
 }
 
 // realDebianBefore is the Debian process-mode run measured "before" the
-// idle fix, again: the same disk as the "after" figures (README, "What
+// idle fix, again: the same disk as the "after" figures (docs/what-the-numbers-measure.md, "What
 // the numbers measure"), booted by systemd with the kernel's own MWAIT
 // idle loop (SIMULATED_INIT=systemd GUEST_IDLE=kernel), one setup on
 // atomic cores (1h38m of boot, 100 warm-up invocations), then evaluated
@@ -411,13 +411,13 @@ func TestRealSkylakeOwnMissesL2AboveL3(t *testing.T) {
 // measured invocations each).
 const realDebianBefore = "testdata/real-debian-before"
 
-// TestRealDebianBeforeIsReported checks the before row of README's Debian
+// TestRealDebianBeforeIsReported checks the before row of docs/what-the-numbers-measure.md's Debian
 // table against the two dumps: instructions and cycles per invocation of
 // the function's core, and that the runs say how they were booted.
 func TestRealDebianBeforeIsReported(t *testing.T) {
 	for _, c := range []struct {
 		run                   string
-		kInsts, mCycles, busy float64 // README's figures (k, M, busy share)
+		kInsts, mCycles, busy float64 // docs' figures (k, M, busy share)
 	}{
 		{"fibonacci-go@timing", 143, 2.56, 0.477},
 		{"fibonacci-go@o3", 139, 0.822, 1},
@@ -438,13 +438,13 @@ func TestRealDebianBeforeIsReported(t *testing.T) {
 			}
 			n := float64(run.Meta.Invocations)
 			if got := insts / n / 1e3; math.Abs(got-c.kInsts) > 0.5 {
-				t.Errorf("%.1f k instructions per invocation, README says %.0f k", got, c.kInsts)
+				t.Errorf("%.1f k instructions per invocation, docs/what-the-numbers-measure.md says %.0f k", got, c.kInsts)
 			}
 			if got := cycles / n / 1e6; math.Abs(got-c.mCycles) > 0.005 {
-				t.Errorf("%.3f M cycles per invocation, README says %.3f M", got, c.mCycles)
+				t.Errorf("%.3f M cycles per invocation, docs/what-the-numbers-measure.md says %.3f M", got, c.mCycles)
 			}
 			if got := cpu.Utilisation(); math.Abs(got-c.busy) > 0.001 && c.busy < 1 {
-				t.Errorf("busy %.3f of the window, README says %.3f", got, c.busy)
+				t.Errorf("busy %.3f of the window, docs/what-the-numbers-measure.md says %.3f", got, c.busy)
 			}
 			if p := run.Meta.Parameters; p["GUEST_IDLE"] != "kernel" || p["EXEC_MODE"] != "process" ||
 				run.Provenance.Standin {

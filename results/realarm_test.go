@@ -14,13 +14,13 @@ import (
 // config.ini are gzip'd.
 const realArm = "testdata/real-arm-tiny"
 
-// TestRealArmRunsAreReported checks README's Arm instructions per
+// TestRealArmRunsAreReported checks docs/arm64.md's Arm instructions per
 // invocation against the dumps and that each run says it is Arm on a real
 // gem5.
 func TestRealArmRunsAreReported(t *testing.T) {
 	for _, c := range []struct {
 		run   string
-		insts float64 // the function's core per invocation (README)
+		insts float64 // the function's core per invocation (docs/arm64.md)
 	}{
 		{"fibonacci-go@arm-timing", 135344},
 		{"fibonacci-go@arm-o3", 135289},
@@ -38,7 +38,7 @@ func TestRealArmRunsAreReported(t *testing.T) {
 				t.Fatalf("measured %q over %d invocations (%s)", cpu.Name, run.Meta.Invocations, run.Why)
 			}
 			if got := insts / 3; math.Abs(got-c.insts) > 1 {
-				t.Errorf("%.0f instructions per invocation, README says %.0f", got, c.insts)
+				t.Errorf("%.0f instructions per invocation, docs/arm64.md says %.0f", got, c.insts)
 			}
 			p := run.Provenance
 			if p.ISA != "Arm" || p.Standin || p.Gem5Version != "24.0.0.1" || p.Gem5SHA256 != armGem5SHA256 {
@@ -48,5 +48,5 @@ func TestRealArmRunsAreReported(t *testing.T) {
 	}
 }
 
-// armGem5SHA256 is the ARM gem5.opt gem5:build built here (README, "Arm64").
+// armGem5SHA256 is the ARM gem5.opt gem5:build built here (docs/arm64.md).
 const armGem5SHA256 = "9adbf020d30efa9848a4046459c77faaacf4dfc3201b95ff821af16042e293f3"

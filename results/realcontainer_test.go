@@ -25,14 +25,14 @@ const (
 	realContainerFixed = "testdata/real-debian-container-fixed"
 )
 
-// TestRealContainerRunsAreReported checks README's container-mode rows
+// TestRealContainerRunsAreReported checks docs/containers-under-gem5.md's container-mode rows
 // against the dumps: the function's core's instructions and cycles per
 // invocation, its busy share, the client's core, and that every run says
 // it ran the function in its container on a real gem5.
 func TestRealContainerRunsAreReported(t *testing.T) {
 	for _, c := range []struct {
 		dir, run          string
-		kInsts, mCycles   float64 // the function's core per invocation (README)
+		kInsts, mCycles   float64 // the function's core per invocation (docs/containers-under-gem5.md)
 		busy              float64 // its busy share of the window (timing only)
 		clientKInsts      float64 // the client's core per invocation
 		clientBusyAtLeast float64
@@ -59,21 +59,21 @@ func TestRealContainerRunsAreReported(t *testing.T) {
 			insts, _ := cpu.Instructions.Value.Float()
 			cycles, _ := cpu.Cycles.Value.Float()
 			if got := insts / n / 1e3; math.Abs(got-c.kInsts) > 0.05 {
-				t.Errorf("%.2f k instructions per invocation, README says %.1f k", got, c.kInsts)
+				t.Errorf("%.2f k instructions per invocation, docs/containers-under-gem5.md says %.1f k", got, c.kInsts)
 			}
 			if got := cycles / n / 1e6; math.Abs(got-c.mCycles) > 0.0005 {
-				t.Errorf("%.4f M cycles per invocation, README says %.3f M", got, c.mCycles)
+				t.Errorf("%.4f M cycles per invocation, docs/containers-under-gem5.md says %.3f M", got, c.mCycles)
 			}
 			if c.busy > 0 && math.Abs(cpu.Utilisation()-c.busy) > 0.0005 {
-				t.Errorf("busy %.4f of the window, README says %.3f", cpu.Utilisation(), c.busy)
+				t.Errorf("busy %.4f of the window, docs/containers-under-gem5.md says %.3f", cpu.Utilisation(), c.busy)
 			}
 			client := clientCore(t, d)
 			ci, _ := client.Instructions.Value.Float()
 			if got := ci / n / 1e3; math.Abs(got-c.clientKInsts) > 0.5 {
-				t.Errorf("client's core: %.1f k instructions per invocation, README says %.0f k", got, c.clientKInsts)
+				t.Errorf("client's core: %.1f k instructions per invocation, docs/containers-under-gem5.md says %.0f k", got, c.clientKInsts)
 			}
 			if client.Utilisation() < c.clientBusyAtLeast {
-				t.Errorf("client's core busy %.4f, README says at least %.2f", client.Utilisation(), c.clientBusyAtLeast)
+				t.Errorf("client's core busy %.4f, docs/containers-under-gem5.md says at least %.2f", client.Utilisation(), c.clientBusyAtLeast)
 			}
 			p := run.Provenance
 			if p.ExecMode != "container" || p.Standin || p.Gem5Version != "24.0.0.1" || p.Gem5SHA256 == "" ||
@@ -138,7 +138,7 @@ const (
 	realIdleWindowFixed = "testdata/real-debian-container/idle-window-fixed"
 )
 
-// TestRealIdleWindows checks README's account of the idle windows: before
+// TestRealIdleWindows checks docs/containers-under-gem5.md's account of the idle windows: before
 // the fix core 0 busy every cycle and the ticks all containerd's; after it
 // core 0 busy 3.4% of the window (the sleep and m5 programs the script
 // starts) and no process given a tick.
@@ -160,20 +160,20 @@ func TestRealIdleWindows(t *testing.T) {
 			core0, core1 := "board.processor.start0.core.", "board.processor.start1.core."
 			cycles, busy := value(core0+"numCycles"), value(core0+"exec_context.thread_0.numBusyCycles")
 			if math.Abs(busy/cycles-c.busy0) > 0.0005 {
-				t.Errorf("core 0: busy %.4f of its cycles, README says %.3f", busy/cycles, c.busy0)
+				t.Errorf("core 0: busy %.4f of its cycles, docs/containers-under-gem5.md says %.3f", busy/cycles, c.busy0)
 			}
 			if n := value(core0 + "commitStats0.numInsts"); math.Abs(n/1e6-c.insts0) > 0.05 {
-				t.Errorf("core 0: %.2f M instructions, README says %.1f M", n/1e6, c.insts0)
+				t.Errorf("core 0: %.2f M instructions, docs/containers-under-gem5.md says %.1f M", n/1e6, c.insts0)
 			}
 			if n := value(core1 + "commitStats0.numInsts"); math.Abs(n/1e3-c.insts1) > 0.5 {
-				t.Errorf("core 1: %.1f k instructions, README says %.0f k", n/1e3, c.insts1)
+				t.Errorf("core 1: %.1f k instructions, docs/containers-under-gem5.md says %.0f k", n/1e3, c.insts1)
 			}
 			console, err := os.ReadFile(filepath.Join(dir, "board.pc.com_1.device"))
 			if err != nil {
 				t.Fatal(err)
 			}
 			if !c.ticks.Match(console) {
-				t.Errorf("console's tick list is not README's (%s):\n%s", c.ticks, console)
+				t.Errorf("console's tick list is not docs/containers-under-gem5.md's (%s):\n%s", c.ticks, console)
 			}
 		})
 	}

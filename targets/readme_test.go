@@ -238,7 +238,13 @@ func TestReadmeAgreesWithItself(t *testing.T) {
 	if def == nil {
 		t.Fatal("README's configuration table has no GEM5_VERSION row")
 	}
-	if !strings.Contains(text, "real gem5 "+def[1]) {
+	docs, _ := filepath.Glob(filepath.Join(magetest.RepoRoot(t), "docs", "*.md"))
+	measured := text
+	for _, d := range docs {
+		b, _ := os.ReadFile(d)
+		measured += string(b)
+	}
+	if !strings.Contains(measured, "real gem5 "+def[1]) {
 		t.Errorf(
 			"README's default GEM5_VERSION is %s, but its measurements name another gem5 (want a \"real gem5 %s\")",
 			def[1],
@@ -253,5 +259,34 @@ func TestReadmeAgreesWithItself(t *testing.T) {
 	r, c := tier.FindStringSubmatch(text), tier.FindStringSubmatch(string(contributing))
 	if r == nil || c == nil || r[1] != c[1] {
 		t.Errorf("the real-gem5 tier's duration: README %v, CONTRIBUTING %v", r, c)
+	}
+}
+
+// TestReadmeIsAGuide: README stays a user's guide of a few hundred lines;
+// findings and measurements live in docs/, every link there resolves and
+// every page is reachable from README.
+func TestReadmeIsAGuide(t *testing.T) {
+	text := readme(t)
+	if n := strings.Count(text, "\n"); n >= 450 {
+		t.Errorf("README has %d lines: move findings and measurements to docs/", n)
+	}
+	linked := map[string]bool{}
+	for _, m := range regexp.MustCompile(`\]\((docs/[^)#]+)`).FindAllStringSubmatch(text, -1) {
+		linked[m[1]] = true
+		if _, err := os.Stat(filepath.Join(magetest.RepoRoot(t), m[1])); err != nil {
+			t.Errorf("README links %s, which does not exist", m[1])
+		}
+	}
+	pages, _ := filepath.Glob(filepath.Join(magetest.RepoRoot(t), "docs", "*.md"))
+	for _, p := range pages {
+		if name := "docs/" + filepath.Base(p); !linked[name] {
+			t.Errorf("%s is not linked from README", name)
+		}
+		b, _ := os.ReadFile(p)
+		for _, m := range regexp.MustCompile(`\]\(([a-z0-9-]+\.md)\)`).FindAllStringSubmatch(string(b), -1) {
+			if _, err := os.Stat(filepath.Join(filepath.Dir(p), m[1])); err != nil {
+				t.Errorf("%s links %s, which does not exist", filepath.Base(p), m[1])
+			}
+		}
 	}
 }

@@ -19,7 +19,7 @@ import (
 // simulate:all with the default EXEC_MODE on atomic setup cores — the
 // boot starts the container runtime before its checkpoint — and an
 // evaluation on the simple system's timing cores. 46 minutes on 2 cores
-// (README, "Tests"): the boot with the runtime's start on atomic cores
+// (docs/tests.md): the boot with the runtime's start on atomic cores
 // 22m31s, the setup about 20 minutes; before containerd's collector fix
 // the boot alone took 1h39m, so the limits leave room for a slower machine.
 func TestRealGem5ContainerMode(t *testing.T) {

@@ -35,7 +35,7 @@ import (
 // sizes, a killed evaluation, and setup and evaluation again as Slurm
 // jobs, and the main job again with TOPOLOGY=two-machine (its own boot of
 // both systems, the client on the drive system). About 30 minutes alone
-// on 2 cores once the kernel is built (README, "Tests").
+// on 2 cores once the kernel is built (docs/tests.md).
 
 func realGem5(t *testing.T) string {
 	t.Helper()

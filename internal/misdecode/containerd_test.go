@@ -14,7 +14,7 @@ import (
 // runtime.gcWriteBarrierR8's bytes rewritten as script.sh says.
 const containerdOnGem5 = "testdata/containerd-on-gem5"
 
-// TestRewritingTheXchgsLetsContainerdRun checks README's account of the
+// TestRewritingTheXchgsLetsContainerdRun checks docs/containers-under-gem5.md's account of the
 // experiment that ties the crash to the instruction: Debian's binary
 // panics at addr 0x20; with only gcWriteBarrierR8's two short XCHGs
 // rewritten (which Scan finds before the rewrite and not after) it runs a
