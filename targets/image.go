@@ -106,7 +106,7 @@ func (p *plan) imageBuild() artifact {
 	spec := p.imageSpec()
 	m5, client, tools := p.m5(), p.client(), p.tools()
 	spec.M5, spec.Client = m5.path, client.path
-	needs := append([]*engine.Rule{p.imageBase(), tools}, deps(m5, client)...)
+	needs := deps(artifact{rule: p.imageBase()}, artifact{rule: tools}, m5, client) // m5 may be one of the tools
 	if rt := p.containerRuntime(); rt.rule != nil {
 		spec.Runtime = p.runtimeBuild().Injects()
 		needs = append(needs, rt.rule)

@@ -23,12 +23,11 @@ import (
 // 22m31s, the setup about 20 minutes; before containerd's collector fix
 // the boot alone took 1h39m, so the limits leave room for a slower machine.
 func TestRealGem5ContainerMode(t *testing.T) {
-	gem5 := realGem5(t)
-	if os.Getenv("VSWARMU_GEM5_CONTAINERS") != "1" {
-		t.Skip(
-			"set VSWARMU_GEM5_CONTAINERS=1 (with VSWARMU_GEM5) to run a function in its container on the real gem5 (about 46 minutes)",
-		)
+	if os.Getenv("VSWARMU_GEM5_CONTAINERS") != "1" || os.Getenv("VSWARMU_GEM5") == "" || os.Getenv("VSWARMU_INTEGRATION") == "" {
+		t.Skip("set VSWARMU_GEM5_CONTAINERS=1, VSWARMU_GEM5=<gem5.opt> and VSWARMU_INTEGRATION=1 " +
+			"to run a function in its container on the real gem5 (about 46 minutes)")
 	}
+	gem5 := realGem5(t)
 	integration(t)
 	kernel := testKernel(t)
 	res := resourcesDir(t)

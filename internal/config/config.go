@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 )
@@ -229,6 +230,7 @@ func Load(lookup Lookup, projectDir string, opts ...Option) (*Config, error) {
 		o(kinds)
 	}
 	resolved := map[string]string{}
+	bad := map[string]bool{}
 	var errs []error
 	for _, s := range Settings() {
 		if k, ok := kinds[s.Name]; ok {
@@ -237,7 +239,12 @@ func Load(lookup Lookup, projectDir string, opts ...Option) (*Config, error) {
 		raw, source := s.text(lookup, resolved)
 		shown, err := s.Kind.set(raw, projectDir, s.field(c))
 		if err != nil {
-			errs = append(errs, fmt.Errorf("%s=%q (%s): %w", s.Name, shown, source, err))
+			bad[s.Name] = true
+			// A default made from an invalid setting is wrong because of
+			// it: only that setting's error is said.
+			if !strings.HasPrefix(source, "default, from ") || !slices.ContainsFunc(refs(s.Default), func(n string) bool { return bad[n] }) {
+				errs = append(errs, fmt.Errorf("%s=%q (%s): %w", s.Name, shown, source, err))
+			}
 		}
 		resolved[s.Name] = shown
 		c.values = append(c.values, Value{Name: s.Name, Value: shown, Source: source,

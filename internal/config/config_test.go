@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"path/filepath"
 	"reflect"
 	"runtime"
@@ -119,7 +120,7 @@ func TestInvalidValuesNameVariableAndAllowed(t *testing.T) {
 		{map[string]string{"GUEST_IDLE": "mwait"}, []string{"GUEST_IDLE"}},
 		{
 			map[string]string{"GRAPH_FORMAT": "svg", "SYSTEM": "tiny"},
-			[]string{"GRAPH_FORMAT", "dot, mermaid", "SYSTEM", "simple, skylake"},
+			[]string{"GRAPH_FORMAT", "dot, mermaid", "SYSTEM", "simple, simple-ddr4, skylake"},
 		},
 	}
 	for _, c := range cases {
@@ -133,6 +134,12 @@ func TestInvalidValuesNameVariableAndAllowed(t *testing.T) {
 				t.Errorf("%v: error %q lacks %q", c.env, err, w)
 			}
 		}
+	}
+	// A default made from an invalid setting is not a second error.
+	_, err := Load(env(map[string]string{"ARCH": "riscv"}), "/proj")
+	var cfgErr *Error
+	if !errors.As(err, &cfgErr) || len(cfgErr.Errs) != 1 || !strings.Contains(err.Error(), `ARCH="riscv"`) {
+		t.Errorf("ARCH=riscv: %v, want its one error", err)
 	}
 }
 

@@ -810,3 +810,24 @@ func TestRecordsAreKeyedByOutputs(t *testing.T) {
 	}
 	f.mustRun(shape("single", "single"), nil, "ckpt")
 }
+
+// TestDependencyNamedTwiceIsSaidOnce: a rule that lists the same
+// dependency twice (two files one rule makes) says once that it will run.
+func TestDependencyNamedTwiceIsSaidOnce(t *testing.T) {
+	f := newFixture(t)
+	f.write("a.in", "a")
+	a := f.rule("a", nil, "a.in")
+	b := f.rule("b", []*Rule{a, a})
+	g, err := New(Options{StateDir: f.path(".vswarmu"), UI: ui.New(&f.out, false)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.MustAdd(a, b)
+	v, _, err := g.Explain(context.Background(), b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(v.Reason(), "dependency a will run"); n != 1 {
+		t.Fatalf("said %d times: %s", n, v.Reason())
+	}
+}

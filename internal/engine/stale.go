@@ -262,7 +262,7 @@ func (j *judgement) changedReads() error {
 // dependencies: in a dry run, dependencies that will run.
 func (j *judgement) dependencies() error {
 	for _, d := range j.deps {
-		if d.willRun {
+		if d.willRun && !slices.Contains(j.v.Deps, d.rule.Target) { // a rule named twice is said once
 			j.v.Deps = append(j.v.Deps, d.rule.Target)
 			j.v.add("dependency %s will run", d.rule.Target)
 		}
