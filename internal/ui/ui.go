@@ -48,6 +48,11 @@ type Printer struct {
 	status  bool // a status line is on screen
 	ticker  *time.Ticker
 	stop    chan struct{}
+	// heartbeat is how often a plain line says what is running when out
+	// is no terminal and nothing else was printed (a CI log must not
+	// look hung); lastLine is when the last line was printed.
+	heartbeat time.Duration
+	lastLine  time.Time
 
 	bold, dim, green, red, yellow, cyan *color.Color
 }
@@ -61,7 +66,7 @@ type task struct {
 // are used only when out is a terminal and NO_COLOR is unset; github turns on
 // GitHub Actions workflow commands.
 func New(out io.Writer, github bool) *Printer {
-	p := &Printer{out: out, github: github, running: map[string]*task{}}
+	p := &Printer{out: out, github: github, running: map[string]*task{}, heartbeat: time.Minute}
 	if f, ok := out.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		p.tty = true
 		if w, _, err := term.GetSize(int(f.Fd())); err == nil {
@@ -95,6 +100,14 @@ func (p *Printer) SetColor(on bool) {
 	), mk(
 		color.FgCyan,
 	)
+}
+
+// SetHeartbeat sets how often, when out is no terminal, a line says what
+// is running if nothing else was printed (a minute by default).
+func (p *Printer) SetHeartbeat(d time.Duration) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.heartbeat = d
 }
 
 // GitHub reports whether workflow commands are written.
@@ -274,33 +287,52 @@ func (p *Printer) Close() {
 func (p *Printer) printLocked(line string) {
 	p.clearStatusLocked()
 	fmt.Fprintln(p.out, line)
+	p.lastLine = time.Now()
 	p.drawStatusLocked()
 }
 
 func (p *Printer) rawLocked(line string) {
 	p.clearStatusLocked()
 	fmt.Fprintln(p.out, line)
+	p.lastLine = time.Now()
 }
 
+// startTickerLocked redraws the status line every second on a terminal;
+// elsewhere it prints a heartbeat line when nothing was said for a while.
 func (p *Printer) startTickerLocked() {
-	if !p.tty || p.ticker != nil {
+	if p.ticker != nil || !p.tty && p.heartbeat <= 0 {
 		return
 	}
-	p.ticker = time.NewTicker(time.Second)
+	every := time.Second
+	if !p.tty {
+		every = max(p.heartbeat/4, 10*time.Millisecond)
+	}
+	p.ticker = time.NewTicker(every)
 	p.stop = make(chan struct{})
 	go func(t *time.Ticker, stop chan struct{}) {
 		for {
 			select {
 			case <-t.C:
 				p.mu.Lock()
-				p.clearStatusLocked()
-				p.drawStatusLocked()
+				p.tickLocked()
 				p.mu.Unlock()
 			case <-stop:
 				return
 			}
 		}
 	}(p.ticker, p.stop)
+}
+
+// tickLocked redraws the status line, or prints the heartbeat.
+func (p *Printer) tickLocked() {
+	if p.tty {
+		p.clearStatusLocked()
+		p.drawStatusLocked()
+		return
+	}
+	if len(p.running) > 0 && time.Since(p.lastLine) >= p.heartbeat {
+		p.rawLocked(p.runningLineLocked())
+	}
 }
 
 func (p *Printer) stopTickerLocked() {
@@ -324,6 +356,17 @@ func (p *Printer) drawStatusLocked() {
 	if !p.tty || len(p.running) == 0 {
 		return
 	}
+	line := p.runningLineLocked()
+	if w := p.width; w > 4 && len([]rune(line)) > w-1 {
+		line = string([]rune(line)[:w-2]) + "…"
+	}
+	fmt.Fprint(p.out, p.dim.Sprint(line))
+	p.status = true
+}
+
+// runningLineLocked says what runs, oldest first, with elapsed times and
+// progress.
+func (p *Printer) runningLineLocked() string {
 	names := make([]string, 0, len(p.running))
 	for n := range p.running {
 		names = append(names, n)
@@ -337,12 +380,7 @@ func (p *Printer) drawStatusLocked() {
 			parts[i] += " (" + t.progress + ")"
 		}
 	}
-	line := "… " + strings.Join(parts, " · ")
-	if w := p.width; w > 4 && len([]rune(line)) > w-1 {
-		line = string([]rune(line)[:w-2]) + "…"
-	}
-	fmt.Fprint(p.out, p.dim.Sprint(line))
-	p.status = true
+	return "… " + strings.Join(parts, " · ")
 }
 
 // FormatDuration renders d the way the output shows times: 850ms, 4.2s,

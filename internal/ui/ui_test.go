@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -56,5 +57,48 @@ func TestTickingStatusLine(t *testing.T) {
 	}
 	if !strings.Contains(s, "\x1b[") {
 		t.Fatal("no colour on a terminal")
+	}
+}
+
+// lockedBuffer is a bytes.Buffer safe for the ticker's goroutine.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// Off a terminal, a long silent step gets a plain line saying what runs
+// each heartbeat (a minute by default), and none once nothing runs.
+func TestHeartbeatOffATerminal(t *testing.T) {
+	var b lockedBuffer
+	p := New(&b, false)
+	p.SetHeartbeat(100 * time.Millisecond)
+	p.Begin("kernel:build", "")
+	p.Progress("kernel:build", "CC kernel/fork.o")
+	time.Sleep(450 * time.Millisecond)
+	p.End("kernel:build", OK, time.Second, nil, "")
+	n := strings.Count(b.String(), "… kernel:build ")
+	time.Sleep(300 * time.Millisecond)
+	p.Close()
+	s := b.String()
+	if n < 2 || !strings.Contains(s, "(CC kernel/fork.o)") || strings.Contains(s, "\x1b[") || strings.Contains(s, "\r") {
+		t.Fatalf("heartbeat lines: %d in %q", n, s)
+	}
+	if strings.Count(s, "… kernel:build ") != n {
+		t.Fatalf("a heartbeat after the step ended: %q", s)
+	}
+	if New(&b, false).heartbeat != time.Minute {
+		t.Fatal("the default heartbeat is not a minute")
 	}
 }
