@@ -9,9 +9,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 
 	"github.com/magefile/mage/mage"
 	"github.com/magefile/mage/mg"
@@ -104,6 +106,11 @@ func compileUnderLock(args []string) {
 		return
 	}
 	defer os.RemoveAll(tmp)
+	// Ctrl-C during the compile: remove what it had written (its temporary
+	// directory, and the main file mage writes into magefiles/), which the
+	// deferred removals would not get to, and exit as interrupted.
+	stop := cleanUpOnSignal(tmp, filepath.Join("magefiles", "mage_output_file.go"))
+	defer stop()
 	out := filepath.Join(tmp, "mage")
 	if mage.Invoke(mage.Invocation{CompileOut: out, GoCmd: goCmd, Stdout: os.Stderr, Stderr: os.Stderr}) != 0 {
 		os.Exit(1) // mage said why
@@ -111,6 +118,26 @@ func compileUnderLock(args []string) {
 	if os.Rename(out, exe) == nil {
 		os.Setenv("MAGEFILE_HASHFAST", "1") // run it without compiling again
 	}
+}
+
+// cleanUpOnSignal removes paths and exits with status 130 on SIGINT or
+// SIGTERM until the returned function is called.
+func cleanUpOnSignal(paths ...string) (stop func()) {
+	sigs := make(chan os.Signal, 1)
+	done := make(chan struct{})
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		select {
+		case <-sigs:
+			for _, p := range paths {
+				os.RemoveAll(p)
+			}
+			fmt.Fprintln(os.Stderr, "mage: interrupted while compiling the plugin; nothing of the compile is left behind")
+			os.Exit(130)
+		case <-done:
+		}
+	}()
+	return func() { signal.Stop(sigs); close(done) }
 }
 
 // namesTarget reports whether args name a target (anything but flags).

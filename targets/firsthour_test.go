@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -327,4 +328,59 @@ func TestUnknownTargetGetsTheNearestName(t *testing.T) {
 	if err == nil || !strings.Contains(string(out), `mage: no target "simulate:al"; did you mean "simulate:all"?`) {
 		t.Fatalf("go run mage.go simulate:al: %v\n%s", err, out)
 	}
+}
+
+// TestInterruptedCompileLeavesNothing: Ctrl-C while `go run mage.go`
+// compiles the plugin leaves neither mage's main file in magefiles/ nor a
+// compile directory in the cache.
+func TestInterruptedCompileLeavesNothing(t *testing.T) {
+	if testing.Short() {
+		t.Skip("compiles the plugin")
+	}
+	root := magetest.RepoRoot(t)
+	cache := t.TempDir()
+	c := exec.Command("go", "run", "mage.go", "config")
+	c.Dir = root
+	c.Env = append(os.Environ(), "MAGEFILE_CACHE="+cache, "NO_COLOR=1", "GOFLAGS=-a") // -a: a compile long enough to interrupt
+	c.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	var out lockedOutput
+	c.Stdout, c.Stderr = &out, &out
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(3 * time.Minute)
+	for !strings.Contains(out.String(), "compiling the vswarmu-mage plugin") {
+		if time.Now().After(deadline) {
+			syscall.Kill(-c.Process.Pid, syscall.SIGKILL)
+			t.Fatalf("the compile did not start:\n%s", out.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	time.Sleep(time.Second)
+	syscall.Kill(-c.Process.Pid, syscall.SIGINT)
+	c.Wait()
+	if _, err := os.Stat(filepath.Join(root, "magefiles", "mage_output_file.go")); err == nil {
+		t.Errorf("magefiles/mage_output_file.go left behind:\n%s", out.String())
+	}
+	if left, _ := filepath.Glob(filepath.Join(cache, "compile-*")); len(left) > 0 {
+		t.Errorf("compile directories left behind: %v\n%s", left, out.String())
+	}
+}
+
+// lockedOutput collects a command's output for polling.
+type lockedOutput struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedOutput) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedOutput) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
