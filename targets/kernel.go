@@ -42,7 +42,7 @@ func (Kernel) Config(ctx context.Context) error { return buildOrSkip(ctx, ruleKe
 // Build builds vmlinux for ARCH (amd64 natively, arm64 with aarch64-linux-gnu-); KERNEL=/path/vmlinux skips it.
 func (Kernel) Build(ctx context.Context) error { return buildOrSkip(ctx, ruleKernelBuild, "KERNEL") }
 
-// Save copies vmlinux and its .config to KERNEL_OUT ($RESOURCES/vmlinux-<distro>-<arch>).
+// Save copies vmlinux and its .config to KERNEL_OUT ($RESOURCES/vmlinux-<KVERSION>-<arch>).
 func (Kernel) Save(ctx context.Context) error { return buildOrSkip(ctx, ruleKernelSave, "KERNEL") }
 
 // Check checks a kernel .config (KERNEL_CONFIG, else the kernel stage's) for what Docker, systemd, gem5 and qemu need.

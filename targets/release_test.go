@@ -56,7 +56,7 @@ func TestReleaseThenDownload(t *testing.T) {
 		if r.Code != 0 {
 			t.Fatalf("resources:download: exit %d\n%s", r.Code, r.Output)
 		}
-		for _, f := range []string{"vmlinux-ubuntu-amd64", "vmlinux-ubuntu-amd64.config", "disk-image.qcow2", "test-client-amd64"} {
+		for _, f := range []string{"vmlinux-v5.4.84-amd64", "vmlinux-v5.4.84-amd64.config", "disk-image.qcow2", "test-client-amd64"} {
 			if _, err := os.Stat(filepath.Join(dir, "res", f)); err != nil {
 				t.Errorf("%s not in place: %v", f, err)
 			}
@@ -114,7 +114,7 @@ func TestReleaseThenDownload(t *testing.T) {
 			!strings.Contains(r.Output, "checksum") {
 			t.Fatalf("corrupted part: exit %d\n%s", r.Code, r.Output)
 		}
-		for _, f := range []string{"vmlinux-ubuntu-amd64", "disk-image.qcow2"} {
+		for _, f := range []string{"vmlinux-v5.4.84-amd64", "disk-image.qcow2"} {
 			if _, err := os.Stat(filepath.Join(dir, "res", f)); err == nil {
 				t.Errorf("%s is in place after a failed download", f)
 			}

@@ -28,7 +28,7 @@ func TestDefaultsAndSources(t *testing.T) {
 	if c.Memory != 2<<30 || c.DiskSize != 16<<30 || c.SimTimeout != 6*time.Hour {
 		t.Fatalf("sizes: %v %v %v", c.Memory, c.DiskSize, c.SimTimeout)
 	}
-	if c.KernelOut != "/proj/resources/vmlinux-ubuntu-amd64" {
+	if c.KernelOut != "/proj/resources/vmlinux-v5.4.84-amd64" {
 		t.Fatalf("KERNEL_OUT %q", c.KernelOut)
 	}
 	src := map[string]string{}

@@ -143,7 +143,7 @@ func Settings() []Setting {
 			Doc:     "the guest's m5 utility: builtin (this project's static Go m5, built by client:tools), gem5 (gem5's util/m5, built by gem5:m5) or a file",
 			field:   func(c *Config) any { return &c.M5Util },
 		},
-		{Name: "KERNEL_OUT", Default: "${RESOURCES}/vmlinux-${DISTRO}-${ARCH}", Kind: Path{}, Group: "kernel",
+		{Name: "KERNEL_OUT", Default: "${RESOURCES}/vmlinux-${KVERSION}-${ARCH}", Kind: Path{}, Group: "kernel",
 			Doc:   "where kernel:save puts vmlinux",
 			field: func(c *Config) any { return &c.KernelOut }},
 		{Name: "ROOT_PASSWORD", Default: "root", Kind: Text{}, Secret: true, Group: "image",
