@@ -50,11 +50,35 @@ func Build(dir string, want []string, expected int) *Report {
 func (r *Report) others() []string {
 	var out []string
 	for _, run := range r.Runs {
-		if len(r.Current) > 0 && !r.Current[run.Name] {
+		if !r.current(run) {
 			out = append(out, run.Name)
 		}
 	}
 	return out
+}
+
+// current says whether a run is of a function of the current list, on
+// whatever system, cores or topology (fibonacci-go@o3 is fibonacci-go's).
+func (r *Report) current(run *Run) bool {
+	if len(r.Current) == 0 || r.Current[run.Name] {
+		return true
+	}
+	fn, _, _ := strings.Cut(run.Name, "@")
+	if run.Meta != nil && run.Meta.Function != "" {
+		fn = run.Meta.Function
+	}
+	return r.Current[fn]
+}
+
+// perInvocation divides a measured figure by the run's measured
+// invocations ("" when either is unknown): the window over its
+// invocations, or the sum of per-invocation dumps, per invocation.
+func perInvocation(run *Run, v Value) string {
+	f, ok := v.Float()
+	if !ok || run.Meta == nil || run.Meta.Invocations <= 0 {
+		return ""
+	}
+	return strconv.FormatFloat(f/float64(run.Meta.Invocations), 'f', 0, 64)
 }
 
 // runsLine says how many runs the report covers and which are not of the
@@ -88,14 +112,34 @@ func (r *Report) csvRow(run *Run, d DumpMetrics, c CPU, measured bool) []string 
 		string(d.SimSeconds.Value), string(d.SimInsts.Value), string(d.SimTicks.Value), string(d.HostSeconds.Value),
 		c.Type, metricText(c.L1I), metricText(c.L1D), metricText(c.L2), metricText(c.Branch), metricText(c.L3),
 		strconv.FormatBool(p.Standin), p.Gem5Version, p.ExecMode, p.System,
-		strconv.FormatBool(len(r.Current) == 0 || r.Current[run.Name]), Machine(c.Name),
-		busyText(c.Busy), csvFloat(c.Utilisation()), csvFloat(c.BusyIPC()), p.Topology, p.Measurement}
+		strconv.FormatBool(r.current(run)), Machine(c.Name),
+		busyText(c.Busy), csvFloat(c.Utilisation()), csvFloat(c.BusyIPC()), p.Topology, p.Measurement,
+		per(measured, perInvocation(run, c.Instructions.Value)), per(measured, perInvocation(run, c.Cycles.Value)),
+		invocations(run), p.Gem5SHA256, p.Gem5Patches, p.Gem5Probe, p.Memory, p.Kernel, p.Disk, p.Image}
+}
+
+// per is a per-invocation figure for the measured row only.
+func per(measured bool, v string) string {
+	if !measured {
+		return ""
+	}
+	return v
+}
+
+// invocations is a run's measured invocations, "" when unknown.
+func invocations(run *Run) string {
+	if run.Meta == nil || run.Meta.Invocations <= 0 {
+		return ""
+	}
+	return strconv.Itoa(run.Meta.Invocations)
 }
 
 // CSVHeader are report.csv's columns; the first thirteen are a contract.
 var CSVHeader = []string{"run", "dump", "cpu", "measured", "instructions", "instructions_key", "cycles", "ipc", "cpi",
 	"sim_seconds", "sim_insts", "sim_ticks", "host_seconds", "cpu_type", "l1i_mpki", "l1d_mpki", "l2_mpki", "branch_mpki", "l3_mpki", "standin", "gem5", "exec_mode", "system", "current_list", "machine",
-	"busy_cycles", "utilisation", "busy_ipc", "topology", "measurement"}
+	"busy_cycles", "utilisation", "busy_ipc", "topology", "measurement",
+	"instructions_per_invocation", "cycles_per_invocation", "measured_invocations",
+	"gem5_sha256", "gem5_patches", "gem5_probe", "memory", "kernel", "disk", "image"}
 
 // WriteCSV writes one row per run × dump × CPU-like object; numbers gem5
 // printed are copied exactly, IPC and CPI are computed only when gem5 did
@@ -145,6 +189,7 @@ func metricShown(m Metric) string {
 type row struct {
 	Run, Status, Reason, CPU, Instructions, Cycles, IPC, CPI string
 	Busy, BusyIPC                                            string // busy share of the cycles, IPC over busy cycles
+	InstsPer, CyclesPer                                      string // per measured invocation
 	Gem5                                                     string // the version, or StandinMark
 	Standin                                                  bool
 	misses                                                   // the MPKI columns
@@ -215,6 +260,8 @@ func (r *Report) rows() []row {
 			ipc:         ipc,
 			Busy:        percent(c.Utilisation()),
 			BusyIPC:     fixed(c.BusyIPC(), 4),
+			InstsPer:    cmp.Or(perInvocation(run, c.Instructions.Value), "–"),
+			CyclesPer:   cmp.Or(perInvocation(run, c.Cycles.Value), "–"),
 		}
 		rw.Sources = []string{
 			fmt.Sprintf("measured: %s, dump %d of %d — %s", c.Name, d.Index, len(run.Dumps), run.Why),
@@ -277,10 +324,13 @@ var mdColumns = []string{
 	"branch MPKI",
 	"sim s",
 	"host s",
+	"instructions / invocation",
+	"cycles / invocation",
 }
 
 // columnsNote says what the columns that are easy to mistake mean.
 const columnsNote = "IPC (gem5) is instructions over every cycle of the measured window, idle ones included, as gem5 prints it; " +
+	"the per-invocation columns divide the measured figures by the run's measured invocations (the window over them, or the sum of their own dumps); " +
 	"busy is the share of the window's cycles the core had work (not halted: a timing core's numBusyCycles, an O3 core's numCycles, which gem5 counts without its quiesced cycles), " +
 	"and IPC (busy) is instructions over busy cycles (for O3 the same as gem5's IPC). " +
 	"The MPKI of a cache other cores share (the simple system's L2, skylake's L3) counts only the measured core's own misses (gem5's per-requestor counts); every miss of it is in report.csv's sources."
@@ -304,7 +354,7 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	for _, rw := range rows {
 		fmt.Fprintf(
 			&b,
-			"| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
+			"| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
 			rw.Run,
 			rw.Gem5,
 			rw.Status,
@@ -322,6 +372,8 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 			rw.Branch,
 			rw.SimSeconds,
 			rw.HostSeconds,
+			rw.InstsPer,
+			rw.CyclesPer,
 		)
 	}
 	b.WriteString("\n" + columnsNote + "\n")

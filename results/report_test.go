@@ -411,3 +411,50 @@ func TestWrongRepliesFailTheRun(t *testing.T) {
 		t.Fatalf("without the console lines: %+v", c)
 	}
 }
+
+// TestReportKnowsListedFunctionsOnOtherCoresAndGivesPerInvocation: a run
+// of a listed function on other cores (fibonacci-go@o3) is of the current
+// list; the measured row gives its figures per measured invocation and
+// report.csv carries the provenance report.md has.
+func TestReportKnowsListedFunctionsOnOtherCoresAndGivesPerInvocation(t *testing.T) {
+	dir := resultsFixture(t)
+	o3 := filepath.Join(dir, "fibonacci-go@o3")
+	if err := os.Rename(filepath.Join(dir, "fibonacci-go"), o3); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(o3, MetaFile), []byte(`{"function":"fibonacci-go","num_invocations":10,"status":"ok",
+	  "gem5_sha256":"abc123","gem5_patches":"0001-x.patch@0123456789ab","memory":"SimpleMemory 30ns (±0ns), 12.8GiB/s","system":"simple"}`), 0o644)
+	rep := Build(dir, []string{"fibonacci-go", "aes-go", "auth-go"}, 10)
+	var md, csvb bytes.Buffer
+	rep.WriteMarkdown(&md)
+	rep.WriteCSV(&csvb)
+	if strings.Contains(md.String(), "from earlier lists") {
+		t.Errorf("fibonacci-go@o3 is taken for a run of an earlier list:\n%s", md.String())
+	}
+	// 12233308 instructions, 9057957 cycles over 10 measured invocations.
+	if !strings.Contains(md.String(), "| 1223331 | 905796 |") {
+		t.Errorf("report.md lacks the per-invocation figures:\n%s", md.String())
+	}
+	recs, err := csv.NewReader(&csvb).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := map[string]int{}
+	for i, h := range recs[0] {
+		col[h] = i
+	}
+	for _, rec := range recs[1:] {
+		if rec[0] != "fibonacci-go@o3" || rec[col["measured"]] != "true" {
+			continue
+		}
+		for name, want := range map[string]string{"current_list": "true", "instructions_per_invocation": "1223331",
+			"cycles_per_invocation": "905796", "measured_invocations": "10", "gem5_sha256": "abc123",
+			"gem5_patches": "0001-x.patch@0123456789ab", "memory": "SimpleMemory 30ns (±0ns), 12.8GiB/s"} {
+			if rec[col[name]] != want {
+				t.Errorf("report.csv %s = %q, want %q", name, rec[col[name]], want)
+			}
+		}
+		return
+	}
+	t.Fatalf("no measured row of fibonacci-go@o3 in report.csv:\n%s", csvb.String())
+}

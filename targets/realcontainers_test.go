@@ -88,7 +88,7 @@ func TestRealGem5ContainerMode(t *testing.T) {
 	}
 	var meta results.RunMeta
 	b, _ := os.ReadFile(filepath.Join(work, "results", "fibonacci-go", results.MetaFile))
-	if err := json.Unmarshal(b, &meta); err != nil || meta.Image != "vhiveease/fibonacci-go:latest" ||
+	if err := json.Unmarshal(b, &meta); err != nil || meta.Image != "vhiveease/fibonacci-go:latest (a reference image built here from functions/src, IMAGES=reference)" ||
 		meta.Gem5SHA256 != sha256Of(t, gem5) {
 		t.Fatalf("run record: %v\n%s", err, b)
 	}

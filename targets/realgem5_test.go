@@ -314,7 +314,7 @@ func checkMeasuredRun(t *testing.T, run realRun, gem5, runName, system, cpuType 
 	}
 	if meta.Standin || meta.Gem5Version != "24.0.0.1" || meta.Gem5SHA256 != sha256Of(t, gem5) || meta.ExecMode != "process" ||
 		meta.System != system || meta.Kernel == nil || meta.Kernel.SHA256 == "" || meta.Disk == nil || meta.Disk.Size == 0 ||
-		meta.Image != "vhiveease/fibonacci-go:latest" ||
+		meta.Image != "vhiveease/fibonacci-go:latest (a reference image built here from functions/src, IMAGES=reference)" ||
 		meta.Parameters["SETUP_CPU"] != "atomic" ||
 		meta.SetupSeconds <= 0 {
 		t.Fatalf("%s: run record %s", system, b)

@@ -450,6 +450,21 @@ func (p *plan) machine() (gem5configs.Simulation, error) {
 	return gem5configs.Simulation{Machine: m, Workload: work, Evaluation: eval, Runner: run}, nil
 }
 
+// imageOrigin names a function's image with where it came from, for the
+// runs' records: built here, loaded from a directory, or pulled.
+func (p *plan) imageOrigin(image string) string {
+	switch images := p.cfg.Images; {
+	case image == "":
+		return ""
+	case images == "reference" || p.cfg.InstalledDisk == "tiny":
+		return image + " (a reference image built here from functions/src, IMAGES=reference)"
+	case images == "registry":
+		return image + " (pulled from its registry in the guest, IMAGES=registry)"
+	default:
+		return image + " (loaded from " + images + ")"
+	}
+}
+
 // board is the simulated board of ARCH: x86 (gem5's X86Board) or Arm
 // (its ArmBoard, with the boot loader).
 func (p *plan) board() gem5configs.Board {
@@ -477,7 +492,7 @@ func (p *plan) simulation(fn string) (gem5configs.Simulation, error) {
 	if s.Port, err = p.catalog().Port(fn); err != nil {
 		return s, err
 	}
-	s.Function, s.Client, s.Image = fn, p.catalog().ClientName(fn), p.catalog().Project.Services[fn].Image
+	s.Function, s.Client, s.Image = fn, p.catalog().ClientName(fn), p.imageOrigin(p.catalog().Project.Services[fn].Image)
 	if s.DetailedCPU = p.cfg.DetailedCPU; s.DetailedCPU == "auto" {
 		s.DetailedCPU = ""
 	}
