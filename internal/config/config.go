@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"strings"
 	"time"
@@ -301,6 +302,10 @@ func (c *Config) crossCheck() []error {
 	if c.Arch == "arm64" && c.Gem5Arch == "X86" || c.Arch == "amd64" && c.Gem5Arch == "ARM" {
 		errs = append(errs, fmt.Errorf("GEM5_ARCH=%s does not simulate ARCH=%s guests: use GEM5_ARCH=%s or change ARCH",
 			c.Gem5Arch, c.Arch, map[string]string{"amd64": "X86", "arm64": "ARM"}[c.Arch]))
+	}
+	if c.SetupCPU == "kvm" && c.Arch != runtime.GOARCH && (runtime.GOARCH == "amd64" || runtime.GOARCH == "arm64") {
+		errs = append(errs, fmt.Errorf("SETUP_CPU=kvm runs ARCH=%s guests only on an %s host (this one is %s): "+
+			"use SETUP_CPU=atomic, or auto", c.Arch, c.Arch, runtime.GOARCH))
 	}
 	if c.Arch == "arm64" && c.GuestIdle == "kernel" {
 		errs = append(

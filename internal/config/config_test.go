@@ -135,6 +135,13 @@ func TestInvalidValuesNameVariableAndAllowed(t *testing.T) {
 			}
 		}
 	}
+	// KVM runs only guests of the host's architecture.
+	if runtime.GOARCH == "amd64" {
+		_, err := Load(env(map[string]string{"ARCH": "arm64", "SETUP_CPU": "kvm"}), "/proj")
+		if err == nil || !strings.Contains(err.Error(), "SETUP_CPU=kvm runs ARCH=arm64 guests only on an arm64 host") {
+			t.Errorf("ARCH=arm64 SETUP_CPU=kvm on amd64: %v", err)
+		}
+	}
 	// A default made from an invalid setting is not a second error.
 	_, err := Load(env(map[string]string{"ARCH": "riscv"}), "/proj")
 	var cfgErr *Error

@@ -324,7 +324,7 @@ class Sim:
             clock = board.clock_period_ticks()
             for idx, core in enumerate(board.processor.get_cores()):
                 obj = core.get_simobject()
-                if obj.type == "X86KvmCPU":
+                if obj.type.endswith("KvmCPU"):
                     continue  # KVM cores report no simulated cycles
                 c = self.counters.setdefault(obj.path(), [0, 0])
                 if name == "drive":
