@@ -48,6 +48,19 @@ const ContainerName = "function"
 // `labels: {vswarmu.client: fibonacci}` for a fibonacci in a new language.
 const ClientLabel = "vswarmu.client"
 
+// BuiltWithLabel is the service label that says with which toolchain
+// vSwarm builds a function's image, when that matters under gem5 (Go 1.16
+// to 1.20, whose write barrier gem5 v24.0 runs wrongly).
+const BuiltWithLabel = "vswarmu.built-with"
+
+// BuiltWith is a function's BuiltWithLabel ("" for none).
+func (c *Catalog) BuiltWith(fn string) string {
+	if s, ok := c.Project.Services[fn]; ok {
+		return s.Labels[BuiltWithLabel]
+	}
+	return ""
+}
+
 // Catalog is a loaded compose file.
 type Catalog struct {
 	Path    string // the file, or "(built in)"

@@ -173,3 +173,29 @@ func TestYAMLErrorsCountLinesFromOne(t *testing.T) {
 		t.Fatalf("got %v\nwant %q", err, want)
 	}
 }
+
+// TestCatalogueSaysWhichImagesAnAffectedGoBuilds: vSwarm builds
+// productcatalogservice and shippingservice with Go 1.18.4, which gem5
+// v24.0 runs wrongly; the catalogue says so, and nothing else.
+func TestCatalogueSaysWhichImagesAnAffectedGoBuilds(t *testing.T) {
+	data, err := os.ReadFile("functions.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat, err := Load("functions.yaml", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var marked []string
+	for _, fn := range cat.Functions() {
+		if b := cat.BuiltWith(fn); b != "" {
+			marked = append(marked, fn)
+			if !strings.HasPrefix(b, "go1.18.4") {
+				t.Errorf("%s: %s=%q", fn, BuiltWithLabel, b)
+			}
+		}
+	}
+	if strings.Join(marked, " ") != "productcatalogservice shippingservice" {
+		t.Fatalf("marked %v", marked)
+	}
+}

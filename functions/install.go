@@ -17,6 +17,7 @@ import (
 	"github.com/vswarmu/vswarmu-mage/internal/job"
 	"github.com/vswarmu/vswarmu-mage/internal/misdecode"
 	"github.com/vswarmu/vswarmu-mage/internal/qemu"
+	"github.com/vswarmu/vswarmu-mage/results"
 )
 
 // Install describes functions:install: the functions' images go into a
@@ -33,6 +34,10 @@ type Install struct {
 	// Images is "registry" (the guest pulls from Docker Hub) or a
 	// directory of docker-archive tarballs named by ArchiveName.
 	Images  string
+	// Scanner is vswarmu-scan for the guest ("" for none: an arm64 guest,
+	// whose programs gem5's x86 decoder never runs): the install scans each
+	// running container's file system with it.
+	Scanner string
 	Timeout time.Duration
 	// Accel decides how qemu runs (kvm or tcg, and a -cpu model).
 	Accel func(ctx context.Context, r qemu.Commander) (accel, cpu string)
@@ -46,6 +51,11 @@ func (in Install) Raw() string { return filepath.Join(in.Dir, "functions.raw") }
 
 // Summary is the install record: which function works.
 func (in Install) Summary() string { return filepath.Join(in.Dir, "install.json") }
+
+// ScanRecord is the install's scan record: per function, the programs of
+// its image that hold an instruction gem5 is known to misexecute
+// (ReadScans reads it).
+func (in Install) ScanRecord() string { return filepath.Join(in.Dir, "scan.json") }
 
 // GuestDir is where the compose file lives in the guest.
 const GuestDir = "/root/vswarmu"
@@ -84,6 +94,8 @@ SERVER=$(sed -n 's/.*vswarmu\.server=\([^ ]*\).*/\1/p' /proc/cmdline)
 fetch() { curl -fsS --retry 3 -o "$2" "http://$SERVER/$1"; }
 mkdir -p {{.Dir}} && cd {{.Dir}} || exit 1
 fetch functions.yaml functions.yaml || { echo "VSWARMU-INSTALL-ERROR cannot fetch functions.yaml"; exit 1; }
+{{if .Scanner}}fetch vswarmu-scan /tmp/vswarmu-scan && chmod 755 /tmp/vswarmu-scan || echo "VSWARMU-INSTALL-ERROR cannot fetch vswarmu-scan"
+{{end}}
 i=0
 until docker info > /dev/null 2>&1; do
 	i=$((i + 1))
@@ -109,7 +121,10 @@ install_one() {
 			docker inspect {{.Container}} > "$dir/container.json" &&
 			docker export {{.Container}} | tar -x -C "$dir/rootfs" ||
 			echo "VSWARMU-INSTALL-ERROR $1: cannot save its root file system for EXEC_MODE=process"
-		echo "VSWARMU-INSTALL $1 ok"
+{{if .Scanner}}		# The programs gem5 would run wrongly, in what actually runs.
+		docker export {{.Container}} | /tmp/vswarmu-scan -function "$1" ||
+			echo "VSWARMU-INSTALL-ERROR $1: cannot scan its image's programs"
+{{end}}		echo "VSWARMU-INSTALL $1 ok"
 	else
 		echo "VSWARMU-INSTALL $1 failed: the client could not invoke it"
 		$compose logs --tail 30 "$1"
@@ -130,7 +145,7 @@ func (in Install) script(archives []string) (string, error) {
 	err := installScript.Execute(
 		&b,
 		map[string]any{"Dir": GuestDir, "Archives": archives, "Functions": in.scriptFunctions(),
-			"ProcessDir": ProcessDir, "Container": ContainerName},
+			"ProcessDir": ProcessDir, "Container": ContainerName, "Scanner": in.Scanner != ""},
 	)
 	return b.String(), err
 }
@@ -152,7 +167,13 @@ var resultLine = regexp.MustCompile(`(?m)^VSWARMU-INSTALL(-ERROR)? (.*)$`)
 // j.Out(Summary()).
 func (in Install) Run(ctx context.Context, j job.Job) error {
 	fns := in.Selection.Functions
+	for _, fn := range fns {
+		if b := in.Selection.Catalog.BuiltWith(fn); b != "" {
+			j.Logf("%s: vSwarm builds its image with %s; the install scans its programs", fn, b)
+		}
+	}
 	files := map[string]string{}
+	scans := map[string]results.ImageScan{}
 	var archives []string
 	if in.Images != "registry" {
 		var missing []string
@@ -162,7 +183,9 @@ func (in Install) Run(ctx context.Context, j job.Job) error {
 				missing = append(missing, fmt.Sprintf("%s (for %s)", ArchiveName(img), img))
 				continue
 			}
-			warnMisdecoded(j, img, p)
+			for _, fn := range in.functionsOf(img) {
+				scans[fn] = results.ImageScan{Image: img, Where: "host", Programs: warnMisdecoded(j, img, p)}
+			}
 			served := fmt.Sprintf("image-%d.tar", i)
 			files[served] = p
 			archives = append(archives, served)
@@ -183,6 +206,9 @@ func (in Install) Run(ctx context.Context, j job.Job) error {
 		return err
 	}
 	files["functions.yaml"] = compose
+	if in.Scanner != "" {
+		files["vswarmu-scan"] = in.Scanner
+	}
 	script, err := in.script(archives)
 	if err != nil {
 		return err
@@ -222,23 +248,59 @@ func (in Install) Run(ctx context.Context, j job.Job) error {
 	if err := os.WriteFile(j.Out(in.Summary()), append(b, '\n'), 0o644); err != nil {
 		return err
 	}
+	if err := writeScans(j.Out(in.ScanRecord()), in.mergeScans(scans, res.Log, j)); err != nil {
+		return err
+	}
 	if len(problems) > 0 {
 		return fmt.Errorf("functions:install: %s", strings.Join(problems, "; "))
 	}
 	return nil
 }
 
-// warnMisdecoded warns of an image's programs that gem5 would run wrongly:
-// a function that computes wrongly under gem5 gives no measurement.
-func warnMisdecoded(j job.Job, img, archive string) {
-	lines, err := MisdecodedPrograms(archive)
+// warnMisdecoded warns of an image's programs that gem5 would run wrongly
+// (a function that computes wrongly under gem5 gives no measurement) and
+// returns them.
+func warnMisdecoded(j job.Job, img, archive string) []results.ProgramFinding {
+	found, err := ScanArchive(archive)
 	if err != nil {
 		j.Warnf("image %s: its programs were not checked for instructions gem5 misdecodes: %v", img, err)
 	}
-	for _, l := range lines {
+	for _, f := range found {
 		j.Warnf("image %s: %s (gem5's %s): under gem5 it runs wrongly "+
-			"(a Go 1.20 or older collector stores wrong pointers); rebuild it with Go 1.21 or later", img, l, misdecode.Gem5Source)
+			"(a Go 1.20 or older collector stores wrong pointers); rebuild it with Go 1.21 or later", img, f.Line(), misdecode.Gem5Source)
 	}
+	return found
+}
+
+// functionsOf are the selected functions whose image is img.
+func (in Install) functionsOf(img string) []string {
+	var out []string
+	for _, fn := range in.Selection.Functions {
+		if in.Selection.Catalog.Project.Services[fn].Image == img {
+			out = append(out, fn)
+		}
+	}
+	return out
+}
+
+// mergeScans adds the guest's scans (what actually runs) to the host's,
+// and warns of what only the guest found (images the host never had).
+func (in Install) mergeScans(host map[string]results.ImageScan, log []byte, j job.Job) map[string]results.ImageScan {
+	if in.Scanner == "" {
+		return host
+	}
+	guest := parseScanLines(log)
+	for _, fn := range in.Selection.Functions {
+		img := in.Selection.Catalog.Project.Services[fn].Image
+		if _, ok := host[fn]; ok && len(guest[fn]) == 0 {
+			continue // the host's scan of the archive stands
+		}
+		host[fn] = results.ImageScan{Image: img, Where: "guest", Programs: guest[fn]}
+		for _, f := range guest[fn] {
+			j.Warnf("function %s (image %s, scanned in the guest): %s (gem5's %s): under gem5 it runs wrongly", fn, img, f.Line(), misdecode.Gem5Source)
+		}
+	}
+	return host
 }
 
 // parseInstallLog reads the guest's verdict per function.

@@ -1,11 +1,15 @@
 package functions
 
 import (
+	"bytes"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/vswarmu/vswarmu-mage/internal/job"
+	"github.com/vswarmu/vswarmu-mage/results"
 )
 
 func TestInstallScriptDrivesEachFunctionByItsClientName(t *testing.T) {
@@ -61,5 +65,55 @@ func TestTinyLooksUpBusyboxWhenItMakesTheDisk(t *testing.T) {
 	}
 	if got := (Tiny{Busybox: "/res/busybox-arm64"}).withHostBusybox(); got.Busybox != "/res/busybox-arm64" || got.Applets != bb {
 		t.Fatalf("a given busybox: %+v", got)
+	}
+}
+
+// TestInstallScansEachContainerInTheGuest: with a scanner, the install
+// script fetches it and scans each running container's exported file
+// system; the guest's lines become the scan record, beside the host's scan
+// of an archive, and what only the guest found is warned of.
+func TestInstallScansEachContainerInTheGuest(t *testing.T) {
+	cat, err := Load("f.yaml", []byte(`version: "3.3"
+services:
+  fibonacci-go:
+    image: vhiveease/fibonacci-go:latest
+    container_name: function
+    ports: ["50000:50051"]
+  shippingservice:
+    image: vhiveease/shippingservice:latest
+    container_name: function
+    ports: ["50000:50051"]
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := Install{Selection: &Selection{Catalog: cat, Functions: []string{"fibonacci-go", "shippingservice"}}, Scanner: "/res/vswarmu-scan-amd64"}
+	script, err := in.script(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"fetch vswarmu-scan /tmp/vswarmu-scan", `docker export function | /tmp/vswarmu-scan -function "$1"`} {
+		if !strings.Contains(script, want) {
+			t.Errorf("install script lacks %q:\n%s", want, script)
+		}
+	}
+	if out, err := (&exec.Cmd{Path: "/bin/sh", Args: []string{"sh", "-n"}, Stdin: strings.NewReader(script)}).CombinedOutput(); err != nil {
+		t.Fatalf("sh -n: %v\n%s", err, out)
+	}
+	if s, _ := (Install{Selection: in.Selection}).script(nil); strings.Contains(s, "vswarmu-scan") {
+		t.Errorf("without a scanner (an arm64 guest) the script scans:\n%s", s)
+	}
+	log := []byte("=== shippingservice\r\n" +
+		`VSWARMU-SCAN shippingservice {"path":"/app/server","go_version":"go1.18.4","count":2,"misdecodes":["xchg-rex-b"],"first":"0x45de40 49 90 xchg %rax,%r8 (gem5: nop) in runtime.gcWriteBarrierR8"}` + "\r\n" +
+		"VSWARMU-SCAN-DONE shippingservice 1\nVSWARMU-SCAN-DONE fibonacci-go 0\n")
+	host := map[string]results.ImageScan{"fibonacci-go": {Image: "vhiveease/fibonacci-go:latest", Where: "host"}}
+	var warnings bytes.Buffer
+	scans := in.mergeScans(host, log, job.Local{W: &warnings})
+	ship := scans["shippingservice"]
+	if ship.Where != "guest" || len(ship.Programs) != 1 || ship.Programs[0].GoVersion != "go1.18.4" || scans["fibonacci-go"].Where != "host" {
+		t.Fatalf("scans: %+v", scans)
+	}
+	if !strings.Contains(warnings.String(), "function shippingservice (image vhiveease/shippingservice:latest, scanned in the guest): /app/server (built with go1.18.4) holds 2") {
+		t.Errorf("no warning of the guest's finding:\n%s", warnings.String())
 	}
 }

@@ -1,61 +1,104 @@
 package functions
 
+// Scanning a function's image for instructions gem5 is known to
+// misexecute: on the host, a docker archive's flattened file system; in the
+// guest, the running container's exported file system (vswarmu-scan). The
+// findings of every function are kept in the install's scan record, and
+// each evaluation's record carries its function's, so the report can mark
+// a run suspect when its gem5 was probed to misexecute what its programs
+// hold.
+
 import (
-	"archive/tar"
-	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 
 	"github.com/vswarmu/vswarmu-mage/internal/misdecode"
+	"github.com/vswarmu/vswarmu-mage/results"
 )
 
-// maxProgram bounds the programs of an image MisdecodedPrograms reads.
-const maxProgram = 512 << 20
+// ScanTar scans every regular file of a tar stream (an image's flattened
+// layers, or a container's exported file system) that is an x86-64
+// program, and returns those that hold a known misdecode.
+func ScanTar(r io.Reader) ([]results.ProgramFinding, error) {
+	progs, err := misdecode.ScanTar(r)
+	return results.FindingsOf(progs), err
+}
 
-// MisdecodedPrograms scans the x86-64 programs of a docker archive for
-// instructions gem5 executes differently from a real CPU and says, a line
-// each, which programs hold some (none: an empty list).
-func MisdecodedPrograms(archive string) ([]string, error) {
+// ScanArchive scans the programs of a docker archive's flattened file
+// system.
+func ScanArchive(archive string) ([]results.ProgramFinding, error) {
 	img, err := tarball.ImageFromPath(archive, nil)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", archive, err)
 	}
 	fs := mutate.Extract(img)
 	defer fs.Close()
-	var out []string
-	tr := tar.NewReader(fs)
-	for {
-		h, err := tr.Next()
-		if errors.Is(err, io.EOF) {
-			return out, nil
-		}
-		if err != nil {
-			return out, fmt.Errorf("%s: %w", archive, err)
-		}
-		if h.Typeflag != tar.TypeReg || h.Size < 64 || h.Size > maxProgram {
-			continue
-		}
-		data, err := io.ReadAll(tr)
-		if err != nil {
-			return out, fmt.Errorf("%s: /%s: %w", archive, h.Name, err)
-		}
-		if line := programLine("/"+strings.TrimPrefix(h.Name, "/"), data); line != "" {
-			out = append(out, line)
-		}
+	found, err := ScanTar(fs)
+	if err != nil {
+		return found, fmt.Errorf("%s: %w", archive, err)
 	}
+	return found, nil
 }
 
-// programLine says what gem5 misdecodes in one program, or "" (also for a
-// file that is not an x86-64 program).
-func programLine(name string, data []byte) string {
-	r, err := misdecode.Scan(bytes.NewReader(data))
-	if err != nil || len(r.Findings) == 0 {
-		return ""
+// MisdecodedPrograms scans the x86-64 programs of a docker archive for
+// instructions gem5 executes differently from a real CPU and says, a line
+// each, which programs hold some (none: an empty list).
+func MisdecodedPrograms(archive string) ([]string, error) {
+	found, err := ScanArchive(archive)
+	var out []string
+	for _, f := range found {
+		out = append(out, f.Line())
 	}
-	return name + " " + r.Summary()
+	return out, err
+}
+
+// parseScanLines reads the guest's scan lines from an install log into
+// per-function findings.
+func parseScanLines(log []byte) map[string][]results.ProgramFinding {
+	out := map[string][]results.ProgramFinding{}
+	for _, line := range strings.Split(string(log), "\n") {
+		rest, ok := strings.CutPrefix(strings.TrimSpace(line), results.ScanLine+" ")
+		if !ok {
+			continue
+		}
+		fn, js, ok := strings.Cut(rest, " ")
+		var f results.ProgramFinding
+		if !ok || json.Unmarshal([]byte(js), &f) != nil || f.Path == "" {
+			continue
+		}
+		out[fn] = append(out[fn], f)
+	}
+	return out
+}
+
+// ReadScans reads an install's scan record: every installed function's
+// image scan, by function ({} when there is none).
+func ReadScans(path string) (map[string]results.ImageScan, error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return map[string]results.ImageScan{}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var m map[string]results.ImageScan
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, fmt.Errorf("%s: %w (run functions:install again)", path, err)
+	}
+	return m, nil
+}
+
+func writeScans(path string, m map[string]results.ImageScan) error {
+	b, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, append(b, '\n'), 0o644)
 }

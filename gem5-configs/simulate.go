@@ -77,6 +77,9 @@ type Workload struct {
 	Warmup   int       // client warm-up invocations before the checkpoint
 	GuestDir string    // where the guest keeps the compose file
 	Lukewarm *Lukewarm // a lukewarm setup (Function LukewarmName) or evaluation; nil for one function
+	// Scans is the install's scan record (functions.ReadScans): the
+	// evaluation's record carries its function's image scan.
+	Scans string
 }
 
 // Evaluation is what an evaluation measures, and where it keeps it.
@@ -522,6 +525,11 @@ func (s Simulation) Evaluate(ctx context.Context, j job.Job) error {
 	_ = readMeta(filepath.Join(s.SetupDir(), setupRecord), &setup)
 	meta := s.record(out, err, "", dir, setup.Parameters["SETUP_CPU"])
 	meta.ElapsedSeconds, meta.Gem5Probe = time.Since(start).Seconds(), probe
+	if scans, err := functions.ReadScans(s.Scans); err == nil && s.Scans != "" {
+		if sc, ok := scans[s.Function]; ok {
+			meta.ImageScan = &sc
+		}
+	}
 	if lw := s.Lukewarm; lw != nil {
 		meta.Function = lw.Measure
 		meta.Parameters["LUKEWARM_SCHEDULE"], meta.Parameters["LUKEWARM_SET"] = lw.Schedule, strings.Join(

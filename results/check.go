@@ -22,6 +22,10 @@ const (
 	Warn      Outcome = "warn"   // finished with fewer invocations than asked
 	Failed    Outcome = "failed" // did not finish
 	Hung      Outcome = "hung"   // killed for making no progress
+	// Suspect: finished, but a program of its image holds an instruction
+	// its gem5 was probed to misexecute (report:check fails it unless
+	// ACCEPT_SUSPECT=1).
+	Suspect Outcome = "suspect"
 )
 
 // Lines the gem5 configs print (the original's spelling, which its check
@@ -155,6 +159,9 @@ func CheckRun(dir string, expected int) Check {
 	}
 	if c.Warming > 0 && c.Outcome != Failed {
 		c.Reason += fmt.Sprintf(" measured (after %d warming)", c.Warming)
+	}
+	if why := suspicion(meta); why != "" && c.Outcome == Succeeded {
+		c.Outcome, c.Reason = Suspect, "suspect: "+why
 	}
 	if lines, n := wrongReplies(dir, 1); n > 0 {
 		c.Outcome = Failed

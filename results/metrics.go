@@ -175,6 +175,9 @@ type RunInputs struct {
 	Gem5Patches string `json:"gem5_patches,omitempty"`
 	// Gem5Probe is what the misdecode probe found on this gem5 binary.
 	Gem5Probe *Gem5Probe `json:"gem5_probe,omitempty"`
+	// ImageScan is what the scan of the function's image found (nil: not
+	// scanned).
+	ImageScan *ImageScan `json:"image_scan,omitempty"`
 }
 
 // Gem5Probe is what gem5:probe found on one gem5 binary: the known

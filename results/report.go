@@ -483,7 +483,7 @@ func (r *Report) problems() []string {
 func Rerun(checks []Check) []string {
 	var out []string
 	for _, c := range checks {
-		if c.Outcome != Succeeded {
+		if c.Outcome != Succeeded && c.Outcome != Suspect { // a rerun would be as suspect
 			out = append(out, c.Settings+"mage simulate:fn "+cmp.Or(c.Function, c.Run))
 		}
 	}

@@ -43,7 +43,21 @@ var (
 	m5Tool   = guestTool{"m5", "client/cmd/m5", []string{"client/m5", "client/cmd/m5"}}
 	runTool  = guestTool{"vswarmu-run", "functions/cmd/vswarmu-run", []string{"functions/cmd/vswarmu-run"}}
 	seedTool = guestTool{"vswarmu-seed", "image/cmd/vswarmu-seed", []string{"image/cmd/vswarmu-seed"}}
+	scanTool = guestTool{"vswarmu-scan", "functions/cmd/vswarmu-scan",
+		[]string{"functions/cmd/vswarmu-scan", "internal/misdecode", "results"}}
 )
+
+// scanner is functions:scanner: vswarmu-scan, which the install runs in
+// the guest on each container's file system ("" for an arm64 guest: gem5's
+// x86 decoder never runs its programs).
+func (p *plan) scanner() artifact {
+	if p.cfg.Arch != "amd64" {
+		return artifact{}
+	}
+	return artifact{path: p.toolPath(scanTool, p.cfg.Arch), rule: p.rule(ruleFunctionsScanner, func() (*engine.Rule, error) {
+		return p.goBuildRule("build vswarmu-scan, the install's scanner of the programs gem5 misexecutes, for amd64 and arm64", scanTool), nil
+	})}
+}
 
 // toolPath is where a tool is built for arch.
 func (p *plan) toolPath(t guestTool, arch string) string {

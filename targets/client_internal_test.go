@@ -15,7 +15,7 @@ func TestGuestToolSourcesCoverTheirPackages(t *testing.T) {
 	if _, err := exec.LookPath("go"); err != nil {
 		t.Skip("go not on PATH")
 	}
-	for _, tool := range []guestTool{clientTool, m5Tool, runTool, seedTool} {
+	for _, tool := range []guestTool{clientTool, m5Tool, runTool, seedTool, scanTool} {
 		out, err := exec.Command("go", "list", "-deps", "-f", "{{if .Module}}{{if eq .Module.Path \""+modulePath+"\"}}{{.ImportPath}}{{end}}{{end}}", "../"+tool.pkg).
 			Output()
 		if err != nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -50,6 +51,12 @@ func (Report) Check() error {
 		case results.Failed, results.Hung:
 			mark = out.Red("✘")
 			bad++
+		case results.Suspect:
+			mark = out.Yellow("?")
+			if !cfg.AcceptSuspect {
+				mark = out.Red("✘")
+				bad++
+			}
 		}
 		label := ""
 		if c.Standin {
@@ -72,8 +79,14 @@ func (Report) Check() error {
 		out.Printf("all %d simulations succeeded", len(checks))
 		return nil
 	}
-	return &exitError{code: 1, msg: fmt.Sprintf("%d of %d simulations did not succeed; to run them again:\n  %s",
-		bad, len(checks), strings.Join(results.Rerun(checks), "\n  "))}
+	msg := fmt.Sprintf("%d of %d simulations did not succeed", bad, len(checks))
+	if rerun := results.Rerun(checks); len(rerun) > 0 {
+		msg += "; to run them again:\n  " + strings.Join(rerun, "\n  ")
+	}
+	if slices.ContainsFunc(checks, func(c results.Check) bool { return c.Outcome == results.Suspect }) {
+		msg += "\nsuspect runs: run them on a gem5 with the fix (gem5:build applies it), rebuild the image with Go 1.21 or later, or accept them with ACCEPT_SUSPECT=1"
+	}
+	return &exitError{code: 1, msg: msg}
 }
 
 // standinNote says how many checked runs the stand-in made, and whether

@@ -8,6 +8,7 @@ const (
 	ruleFunctionsBusybox   = "functions:busybox"
 	ruleFunctionsDriveDisk = "functions:driveDisk"
 	ruleFunctionsInstall   = "functions:install"
+	ruleFunctionsScanner   = "functions:scanner"
 	ruleFunctionsRaw       = "functions:raw"
 	ruleFunctionsReference = "functions:reference"
 	ruleFunctionsTiny      = "functions:tiny"

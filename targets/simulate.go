@@ -186,6 +186,7 @@ func (p *plan) install() functions.Install {
 		MemoryMiB: c.Memory.MiB(),
 		CPUs:      c.CPUs,
 		Images:    c.Images,
+		Scanner:   p.scanner().path,
 		Timeout:   c.BootTimeout,
 		Accel:     p.qemuAccel,
 	}
@@ -216,7 +217,7 @@ func (p *plan) installedDisk() artifact {
 func (p *plan) functionsInstall() *engine.Rule {
 	return p.rule(ruleFunctionsInstall, func() (*engine.Rule, error) {
 		in := p.install()
-		needs := deps(p.disk(), p.kernel())
+		needs := deps(p.disk(), p.kernel(), p.scanner())
 		if p.cfg.Images == "reference" {
 			ref := p.references()
 			if ref.rule == nil {
@@ -231,7 +232,7 @@ func (p *plan) functionsInstall() *engine.Rule {
 		}
 		return &engine.Rule{
 			Doc:     "install the functions' containers into the disk (qemu) and invoke each once",
-			Outputs: []string{in.Overlay(), in.Summary()}, Inputs: in.Inputs(), Deps: needs, Params: in.Description(),
+			Outputs: []string{in.Overlay(), in.Summary(), in.ScanRecord()}, Inputs: in.Inputs(), Deps: needs, Params: in.Description(),
 			Recipe: recipe(in.Run), Preflight: in.Preflight, Space: 2 << 30,
 		}, nil
 	})
@@ -446,7 +447,7 @@ func (p *plan) machine() (gem5configs.Simulation, error) {
 		Exec: p.exec, ResolveSetupCPU: p.setupCPU, Prober: p.prober(), Systems: cat}
 	eval := gem5configs.Evaluation{System: c.System, AtomicWarming: c.AtomicWarming, Invocations: c.NumInvocations,
 		Measurement: c.Measurement}
-	work := gem5configs.Workload{Warmup: c.Warmup, GuestDir: functions.GuestDir}
+	work := gem5configs.Workload{Warmup: c.Warmup, GuestDir: functions.GuestDir, Scans: p.install().ScanRecord()}
 	return gem5configs.Simulation{Machine: m, Workload: work, Evaluation: eval, Runner: run}, nil
 }
 

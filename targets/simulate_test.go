@@ -754,3 +754,43 @@ func TestWrongRepliesFailTheSimulation(t *testing.T) {
 		t.Fatalf("report:check of a function that answers wrongly: exit %d\n%s", r.Code, r.Output)
 	}
 }
+
+// TestSuspectRunsFailTheCheck: a run whose image holds an instruction its
+// gem5 was probed to misexecute (the stand-in answers the probe as gem5
+// v24.0 does; the install's scan record names a Go 1.18 program) is marked
+// suspect with the reason, report:check fails it, and ACCEPT_SUSPECT=1
+// accepts it. With a gem5 that runs the probe right it is not suspect.
+func TestSuspectRunsFailTheCheck(t *testing.T) {
+	dir, env := standinEnv(t, "FUNCTIONS=fibonacci-go")
+	scan := `{"fibonacci-go": {"image": "vhiveease/fibonacci-go:latest", "where": "guest", "programs": [{"path": "/app/server",
+	  "go_version": "go1.18.4", "count": 2, "misdecodes": ["xchg-rex-b"], "first": "0x45de40 49 90 xchg %rax,%r8 (gem5: nop)"}]}}`
+	writeFile(t, filepath.Join(dir, "wk", "disk", "scan.json"), scan)
+
+	if r := magetest.Mage(t, dir, append(env, "STANDIN_BEHAVIOR=misdecode"), "simulate:all"); r.Code != 0 {
+		t.Fatalf("simulate:all: exit %d\n%s", r.Code, r.Output)
+	}
+	r := magetest.Mage(t, dir, env, "report:check")
+	rerunHint := r.Output
+	if r.Code == 0 || !strings.Contains(r.Output, "suspect: its gem5 was probed to misexecute what the image's programs hold (guest scan): /app/server (built with go1.18.4)") {
+		t.Fatalf("report:check of a suspect run: exit %d\n%s", r.Code, r.Output)
+	}
+	if strings.Contains(r.Output, "mage simulate:fn fibonacci-go") {
+		t.Errorf("a rerun is offered for a suspect run, which would be as suspect:\n%s", r.Output)
+	}
+	if r := magetest.Mage(t, dir, append(env, "ACCEPT_SUSPECT=1"), "report:check"); r.Code != 0 {
+		t.Fatalf("ACCEPT_SUSPECT=1: exit %d\n%s", r.Code, r.Output)
+	}
+	if !strings.Contains(rerunHint, "suspect runs: run them on a gem5 with the fix") {
+		t.Errorf("report:check does not say what to do with a suspect run:\n%s", rerunHint)
+	}
+	// The same run on a gem5 that runs the probe right is not suspect. The
+	// probe's answer is kept per gem5 binary, and the stand-in is one
+	// binary with two behaviours: its kept answer goes.
+	os.RemoveAll(filepath.Join(dir, "res", "gem5-probes"))
+	if r := magetest.Mage(t, dir, append(env, "FORCE=simulate:fn:fibonacci-go"), "simulate:all"); r.Code != 0 {
+		t.Fatalf("simulate:all again: exit %d\n%s", r.Code, r.Output)
+	}
+	if r := magetest.Mage(t, dir, env, "report:check"); r.Code != 0 || strings.Contains(r.Output, "suspect") {
+		t.Fatalf("report:check on a fixed gem5: exit %d\n%s", r.Code, r.Output)
+	}
+}

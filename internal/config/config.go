@@ -133,6 +133,7 @@ type MeasureSettings struct {
 	AtomicWarming  int
 	NumInvocations int
 	Measurement    string // window or per-invocation
+	AcceptSuspect  bool   // report:check passes suspect runs
 	BootTimeout    time.Duration
 	SimTimeout     time.Duration
 	HangTimeout    time.Duration

@@ -12,6 +12,7 @@
 package misdecode
 
 import (
+	"archive/tar"
 	"bytes"
 	"debug/buildinfo"
 	"debug/elf"
@@ -19,6 +20,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"golang.org/x/arch/x86/x86asm"
 )
@@ -178,4 +180,40 @@ func isShortXchgREXB(enc []byte, inst x86asm.Inst) bool {
 		return false
 	}
 	return inst.Op == x86asm.XCHG && bytes.IndexByte(enc[:n-2], 0xf3) < 0
+}
+
+// Program is a program of a file system that holds findings.
+type Program struct {
+	Path string
+	Report
+}
+
+// maxProgram bounds the programs ScanTar reads.
+const maxProgram = 512 << 20
+
+// ScanTar scans every regular file of a tar stream (an image's flattened
+// layers, or a container's exported file system) that is an x86-64
+// program, and returns those that hold findings.
+func ScanTar(r io.Reader) ([]Program, error) {
+	var out []Program
+	tr := tar.NewReader(r)
+	for {
+		h, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			return out, nil
+		}
+		if err != nil {
+			return out, err
+		}
+		if h.Typeflag != tar.TypeReg || h.Size < 64 || h.Size > maxProgram {
+			continue
+		}
+		data, err := io.ReadAll(tr)
+		if err != nil {
+			return out, fmt.Errorf("/%s: %w", h.Name, err)
+		}
+		if rep, err := Scan(bytes.NewReader(data)); err == nil && len(rep.Findings) > 0 {
+			out = append(out, Program{Path: "/" + strings.TrimPrefix(h.Name, "/"), Report: rep})
+		}
+	}
 }
