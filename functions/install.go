@@ -33,7 +33,7 @@ type Install struct {
 	CPUs      int
 	// Images is "registry" (the guest pulls from Docker Hub) or a
 	// directory of docker-archive tarballs named by ArchiveName.
-	Images  string
+	Images string
 	// Scanner is vswarmu-scan for the guest ("" for none: an arm64 guest,
 	// whose programs gem5's x86 decoder never runs): the install scans each
 	// running container's file system with it.

@@ -11,7 +11,7 @@ var knowledge = Knowledge{
 		"skylake": {Levels: []string{"l1i", "l1d", "l2", "l3"}},
 	},
 	DetailedCPUs: []string{"timing", "o3"}, Functions: []string{"fibonacci-go", "aes-go", "auth-go"},
-	MemoryModels: []string{"simple", "DDR4_2400"},
+	MemoryModels:      []string{"simple", "DDR4_2400"},
 	ClientInvocations: 100, System: "simple", AtomicWarming: 10, Invocations: 10,
 }
 
