@@ -368,3 +368,40 @@ func TestGem5ProbeOnTheStandin(t *testing.T) {
 		t.Fatalf("gem5:probe of a gem5 that fails: exit %d\n%s", r.Code, r.Output)
 	}
 }
+
+// TestSharedResourcesAreBuiltOnce: the records of rules whose outputs live
+// in RESOURCES live there too, so a second working directory on the same
+// RESOURCES finds gem5 built; and while one run rebuilds something there,
+// another run on that RESOURCES stops at once and says why (or waits with
+// LOCK_WAIT=1) instead of rebuilding what the first uses.
+func TestSharedResourcesAreBuiltOnce(t *testing.T) {
+	if _, err := exec.LookPath("scons"); err != nil {
+		t.Skip("scons not installed (apt-get install scons)")
+	}
+	repo, work := gem5Fixture(t), t.TempDir()
+	res := filepath.Join(work, "res")
+	env := func(wk string, extra ...string) []string {
+		return append([]string{"GEM5_REPO=" + repo, "RESOURCES=" + res, "WORKING_DIR=" + filepath.Join(work, wk),
+			"JOBS=2", "GEM5_VERSION=v1", "GEM5_PATCHES=none"}, extra...)
+	}
+	if r := magetest.Mage(t, work, env("wkA"), "gem5:build"); r.Code != 0 {
+		t.Fatalf("gem5:build in the first working directory: exit %d\n%s", r.Code, r.Output)
+	}
+	r := magetest.Mage(t, work, env("wkB"), "gem5:build")
+	if r.Code != 0 || !strings.Contains(r.Output, "nothing to do: 3 rules up to date") {
+		t.Fatalf("gem5:build in a second working directory on the same RESOURCES: exit %d\n%s", r.Code, r.Output)
+	}
+	if _, err := os.Stat(filepath.Join(res, ".vswarmu", "build.log")); err != nil {
+		t.Fatalf("no build log beside the resources: %v", err)
+	}
+
+	marker := filepath.Join(work, "scons-started")
+	run := magetest.Start(t, work, env("wkA", "FIXTURE_SLOW="+marker, "GEM5_VERSION=v2"), "gem5:build")
+	run.WaitFile(t, marker, 2*time.Minute)
+	r = magetest.Mage(t, work, env("wkB", "GEM5_VERSION=v2"), "gem5:build")
+	if r.Code == 0 || !strings.Contains(r.Output, "RESOURCES "+res+" is in use by another run") {
+		t.Fatalf("a second run while the first rebuilds gem5: exit %d\n%s", r.Code, r.Output)
+	}
+	syscall.Kill(-run.Cmd.Process.Pid, syscall.SIGINT)
+	run.Wait(t, 30*time.Second)
+}

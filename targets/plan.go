@@ -64,6 +64,9 @@ func newPlan(cfg *config.Config, out *ui.Printer) (*plan, error) {
 		StateDir: cfg.StateDir(), LogDir: cfg.LogDir(), Jobs: cfg.Jobs,
 		DryRun: cfg.DryRun, KeepGoing: cfg.KeepGoing, Force: cfg.Force,
 		Verbose: cfg.Verbose, LockWait: cfg.LockWait, UI: out, Hints: cliHints(cfg),
+		// Resources' records live with them: every working directory that
+		// shares RESOURCES sees them, and runs on it take turns.
+		Shared: []engine.Shared{{Name: "RESOURCES", Dir: cfg.Resources, StateDir: filepath.Join(cfg.Resources, ".vswarmu")}},
 	})
 	if err != nil {
 		return nil, err

@@ -194,8 +194,13 @@ func (g *Graph) runRecipe(ctx context.Context, r *Rule, res *result) {
 	res.logPath = g.LogPath(r.Target)
 	start := time.Now()
 	job, err := g.newJob(ctx, r, res.logPath, v)
+	release := func() {}
 	if err == nil {
-		err = g.log.started(r.record(), start, g.owner)
+		release, err = g.exclusive(ctx, r)
+	}
+	if err == nil {
+		defer release()
+		err = g.logs.forRule(r, g.workDir()).started(r.record(), start, g.owner)
 	}
 	if err != nil {
 		res.status, res.err = ui.Failed, fmt.Errorf("rule %s: %w", r.Target, err)
@@ -226,7 +231,7 @@ func (g *Graph) runRecipe(ctx context.Context, r *Rule, res *result) {
 	if errors.As(err, &ee) {
 		rec.Exit = ee.ExitCode()
 	}
-	if logErr := g.log.finished(rec); logErr != nil && err == nil {
+	if logErr := g.logs.forRule(r, g.workDir()).finished(rec); logErr != nil && err == nil {
 		err, res.status = logErr, ui.Failed
 	}
 	for _, o := range r.Outputs {

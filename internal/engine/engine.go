@@ -43,6 +43,9 @@ type Options struct {
 	// Hints are how the caller's users ask for what the engine mentions
 	// (a setting, a command); empty ones are left out of messages.
 	Hints Hints
+	// Shared are directories outside the working directory whose rules'
+	// records live with them (shared.go).
+	Shared []Shared
 }
 
 // Hints name, in the caller's words, what a user can do about a
@@ -99,10 +102,11 @@ type ruleSet struct {
 // judging is what the dirty computation reads (stale.go, inputs.go): the
 // forced rules, the build log, the file system and its stat cache.
 type judging struct {
-	force map[string]bool
-	log   *buildLog
-	fs    FS
-	cache *statCache
+	force    map[string]bool
+	logs     *buildLogs
+	fs       FS
+	cache    *statCache
+	sharedMu sync.Mutex // the shared directories' exclusive counts
 }
 
 // session is the invocation's hold on the working directory (session.go):
@@ -145,7 +149,7 @@ func New(opts Options) (*Graph, error) {
 	if opts.LogDir == "" {
 		opts.LogDir = filepath.Join(filepath.Dir(opts.StateDir), "logs")
 	}
-	bl, err := readBuildLog(filepath.Join(opts.StateDir, "build.log"))
+	bl, err := readBuildLogs(opts.StateDir, opts.Shared)
 	if err != nil {
 		return nil, err
 	}
@@ -154,7 +158,7 @@ func New(opts Options) (*Graph, error) {
 	}
 	g := &Graph{
 		opts: opts, ui: opts.UI, ruleSet: ruleSet{rules: map[string]*Rule{}},
-		judging: judging{force: map[string]bool{}, log: bl, fs: opts.FS, cache: newStatCache(opts.FS)},
+		judging: judging{force: map[string]bool{}, logs: bl, fs: opts.FS, cache: newStatCache(opts.FS)},
 		session: session{owner: proc.Self()},
 		building: building{jobs: opts.Jobs, queue: newReadyQueue(opts.Jobs), results: map[*Rule]*result{},
 			fps: map[*Rule]string{}},
@@ -171,13 +175,15 @@ func New(opts Options) (*Graph, error) {
 // with prefix, finished successfully, in name order: what earlier runs
 // took, for estimates.
 func (g *Graph) LastRuns(prefix string) []Record {
-	g.log.mu.Lock()
-	defer g.log.mu.Unlock()
 	var out []Record
-	for name, r := range g.log.recs {
-		if strings.HasPrefix(name, prefix) && r.Finished && r.Status == "ok" {
-			out = append(out, *r)
+	for _, l := range g.logs.all() {
+		l.mu.Lock()
+		for name, r := range l.recs {
+			if strings.HasPrefix(name, prefix) && r.Finished && r.Status == "ok" {
+				out = append(out, *r)
+			}
 		}
+		l.mu.Unlock()
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Rule < out[j].Rule })
 	return out
@@ -330,7 +336,7 @@ func (g *Graph) member(rules []*Rule) error {
 func (g *Graph) Close() error {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	err := g.log.close()
+	err := g.logs.close()
 	if g.lock != nil {
 		if cerr := g.lock.Close(); err == nil {
 			err = cerr

@@ -154,7 +154,7 @@ func chains(closure []*Rule, dependents map[*Rule][]*Rule, cost func(*Rule) time
 // cost is how long r's last finished run took (the build log's record),
 // else defaultCost.
 func (g *Graph) cost(r *Rule) time.Duration {
-	if rec, ok := g.log.last(r); ok && rec.Finished && rec.End.After(rec.Start) {
+	if rec, ok := g.logs.last(r, g.workDir()); ok && rec.Finished && rec.End.After(rec.Start) {
 		return rec.End.Sub(rec.Start)
 	}
 	return defaultCost

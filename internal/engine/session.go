@@ -41,15 +41,26 @@ func (g *Graph) prepare(ctx context.Context) error {
 	// What the build log and the file system said before the lock may be
 	// out of date by now (LockWait: another run just finished): judge
 	// from what is there once this run holds the working directory.
-	bl, err := readBuildLog(g.log.path)
+	bl, err := readBuildLogs(g.opts.StateDir, g.opts.Shared)
 	if err != nil {
 		return err
 	}
 	g.mu.Lock()
-	g.log, g.cache = bl, newStatCache(g.fs)
+	g.logs, g.cache = bl, newStatCache(g.fs)
 	g.mu.Unlock()
-	if err := g.log.openForAppend(); err != nil {
+	if err := g.lockShared(ctx); err != nil {
 		return err
+	}
+	if err := g.logs.main.openForAppend(); err != nil {
+		return err
+	}
+	for _, sh := range g.logs.shared {
+		if sh.readOnly {
+			continue
+		}
+		if err := sh.log.openForAppend(); err != nil {
+			return err
+		}
 	}
 	reg, err := proc.OpenRegistry(filepath.Join(g.opts.StateDir, "pids"))
 	if err != nil {

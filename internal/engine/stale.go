@@ -128,7 +128,7 @@ func (j *judgement) forced() error {
 // lastRun: the build log's record — never built, still running, not
 // finished, failed, or built with other parameters.
 func (j *judgement) lastRun() error {
-	rec, ok := j.g.log.last(j.r)
+	rec, ok := j.g.logs.last(j.r, j.g.workDir())
 	j.built = ok
 	if ok {
 		j.v.Record = &rec
