@@ -35,10 +35,12 @@ func Packages(builder, distro, arch string) []string {
 	case "autoinstall":
 		pkgs = append(pkgs, "xorriso")
 	default:
-		pkgs = append(pkgs, "mmdebstrap", "debootstrap", distro+"-keyring")
+		pkgs = append(pkgs, "mmdebstrap", "debootstrap")
 		if distro == "debian" {
-			pkgs[len(pkgs)-1] = "debian-archive-keyring"
+			pkgs = append(pkgs, "debian-archive-keyring")
 		}
+		// Ubuntu's keyring: the host's (every Ubuntu has it), else
+		// image:keyring fetches it from the Ubuntu archive.
 	}
 	return pkgs
 }
@@ -53,25 +55,27 @@ func QemuPackages(arch string) []string {
 
 // KeyringHint says what to do when Ubuntu's archive keyring cannot be
 // installed (Debian does not package it).
-const KeyringHint = "Ubuntu's archive keyring (ubuntu-keyring) is not packaged for this host: set UBUNTU_KEYRING to Ubuntu's ubuntu-archive-keyring.gpg (from an Ubuntu machine, /usr/share/keyrings), or build a Debian disk with DISTRO=debian"
+const KeyringHint = "Ubuntu's archive keyring (ubuntu-keyring) is not packaged for this host and was not fetched: set UBUNTU_KEYRING to Ubuntu's ubuntu-archive-keyring.gpg (from an Ubuntu machine, /usr/share/keyrings), or build a Debian disk with DISTRO=debian"
 
 // Spec describes the disk image to build.
 type Spec struct {
-	Builder      string // debootstrap or autoinstall
-	Distro       string // ubuntu or debian
-	Suite        string // focal, jammy, bookworm, ...
-	Arch         string // amd64 or arm64
-	Mirror       string // apt mirror ("" = the distribution's public one)
-	Keyring      string // the archive keyring of an Ubuntu image ("" = the host's ubuntu-keyring)
-	DiskSize     int64  // bytes
-	RootPassword string
-	Extra        []string // extra packages
-	Dir          string   // $RESOURCES/image: base disks and downloads
-	Out          string   // the qcow2 image
-	Raw          string   // the raw copy gem5 reads
-	ProjectDir   string   // guest files are taken from ProjectDir/image/guest when there
-	GuestTools            // this project's programs the image gets
-	Auto         Autoinstall
+	Builder string // debootstrap or autoinstall
+	Distro  string // ubuntu or debian
+	Suite   string // focal, jammy, bookworm, ...
+	Arch    string // amd64 or arm64
+	Mirror  string // apt mirror ("" = the distribution's public one)
+	Keyring string // the archive keyring of an Ubuntu image ("" = the host's ubuntu-keyring)
+	// KeyringFetched: Keyring is image:keyring's, made before the disk.
+	KeyringFetched bool
+	DiskSize       int64 // bytes
+	RootPassword   string
+	Extra          []string // extra packages
+	Dir            string   // $RESOURCES/image: base disks and downloads
+	Out            string   // the qcow2 image
+	Raw            string   // the raw copy gem5 reads
+	ProjectDir     string   // guest files are taken from ProjectDir/image/guest when there
+	GuestTools              // this project's programs the image gets
+	Auto           Autoinstall
 	// Runtime are container runtime programs written over the
 	// distribution's (Runtime.Injects); none keeps the distribution's.
 	Runtime []Inject

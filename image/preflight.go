@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/vswarmu/vswarmu-mage/internal/apt"
 	"github.com/vswarmu/vswarmu-mage/internal/download"
 )
 
@@ -32,7 +31,7 @@ func (s Spec) PreflightBase(ctx context.Context) error {
 // keyringPreflight says that an Ubuntu disk cannot be checked against
 // its archive on a host without Ubuntu's keyring.
 func (s Spec) keyringPreflight(ctx context.Context) error {
-	if s.Distro != "ubuntu" {
+	if s.Distro != "ubuntu" || s.KeyringFetched {
 		return nil
 	}
 	if s.Keyring != "" {
@@ -44,8 +43,5 @@ func (s Spec) keyringPreflight(ctx context.Context) error {
 	if _, err := os.Stat(hostUbuntuKeyring); err == nil {
 		return nil
 	}
-	if len(apt.Unavailable(ctx, []string{"ubuntu-keyring"})) == 0 {
-		return nil // image:depInstall installs it
-	}
-	return fmt.Errorf("DISTRO=ubuntu: %s", KeyringHint)
+	return nil // image:keyring fetches it from the archive (whose reachability is checked)
 }

@@ -72,15 +72,11 @@ func needs(c *config.Config) []stageNeeds {
 	return out
 }
 
-// imagePackages are the image stage's packages; Ubuntu's keyring is not
-// needed when UBUNTU_KEYRING names one.
+// imagePackages are the image stage's packages.
 func imagePackages(c *config.Config) []string {
 	pkgs := image.Packages(c.ImageBuilder, c.Distro, c.Arch)
 	if c.ContainerRuntime == "built" {
 		pkgs = append(pkgs, image.RuntimePackages...)
-	}
-	if c.UbuntuKeyring != "" {
-		pkgs = slices.DeleteFunc(pkgs, func(p string) bool { return p == "ubuntu-keyring" })
 	}
 	return pkgs
 }

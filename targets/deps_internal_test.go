@@ -10,7 +10,7 @@ import (
 // TestDepInstallTakesOnlyWhatTheConfigurationUses: ccache only with
 // CCACHE=1, the aarch64 cross compilers only for arm64 guests, no disk
 // builder, qemu or keyring for the tiny disk, no Ubuntu keyring package
-// when UBUNTU_KEYRING names one.
+// (the host's, else image:keyring fetches it from Ubuntu's archive).
 func TestDepInstallTakesOnlyWhatTheConfigurationUses(t *testing.T) {
 	cases := []struct {
 		name      string
@@ -35,7 +35,8 @@ func TestDepInstallTakesOnlyWhatTheConfigurationUses(t *testing.T) {
 			[]string{"busybox-static", "e2fsprogs"},
 			[]string{"mmdebstrap", "debootstrap", "qemu-system-x86", "qemu-utils", "ubuntu-keyring"},
 		},
-		{"ubuntu disk", nil, "image:depInstall", []string{"mmdebstrap", "ubuntu-keyring", "qemu-system-x86"}, nil},
+		{"ubuntu disk", nil, "image:depInstall", []string{"mmdebstrap", "qemu-system-x86"}, []string{"ubuntu-keyring"}},
+		{"debian disk", map[string]string{"DISTRO": "debian"}, "image:depInstall", []string{"mmdebstrap", "debian-archive-keyring"}, nil},
 		{"ubuntu keyring given", map[string]string{"UBUNTU_KEYRING": "/etc/hostname"}, "image:depInstall",
 			[]string{"mmdebstrap"}, []string{"ubuntu-keyring"}},
 		{

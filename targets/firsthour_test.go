@@ -1,6 +1,8 @@
 package targets_test
 
 import (
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -383,4 +385,28 @@ func (l *lockedOutput) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()
+}
+
+// TestUbuntuDiskOnADebianHostFetchesTheKeyring: the default DISTRO=ubuntu
+// on a host without Ubuntu's keyring plans image:keyring (the package from
+// the Ubuntu archive, its sha256 pinned) before image:base, instead of
+// stopping; an archive that does not answer is named in the preflight.
+func TestUbuntuDiskOnADebianHostFetchesTheKeyring(t *testing.T) {
+	if _, err := os.Stat("/usr/share/keyrings/ubuntu-archive-keyring.gpg"); err == nil {
+		t.Skip("this host packages Ubuntu's keyring: nothing to fetch")
+	}
+	archive := httptest.NewServer(http.FileServer(http.Dir(t.TempDir()))) // answers: a reachable archive
+	defer archive.Close()
+	dir := t.TempDir()
+	env := []string{"WORKING_DIR=" + filepath.Join(dir, "wk"), "RESOURCES=" + filepath.Join(dir, "res"), "GEM5=standin",
+		"KERNEL=/dev/null", "CLIENT=/dev/null", "SETUP_CPU=kvm", "FUNCTIONS=fibonacci-go", "IMAGES=reference",
+		"MIRROR=" + archive.URL + "/ubuntu", "DRY_RUN=1"}
+	r := magetest.Mage(t, dir, env, "simulate:all")
+	if r.Code != 0 || !strings.Contains(r.Output, "image:keyring") || strings.Contains(r.Output, "a real run would stop here") {
+		t.Fatalf("an Ubuntu disk on this host: exit %d\n%s", r.Code, r.Output)
+	}
+	r = magetest.Mage(t, dir, append(env[:len(env)-2], "MIRROR=http://"+unreachable+"/ubuntu", "DRY_RUN=1"), "simulate:all")
+	if !strings.Contains(r.Output, "image:keyring: cannot reach "+unreachable) {
+		t.Fatalf("an unreachable archive: exit %d\n%s", r.Code, r.Output)
+	}
 }

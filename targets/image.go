@@ -1,6 +1,7 @@
 package targets
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"os"
@@ -84,7 +85,29 @@ func (p *plan) imageSpec() image.Spec {
 		},
 	}
 	spec.Auto.Accel = p.qemuAccel
+	if k := p.ubuntuKeyring(); k.rule != nil {
+		spec.Keyring, spec.KeyringFetched = k.path, true
+	}
 	return spec
+}
+
+// ubuntuKeyring is image:keyring, Ubuntu's archive keyring fetched from the
+// Ubuntu archive and checked against its pinned sha256: for an Ubuntu disk
+// on a host that does not package the keyring, unless UBUNTU_KEYRING names
+// one (no rule otherwise).
+func (p *plan) ubuntuKeyring() artifact {
+	c := p.cfg
+	if c.Distro != "ubuntu" || c.ImageBuilder == "autoinstall" || c.UbuntuKeyring != "" || image.HostHasUbuntuKeyring() {
+		return artifact{}
+	}
+	k := image.KeyringFetch{Mirror: cmp.Or(c.Mirror, image.DefaultMirror("ubuntu", c.Arch)), Package: image.UbuntuKeyringPackage(),
+		Out: filepath.Join(c.Resources, "ubuntu-archive-keyring.gpg")}
+	return artifact{path: k.Out, rule: p.rule(ruleImageKeyring, func() (*engine.Rule, error) {
+		return &engine.Rule{
+			Doc:     "fetch Ubuntu's archive keyring (the ubuntu-keyring package, sha256 pinned) for a host that lacks it",
+			Outputs: []string{k.Out}, Params: k.Description(), Preflight: k.Preflight, Recipe: recipe(k.Fetch),
+		}, nil
+	})}
 }
 
 // suite is the distribution release of the disk image.
@@ -152,6 +175,9 @@ func (p *plan) imageBase() *engine.Rule {
 		var deps []*engine.Rule
 		if spec.Builder == "autoinstall" {
 			deps = append(deps, p.kernel().rule) // the finalize boot uses it
+		}
+		if k := p.ubuntuKeyring(); k.rule != nil {
+			deps = append(deps, k.rule)
 		}
 		return &engine.Rule{
 			Doc: "build the operating system disk (IMAGE_BUILDER)", Outputs: []string{spec.Base()}, Deps: deps,

@@ -20,6 +20,7 @@ const (
 	ruleGem5Probe          = "gem5:probe"
 	ruleGem5Source         = "gem5:source"
 	ruleGem5Term           = "gem5:term"
+	ruleImageKeyring       = "image:keyring"
 	ruleImageBase          = "image:base"
 	ruleImageBuild         = "image:build"
 	ruleImageDepInstall    = "image:depInstall"
