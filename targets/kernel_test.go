@@ -16,7 +16,7 @@ func TestKernelCheckNamesMissingOptions(t *testing.T) {
 	b.WriteString("#\n# Linux/x86 6.1 Kernel Configuration\n#\n")
 	for _, g := range kernel.Requirements {
 		for _, r := range g.Items {
-			if r.Arch == "arm64" {
+			if r.Arch == "arm64" || len(r.AnyOf) == 0 { // NoneOf requirements: nothing to set
 				continue
 			}
 			for _, s := range r.AnyOf[len(r.AnyOf)-1] {
