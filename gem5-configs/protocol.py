@@ -42,6 +42,9 @@ READY_FOR_SCRIPT = 5
 SCRIPT_END = -1
 DOCKER_FAILED = 7
 WORK_ITEM_BASE = 100
+# A boot's or setup's statistics dump at a step of its run script:
+# "Step dump <n>: m5 fail <code> at tick <tick>" (results.StepLine).
+STEP_LINE = "Step dump"
 
 MODES = ("boot", "setup", "evaluation")
 
@@ -55,6 +58,7 @@ class RunState:
     checkpoint: Optional[bool] = False
     measured: int = 0
     ready: int = 0
+    steps: int = 0
 
 
 @dataclass(frozen=True)
@@ -113,6 +117,8 @@ class Protocol:
         while True:
             code = self._code()
             print(describe(code), flush=True)
+            if self.mode in ("boot", "setup"):
+                self._step_dump(code)
             if self.mode == "boot" and code == READY_FOR_SCRIPT and not self._all_ready():
                 yield False
             elif (self.mode, code) in (("setup", WARM_DONE), ("boot", READY_FOR_SCRIPT)):
@@ -120,6 +126,15 @@ class Protocol:
                 yield True
             else:
                 yield code in (SCRIPT_END, DOCKER_FAILED)
+
+    def _step_dump(self, code: int) -> None:
+        """Dumps the statistics at each step of a boot's or setup's run
+        script (without a reset: each dump holds the run so far, so a step's
+        instructions are the difference of two dumps; report:steps reads
+        them)."""
+        self.state.steps += 1
+        self.stats.dump()
+        print("%s %d: m5 fail %d at tick %d" % (STEP_LINE, self.state.steps, code, self.tick()), flush=True)
 
     def _all_ready(self) -> bool:
         """Counts a system ready for its run script; says whether all are."""

@@ -458,3 +458,28 @@ func TestReportKnowsListedFunctionsOnOtherCoresAndGivesPerInvocation(t *testing.
 	}
 	t.Fatalf("no measured row of fibonacci-go@o3 in report.csv:\n%s", csvb.String())
 }
+
+// TestStepsAreDifferencesOfTheDumps: a boot's or setup's steps are read
+// from its log's step lines and the cumulative dumps taken at each.
+func TestStepsAreDifferencesOfTheDumps(t *testing.T) {
+	dir := t.TempDir()
+	var stats strings.Builder
+	for _, d := range [][2]string{{"1000", "1.5"}, {"251000", "61.5"}, {"261000", "62.0"}} {
+		fmt.Fprintf(&stats, "\n---------- Begin Simulation Statistics ----------\nhostSeconds %s # Real time\nsimInsts %s # Number of instructions simulated (Count)\n---------- End Simulation Statistics   ----------\n", d[1], d[0])
+	}
+	os.WriteFile(filepath.Join(dir, "stats.txt"), []byte(stats.String()), 0o644)
+	os.WriteFile(filepath.Join(dir, LogFile), []byte("m5 fail 1: booted\nStep dump 1: m5 fail 1 at tick 100\n"+
+		"Step dump 2: m5 fail 2 at tick 200\nnoise\nStep dump 3: m5 fail 32 at tick 300\n"), 0o644)
+	steps, err := Steps(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Step{{1, "booted", 100, 1000, 1.5}, {2, "", 200, 250000, 60}, {32, "", 300, 10000, 0.5}}
+	if fmt.Sprint(steps) != fmt.Sprint(want) {
+		t.Fatalf("steps %v, want %v", steps, want)
+	}
+	os.WriteFile(filepath.Join(dir, LogFile), []byte("Step dump 4: m5 fail 6 at tick 400\n"), 0o644)
+	if _, err := Steps(dir); err == nil || !strings.Contains(err.Error(), "step dump 4, but stats.txt has 3 dumps") {
+		t.Fatalf("a step without its dump: %v", err)
+	}
+}

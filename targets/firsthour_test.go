@@ -192,6 +192,11 @@ func TestStandinSummaryIsMarked(t *testing.T) {
 		!regexp.MustCompile(`fibonacci-go +succeeded IPC .*STAND-IN \(not a measurement\)`).MatchString(r.Output) {
 		t.Fatalf("summary: exit %d\n%s", r.Code, r.Output)
 	}
+	// report:steps gives each step of the boot's and the setup's run script.
+	if r := magetest.Mage(t, dir, env, "report:steps"); r.Code != 0 ||
+		!regexp.MustCompile(`setup fibonacci-go \(.*\):\n(.*\n)*  to m5 fail 32 +warm-up done +[0-9.]+ M instructions`).MatchString(r.Output) {
+		t.Fatalf("report:steps: exit %d\n%s", r.Code, r.Output)
+	}
 	// report:check labels the stand-in's runs, and says so when they sit
 	// beside a real run (README's stand-in line, then its real line).
 	r = magetest.Mage(t, dir, env, "report:check")

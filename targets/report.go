@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/vswarmu/vswarmu-mage/internal/ui"
 	"os"
 	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/magefile/mage/mg"
 
@@ -106,6 +108,42 @@ func standinNote(checks []results.Check, dir string) string {
 	}
 	return fmt.Sprintf("%d of %d runs under %s were made by the stand-in gem5 and sit beside real ones: "+
 		"their numbers are not measurements; delete their directories or give stand-in runs their own WORKING_DIR", n, len(checks), dir)
+}
+
+// Steps prints, for the boot and each listed function's setup, the simulated instructions and host time of each step of its run script (the statistics dumped at each m5 fail code).
+func (Report) Steps() error {
+	_, p, err := load()
+	if err != nil {
+		return err
+	}
+	out, seen := p.g.UI(), 0
+	for i, fn := range p.sel.Functions {
+		s, err := p.simulation(fn)
+		if err != nil {
+			return err
+		}
+		dirs := [][2]string{{"setup " + fn, s.SetupDir()}}
+		if i == 0 {
+			dirs = append([][2]string{{"boot", s.BootDir()}}, dirs...)
+		}
+		for _, d := range dirs {
+			steps, err := results.Steps(d[1])
+			if err != nil {
+				out.Printf("%s: no steps (%v)", d[0], err)
+				continue
+			}
+			seen++
+			out.Printf("%s (%s):", d[0], d[1])
+			for _, st := range steps {
+				out.Printf("  to m5 fail %-3d %-58s %12.1f M instructions  %s", st.Code, st.Meaning,
+					st.Instructions/1e6, ui.FormatDuration(time.Duration(st.HostSeconds*float64(time.Second))))
+			}
+		}
+	}
+	if seen == 0 {
+		return errors.New("no boot or setup with step dumps yet: run mage simulate:all (runs made before step dumps have none)")
+	}
+	return nil
 }
 
 // Compare prints per-metric differences between two result directories, such as two gem5 versions or systems.

@@ -74,20 +74,21 @@ class ProtocolTest(unittest.TestCase):
     def test_boot_checkpoints_when_the_guest_is_ready(self):
         p, rec, answers, printed = run("boot", [(FAIL, 1), (FAIL, protocol.READY_FOR_SCRIPT)])
         self.assertEqual(answers, [False, True])
-        self.assertEqual(rec.log, ["checkpoint"])
+        self.assertEqual(rec.log, ["dump", "dump", "checkpoint"])
+        self.assertIn("Step dump 2: m5 fail 5 at tick 7", printed)
         self.assertIs(p.state.checkpoint, True)
         self.assertIn("m5 fail 1: booted", printed)
 
     def test_boot_of_two_systems_waits_for_both(self):
         p, rec, answers, printed = run("boot", [(FAIL, 5), (FAIL, 5)], systems=2)
         self.assertEqual(answers, [False, True])
-        self.assertEqual(rec.log, ["checkpoint"])
+        self.assertEqual(rec.log, ["dump", "dump", "checkpoint"])
         self.assertIn("1 of 2 systems ready", printed)
 
     def test_setup_checkpoints_after_the_warm_up(self):
         p, rec, answers, _ = run("setup", [(FAIL, 2), (FAIL, 5), (FAIL, 31), (FAIL, protocol.WARM_DONE)])
         self.assertEqual(answers, [False, False, False, True])
-        self.assertEqual(rec.log, ["checkpoint"])
+        self.assertEqual(rec.log, ["dump"] * 4 + ["checkpoint"], "a statistics dump at each step, then the checkpoint")
 
     def test_script_end_and_docker_failure_stop_the_run(self):
         for code in (protocol.SCRIPT_END, protocol.DOCKER_FAILED):
