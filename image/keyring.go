@@ -73,7 +73,7 @@ func (k KeyringFetch) Fetch(ctx context.Context, j job.Job) error {
 	deb := filepath.Join(work, filepath.Base(k.Package.Path))
 	j.Progress("fetching %s", filepath.Base(k.Package.Path))
 	if err := download.File(ctx, k.URL(), "sha256:"+k.Package.SHA256, deb, download.Report("ubuntu-keyring", j.Progress)); err != nil {
-		return fmt.Errorf("Ubuntu's archive keyring (%s, sha256 %s): %w; or set UBUNTU_KEYRING, or DISTRO=debian",
+		return fmt.Errorf("the Ubuntu archive keyring package (%s, sha256 %s): %w; or set UBUNTU_KEYRING, or DISTRO=debian",
 			k.URL(), k.Package.SHA256, err)
 	}
 	tree := filepath.Join(work, "tree")
