@@ -106,13 +106,18 @@ func compileUnderLock(args []string) {
 		return
 	}
 	defer os.RemoveAll(tmp)
-	// Ctrl-C during the compile: remove what it had written (its temporary
-	// directory, and the main file mage writes into magefiles/), which the
-	// deferred removals would not get to, and exit as interrupted.
-	stop := cleanUpOnSignal(tmp, filepath.Join("magefiles", "mage_output_file.go"))
+	// A failed or interrupted compile leaves nothing: neither its
+	// temporary directory nor the main file mage writes into magefiles/
+	// (os.Exit skips deferred removals).
+	cleanup := func() {
+		os.RemoveAll(tmp)
+		os.Remove(filepath.Join("magefiles", "mage_output_file.go"))
+	}
+	stop := cleanUpOnSignal(cleanup)
 	defer stop()
 	out := filepath.Join(tmp, "mage")
 	if mage.Invoke(mage.Invocation{CompileOut: out, GoCmd: goCmd, Stdout: os.Stderr, Stderr: os.Stderr}) != 0 {
+		cleanup()
 		os.Exit(1) // mage said why
 	}
 	if os.Rename(out, exe) == nil {
@@ -120,18 +125,16 @@ func compileUnderLock(args []string) {
 	}
 }
 
-// cleanUpOnSignal removes paths and exits with status 130 on SIGINT or
+// cleanUpOnSignal runs cleanup and exits with status 130 on SIGINT or
 // SIGTERM until the returned function is called.
-func cleanUpOnSignal(paths ...string) (stop func()) {
+func cleanUpOnSignal(cleanup func()) (stop func()) {
 	sigs := make(chan os.Signal, 1)
 	done := make(chan struct{})
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	go func() {
 		select {
 		case <-sigs:
-			for _, p := range paths {
-				os.RemoveAll(p)
-			}
+			cleanup()
 			fmt.Fprintln(os.Stderr, "mage: interrupted while compiling the plugin; nothing of the compile is left behind")
 			os.Exit(130)
 		case <-done:

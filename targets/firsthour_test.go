@@ -350,7 +350,7 @@ func TestInterruptedCompileLeavesNothing(t *testing.T) {
 	c.Dir = root
 	c.Env = append(os.Environ(), "MAGEFILE_CACHE="+cache, "NO_COLOR=1", "GOFLAGS=-a") // -a: a compile long enough to interrupt
 	c.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	var out lockedOutput
+	var out magetest.Buffer
 	c.Stdout, c.Stderr = &out, &out
 	if err := c.Start(); err != nil {
 		t.Fatal(err)
@@ -372,24 +372,6 @@ func TestInterruptedCompileLeavesNothing(t *testing.T) {
 	if left, _ := filepath.Glob(filepath.Join(cache, "compile-*")); len(left) > 0 {
 		t.Errorf("compile directories left behind: %v\n%s", left, out.String())
 	}
-}
-
-// lockedOutput collects a command's output for polling.
-type lockedOutput struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedOutput) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedOutput) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 // TestUbuntuDiskOnADebianHostFetchesTheKeyring: the default DISTRO=ubuntu

@@ -128,23 +128,27 @@ type Result struct {
 // Run is one invocation of the compiled magefile.
 type Run struct {
 	Cmd  *exec.Cmd
-	out  *buffer
+	out  *Buffer
 	done chan struct{}
 	err  error
 }
 
-type buffer struct {
+// Buffer is a bytes.Buffer safe for a command's output and a test polling
+// it.
+type Buffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer
 }
 
-func (b *buffer) Write(p []byte) (int, error) {
+// Write appends p.
+func (b *Buffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.b.Write(p)
 }
 
-func (b *buffer) String() string {
+// String is what was written so far.
+func (b *Buffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.b.String()
@@ -165,7 +169,7 @@ func StartCmd(t testing.TB, dir string, env []string, argv ...string) *Run {
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Dir = dir
 	cmd.Env = append(append(os.Environ(), "NO_COLOR=1"), env...)
-	r := &Run{Cmd: cmd, out: &buffer{}, done: make(chan struct{})}
+	r := &Run{Cmd: cmd, out: &Buffer{}, done: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = r.out, r.out
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {

@@ -53,6 +53,20 @@ func TestScanCodeFindsTheShortXchgWithREXB(t *testing.T) {
 
 func hexBytes(b []byte) string { return fmt.Sprintf("% x", b) }
 
+// flaggedEncodings are the encodings Scan finds in the program at path.
+func flaggedEncodings(t *testing.T, path string) []string {
+	t.Helper()
+	r, err := ScanFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var flagged []string
+	for _, f := range r.Findings {
+		flagged = append(flagged, hexBytes(f.Bytes))
+	}
+	return flagged
+}
+
 func TestSummarySaysTheReleaseAndTheFirstFinding(t *testing.T) {
 	f := Finding{Addr: 0xcd1540, Bytes: []byte{0x49, 0x90}, Asm: "xchg %rax,%r8", Func: "runtime.gcWriteBarrierR8"}
 	cases := []struct {
@@ -115,14 +129,7 @@ func TestGem5ExecutesTheFindingsAsNops(t *testing.T) {
 	if gem5 == "" {
 		t.Skip("set VSWARMU_GEM5=<gem5.opt> (X86) to run the probe on the real gem5")
 	}
-	r, err := ScanFile(prog)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var flagged []string
-	for _, f := range r.Findings {
-		flagged = append(flagged, hexBytes(f.Bytes))
-	}
+	flagged := flaggedEncodings(t, prog)
 	re := regexp.MustCompile(`(?m)^probe ([0-9a-f ]+): not swapped`)
 	for _, cpu := range []string{"atomic"} {
 		t.Run(cpu, func(t *testing.T) {
@@ -190,14 +197,7 @@ func TestProbeProgramRunsRightOnThisCPU(t *testing.T) {
 		t.Fatalf("ReadProbeStatus(%d) = %v, %v, %v", exit.ExitCode(), outcomes, found, err)
 	}
 	// The scanner finds in the probe exactly the cases of the known misdecode.
-	r, err := ScanFile(prog)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var flagged []string
-	for _, f := range r.Findings {
-		flagged = append(flagged, hexBytes(f.Bytes))
-	}
+	flagged := flaggedEncodings(t, prog)
 	if !slices.Equal(flagged, []string{"49 90", "41 90"}) {
 		t.Errorf("Scan finds %q in the probe, want the two cases of %s", flagged, XchgREXB)
 	}
