@@ -119,7 +119,7 @@ func readReportCSV(t *testing.T, path string) (rows [][]string, col map[string]i
 // use instead.
 func TestTwoMachinesNeedX86(t *testing.T) {
 	dir, env := standinEnv(t, "FUNCTIONS=fibonacci-go")
-	r := magetest.Mage(t, dir, append(env, "ARCH=arm64", "GEM5_ARCH=ARM", "TOPOLOGY=two-machine"), "config")
+	r := magetest.Mage(t, dir, append(env, "ARCH=arm64", "GEM5_ARCH=ARM", "SETUP_CPU=atomic", "TOPOLOGY=two-machine"), "config")
 	if r.Code == 0 || !strings.Contains(r.Output, "TOPOLOGY=two-machine is for ARCH=amd64") ||
 		!strings.Contains(r.Output, "use TOPOLOGY=single with ARCH=arm64") {
 		t.Fatalf(
