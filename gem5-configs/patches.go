@@ -139,6 +139,16 @@ func (b Build) ApplyPatches(ctx context.Context, j job.Job) error {
 	}
 	var done []Patch
 	for _, p := range set {
+		if b.gitApply(ctx, j, p, "--check", "--reverse") == nil {
+			// Applied already (by hand, or by a run whose stamp was lost):
+			// recorded, not applied twice.
+			j.Logf("%s is applied already", p.Name)
+			done = append(done, p)
+			if err := b.writeStamp(done); err != nil {
+				return err
+			}
+			continue
+		}
 		if err := b.gitApply(ctx, j, p, "--check"); err != nil {
 			return fmt.Errorf(
 				"GEM5_PATCHES: %s does not apply to GEM5_VERSION %s in %s (%w): "+

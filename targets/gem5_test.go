@@ -325,6 +325,16 @@ func TestGem5PatchesAreAppliedAndPartOfTheBuild(t *testing.T) {
 		t.Errorf("the checkout is at %s, not v2", head)
 	}
 
+	// A patch applied by hand is recorded, not applied twice.
+	writeFile(t, filepath.Join(patches, "0001-say-patched.patch"), fixturePatch("patched"))
+	built("patches on again at v1", magetest.Mage(t, work, env(), "gem5:build"), "gem5 fixture X86 v1 patched RUBY=n")
+	os.Remove(filepath.Join(checkout, ".git", "vswarmu-patches.json"))
+	r = magetest.Mage(t, work, env("FORCE=gem5:patch"), "gem5:build")
+	built("a stamp lost, the patch in the tree", r, "gem5 fixture X86 v1 patched RUBY=n")
+	if log, _ := os.ReadFile(filepath.Join(work, "wk", "logs", "gem5-patch.log")); !strings.Contains(string(log), "0001-say-patched.patch is applied already") {
+		t.Errorf("gem5:patch's log does not say the patch was there:\n%s", log)
+	}
+
 	// A folder without patches is refused before any work.
 	empty := t.TempDir()
 	r = magetest.Mage(t, work, env("GEM5_PATCHES="+empty), "gem5:build")
