@@ -43,7 +43,7 @@ SCRIPT_END = -1
 DOCKER_FAILED = 7
 WORK_ITEM_BASE = 100
 # A boot's or setup's statistics dump at a step of its run script:
-# "Step dump <n>: m5 fail <code> at tick <tick>" (results.StepLine).
+# "Step dump <n>: code <fail code> at tick <tick>" (results.StepLine).
 STEP_LINE = "Step dump"
 
 MODES = ("boot", "setup", "evaluation")
@@ -134,7 +134,7 @@ class Protocol:
         them)."""
         self.state.steps += 1
         self.stats.dump()
-        print("%s %d: m5 fail %d at tick %d" % (STEP_LINE, self.state.steps, code, self.tick()), flush=True)
+        print("%s %d: code %d at tick %d" % (STEP_LINE, self.state.steps, code, self.tick()), flush=True)
 
     def _all_ready(self) -> bool:
         """Counts a system ready for its run script; says whether all are."""

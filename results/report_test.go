@@ -468,8 +468,8 @@ func TestStepsAreDifferencesOfTheDumps(t *testing.T) {
 		fmt.Fprintf(&stats, "\n---------- Begin Simulation Statistics ----------\nhostSeconds %s # Real time\nsimInsts %s # Number of instructions simulated (Count)\n---------- End Simulation Statistics   ----------\n", d[1], d[0])
 	}
 	os.WriteFile(filepath.Join(dir, "stats.txt"), []byte(stats.String()), 0o644)
-	os.WriteFile(filepath.Join(dir, LogFile), []byte("m5 fail 1: booted\nStep dump 1: m5 fail 1 at tick 100\n"+
-		"Step dump 2: m5 fail 2 at tick 200\nnoise\nStep dump 3: m5 fail 32 at tick 300\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, LogFile), []byte("m5 fail 1: booted\nStep dump 1: code 1 at tick 100\n"+
+		"Step dump 2: code 2 at tick 200\nnoise\nStep dump 3: code 32 at tick 300\n"), 0o644)
 	steps, err := Steps(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -478,7 +478,7 @@ func TestStepsAreDifferencesOfTheDumps(t *testing.T) {
 	if fmt.Sprint(steps) != fmt.Sprint(want) {
 		t.Fatalf("steps %v, want %v", steps, want)
 	}
-	os.WriteFile(filepath.Join(dir, LogFile), []byte("Step dump 4: m5 fail 6 at tick 400\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, LogFile), []byte("Step dump 4: code 6 at tick 400\n"), 0o644)
 	if _, err := Steps(dir); err == nil || !strings.Contains(err.Error(), "step dump 4, but stats.txt has 3 dumps") {
 		t.Fatalf("a step without its dump: %v", err)
 	}

@@ -13,8 +13,8 @@ import (
 // a step of its run script (gem5-configs' protocol.py STEP_LINE).
 const StepLine = "Step dump"
 
-// stepLine matches "Step dump 3: m5 fail 2 at tick 12345".
-var stepLine = regexp.MustCompile(`^` + StepLine + ` (\d+): m5 fail (-?\d+) at tick (\d+)`)
+// stepLine matches "Step dump 3: code 2 at tick 12345".
+var stepLine = regexp.MustCompile(`^` + StepLine + ` (\d+): code (-?\d+) at tick (\d+)`)
 
 // failLine matches protocol.py's "m5 fail 2: function started".
 var failLine = regexp.MustCompile(`^m5 fail (-?\d+): (.+)$`)

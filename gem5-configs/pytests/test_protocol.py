@@ -75,7 +75,7 @@ class ProtocolTest(unittest.TestCase):
         p, rec, answers, printed = run("boot", [(FAIL, 1), (FAIL, protocol.READY_FOR_SCRIPT)])
         self.assertEqual(answers, [False, True])
         self.assertEqual(rec.log, ["dump", "dump", "checkpoint"])
-        self.assertIn("Step dump 2: m5 fail 5 at tick 7", printed)
+        self.assertIn("Step dump 2: code 5 at tick 7", printed)
         self.assertIs(p.state.checkpoint, True)
         self.assertIn("m5 fail 1: booted", printed)
 
