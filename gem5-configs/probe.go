@@ -141,6 +141,8 @@ func lastLine(text string) string {
 func DescribeProbe(r *results.Gem5Probe) string {
 	var b strings.Builder
 	switch {
+	case r.Error != "" && r.Probe == "":
+		b.WriteString(r.Error)
 	case r.Error != "":
 		fmt.Fprintf(&b, "the probe could not tell: %s", r.Error)
 	case len(r.Misdecodes) == 0:
@@ -158,7 +160,9 @@ func DescribeProbe(r *results.Gem5Probe) string {
 		}
 		fmt.Fprintf(&b, "MISEXECUTES %s: %s ran wrongly", strings.Join(descs, "; "), strings.Join(wrong, ", "))
 	}
-	fmt.Fprintf(&b, " (probe %s on %s cores, %.1f s, gem5 sha256 %.16s…)", r.Probe, r.CPU, r.Seconds, r.Gem5SHA256)
+	if r.Probe != "" { // the probe ran
+		fmt.Fprintf(&b, " (probe %s on %s cores, %.1f s, gem5 sha256 %.16s…)", r.Probe, r.CPU, r.Seconds, r.Gem5SHA256)
+	}
 	if r.Standin {
 		b.WriteString(" [stand-in: the program ran natively, no gem5 was probed]")
 	}

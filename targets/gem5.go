@@ -158,7 +158,7 @@ func (p *plan) gem5Probe() *engine.Rule {
 			Outputs: []string{out}, Inputs: []string{g.path}, Deps: deps(g), Slots: 1,
 			Params: engine.Params{"probe": misdecode.ProbeVersion(), "GEM5_ARCH": p.cfg.Gem5Arch},
 			Recipe: func(ctx context.Context, j *engine.Job) error {
-				r := &results.Gem5Probe{Error: "GEM5_ARCH=" + p.cfg.Gem5Arch + ": the probe is x86 code; nothing to probe"}
+				r := &results.Gem5Probe{Error: "not probed: GEM5_ARCH=" + p.cfg.Gem5Arch + " (the probe is x86 code; the misdecodes it knows are of gem5's X86 decoder)"}
 				if pr != nil {
 					var err error
 					if r, err = pr.Probe(ctx, j, g.path); err != nil {
