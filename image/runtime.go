@@ -324,7 +324,8 @@ func warnDistributionRuntime(ctx context.Context, j job.Job, raw string) {
 		}
 		j.Warnf(
 			"CONTAINER_RUNTIME=distribution: the disk's %s %s: "+
-				"under gem5 it runs wrongly (Debian's containerd panics at start); CONTAINER_RUNTIME=built builds the runtime with this Go",
+				"a gem5 without the project's decoder fix runs it wrongly (Debian's containerd panics at start; gem5:build applies the fix, gem5:probe tells), "+
+				"CONTAINER_RUNTIME=built builds the runtime with this Go",
 			c.Guest, r.Summary(),
 		)
 	}
