@@ -289,13 +289,17 @@ func (in Install) mergeScans(host map[string]results.ImageScan, log []byte, j jo
 	if in.Scanner == "" {
 		return host
 	}
-	guest := parseScanLines(log)
+	guest, scanned := parseScanLines(log)
 	for _, fn := range in.Selection.Functions {
-		img := in.Selection.Catalog.Project.Services[fn].Image
-		if _, ok := host[fn]; ok && len(guest[fn]) == 0 {
-			continue // the host's scan of the archive stands
+		if !scanned[fn] {
+			continue // not installed, or the scan failed (said in the log)
 		}
-		host[fn] = results.ImageScan{Image: img, Where: "guest", Programs: guest[fn]}
+		img := in.Selection.Catalog.Project.Services[fn].Image
+		where := "guest"
+		if _, ok := host[fn]; ok {
+			where = "host and guest"
+		}
+		host[fn] = results.ImageScan{Image: img, Where: where, Programs: guest[fn]}
 		for _, f := range guest[fn] {
 			j.Warnf("function %s (image %s, scanned in the guest): %s (gem5's %s): under gem5 it runs wrongly", fn, img, f.Line(), misdecode.Gem5Source)
 		}

@@ -110,7 +110,8 @@ services:
 	var warnings bytes.Buffer
 	scans := in.mergeScans(host, log, job.Local{W: &warnings})
 	ship := scans["shippingservice"]
-	if ship.Where != "guest" || len(ship.Programs) != 1 || ship.Programs[0].GoVersion != "go1.18.4" || scans["fibonacci-go"].Where != "host" {
+	if ship.Where != "guest" || len(ship.Programs) != 1 || ship.Programs[0].GoVersion != "go1.18.4" ||
+		scans["fibonacci-go"].Where != "host and guest" || len(scans["fibonacci-go"].Programs) != 0 {
 		t.Fatalf("scans: %+v", scans)
 	}
 	if !strings.Contains(warnings.String(), "function shippingservice (image vhiveease/shippingservice:latest, scanned in the guest): /app/server (built with go1.18.4) holds 2") {

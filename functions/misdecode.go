@@ -59,12 +59,19 @@ func MisdecodedPrograms(archive string) ([]string, error) {
 	return out, err
 }
 
-// parseScanLines reads the guest's scan lines from an install log into
-// per-function findings.
-func parseScanLines(log []byte) map[string][]results.ProgramFinding {
-	out := map[string][]results.ProgramFinding{}
+// parseScanLines reads the guest's scan lines from an install log: the
+// findings per function, and which functions the guest scanned at all
+// (their DONE line).
+func parseScanLines(log []byte) (found map[string][]results.ProgramFinding, scanned map[string]bool) {
+	found, scanned = map[string][]results.ProgramFinding{}, map[string]bool{}
 	for _, line := range strings.Split(string(log), "\n") {
-		rest, ok := strings.CutPrefix(strings.TrimSpace(line), results.ScanLine+" ")
+		line = strings.TrimSpace(line)
+		if rest, ok := strings.CutPrefix(line, results.ScanLine+"-DONE "); ok {
+			fn, _, _ := strings.Cut(rest, " ")
+			scanned[fn] = true
+			continue
+		}
+		rest, ok := strings.CutPrefix(line, results.ScanLine+" ")
 		if !ok {
 			continue
 		}
@@ -73,9 +80,9 @@ func parseScanLines(log []byte) map[string][]results.ProgramFinding {
 		if !ok || json.Unmarshal([]byte(js), &f) != nil || f.Path == "" {
 			continue
 		}
-		out[fn] = append(out[fn], f)
+		found[fn] = append(found[fn], f)
 	}
-	return out
+	return found, scanned
 }
 
 // ReadScans reads an install's scan record: every installed function's
