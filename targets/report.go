@@ -35,7 +35,7 @@ func (Report) Write(ctx context.Context) error {
 	return p.build(ctx, r)
 }
 
-// Check says per function whether its simulation succeeded, warned (fewer invocations), failed or hung, and how to rerun it.
+// Check says per function whether its simulation succeeded, warned (fewer invocations), failed, hung or is suspect (its gem5 misexecutes what its image holds), and how to rerun it.
 func (Report) Check() error {
 	cfg, p, err := load()
 	if err != nil {
