@@ -30,6 +30,8 @@ FAIL_CODES = {
     7: "Docker did not start in the guest (its status and journal are on the guest's console)",
     10: "client started",
     11: "client finished",
+    12: "containerd answers (a container-mode boot's runtime start)",
+    13: "dockerd's API answers (a container-mode boot's runtime start)",
     20: "client connected",
     21: "request sent",
     22: "response received",
