@@ -202,15 +202,7 @@ func (b Build) writeStamp(set []Patch) error {
 	if set == nil {
 		set = []Patch{}
 	}
-	raw, err := json.MarshalIndent(set, "", "  ")
-	if err != nil {
-		return err
-	}
-	tmp := b.PatchStamp() + ".tmp"
-	if err := os.WriteFile(tmp, append(raw, '\n'), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp, b.PatchStamp())
+	return writeJSONAtomically(b.PatchStamp(), set)
 }
 
 // PatchesStale says why the work tree does not hold GEM5_PATCHES' set ("" when it does).

@@ -59,7 +59,7 @@ func (p Prober) Probe(ctx context.Context, j job.Job, gem5 string) (*results.Gem
 	if r.Error != "" {
 		return r, nil // not kept: the next run asks again (a library installed, say)
 	}
-	return r, writeProbe(kept, r)
+	return r, writeJSONAtomically(kept, r)
 }
 
 // statusLine is probe.py's last line.
@@ -119,8 +119,11 @@ func readProbe(path string) (*results.Gem5Probe, error) {
 	return &r, nil
 }
 
-func writeProbe(path string, r *results.Gem5Probe) error {
-	b, err := json.MarshalIndent(r, "", "  ")
+// writeJSONAtomically writes v as indented JSON to path through a
+// temporary file renamed into place, so a reader never sees half of it
+// (the probe's kept answers, the patch stamp).
+func writeJSONAtomically(path string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
 		return err
 	}
