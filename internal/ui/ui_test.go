@@ -4,9 +4,10 @@ import (
 	"bytes"
 	"errors"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/vswarmu/vswarmu-mage/internal/magetest"
 )
 
 func TestFormatDuration(t *testing.T) {
@@ -60,28 +61,10 @@ func TestTickingStatusLine(t *testing.T) {
 	}
 }
 
-// lockedBuffer is a bytes.Buffer safe for the ticker's goroutine.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // Off a terminal, a long silent step gets a plain line saying what runs
 // each heartbeat (a minute by default), and none once nothing runs.
 func TestHeartbeatOffATerminal(t *testing.T) {
-	var b lockedBuffer
+	var b magetest.Buffer
 	p := New(&b, false)
 	p.SetHeartbeat(100 * time.Millisecond)
 	p.Begin("kernel:build", "")
