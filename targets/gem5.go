@@ -133,14 +133,11 @@ func (p *plan) gem5Patch() *engine.Rule {
 
 // prober probes the gem5 simulations use for the known misdecodes (nil
 // for an ARM gem5: the probe is x86 code).
-func (p *plan) prober() *gem5configs.Prober {
+// config is the run_sim.py gem5 runs (probe.py lies beside it).
+func (p *plan) prober(config string) *gem5configs.Prober {
 	c := p.cfg
 	if c.Gem5Arch != "X86" {
 		return nil
-	}
-	config, _, err := gem5configs.Config(c.ProjectDir, filepath.Join(c.WorkingDir, "gem5-configs"))
-	if err != nil {
-		p.errs = append(p.errs, err)
 	}
 	return &gem5configs.Prober{Configs: filepath.Dir(config), Cache: filepath.Join(c.Resources, "gem5-probes"),
 		Standin: c.Gem5 == "standin", Files: &p.files}
@@ -150,7 +147,11 @@ func (p *plan) prober() *gem5configs.Prober {
 // said on the terminal and kept in WORKING_DIR/gem5-probe.json (each
 // binary is probed once; simulations ask the same Prober).
 func (p *plan) gem5Probe() *engine.Rule {
-	g, pr := p.gem5(), p.prober()
+	config, _, err := gem5configs.Config(p.cfg.ProjectDir, filepath.Join(p.cfg.WorkingDir, "gem5-configs"))
+	if err != nil {
+		p.errs = append(p.errs, err)
+	}
+	g, pr := p.gem5(), p.prober(config)
 	out := filepath.Join(p.cfg.WorkingDir, "gem5-probe.json")
 	return p.rule(ruleGem5Probe, func() (*engine.Rule, error) {
 		return &engine.Rule{

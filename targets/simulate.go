@@ -444,7 +444,7 @@ func (p *plan) machine() (gem5configs.Simulation, error) {
 		return gem5configs.Simulation{}, err
 	}
 	run := gem5configs.Runner{Work: c.WorkingDir, HangTimeout: c.HangTimeout, Timeout: c.SimTimeout, Files: &p.files,
-		Exec: p.exec, ResolveSetupCPU: p.setupCPU, Prober: p.prober(), Systems: cat}
+		Exec: p.exec, ResolveSetupCPU: p.setupCPU, Prober: p.prober(config), Systems: cat}
 	eval := gem5configs.Evaluation{System: c.System, AtomicWarming: c.AtomicWarming, Invocations: c.NumInvocations,
 		Measurement: c.Measurement}
 	work := gem5configs.Workload{Warmup: c.Warmup, GuestDir: functions.GuestDir, Scans: p.install().ScanRecord()}
