@@ -88,43 +88,53 @@ func (g *Graph) acquireLock(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("lock %s: %w", path, err)
 	}
-	waiting := false
-	for {
-		err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
-		if err == nil {
-			break
-		}
-		if !errors.Is(err, syscall.EWOULDBLOCK) {
-			f.Close()
-			return fmt.Errorf("lock %s: %w", path, err)
-		}
-		holder := readHolder(path)
-		if !g.opts.LockWait {
-			f.Close()
-			msg := fmt.Sprintf(
-				"working directory %s is in use by another run (%s); wait for it to finish",
-				filepath.Dir(g.opts.StateDir),
-				holder,
-			)
-			msg = hint(hint(msg, ", ", g.opts.Hints.Kill), ", or ", g.opts.Hints.LockWait)
-			return errors.New(msg)
-		}
-		if !waiting {
-			g.ui.Printf("waiting for the other run on %s to finish (%s)…", filepath.Dir(g.opts.StateDir), holder)
-			waiting = true
-		}
-		select {
-		case <-ctx.Done():
-			f.Close()
-			return fmt.Errorf("waiting for lock %s: %w", path, context.Cause(ctx))
-		case <-time.After(200 * time.Millisecond):
-		}
+	err = g.waitFlock(ctx, f, syscall.LOCK_EX, path, func() error {
+		msg := fmt.Sprintf(
+			"working directory %s is in use by another run (%s); wait for it to finish",
+			filepath.Dir(g.opts.StateDir),
+			readHolder(path),
+		)
+		return errors.New(hint(hint(msg, ", ", g.opts.Hints.Kill), ", or ", g.opts.Hints.LockWait))
+	}, func() string {
+		return fmt.Sprintf("waiting for the other run on %s to finish (%s)…", filepath.Dir(g.opts.StateDir), readHolder(path))
+	})
+	if err != nil {
+		f.Close()
+		return err
 	}
 	_ = f.Truncate(0)
 	_, _ = f.WriteAt([]byte(fmt.Sprintf("pid %d, started %s, %s\n", os.Getpid(),
 		time.Now().Format(time.DateTime), strings.Join(os.Args, " "))), 0)
 	g.lock = f
 	return nil
+}
+
+// waitFlock takes the flock how on f (the lock called name). When another
+// process holds it, it fails with busy's error, or with LockWait says
+// waiting's line once and tries again every 200 ms until ctx ends.
+func (g *Graph) waitFlock(ctx context.Context, f *os.File, how int, name string, busy func() error, waiting func() string) error {
+	said := false
+	for {
+		err := syscall.Flock(int(f.Fd()), how|syscall.LOCK_NB)
+		if err == nil {
+			return nil
+		}
+		if !errors.Is(err, syscall.EWOULDBLOCK) {
+			return fmt.Errorf("lock %s: %w", name, err)
+		}
+		if !g.opts.LockWait {
+			return busy()
+		}
+		if !said {
+			g.ui.Printf("%s", waiting())
+			said = true
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("waiting for lock %s: %w", name, context.Cause(ctx))
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
 }
 
 func readHolder(path string) string {

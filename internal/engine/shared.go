@@ -185,28 +185,14 @@ func (g *Graph) exclusive(ctx context.Context, r *Rule) (func(), error) {
 // flock takes how on s's lock, waiting with LockWait, else failing with
 // why and who holds it.
 func (g *Graph) flock(ctx context.Context, s *sharedState, how int, why string) error {
-	waiting := false
-	for {
-		err := syscall.Flock(int(s.lock.Fd()), how|syscall.LOCK_NB)
-		if err == nil {
-			break
-		}
-		if !errors.Is(err, syscall.EWOULDBLOCK) {
-			return fmt.Errorf("%s lock: %w", s.Name, err)
-		}
-		if !g.opts.LockWait {
-			msg := fmt.Sprintf("%s %s is in use by another run: %s; wait for it to finish", s.Name, s.Dir, why)
-			return errors.New(hint(msg, ", or ", g.opts.Hints.LockWait))
-		}
-		if !waiting {
-			g.ui.Printf("waiting for another run on %s %s (%s)…", s.Name, s.Dir, why)
-			waiting = true
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("waiting for %s: %w", s.Name, context.Cause(ctx))
-		case <-time.After(200 * time.Millisecond):
-		}
+	err := g.waitFlock(ctx, s.lock, how, s.Name, func() error {
+		msg := fmt.Sprintf("%s %s is in use by another run: %s; wait for it to finish", s.Name, s.Dir, why)
+		return errors.New(hint(msg, ", or ", g.opts.Hints.LockWait))
+	}, func() string {
+		return fmt.Sprintf("waiting for another run on %s %s (%s)…", s.Name, s.Dir, why)
+	})
+	if err != nil {
+		return err
 	}
 	if how == syscall.LOCK_EX {
 		_ = s.lock.Truncate(0)
