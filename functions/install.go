@@ -192,7 +192,7 @@ func (in Install) Run(ctx context.Context, j job.Job) error {
 		}
 		if len(missing) > 0 {
 			return fmt.Errorf(
-				"IMAGES=%s lacks %s: `mage functions:reference` makes the Go functions' images; save others there with `docker save`",
+				"IMAGES=%s lacks %s: `mage functions:reference` makes the Go functions' images, functions:referenceNodejs and functions:referencePython the others'; save other images there with `docker save`",
 				in.Images,
 				strings.Join(missing, ", "),
 			)

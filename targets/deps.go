@@ -56,6 +56,8 @@ func needs(c *config.Config) []stageNeeds {
 	case "tiny":
 		out = append(out, stageNeeds{ruleImageDepInstall, []string{ruleFunctionsTiny}, tinyPackages(c.Arch)})
 	}
+	out = append(out, stageNeeds{ruleImageDepInstall, []string{ruleFunctionsReferenceNodejs, ruleFunctionsReferencePython},
+		interpretedPackages(c.Arch)})
 	if t, err := gem5configs.LookupTopology(c.Topology); err == nil && t.DriveSystem() && c.DriveDisk == "" {
 		out = append(out, stageNeeds{ruleImageDepInstall, []string{ruleFunctionsDriveDisk}, tinyPackages(c.Arch)})
 	}
@@ -77,6 +79,17 @@ func imagePackages(c *config.Config) []string {
 	pkgs := image.Packages(c.ImageBuilder, c.Distro, c.Arch)
 	if c.ContainerRuntime == "built" {
 		pkgs = append(pkgs, image.RuntimePackages...)
+	}
+	return pkgs
+}
+
+// interpretedPackages build the Node.js and Python reference images: a
+// Debian root file system (for another arch, with its scripts run under
+// qemu-user).
+func interpretedPackages(arch string) []string {
+	pkgs := []string{"mmdebstrap", "debian-archive-keyring"}
+	if arch != qemu.HostArch() {
+		pkgs = append(pkgs, "qemu-user-static", "binfmt-support")
 	}
 	return pkgs
 }

@@ -109,6 +109,8 @@ func (p *plan) declareAll() {
 	p.client()
 	p.tools()
 	p.references()
+	p.interpretedReferences("nodejs")
+	p.interpretedReferences("python")
 	if p.cfg.DriveDisk == "" {
 		p.driveDisk() // functions:driveDisk, also with TOPOLOGY=single
 	}

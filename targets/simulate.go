@@ -93,6 +93,12 @@ func (Functions) DriveDisk(ctx context.Context) error { return build(ctx, ruleFu
 // Reference builds docker archives of the Go reference functions (fibonacci-go, aes-go, auth-go) for IMAGES=reference.
 func (Functions) Reference(ctx context.Context) error { return build(ctx, ruleFunctionsReference) }
 
+// ReferenceNodejs builds docker archives of the Node.js reference functions (Debian's nodejs, the project's servers) for IMAGES=reference.
+func (Functions) ReferenceNodejs(ctx context.Context) error { return build(ctx, ruleFunctionsReferenceNodejs) }
+
+// ReferencePython builds docker archives of the Python reference functions (Debian's python3 and grpcio, the project's servers) for IMAGES=reference.
+func (Functions) ReferencePython(ctx context.Context) error { return build(ctx, ruleFunctionsReferencePython) }
+
 // Simulate runs the functions on gem5 (the original simulation/Makefile's run_simulator).
 type Simulate mg.Namespace
 
@@ -229,6 +235,7 @@ func (p *plan) functionsInstall() *engine.Rule {
 			}
 			in.Images = ref.path
 			needs = append(needs, ref.rule)
+			needs = append(needs, deps(p.interpretedFor(p.sel.Functions)...)...)
 		}
 		return &engine.Rule{
 			Doc:     "install the functions' containers into the disk (qemu) and invoke each once",
@@ -458,7 +465,7 @@ func (p *plan) imageOrigin(image string) string {
 	case image == "":
 		return ""
 	case images == "reference" || p.cfg.InstalledDisk == "tiny":
-		return image + " (a reference image built here from functions/src, IMAGES=reference)"
+		return image + " (a reference image built here from " + p.referenceSource(image) + ", IMAGES=reference)"
 	case images == "registry":
 		return image + " (pulled from its registry in the guest, IMAGES=registry)"
 	default:
