@@ -266,10 +266,17 @@ func warnMisdecoded(j job.Job, img, archive string) []results.ProgramFinding {
 		j.Warnf("image %s: its programs were not checked for instructions gem5 misdecodes: %v", img, err)
 	}
 	for _, f := range found {
-		j.Warnf("image %s: %s (gem5's %s): under gem5 it runs wrongly "+
-			"(a Go 1.20 or older collector stores wrong pointers); rebuild it with Go 1.21 or later", img, f.Line(), misdecode.Gem5Source)
+		j.Warnf("image %s: %s (gem5's %s): under gem5 it runs wrongly %s", img, f.Line(), misdecode.Gem5Source, remedy(f))
 	}
 	return found
+}
+
+// remedy says what to do about a program gem5 runs wrongly.
+func remedy(f results.ProgramFinding) string {
+	if f.GoVersion != "" {
+		return "(a Go 1.20 or older collector stores wrong pointers); rebuild it with Go 1.21 or later"
+	}
+	return "where that code runs; use a gem5 with the decoder fix (GEM5_PATCHES=builtin, gem5:build)"
 }
 
 // functionsOf are the selected functions whose image is img.

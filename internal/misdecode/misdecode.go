@@ -20,7 +20,7 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
+	"path"
 
 	"golang.org/x/arch/x86/x86asm"
 )
@@ -52,6 +52,7 @@ func (f Finding) String() string {
 type Report struct {
 	GoVersion string    // the Go release that built it, if it is a Go program
 	Findings  []Finding // the instructions gem5 misdecodes, in address order
+	InData    int       // forms left out: they lie amid data in a code section, not code
 }
 
 // Summary says in one line what gem5 misdecodes in the program, beginning
@@ -92,6 +93,7 @@ func Scan(r io.ReaderAt) (Report, error) {
 	}
 	defer f.Close()
 	var rep Report
+	var cands []*candidate
 	if bi, err := buildinfo.Read(io.NewSectionReader(r, 0, 1<<62)); err == nil {
 		rep.GoVersion = bi.GoVersion
 	}
@@ -103,7 +105,7 @@ func Scan(r io.ReaderAt) (Report, error) {
 		if err != nil {
 			return rep, fmt.Errorf("section %s: %w", s.Name, err)
 		}
-		rep.Findings = append(rep.Findings, scanCode(code, s.Addr)...)
+		cands = append(cands, scanCode(code, s.Addr)...)
 	}
 	if !hasCodeSections(f) {
 		// No section headers (stripped of them, or made without): the
@@ -116,11 +118,34 @@ func Scan(r io.ReaderAt) (Report, error) {
 			if err != nil {
 				return rep, fmt.Errorf("segment at %#x: %w", p.Vaddr, err)
 			}
-			rep.Findings = append(rep.Findings, scanCode(code, p.Vaddr)...)
+			addr := p.Vaddr
+			if f.Entry > addr && f.Entry < addr+uint64(len(code)) {
+				// What precedes the entry point (the headers, as a rule) is no code.
+				code, addr = code[f.Entry-addr:], f.Entry
+			}
+			cands = append(cands, scanCode(code, addr)...)
 		}
 	}
-	nameFuncs(f, rep.Findings)
+	keepCode(f, &rep, cands)
 	return rep, nil
+}
+
+// keepCode keeps the candidates that are code: those in a Go function
+// (Go's tables say so) and those whose surroundings decode as code; the
+// others are counted as data.
+func keepCode(f *elf.File, rep *Report, cands []*candidate) {
+	fs := make([]Finding, len(cands))
+	for i, c := range cands {
+		fs[i] = c.Finding
+	}
+	nameFuncs(f, fs)
+	for i, c := range cands {
+		if c.data && fs[i].Func == "" {
+			rep.InData++
+			continue
+		}
+		rep.Findings = append(rep.Findings, fs[i])
+	}
 }
 
 // hasCodeSections says whether f has executable sections to scan.
@@ -134,20 +159,23 @@ func hasCodeSections(f *elf.File) bool {
 }
 
 // scanCode decodes code linearly (Go's and C compilers' text is
-// instructions and padding) and keeps the misdecoded forms.
-func scanCode(code []byte, addr uint64) []Finding {
-	var out []Finding
+// instructions and padding) and returns the misdecoded forms, each marked
+// when what surrounds it looks like data (plausible.go).
+func scanCode(code []byte, addr uint64) []*candidate {
 	if !hasCandidate(code) {
 		return nil
 	}
+	var s sweep
 	for i := 0; i < len(code); {
 		inst, err := x86asm.Decode(code[i:], 64)
 		if err != nil || inst.Len == 0 {
+			s.step(true)
 			i++
 			continue
 		}
+		s.step(unlikelyCode(inst, code[i:i+inst.Len]))
 		if isShortXchgREXB(code[i:i+inst.Len], inst) {
-			out = append(out, Finding{
+			s.add(Finding{
 				Addr:  addr + uint64(i),
 				Bytes: bytes.Clone(code[i : i+inst.Len]),
 				Asm:   x86asm.GNUSyntax(inst, addr+uint64(i), nil),
@@ -155,7 +183,7 @@ func scanCode(code []byte, addr uint64) []Finding {
 		}
 		i += inst.Len
 	}
-	return out
+	return s.end()
 }
 
 // hasCandidate is a cheap pass: without a REX.B byte before 0x90 anywhere
@@ -213,7 +241,7 @@ func ScanTar(r io.Reader) ([]Program, error) {
 			return out, fmt.Errorf("/%s: %w", h.Name, err)
 		}
 		if rep, err := Scan(bytes.NewReader(data)); err == nil && len(rep.Findings) > 0 {
-			out = append(out, Program{Path: "/" + strings.TrimPrefix(h.Name, "/"), Report: rep})
+			out = append(out, Program{Path: path.Clean("/" + h.Name), Report: rep})
 		}
 	}
 }
