@@ -5,14 +5,17 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
+	"text/tabwriter"
 
 	"github.com/magefile/mage/mg"
 
 	"github.com/vswarmu/vswarmu-mage/functions"
+	"github.com/vswarmu/vswarmu-mage/functions/interpreted"
 	gem5configs "github.com/vswarmu/vswarmu-mage/gem5-configs"
 	"github.com/vswarmu/vswarmu-mage/image"
 	"github.com/vswarmu/vswarmu-mage/internal/debpkg"
@@ -73,15 +76,25 @@ func (Functions) List() error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("functions (from %s):\n", p.sel.ListFrom)
+	fmt.Printf("functions (from %s), their images (from %s) and where each comes from under IMAGES (now %s):\n",
+		p.sel.ListFrom, p.sel.Catalog.Path, p.cfg.Images)
+	w := tabwriter.NewWriter(os.Stdout, 2, 0, 2, ' ', 0)
 	for _, fn := range p.sel.Functions {
-		fmt.Printf("  %s\n", fn)
+		img := p.sel.Catalog.Images([]string{fn})
+		fmt.Fprintf(w, "  %s\t%s\tregistry: pulled in the guest\treference: %s\n", fn, strings.Join(img, " "), p.referenceOf(fn))
 	}
-	fmt.Printf("images (from %s):\n", p.sel.Catalog.Path)
-	for _, img := range p.sel.Catalog.Images(p.sel.Functions) {
-		fmt.Printf("  %s\n", img)
+	return w.Flush()
+}
+
+// referenceOf says which target builds fn's image for IMAGES=reference.
+func (p *plan) referenceOf(fn string) string {
+	if _, ok := functions.References[fn]; ok {
+		return ruleFunctionsReference + " builds it (Go, functions/src)"
 	}
-	return nil
+	if f, ok := interpreted.Functions[fn]; ok {
+		return interpretedRules[f.Language] + " builds it (" + f.Language + " on Debian " + interpreted.Suite + ")"
+	}
+	return "none (docker save it into a directory and set IMAGES to it)"
 }
 
 // Tiny makes the tiny disk (INSTALLED_DISK=tiny): busybox, gem5init, m5, the client and the reference functions as plain processes, to check a gem5 in minutes.
@@ -94,10 +107,14 @@ func (Functions) DriveDisk(ctx context.Context) error { return build(ctx, ruleFu
 func (Functions) Reference(ctx context.Context) error { return build(ctx, ruleFunctionsReference) }
 
 // ReferenceNodejs builds docker archives of the Node.js reference functions (Debian's nodejs, the project's servers) for IMAGES=reference.
-func (Functions) ReferenceNodejs(ctx context.Context) error { return build(ctx, ruleFunctionsReferenceNodejs) }
+func (Functions) ReferenceNodejs(ctx context.Context) error {
+	return build(ctx, ruleFunctionsReferenceNodejs)
+}
 
 // ReferencePython builds docker archives of the Python reference functions (Debian's python3 and grpcio, the project's servers) for IMAGES=reference.
-func (Functions) ReferencePython(ctx context.Context) error { return build(ctx, ruleFunctionsReferencePython) }
+func (Functions) ReferencePython(ctx context.Context) error {
+	return build(ctx, ruleFunctionsReferencePython)
+}
 
 // Simulate runs the functions on gem5 (the original simulation/Makefile's run_simulator).
 type Simulate mg.Namespace
@@ -225,17 +242,16 @@ func (p *plan) functionsInstall() *engine.Rule {
 		in := p.install()
 		needs := deps(p.disk(), p.kernel(), p.scanner())
 		if p.cfg.Images == "reference" {
-			ref := p.references()
-			if ref.rule == nil {
+			refs := append([]artifact{p.references()}, p.interpretedFor(p.sel.Functions)...)
+			if len(deps(refs...)) == 0 {
 				return nil, fmt.Errorf(
 					"IMAGES=reference: no reference function (%s) to build: this module's source is not at hand, or %s defines none of them",
 					strings.Join(slices.Sorted(maps.Keys(functions.References)), ", "),
 					p.catalog().Path,
 				)
 			}
-			in.Images = ref.path
-			needs = append(needs, ref.rule)
-			needs = append(needs, deps(p.interpretedFor(p.sel.Functions)...)...)
+			in.Images = p.referenceDir()
+			needs = append(needs, deps(refs...)...)
 		}
 		return &engine.Rule{
 			Doc:     "install the functions' containers into the disk (qemu) and invoke each once",

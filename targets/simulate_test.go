@@ -265,7 +265,8 @@ func TestAddingAFunctionIsOneServiceAndOneLine(t *testing.T) {
 	os.WriteFile(other, []byte(strings.Replace(string(b), "  fibonacci-go:", "  fibonacci-go-old:", 1)), 0o644)
 	yamlEnv := append(env, "FUNCTIONS_YAML="+other, "FUNCTIONS=fibonacci-rust")
 	if r := magetest.Mage(t, dir, yamlEnv, "functions:list"); r.Code != 0 ||
-		!strings.Contains(r.Output, "images (from "+other+")") {
+		!strings.Contains(r.Output, "images (from "+other+")") ||
+		!strings.Contains(r.Output, "reference: none (docker save it into a directory and set IMAGES to it)") {
 		t.Fatalf("FUNCTIONS_YAML: exit %d\n%s", r.Code, r.Output)
 	}
 	r = magetest.Mage(t, dir, append(yamlEnv, "INSTALLED_DISK=", "IMAGES=reference"), "functions:list")
@@ -296,6 +297,38 @@ services:
 	) + "): the client cannot drive it: name the protocol it speaks with the label vswarmu.client"
 	if r.Code == 0 || !strings.Contains(r.Output, want) || strings.Contains(r.Output, "▶") {
 		t.Fatalf("unlabelled function: exit %d\n%s", r.Code, r.Output)
+	}
+}
+
+// The catalogue says which image serves each function under each IMAGES,
+// and which target builds the reference ones.
+func TestListSaysWhereEachImageComesFrom(t *testing.T) {
+	dir, env := standinEnv(t, "IMAGES=reference", "INSTALLED_DISK=", "FUNCTIONS=fibonacci-go aes-nodejs auth-python geo")
+	r := magetest.Mage(t, dir, env, "functions:list")
+	if r.Code != 0 {
+		t.Fatalf("functions:list: exit %d\n%s", r.Code, r.Output)
+	}
+	for _, want := range []string{
+		"under IMAGES (now reference)",
+		"reference: functions:reference builds it (Go, functions/src)",
+		"reference: functions:referenceNodejs builds it (nodejs on Debian bookworm)",
+		"reference: functions:referencePython builds it (python on Debian bookworm)",
+		"vhiveease/hotel-app-geo:latest vhiveease/mongodb",
+	} {
+		if !strings.Contains(r.Output, want) {
+			t.Errorf("functions:list lacks %q:\n%s", want, r.Output)
+		}
+	}
+	// The install needs the images of the listed functions' languages only.
+	r = magetest.Mage(t, dir, append(env, "DRY_RUN=1"), "functions:install")
+	for _, want := range []string{"would run functions:referenceNodejs", "would run functions:referencePython"} {
+		if !strings.Contains(r.Output, want) {
+			t.Errorf("the install's plan lacks %q:\n%s", want, r.Output)
+		}
+	}
+	r = magetest.Mage(t, dir, append(env, "DRY_RUN=1", "FUNCTIONS=fibonacci-go"), "functions:install")
+	if strings.Contains(r.Output, "functions:referenceNodejs") || strings.Contains(r.Output, "functions:referencePython") {
+		t.Errorf("fibonacci-go alone builds interpreted images:\n%s", r.Output)
 	}
 }
 
