@@ -361,7 +361,7 @@ echo "CLIENT-EXIT $?"
 	})
 
 	t.Run("functions install into the disk under qemu, then the main job runs", func(t *testing.T) {
-		fnEnv := append(append([]string(nil), imgEnv...), "IMAGES=reference", "FUNCTIONS=fibonacci-go", "GEM5=standin",
+		fnEnv := append(append([]string(nil), imgEnv...), "IMAGES=reference", "FUNCTIONS=fibonacci-go fibonacci-nodejs fibonacci-python", "GEM5=standin",
 			"SETUP_CPU=kvm", "BOOT_TIMEOUT=15m")
 		start := time.Now()
 		r := mage(t, fnEnv, "functions:install")
@@ -369,11 +369,22 @@ echo "CLIENT-EXIT $?"
 			t.Fatalf("functions:install: exit %d\n%s", r.Code, r.Output)
 		}
 		t.Logf("functions:reference + functions:install took %v", time.Since(start).Round(time.Second))
-		if r := mage(t, fnEnv, "functions:check"); r.Code != 0 || !strings.Contains(r.Output, "✔ fibonacci-go") {
-			t.Fatalf("functions:check: exit %d\n%s", r.Code, r.Output)
+		// The Node.js and Python images are built here too, and each
+		// function answered the install's invocation rightly in its container.
+		for _, want := range []string{"✔ functions:referenceNodejs", "✔ functions:referencePython"} {
+			if !strings.Contains(r.Output, want) {
+				t.Errorf("functions:install did not build the interpreted images (%q):\n%s", want, r.Output)
+			}
+		}
+		r = mage(t, fnEnv, "functions:check")
+		for _, fn := range []string{"fibonacci-go", "fibonacci-nodejs", "fibonacci-python"} {
+			if r.Code != 0 || !strings.Contains(r.Output, "✔ "+fn) {
+				t.Fatalf("functions:check (%s): exit %d\n%s", fn, r.Code, r.Output)
+			}
 		}
 		r = mage(t, fnEnv, "simulate:all")
-		if r.Code != 0 || !strings.Contains(r.Output, "fibonacci-go                 succeeded") {
+		if r.Code != 0 || !strings.Contains(r.Output, "fibonacci-go                 succeeded") ||
+			!strings.Contains(r.Output, "fibonacci-python             succeeded") {
 			t.Fatalf("simulate:all: exit %d\n%s", r.Code, r.Output)
 		}
 		if r := mage(t, fnEnv, "simulate:all"); r.Code != 0 || !strings.Contains(r.Output, "nothing to do") {

@@ -172,7 +172,7 @@ func Settings() []Setting {
 			Default: "registry",
 			Kind:    Path{Exists: "dir", Keywords: []string{"registry", "reference"}},
 			Group:   "simulation",
-			Doc:     "where the guest gets function images: registry (Docker Hub), reference (the Go reference functions, offline) or a directory of docker-archive tarballs",
+			Doc:     "where the guest gets function images: registry (Docker Hub), reference (the reference functions built here, offline: Go, Node.js, Python) or a directory of docker-archive tarballs",
 			field:   func(c *Config) any { return &c.Images },
 		},
 		{Name: "INSTALLED_DISK", Kind: Path{Exists: "file", Keywords: []string{"tiny", "release"}}, Group: "simulation",
