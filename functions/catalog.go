@@ -43,6 +43,11 @@ const HostPort = 50000
 // it to core 1 by this name).
 const ContainerName = "function"
 
+// PreparedName is the name the install gives fn's container, created by
+// compose and pinned but never started, for the setup to rename to
+// ContainerName and start (all functions share ContainerName).
+func PreparedName(fn string) string { return "vswarmu-prepared-" + fn }
+
 // ClientLabel is the service label that names the client protocol of a
 // function whose own name the client does not know, e.g.
 // `labels: {vswarmu.client: fibonacci}` for a fibonacci in a new language.

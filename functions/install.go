@@ -125,11 +125,25 @@ install_one() {
 		docker export {{.Container}} | /tmp/vswarmu-scan -function "$1" ||
 			echo "VSWARMU-INSTALL-ERROR $1: cannot scan its image's programs"
 {{end}}		echo "VSWARMU-INSTALL $1 ok"
+		ok=1
 	else
 		echo "VSWARMU-INSTALL $1 failed: the client could not invoke it"
 		$compose logs --tail 30 "$1"
+		ok=0
 	fi
-	$compose down
+	$compose rm -fs "$1"
+	# The setup under gem5 starts a container created here, pinned to core 1
+	# (creating it there costs minutes on atomic cores); it keeps its compose
+	# labels, so compose still knows it as the service's.
+	if [ "$ok" = 1 ]; then
+		if $compose up --no-start "$1" && docker update {{.Container}} --cpuset-cpus 1 > /dev/null &&
+			docker rename {{.Container}} "{{.Prepared}}$1"; then
+			echo "VSWARMU-PREPARED $1"
+		else
+			echo "VSWARMU-INSTALL-ERROR $1: cannot create its container for the setup (the setup creates it)"
+			$compose rm -fs "$1"
+		fi
+	fi
 }
 {{range .Functions}}install_one {{.Name}} {{.Client}}
 {{end}}docker image ls
@@ -145,7 +159,8 @@ func (in Install) script(archives []string) (string, error) {
 	err := installScript.Execute(
 		&b,
 		map[string]any{"Dir": GuestDir, "Archives": archives, "Functions": in.scriptFunctions(),
-			"ProcessDir": ProcessDir, "Container": ContainerName, "Scanner": in.Scanner != ""},
+			"ProcessDir": ProcessDir, "Container": ContainerName, "Scanner": in.Scanner != "",
+			"Prepared": PreparedName("")},
 	)
 	return b.String(), err
 }

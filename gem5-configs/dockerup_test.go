@@ -3,10 +3,12 @@ package gem5configs
 import (
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -103,4 +105,84 @@ func TestPlainOutputPipesAndSaysTheStatus(t *testing.T) {
 	if !strings.Contains(script, "up -d aes-go 2>&1; echo \"docker-compose: exit status $?\"; } | cat\n$M5 fail 2") {
 		t.Fatalf("run script:\n%s", script)
 	}
+}
+
+// The setup starts the container the install created through Docker's API
+// (a fake one on a unix socket here) and falls back to compose on a disk
+// without it.
+func TestSetupStartsThePreparedContainer(t *testing.T) {
+	if _, err := exec.LookPath("curl"); err != nil {
+		t.Skip("curl is not installed (apt-get install curl)")
+	}
+	cases := []struct {
+		name     string
+		prepared bool
+		wantAPI  []string
+		wantRun  []string
+	}{
+		{"prepared at install", true,
+			[]string{"POST /containers/vswarmu-prepared-aes-go/rename?name=function", "POST /containers/function/start"},
+			[]string{"m5 fail 2", "m5 fail 3"}},
+		{"an older disk", false,
+			[]string{"POST /containers/vswarmu-prepared-aes-go/rename?name=function"},
+			[]string{"docker-compose -p vswarmu -f /root/vswarmu/functions.yaml up -d aes-go", "m5 fail 2",
+				"docker update function --cpuset-cpus 1", "m5 fail 3"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			api, calls, out := runContainerStart(t, tc.prepared)
+			if fmt.Sprint(api) != fmt.Sprint(tc.wantAPI) || fmt.Sprint(calls) != fmt.Sprint(tc.wantRun) {
+				t.Fatalf("API %q, ran %q; want %q, %q\n%s", api, calls, tc.wantAPI, tc.wantRun, out)
+			}
+		})
+	}
+}
+
+// runContainerStart runs the run script's start lines against a fake
+// Docker API that knows the prepared container or not; it returns the
+// API requests, the stubs' calls and the output.
+func runContainerStart(t *testing.T, prepared bool) (api, calls []string, out []byte) {
+	t.Helper()
+	dir := t.TempDir()
+	l, err := net.Listen("unix", filepath.Join(dir, "docker.sock"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		api = append(api, r.Method+" "+r.URL.RequestURI())
+		mu.Unlock()
+		if !prepared {
+			http.Error(w, `{"message":"No such container"}`, http.StatusNotFound)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	})}
+	go srv.Serve(l)
+	defer srv.Close()
+	bin, log := filepath.Join(dir, "bin"), filepath.Join(dir, "calls")
+	os.MkdirAll(bin, 0o755)
+	for _, name := range []string{"docker", "docker-compose", "m5"} {
+		os.WriteFile(filepath.Join(bin, name), []byte("#!/bin/sh\necho \""+name+" $*\" >> "+log+"\n"), 0o755)
+	}
+	os.WriteFile(filepath.Join(dir, "docker.pid"), []byte(fmt.Sprint(os.Getpid())), 0o644)
+	s := Simulation{Workload: Workload{Function: "aes-go", GuestDir: dir}}
+	start, _, _ := s.containerLines()
+	start = strings.NewReplacer("/var/run/", dir+"/", dir+"/functions.yaml", "/root/vswarmu/functions.yaml").Replace(start)
+	cmd := exec.Command("sh", "-c", "M5="+filepath.Join(bin, "m5")+"\n"+start)
+	cmd.Env = append(os.Environ(), "PATH="+bin+":/usr/bin:/bin")
+	out, err = cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("start lines: %v\n%s", err, out)
+	}
+	logged, _ := os.ReadFile(log)
+	for _, c := range strings.Split(strings.TrimSpace(string(logged)), "\n") {
+		if c != "" {
+			calls = append(calls, c)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	return append([]string(nil), api...), calls, out
 }

@@ -376,6 +376,13 @@ echo "CLIENT-EXIT $?"
 				t.Errorf("functions:install did not build the interpreted images (%q):\n%s", want, r.Output)
 			}
 		}
+		// Each function's container is created and pinned for the setup.
+		installLog, _ := os.ReadFile(filepath.Join(work, "logs", "functions-install.log"))
+		for _, fn := range []string{"fibonacci-go", "fibonacci-nodejs", "fibonacci-python"} {
+			if !strings.Contains(string(installLog), "VSWARMU-PREPARED "+fn) {
+				t.Errorf("the install did not prepare %s's container:\n%s", fn, installLog)
+			}
+		}
 		r = mage(t, fnEnv, "functions:check")
 		for _, fn := range []string{"fibonacci-go", "fibonacci-nodejs", "fibonacci-python"} {
 			if r.Code != 0 || !strings.Contains(r.Output, "✔ "+fn) {
