@@ -38,7 +38,7 @@ type Install struct {
 	// whose programs gem5's x86 decoder never runs): the install scans each
 	// running container's file system with it.
 	Scanner string
-	Timeout time.Duration
+	Timeout time.Duration // BOOT_TIMEOUT: the limit per function (Limit)
 	// Accel decides how qemu runs (kvm or tcg, and a -cpu model).
 	Accel func(ctx context.Context, r qemu.Commander) (accel, cpu string)
 }
@@ -56,6 +56,13 @@ func (in Install) Summary() string { return filepath.Join(in.Dir, "install.json"
 // its image that hold an instruction gem5 is known to misexecute
 // (ReadScans reads it).
 func (in Install) ScanRecord() string { return filepath.Join(in.Dir, "scan.json") }
+
+// Limit is how long the install's guest may run: Timeout for each
+// function it installs (loading, starting and checking one is the unit of
+// its work, and a loaded machine slows each alike).
+func (in Install) Limit() time.Duration {
+	return in.Timeout * time.Duration(max(1, len(in.Selection.Functions)))
+}
 
 // GuestDir is where the compose file lives in the guest.
 const GuestDir = "/root/vswarmu"
@@ -251,7 +258,7 @@ func (in Install) Run(ctx context.Context, j job.Job) error {
 		CPU:       cpu,
 		Disks:     []qemu.Disk{{Path: overlay, Format: "qcow2"}},
 	}
-	res, err := qemu.RunScript(ctx, j, m, script, files, j.Log(), in.Timeout)
+	res, err := qemu.RunScript(ctx, j, m, script, files, j.Log(), in.Limit())
 	if len(res.Log) > 0 {
 		j.Logf("---- install log from the guest ----\n%s---- end of the install log ----", res.Log)
 	}

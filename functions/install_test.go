@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/vswarmu/vswarmu-mage/internal/job"
 	"github.com/vswarmu/vswarmu-mage/results"
@@ -116,5 +117,23 @@ services:
 	}
 	if !strings.Contains(warnings.String(), "function shippingservice (image vhiveease/shippingservice:latest, scanned in the guest): /app/server (built with go1.18.4) holds 2") {
 		t.Errorf("no warning of the guest's finding:\n%s", warnings.String())
+	}
+}
+
+// The install's guest may run BOOT_TIMEOUT per function: three functions
+// under TCG on a loaded machine took more than 20 minutes.
+func TestInstallLimitGrowsWithTheFunctions(t *testing.T) {
+	for _, c := range []struct {
+		fns  []string
+		want time.Duration
+	}{
+		{nil, 20 * time.Minute},
+		{[]string{"fibonacci-go"}, 20 * time.Minute},
+		{[]string{"fibonacci-go", "fibonacci-nodejs", "fibonacci-python"}, time.Hour},
+	} {
+		in := Install{Selection: Selection{Functions: c.fns}, Timeout: 20 * time.Minute}
+		if got := in.Limit(); got != c.want {
+			t.Errorf("%d functions: limit %v, want %v", len(c.fns), got, c.want)
+		}
 	}
 }

@@ -242,7 +242,7 @@ func Settings() []Setting {
 			Doc:   "report:check passes runs marked suspect: a program of the function's image holds an instruction the run's gem5 was probed to misexecute",
 			field: func(c *Config) any { return &c.AcceptSuspect }},
 		{Name: "BOOT_TIMEOUT", Default: "20m", Kind: Duration{}, Group: "simulation",
-			Doc:   "limit for a qemu guest run (install, finalize, probe)",
+			Doc:   "limit for a qemu guest run: the install's for each function it installs; the finalize's and the probe's",
 			field: func(c *Config) any { return &c.BootTimeout }},
 		{Name: "SIM_TIMEOUT", Default: "6h", Kind: Duration{}, Group: "simulation",
 			Doc:   "limit for one gem5 run",
