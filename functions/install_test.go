@@ -131,7 +131,7 @@ func TestInstallLimitGrowsWithTheFunctions(t *testing.T) {
 		{[]string{"fibonacci-go"}, 20 * time.Minute},
 		{[]string{"fibonacci-go", "fibonacci-nodejs", "fibonacci-python"}, time.Hour},
 	} {
-		in := Install{Selection: Selection{Functions: c.fns}, Timeout: 20 * time.Minute}
+		in := Install{Selection: &Selection{Functions: c.fns}, Timeout: 20 * time.Minute}
 		if got := in.Limit(); got != c.want {
 			t.Errorf("%d functions: limit %v, want %v", len(c.fns), got, c.want)
 		}
