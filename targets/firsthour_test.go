@@ -99,7 +99,7 @@ func TestFreeSpaceIsCheckedFirst(t *testing.T) {
 // Docker Hub.
 func TestReadmeRealGem5LinesRunOffline(t *testing.T) {
 	text := readme(t)
-	for _, paragraph := range []string{"Check a real gem5", "Functions in their containers on the real gem5"} {
+	for _, paragraph := range []string{"Check a real gem5", "The default functions (fibonacci in Go, Node.js and Python) in their containers"} {
 		t.Run(paragraph, func(t *testing.T) {
 			i := strings.Index(text, paragraph)
 			if i < 0 {
