@@ -109,39 +109,49 @@ func TestPlainOutputPipesAndSaysTheStatus(t *testing.T) {
 
 // The setup starts the container the install created through Docker's API
 // (a fake one on a unix socket here) and falls back to compose on a disk
-// without it.
+// without it; a container that stops before the script stops it ends the
+// run with m5 fail 8 and its last output.
 func TestSetupStartsThePreparedContainer(t *testing.T) {
 	if _, err := exec.LookPath("curl"); err != nil {
 		t.Skip("curl is not installed (apt-get install curl)")
 	}
 	cases := []struct {
-		name     string
-		prepared bool
-		wantAPI  []string
-		wantRun  []string
+		name            string
+		prepared, crash bool
+		wantAPI         []string
+		wantRun         []string
 	}{
-		{"prepared at install", true,
+		{"prepared at install", true, false,
 			[]string{"POST /containers/vswarmu-prepared-aes-go/rename?name=function", "POST /containers/function/start"},
 			[]string{"m5 fail 2", "m5 fail 3"}},
-		{"an older disk", false,
+		{"an older disk", false, false,
 			[]string{"POST /containers/vswarmu-prepared-aes-go/rename?name=function"},
 			[]string{"docker-compose -p vswarmu -f /root/vswarmu/functions.yaml up -d aes-go", "m5 fail 2",
 				"docker update function --cpuset-cpus 1", "m5 fail 3"}},
+		{"the function crashes", true, true,
+			[]string{"POST /containers/vswarmu-prepared-aes-go/rename?name=function", "POST /containers/function/start",
+				"POST /containers/function/wait", "GET /containers/function/logs?stdout=1&stderr=1&tail=20"},
+			[]string{"m5 fail 2", "m5 fail 3", "m5 fail 8"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			api, calls, out := runContainerStart(t, tc.prepared)
+			api, calls, out := runContainerStart(t, tc.prepared, tc.crash)
 			if fmt.Sprint(api) != fmt.Sprint(tc.wantAPI) || fmt.Sprint(calls) != fmt.Sprint(tc.wantRun) {
 				t.Fatalf("API %q, ran %q; want %q, %q\n%s", api, calls, tc.wantAPI, tc.wantRun, out)
+			}
+			if tc.crash && !strings.Contains(string(out), "VSWARMU-FUNCTION-EXITED") ||
+				tc.crash && !strings.Contains(string(out), "node[215]: segfault") {
+				t.Fatalf("the crash is not on the console:\n%s", out)
 			}
 		})
 	}
 }
 
 // runContainerStart runs the run script's start lines against a fake
-// Docker API that knows the prepared container or not; it returns the
-// API requests, the stubs' calls and the output.
-func runContainerStart(t *testing.T, prepared bool) (api, calls []string, out []byte) {
+// Docker API that knows the prepared container or not, and whose container
+// runs on or crashes; it returns the API requests (a running container's
+// pending wait left out), the stubs' calls and the output.
+func runContainerStart(t *testing.T, prepared, crash bool) (api, calls []string, out []byte) {
 	t.Helper()
 	dir := t.TempDir()
 	l, err := net.Listen("unix", filepath.Join(dir, "docker.sock"))
@@ -149,18 +159,27 @@ func runContainerStart(t *testing.T, prepared bool) (api, calls []string, out []
 		t.Fatal(err)
 	}
 	var mu sync.Mutex
+	running := make(chan struct{})
 	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/wait") && !crash {
+			<-running // a live container: the wait returns when the test ends
+			return
+		}
 		mu.Lock()
 		api = append(api, r.Method+" "+r.URL.RequestURI())
 		mu.Unlock()
-		if !prepared {
+		switch {
+		case !prepared && strings.HasSuffix(r.URL.Path, "/rename"):
 			http.Error(w, `{"message":"No such container"}`, http.StatusNotFound)
-			return
+		case strings.HasSuffix(r.URL.Path, "/logs"):
+			w.Write([]byte("\x01\x00\x00\x00\x00\x00\x00\x1cnode[215]: segfault at 18 ip\n"))
+		default:
+			w.WriteHeader(http.StatusNoContent)
 		}
-		w.WriteHeader(http.StatusNoContent)
 	})}
 	go srv.Serve(l)
 	defer srv.Close()
+	defer close(running)
 	bin, log := filepath.Join(dir, "bin"), filepath.Join(dir, "calls")
 	os.MkdirAll(bin, 0o755)
 	for _, name := range []string{"docker", "docker-compose", "m5"} {
@@ -170,12 +189,22 @@ func runContainerStart(t *testing.T, prepared bool) (api, calls []string, out []
 	s := Simulation{Workload: Workload{Function: "aes-go", GuestDir: dir}}
 	start, _, _ := s.containerLines()
 	start = strings.NewReplacer("/var/run/", dir+"/", dir+"/functions.yaml", "/root/vswarmu/functions.yaml").Replace(start)
-	cmd := exec.Command("sh", "-c", "M5="+filepath.Join(bin, "m5")+"\n"+start)
-	cmd.Env = append(os.Environ(), "PATH="+bin+":/usr/bin:/bin")
-	out, err = cmd.CombinedOutput()
+	console, err := os.Create(filepath.Join(dir, "console"))
 	if err != nil {
-		t.Fatalf("start lines: %v\n%s", err, out)
+		t.Fatal(err)
 	}
+	defer console.Close()
+	cmd := exec.Command("sh", "-c", "M5="+filepath.Join(bin, "m5")+"\n"+start+"\nwait")
+	cmd.Env = append(os.Environ(), "PATH="+bin+":/usr/bin:/bin")
+	cmd.Stdout, cmd.Stderr = console, console
+	if !crash {
+		// A live container: the script goes on and the watch stays behind.
+		cmd.Args[2] = strings.TrimSuffix(cmd.Args[2], "\nwait")
+	}
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("start lines: %v", err)
+	}
+	out, _ = os.ReadFile(console.Name())
 	logged, _ := os.ReadFile(log)
 	for _, c := range strings.Split(strings.TrimSpace(string(logged)), "\n") {
 		if c != "" {

@@ -28,6 +28,7 @@ FAIL_CODES = {
     4: "warming done",
     6: "function stopped",
     7: "Docker did not start in the guest (its status and journal are on the guest's console)",
+    8: "the function's container stopped before the run ended (it crashed: its last output is on the guest's console)",
     10: "client started",
     11: "client finished",
     12: "containerd answers (a container-mode boot's runtime start)",
@@ -43,6 +44,7 @@ WARM_DONE = 32
 READY_FOR_SCRIPT = 5
 SCRIPT_END = -1
 DOCKER_FAILED = 7
+FUNCTION_EXITED = 8
 WORK_ITEM_BASE = 100
 # A boot's or setup's statistics dump at a step of its run script:
 # "Step dump <n>: code <fail code> at tick <tick>" (results.StepLine).
@@ -127,7 +129,7 @@ class Protocol:
                 self._checkpoint()
                 yield True
             else:
-                yield code in (SCRIPT_END, DOCKER_FAILED)
+                yield code in (SCRIPT_END, DOCKER_FAILED, FUNCTION_EXITED)
 
     def _step_dump(self, code: int) -> None:
         """Dumps the statistics at each step of a boot's or setup's run

@@ -254,9 +254,22 @@ else
 $M5 fail 2
 docker update %[5]s --cpuset-cpus 1
 $M5 fail 3
-fi`, dockerUp, s.GuestDir, api, prepared, functions.ContainerName, s.Function, plainOutput(compose+" up -d "+s.Function))
-	return start, plainOutput(compose+" down") + "\n$M5 fail 6", functions.HostPort
+fi
+%[8]s`, dockerUp, s.GuestDir, api, prepared, functions.ContainerName, s.Function, plainOutput(compose+" up -d "+s.Function),
+		exitWatch)
+	return start, "kill $WATCH 2> /dev/null\n" + plainOutput(compose+" down") + "\n$M5 fail 6", functions.HostPort
 }
+
+// exitWatch waits in the background (a blocked request to Docker's API,
+// no work for the cores) for the function's container to stop before the
+// run script stops it: a function that crashes under gem5 then ends the
+// run at once with m5 fail 8 and its last output on the console, instead
+// of the client waiting for it until the hang watch gives up.
+const exitWatch = `( curl -s --unix-socket /var/run/docker.sock -X POST http://localhost/containers/function/wait > /dev/null
+echo "VSWARMU-FUNCTION-EXITED the function's container stopped; its last output:"
+curl -s --unix-socket /var/run/docker.sock "http://localhost/containers/function/logs?stdout=1&stderr=1&tail=20" | tr -cd '\11\12\40-\176'
+$M5 fail 8 ) &
+WATCH=$!`
 
 // plainOutput runs a command with its output through a pipe, so that
 // compose (v2 and 1.29 alike) writes plain lines instead of redrawing its
