@@ -67,7 +67,14 @@ func (r *Report) current(run *Run) bool {
 	if run.Meta != nil && run.Meta.Function != "" {
 		fn = run.Meta.Function
 	}
-	return r.Current[fn]
+	// The current list's runs are named with this configuration's labels
+	// (fibonacci-go@o3): a run of fn with other labels is fn's too.
+	for name := range r.Current {
+		if listed, _, _ := strings.Cut(name, "@"); listed == fn {
+			return true
+		}
+	}
+	return false
 }
 
 // perInvocation divides a measured figure by the run's measured

@@ -483,3 +483,21 @@ func TestStepsAreDifferencesOfTheDumps(t *testing.T) {
 		t.Fatalf("a step without its dump: %v", err)
 	}
 }
+
+// A run of a listed function on another system (fibonacci-go@simple-ddr4-o3)
+// is of the current list too when the list's runs carry this
+// configuration's labels (fibonacci-go@o3).
+func TestReportKnowsListedFunctionsOnOtherSystems(t *testing.T) {
+	dir := resultsFixture(t)
+	ddr4 := filepath.Join(dir, "fibonacci-go@simple-ddr4-o3")
+	if err := os.Rename(filepath.Join(dir, "fibonacci-go"), ddr4); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(ddr4, MetaFile), []byte(`{"function":"fibonacci-go","num_invocations":10,"status":"ok"}`), 0o644)
+	rep := Build(dir, []string{"fibonacci-go@o3", "aes-go@o3", "auth-go@o3"}, 10)
+	var md bytes.Buffer
+	rep.WriteMarkdown(&md)
+	if strings.Contains(md.String(), "fibonacci-go@simple-ddr4-o3; delete") || strings.Contains(md.String(), "earlier lists (fibonacci-go@simple-ddr4-o3") {
+		t.Errorf("fibonacci-go@simple-ddr4-o3 is taken for a run of an earlier list:\n%s", md.String())
+	}
+}
