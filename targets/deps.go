@@ -56,8 +56,10 @@ func needs(c *config.Config) []stageNeeds {
 	case "tiny":
 		out = append(out, stageNeeds{ruleImageDepInstall, []string{ruleFunctionsTiny}, tinyPackages(c.Arch)})
 	}
-	out = append(out, stageNeeds{ruleImageDepInstall, []string{ruleFunctionsReferenceNodejs, ruleFunctionsReferencePython},
-		interpretedPackages(c.Arch)})
+	if c.Images == "reference" && c.InstalledDisk == "" {
+		out = append(out, stageNeeds{ruleImageDepInstall, []string{ruleFunctionsReferenceNodejs, ruleFunctionsReferencePython},
+			interpretedPackages(c.Arch)})
+	}
 	if t, err := gem5configs.LookupTopology(c.Topology); err == nil && t.DriveSystem() && c.DriveDisk == "" {
 		out = append(out, stageNeeds{ruleImageDepInstall, []string{ruleFunctionsDriveDisk}, tinyPackages(c.Arch)})
 	}
