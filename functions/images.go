@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
@@ -67,7 +68,25 @@ func WriteServerImage(ref, server, arch, out string) error {
 	if err != nil {
 		return err
 	}
-	img, err := mutate.AppendLayers(empty.Image, l)
+	return ServerImage{Ref: ref, Arch: arch, Layers: []v1.Layer{l}, Entrypoint: []string{"/app/server"},
+		Description: "vswarmu-mage reference function server"}.Write(out)
+}
+
+// ServerImage is a reference function's image: its layers and how it runs
+// (it listens on port 50051, as the catalogue's services expect).
+type ServerImage struct {
+	Ref         string // its name, e.g. vhiveease/fibonacci-go:latest
+	Arch        string // GOARCH names
+	Layers      []v1.Layer
+	Entrypoint  []string
+	WorkingDir  string   // "" for the root
+	Env         []string // KEY=value
+	Description string   // its org.opencontainers.image.description
+}
+
+// Write writes the image as a docker archive (what `docker load` reads) to out.
+func (s ServerImage) Write(out string) error {
+	img, err := mutate.AppendLayers(empty.Image, s.Layers...)
 	if err != nil {
 		return err
 	}
@@ -76,18 +95,16 @@ func WriteServerImage(ref, server, arch, out string) error {
 		return err
 	}
 	cfg = cfg.DeepCopy()
-	cfg.Architecture, cfg.OS = arch, "linux"
-	cfg.Config.Entrypoint = []string{"/app/server"}
+	cfg.Architecture, cfg.OS = s.Arch, "linux"
+	cfg.Config.Entrypoint, cfg.Config.WorkingDir, cfg.Config.Env = s.Entrypoint, s.WorkingDir, s.Env
 	cfg.Config.ExposedPorts = map[string]struct{}{"50051/tcp": {}}
-	cfg.Config.Labels = map[string]string{
-		"org.opencontainers.image.description": "vswarmu-mage reference function server",
-	}
+	cfg.Config.Labels = map[string]string{"org.opencontainers.image.description": s.Description}
 	if img, err = mutate.ConfigFile(img, cfg); err != nil {
 		return err
 	}
-	tag, err := name.NewTag(ref)
+	tag, err := name.NewTag(s.Ref)
 	if err != nil {
-		return fmt.Errorf("image name %s: %w", ref, err)
+		return fmt.Errorf("image name %s: %w", s.Ref, err)
 	}
 	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
 		return err

@@ -20,11 +20,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/empty"
-	"github.com/google/go-containerregistry/pkg/v1/mutate"
-	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protodesc"
 	"google.golang.org/protobuf/reflect/protoreflect"
@@ -33,6 +29,7 @@ import (
 	aespb "github.com/vswarmu/vswarmu-mage/client/pb/aes"
 	authpb "github.com/vswarmu/vswarmu-mage/client/pb/auth"
 	fibpb "github.com/vswarmu/vswarmu-mage/client/pb/fibonacci"
+	"github.com/vswarmu/vswarmu-mage/functions"
 	"github.com/vswarmu/vswarmu-mage/internal/job"
 )
 
@@ -232,31 +229,9 @@ func appLayer(lang Language, service string, modules [][]string) (v1.Layer, erro
 
 // write writes the image of base and app named ref to out.
 func (b Build) write(lang Language, base, app v1.Layer, ref, out string) error {
-	img, err := mutate.AppendLayers(empty.Image, base, app)
-	if err != nil {
-		return err
-	}
-	cfg, err := img.ConfigFile()
-	if err != nil {
-		return err
-	}
-	cfg = cfg.DeepCopy()
-	cfg.Architecture, cfg.OS = b.Arch, "linux"
-	cfg.Config.Entrypoint = lang.Entrypoint
-	cfg.Config.WorkingDir = "/app"
-	cfg.Config.Env = []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}
-	cfg.Config.ExposedPorts = map[string]struct{}{"50051/tcp": {}}
-	cfg.Config.Labels = map[string]string{
-		"org.opencontainers.image.description": "vswarmu-mage reference function server (" + lang.Name + ", Debian " + Suite + ")",
-	}
-	if img, err = mutate.ConfigFile(img, cfg); err != nil {
-		return err
-	}
-	tag, err := name.NewTag(ref)
-	if err != nil {
-		return fmt.Errorf("image name %s: %w", ref, err)
-	}
-	return tarball.WriteToFile(out, tag, img)
+	return functions.ServerImage{Ref: ref, Arch: b.Arch, Layers: []v1.Layer{base, app}, Entrypoint: lang.Entrypoint,
+		WorkingDir: "/app", Env: []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"},
+		Description: "vswarmu-mage reference function server (" + lang.Name + ", Debian " + Suite + ")"}.Write(out)
 }
 
 // Sources are the files the images are made of (for a build's inputs: a
