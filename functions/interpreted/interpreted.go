@@ -64,14 +64,9 @@ type Function struct {
 }
 
 // Functions are the interpreted reference functions, by catalogue name.
-var Functions = map[string]Function{}
-
-func init() {
-	for _, lang := range []string{"nodejs", "python"} {
-		for _, svc := range []string{"fibonacci", "aes", "auth"} {
-			Functions[svc+"-"+lang] = Function{Language: lang, Service: svc}
-		}
-	}
+var Functions = map[string]Function{
+	"fibonacci-nodejs": {"nodejs", "fibonacci"}, "aes-nodejs": {"nodejs", "aes"}, "auth-nodejs": {"nodejs", "auth"},
+	"fibonacci-python": {"python", "fibonacci"}, "aes-python": {"python", "aes"}, "auth-python": {"python", "auth"},
 }
 
 // descriptors are the protos each service's server reads.
