@@ -109,9 +109,9 @@ type Build struct {
 	Dir      string            // a directory for the build's temporary files
 }
 
-// Make builds the root file system once and writes one image per function
-// (the root file system's layer shared, the app on top) to
-// j.Out(Archives[fn]).
+// Make builds the root file system (and, for Node.js, the npm modules'
+// layer) once and writes one image per function, those layers shared and
+// the app on top, to j.Out(Archives[fn]).
 func (b Build) Make(ctx context.Context, j job.Job) error {
 	out := b.Archives
 	lang, ok := Languages[b.Language]
@@ -135,19 +135,21 @@ func (b Build) Make(ctx context.Context, j job.Job) error {
 		return err
 	}
 	j.Logf("%s root file system: %s", lang.Name, time.Since(start).Round(time.Second))
-	var modules [][]string
+	shared := []v1.Layer{base}
 	if lang.NPM {
-		if modules, err = b.modules(ctx, j); err != nil {
+		modules, err := b.modulesLayer(ctx, j)
+		if err != nil {
 			return err
 		}
+		shared = append(shared, modules)
 	}
 	for _, fn := range slices.Sorted(maps.Keys(b.Images)) {
 		f := Functions[fn]
-		app, err := appLayer(lang, f.Service, modules)
+		app, err := appLayer(lang, f.Service)
 		if err != nil {
 			return fmt.Errorf("%s: %w", fn, err)
 		}
-		if err := b.write(lang, base, app, b.Images[fn], j.Out(out[fn])); err != nil {
+		if err := b.write(lang, slices.Concat(shared, []v1.Layer{app}), b.Images[fn], j.Out(out[fn])); err != nil {
 			return fmt.Errorf("image %s: %w", b.Images[fn], err)
 		}
 		if fi, err := os.Stat(j.Out(out[fn])); err == nil {
@@ -158,8 +160,9 @@ func (b Build) Make(ctx context.Context, j job.Job) error {
 	return nil
 }
 
-// modules fetches the npm modules; each is [path in the app, tarball].
-func (b Build) modules(ctx context.Context, j job.Job) ([][]string, error) {
+// modulesLayer fetches the npm modules and makes the layer of
+// /app/node_modules, once for every image of the language.
+func (b Build) modulesLayer(ctx context.Context, j job.Job) (v1.Layer, error) {
 	lock, err := sources.ReadFile("nodejs/package-lock.json")
 	if err != nil {
 		return nil, err
@@ -177,16 +180,22 @@ func (b Build) modules(ctx context.Context, j job.Job) ([][]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	var out [][]string
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	d := dirs{}
 	for i, m := range mods {
-		out = append(out, []string{m.Path, files[i]})
+		if err := addModule(tw, files[i], "app/"+m.Path, d); err != nil {
+			return nil, err
+		}
 	}
-	return out, nil
+	if err := tw.Close(); err != nil {
+		return nil, err
+	}
+	return memoryLayer(buf.Bytes())
 }
 
-// appLayer is /app: the harness, the function's server, its protos and,
-// for Node.js, the npm modules.
-func appLayer(lang Language, service string, modules [][]string) (v1.Layer, error) {
+// appLayer is /app: the harness, the function's server and its protos.
+func appLayer(lang Language, service string) (v1.Layer, error) {
 	desc, err := DescriptorSet(service)
 	if err != nil {
 		return nil, err
@@ -211,20 +220,15 @@ func appLayer(lang Language, service string, modules [][]string) (v1.Layer, erro
 	if err := d.bytes(tw, "app/service.desc", desc); err != nil {
 		return nil, err
 	}
-	for _, m := range modules {
-		if err := addModule(tw, m[1], "app/"+m[0], d); err != nil {
-			return nil, err
-		}
-	}
 	if err := tw.Close(); err != nil {
 		return nil, err
 	}
 	return memoryLayer(buf.Bytes())
 }
 
-// write writes the image of base and app named ref to out.
-func (b Build) write(lang Language, base, app v1.Layer, ref, out string) error {
-	return functions.ServerImage{Ref: ref, Arch: b.Arch, Layers: []v1.Layer{base, app}, Entrypoint: lang.Entrypoint,
+// write writes the image of layers named ref to out.
+func (b Build) write(lang Language, layers []v1.Layer, ref, out string) error {
+	return functions.ServerImage{Ref: ref, Arch: b.Arch, Layers: layers, Entrypoint: lang.Entrypoint,
 		WorkingDir: "/app", Env: []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"},
 		Description: "vswarmu-mage reference function server (" + lang.Name + ", Debian " + Suite + ")"}.Write(out)
 }

@@ -61,7 +61,7 @@ func ParseLock(data []byte) ([]Module, error) {
 			continue
 		}
 		i := strings.LastIndex(p, "node_modules/")
-		if i < 0 || !strings.HasPrefix(p, "node_modules/") {
+		if !strings.HasPrefix(p, "node_modules/") {
 			return nil, fmt.Errorf("package-lock.json: package %q is not under node_modules/", p)
 		}
 		sum, err := sha512Hex(e.Integrity)
