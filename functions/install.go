@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
+	"slices"
 	"strings"
 	"text/template"
 	"time"
@@ -288,17 +289,17 @@ func warnMisdecoded(j job.Job, img, archive string) []results.ProgramFinding {
 		j.Warnf("image %s: its programs were not checked for instructions gem5 misdecodes: %v", img, err)
 	}
 	for _, f := range found {
-		j.Warnf("image %s: %s (gem5's %s): under gem5 it runs wrongly %s", img, f.Line(), misdecode.Gem5Source, remedy(f))
+		j.Warnf("image %s: %s (gem5's %s): under gem5 it runs wrongly %s", img, f.Line(), misdecode.Gem5Sources(f.Misdecodes), remedy(f))
 	}
 	return found
 }
 
 // remedy says what to do about a program gem5 runs wrongly.
 func remedy(f results.ProgramFinding) string {
-	if f.GoVersion != "" {
+	if f.GoVersion != "" && slices.Equal(f.Misdecodes, []string{misdecode.XchgREXB}) {
 		return "(a Go 1.20 or older collector stores wrong pointers); rebuild it with Go 1.21 or later"
 	}
-	return "where that code runs; use a gem5 with the decoder fix (GEM5_PATCHES=builtin, gem5:build)"
+	return "where that code runs; use a gem5 with the project's fixes (GEM5_PATCHES=builtin, gem5:build)"
 }
 
 // functionsOf are the selected functions whose image is img.
@@ -330,7 +331,7 @@ func (in Install) mergeScans(host map[string]results.ImageScan, log []byte, j jo
 		}
 		host[fn] = results.ImageScan{Image: img, Where: where, Programs: guest[fn]}
 		for _, f := range guest[fn] {
-			j.Warnf("function %s (image %s, scanned in the guest): %s (gem5's %s): under gem5 it runs wrongly", fn, img, f.Line(), misdecode.Gem5Source)
+			j.Warnf("function %s (image %s, scanned in the guest): %s (gem5's %s): under gem5 it runs wrongly", fn, img, f.Line(), misdecode.Gem5Sources(f.Misdecodes))
 		}
 	}
 	return host

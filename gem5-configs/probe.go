@@ -1,8 +1,8 @@
 package gem5configs
 
 // The misdecode probe on a gem5 binary: internal/misdecode's probe program
-// run by probe.py in gem5's syscall-emulation mode, its exit status
-// decoded, and the answer kept per gem5 binary (by its sha256) and probe
+// run by probe.py in gem5's syscall-emulation mode, its exit status and
+// line decoded, and the answer kept per gem5 binary (by its sha256) and probe
 // version, so each gem5 is probed once.
 
 import (
@@ -96,7 +96,7 @@ func (p Prober) run(ctx context.Context, j job.Job, gem5 string) (*results.Gem5P
 		return r, nil
 	}
 	r.Status, _ = strconv.Atoi(m[1])
-	outcomes, found, err := misdecode.ReadProbeStatus(r.Status)
+	outcomes, found, err := misdecode.ReadProbe(r.Status, out.String())
 	for _, o := range outcomes {
 		r.Cases = append(r.Cases, results.ProbeCase{Encoding: o.Encoding, Asm: o.Asm, Right: o.Right, Misdecode: o.Misdecode})
 	}

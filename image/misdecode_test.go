@@ -23,7 +23,7 @@ func TestCheckDecodableRefusesWhatGem5Misdecodes(t *testing.T) {
 		name, bin string
 		want      string // "" = accepted
 	}{
-		{"a program with xchg %rax,%r8", misdecodetest.Probe(t), "holds 2 instruction(s) gem5 v24 executes as a NOP"},
+		{"a program with xchg %rax,%r8", misdecodetest.Probe(t), "holds 2 instruction(s) gem5 v24 misexecutes"},
 		{"a current Go program", self, ""},
 		{"not a program", script, ""},
 		{"missing", filepath.Join(t.TempDir(), "none"), "no such file"},

@@ -284,7 +284,7 @@ func checkDecodable(bin string) error {
 	}
 	return fmt.Errorf(
 		"%s %s (gem5's %s): build the runtime with Go 1.21 or later (the go command on PATH)",
-		bin, r.Summary(), misdecode.Gem5Source,
+		bin, r.Summary(), misdecode.Gem5Sources(r.Misdecodes()),
 	)
 }
 

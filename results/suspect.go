@@ -17,7 +17,7 @@ func FindingsOf(progs []misdecode.Program) []ProgramFinding {
 	var out []ProgramFinding
 	for _, p := range progs {
 		out = append(out, ProgramFinding{Path: p.Path, GoVersion: p.GoVersion, Count: len(p.Findings),
-			Misdecodes: []string{misdecode.XchgREXB}, First: p.Findings[0].String()})
+			Misdecodes: p.Misdecodes(), First: p.Findings[0].String()})
 	}
 	return out
 }
@@ -38,7 +38,7 @@ func (p ProgramFinding) Line() string {
 	if p.GoVersion != "" {
 		built = " (built with " + p.GoVersion + ")"
 	}
-	return fmt.Sprintf("%s%s holds %d instruction(s) gem5 v24 executes as a NOP, first %s", p.Path, built, p.Count, p.First)
+	return fmt.Sprintf("%s%s holds %d instruction(s) gem5 v24 misexecutes, first %s", p.Path, built, p.Count, p.First)
 }
 
 // ImageScan is what a scan of a function's image found, and where it ran:

@@ -2,13 +2,17 @@
 // X86 decoder executes differently from a real CPU, so that a guest program
 // gem5 would run wrongly is named before a simulation measures it.
 //
-// The one form known (gem5 v24.0.0.1, every CPU model): the short XCHG of
-// rAX with r8-r15, a REX prefix with its B bit followed by opcode 0x90
-// (`49 90` is `xchg %rax,%r8`). gem5's one-byte opcode table decodes 0x90
-// as NOP whatever the REX prefix says (src/arch/x86/isa/decoder/
-// one_byte_opcodes.isa, the 0x12 row), so neither register changes. Go 1.20
-// and older use it in runtime.gcWriteBarrierR8, so their collector stores
-// the wrong word whenever a write barrier is taken through r8.
+// The forms known (gem5 v24.0.0.1, every CPU model):
+//   - the short XCHG of rAX with r8-r15, a REX prefix with its B bit
+//     followed by opcode 0x90 (`49 90` is `xchg %rax,%r8`). gem5's one-byte
+//     opcode table decodes 0x90 as NOP whatever the REX prefix says, so
+//     neither register changes. Go 1.20 and older use it in
+//     runtime.gcWriteBarrierR8, so their collector stores the wrong word
+//     whenever a write barrier is taken through r8.
+//   - XCHG of a register with itself (`48 87 db` is `xchg %rbx,%rbx`):
+//     gem5 swaps two registers with three xors, which zero a register
+//     swapped with itself. Valgrind's client requests (valgrind.h) end with
+//     it; V8 (Node.js) issues one whenever it patches code.
 package misdecode
 
 import (
@@ -21,12 +25,28 @@ import (
 	"io"
 	"os"
 	"path"
+	"slices"
+	"strings"
 
 	"golang.org/x/arch/x86/x86asm"
 )
 
-// Gem5Source is where gem5 decodes the form Scan looks for.
-const Gem5Source = "src/arch/x86/isa/decoder/one_byte_opcodes.isa (opcode 0x90 decoded as NOP whatever REX.B says)"
+// Gem5Source is where gem5 goes wrong on a known misdecode.
+func Gem5Source(id string) string {
+	if id == XchgSameReg {
+		return "src/arch/x86/isa/insts/general_purpose/data_transfer/xchg.py (XCHG_R_R swaps with three xors)"
+	}
+	return "src/arch/x86/isa/decoder/one_byte_opcodes.isa (opcode 0x90 decoded as NOP whatever REX.B says)"
+}
+
+// Gem5Sources is where gem5 goes wrong on each of the misdecodes ids.
+func Gem5Sources(ids []string) string {
+	var where []string
+	for _, id := range ids {
+		where = append(where, Gem5Source(id))
+	}
+	return strings.Join(where, "; ")
+}
 
 // ErrNotX86 says a file is not an x86-64 ELF program, so there is nothing to scan.
 var ErrNotX86 = errors.New("not an x86-64 ELF program")
@@ -37,11 +57,17 @@ type Finding struct {
 	Bytes []byte // its encoding
 	Asm   string // what a real CPU executes, in GNU syntax
 	Func  string // the Go function that holds it, when the program has Go's tables
+	// Misdecode is the known misdecode (XchgREXB, XchgSameReg).
+	Misdecode string
 }
 
 // String is the finding on one line.
 func (f Finding) String() string {
-	s := fmt.Sprintf("%#x % x %s (gem5: nop)", f.Addr, f.Bytes, f.Asm)
+	effect := "nop"
+	if f.Misdecode == XchgSameReg {
+		effect = "zeroes it"
+	}
+	s := fmt.Sprintf("%#x % x %s (gem5: %s)", f.Addr, f.Bytes, f.Asm, effect)
 	if f.Func != "" {
 		s += " in " + f.Func
 	}
@@ -57,8 +83,8 @@ type Report struct {
 
 // Summary says in one line what gem5 misdecodes in the program, beginning
 // with the Go release that built it: "(built with go1.19.8) holds 2
-// instruction(s) gem5 v24 executes as a NOP, first ...". It is "" when
-// nothing was found.
+// instruction(s) gem5 v24 misexecutes, first ...". It is "" when nothing
+// was found.
 func (r Report) Summary() string {
 	if len(r.Findings) == 0 {
 		return ""
@@ -67,7 +93,19 @@ func (r Report) Summary() string {
 	if r.GoVersion != "" {
 		built = "(built with " + r.GoVersion + ") "
 	}
-	return fmt.Sprintf("%sholds %d instruction(s) gem5 v24 executes as a NOP, first %s", built, len(r.Findings), r.Findings[0])
+	return fmt.Sprintf("%sholds %d instruction(s) gem5 v24 misexecutes, first %s", built, len(r.Findings), r.Findings[0])
+}
+
+// Misdecodes are the known misdecodes of the report's findings, in
+// Misdecodes' order.
+func (r Report) Misdecodes() []string {
+	var ids []string
+	for _, id := range Misdecodes() {
+		if slices.ContainsFunc(r.Findings, func(f Finding) bool { return f.Misdecode == id }) {
+			ids = append(ids, id)
+		}
+	}
+	return ids
 }
 
 // ScanFile scans the program at path.
@@ -130,9 +168,13 @@ func Scan(r io.ReaderAt) (Report, error) {
 	return rep, nil
 }
 
-// keepCode keeps the candidates that are code: those in a Go function
-// (Go's tables say so) and those whose surroundings decode as code; the
-// others are counted as data.
+// keepCode keeps the candidates that are code: the short XCHG in a Go
+// function (Go's tables say so; Go's write barriers hold it) and those
+// whose surroundings decode as code; the others are counted as data. An
+// XCHG of a register with itself needs code around it in Go functions too:
+// Go's compilers never emit it, and in Go's assembly a sweep that cannot
+// decode VEX instructions (x86asm) comes upon one inside a jump's
+// displacement.
 func keepCode(f *elf.File, rep *Report, cands []*candidate) {
 	fs := make([]Finding, len(cands))
 	for i, c := range cands {
@@ -140,7 +182,7 @@ func keepCode(f *elf.File, rep *Report, cands []*candidate) {
 	}
 	nameFuncs(f, fs)
 	for i, c := range cands {
-		if c.data && fs[i].Func == "" {
+		if c.data && (fs[i].Func == "" || c.Misdecode != XchgREXB) {
 			rep.InData++
 			continue
 		}
@@ -174,11 +216,12 @@ func scanCode(code []byte, addr uint64) []*candidate {
 			continue
 		}
 		s.step(unlikelyCode(inst, code[i:i+inst.Len]))
-		if isShortXchgREXB(code[i:i+inst.Len], inst) {
+		if id := misdecodeOf(code[i:i+inst.Len], inst); id != "" {
 			s.add(Finding{
-				Addr:  addr + uint64(i),
-				Bytes: bytes.Clone(code[i : i+inst.Len]),
-				Asm:   x86asm.GNUSyntax(inst, addr+uint64(i), nil),
+				Addr:      addr + uint64(i),
+				Bytes:     bytes.Clone(code[i : i+inst.Len]),
+				Asm:       x86asm.GNUSyntax(inst, addr+uint64(i), nil),
+				Misdecode: id,
 			})
 		}
 		i += inst.Len
@@ -186,15 +229,41 @@ func scanCode(code []byte, addr uint64) []*candidate {
 	return s.end()
 }
 
-// hasCandidate is a cheap pass: without a REX.B byte before 0x90 anywhere
+// hasCandidate is a cheap pass: without a REX.B byte before 0x90, or an
+// XCHG opcode before a ModRM byte naming one register twice, anywhere
 // there is nothing to decode for.
 func hasCandidate(code []byte) bool {
 	for i := 1; i < len(code); i++ {
-		if code[i] == 0x90 && isREXB(code[i-1]) {
+		if code[i] == 0x90 && isREXB(code[i-1]) || sameRegModRM(code[i]) && code[i-1]&0xfe == 0x86 {
 			return true
 		}
 	}
 	return false
+}
+
+// sameRegModRM tells a ModRM byte of two registers with one number.
+func sameRegModRM(b byte) bool { return b>>6 == 3 && b>>3&7 == b&7 }
+
+// misdecodeOf says which known misdecode an instruction is ("" for none).
+func misdecodeOf(enc []byte, inst x86asm.Inst) string {
+	switch {
+	case isShortXchgREXB(enc, inst):
+		return XchgREXB
+	case isXchgSameReg(enc, inst):
+		return XchgSameReg
+	}
+	return ""
+}
+
+// isXchgSameReg tells XCHG (86 /r, 87 /r) of a register with itself,
+// which gem5 zeroes. The short forms (0x90+r) always name two registers.
+func isXchgSameReg(enc []byte, inst x86asm.Inst) bool {
+	if inst.Op != x86asm.XCHG || len(enc) < 2 || enc[len(enc)-2]&0xfe != 0x86 {
+		return false
+	}
+	r0, ok0 := inst.Args[0].(x86asm.Reg)
+	r1, ok1 := inst.Args[1].(x86asm.Reg)
+	return ok0 && ok1 && r0 == r1
 }
 
 func isREXB(b byte) bool { return b&0xf1 == 0x41 }

@@ -77,9 +77,9 @@ func TestSummarySaysTheReleaseAndTheFirstFinding(t *testing.T) {
 		{Report{GoVersion: "go1.26.8"}, ""},
 		{
 			Report{GoVersion: "go1.19.8", Findings: []Finding{f, f}},
-			"(built with go1.19.8) holds 2 instruction(s) gem5 v24 executes as a NOP, first 0xcd1540 49 90 xchg %rax,%r8 (gem5: nop) in runtime.gcWriteBarrierR8",
+			"(built with go1.19.8) holds 2 instruction(s) gem5 v24 misexecutes, first 0xcd1540 49 90 xchg %rax,%r8 (gem5: nop) in runtime.gcWriteBarrierR8",
 		},
-		{Report{Findings: []Finding{f}}, "holds 1 instruction(s) gem5 v24 executes as a NOP, first " + f.String()},
+		{Report{Findings: []Finding{f}}, "holds 1 instruction(s) gem5 v24 misexecutes, first " + f.String()},
 	}
 	for _, c := range cases {
 		if got := c.r.Summary(); got != c.want {
@@ -158,8 +158,9 @@ func FuzzScan(f *testing.F) {
 			return
 		}
 		for _, fd := range r.Findings {
-			if len(fd.Bytes) < 2 || fd.Bytes[len(fd.Bytes)-1] != 0x90 {
-				t.Fatalf("finding %v is not a short XCHG", fd)
+			if len(fd.Bytes) < 2 || fd.Misdecode == XchgREXB && fd.Bytes[len(fd.Bytes)-1] != 0x90 ||
+				fd.Misdecode == XchgSameReg && !sameRegModRM(fd.Bytes[len(fd.Bytes)-1]) {
+				t.Fatalf("finding %v is not a form of %s", fd, fd.Misdecode)
 			}
 		}
 	})
@@ -167,10 +168,21 @@ func FuzzScan(f *testing.F) {
 
 func FuzzScanCode(f *testing.F) {
 	f.Add([]byte{0x49, 0x90, 0xe8, 0x79, 0xfe, 0xff, 0xff, 0x49, 0x90, 0xc3})
+	f.Add([]byte{0x48, 0xc1, 0xc7, 0x33, 0x48, 0x87, 0xdb, 0x48, 0x89, 0x55, 0xc8})
 	f.Fuzz(func(t *testing.T, code []byte) {
 		for _, fd := range scanCode(code, 0) {
-			if !isREXB(fd.Bytes[len(fd.Bytes)-2]) || fd.Bytes[len(fd.Bytes)-1] != 0x90 {
-				t.Fatalf("finding %v is not a short XCHG with REX.B", fd)
+			enc := fd.Bytes
+			switch fd.Misdecode {
+			case XchgREXB:
+				if !isREXB(enc[len(enc)-2]) || enc[len(enc)-1] != 0x90 {
+					t.Fatalf("finding %v is not a short XCHG with REX.B", fd)
+				}
+			case XchgSameReg:
+				if enc[len(enc)-2]&0xfe != 0x86 || !sameRegModRM(enc[len(enc)-1]) {
+					t.Fatalf("finding %v is not an XCHG of a register with itself", fd)
+				}
+			default:
+				t.Fatalf("finding %v names no known misdecode", fd)
 			}
 		}
 	})
@@ -178,7 +190,7 @@ func FuzzScanCode(f *testing.F) {
 
 // TestProbeProgramRunsRightOnThisCPU: the probe, run natively on an x86-64
 // Linux host, finds nothing wrong: every case leaves what a real CPU
-// leaves, and the exit status has only its end bit.
+// leaves, its line marks none, and the exit status has only its end bit.
 func TestProbeProgramRunsRightOnThisCPU(t *testing.T) {
 	if runtime.GOOS != "linux" || runtime.GOARCH != "amd64" {
 		t.Skip("the probe is an x86-64 Linux program")
@@ -187,61 +199,75 @@ func TestProbeProgramRunsRightOnThisCPU(t *testing.T) {
 	if err := os.WriteFile(prog, ProbeProgram(), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	err := exec.Command(prog).Run()
+	out, err := exec.Command(prog).Output()
 	var exit *exec.ExitError
 	if !errors.As(err, &exit) || exit.ExitCode() != probeEnd {
 		t.Fatalf("the probe natively: %v, want exit status %d", err, probeEnd)
 	}
-	outcomes, found, err := ReadProbeStatus(exit.ExitCode())
+	outcomes, found, err := ReadProbe(exit.ExitCode(), string(out))
 	if err != nil || len(found) != 0 || len(outcomes) != len(ProbeCases()) {
-		t.Fatalf("ReadProbeStatus(%d) = %v, %v, %v", exit.ExitCode(), outcomes, found, err)
+		t.Fatalf("ReadProbe(%d, %q) = %v, %v, %v", exit.ExitCode(), out, outcomes, found, err)
 	}
-	// The scanner finds in the probe exactly the cases of the known misdecode.
+	// The scanner finds in the probe exactly the cases of the known misdecodes.
 	flagged := flaggedEncodings(t, prog)
-	if !slices.Equal(flagged, []string{"49 90", "41 90"}) {
-		t.Errorf("Scan finds %q in the probe, want the two cases of %s", flagged, XchgREXB)
+	var want []string
+	for _, c := range ProbeCases() {
+		if c.Misdecode != "" {
+			want = append(want, c.Encoding)
+		}
+	}
+	if !slices.Equal(flagged, want) {
+		t.Errorf("Scan finds %q in the probe, want the cases of the known misdecodes %q", flagged, want)
 	}
 }
 
-func TestReadProbeStatus(t *testing.T) {
+func TestReadProbe(t *testing.T) {
+	line := func(marks string) string { return "gem5 says hello\n" + ProbeLine + marks + "\nExiting\n" }
 	cases := []struct {
 		status int
+		output string
 		found  []string
 		err    string
 	}{
-		{0x80, nil, ""},
-		{0x81, []string{XchgREXB}, ""},
-		{0x83, []string{XchgREXB}, ""},
-		{0x82, []string{XchgREXB}, ""},
-		{0x84, nil, "control 49 91 (xchg %rax,%r9) ran wrongly"},
-		{0xc0, nil, "control 90 (nop) ran wrongly"},
-		{0x03, nil, "did not reach its end"},
-		{0x180, nil, "did not reach its end"},
-		{0, nil, "did not reach its end"},
+		{0x80, line("000000000000"), nil, ""},
+		{0x81, line("110000000000"), []string{XchgREXB}, ""},
+		{0x81, line("010000000000"), []string{XchgREXB}, ""},
+		{0x81, line("111111000000"), []string{XchgREXB, XchgSameReg}, ""},
+		{0x81, line("001000000000"), []string{XchgSameReg}, ""},
+		{0x81, line("000000100000"), nil, "control 49 91 (xchg %rax,%r9) ran wrongly"},
+		{0x81, line("000000000001"), nil, "control 90 (nop) ran wrongly"},
+		{0x80, line("110000000000"), nil, "disagree"},
+		{0x81, line("000000000000"), nil, "disagree"},
+		{0x80, line("0000"), nil, "no line"},
+		{0x80, "no line at all", nil, "no line"},
+		{0x80, line("000000000000") + line("000000000000"), nil, "no line"},
+		{0x03, line("000000000000"), nil, "did not reach its end"},
+		{0x180, line("000000000000"), nil, "did not reach its end"},
+		{0, "", nil, "did not reach its end"},
 	}
 	for _, c := range cases {
-		_, found, err := ReadProbeStatus(c.status)
+		_, found, err := ReadProbe(c.status, c.output)
 		if c.err != "" {
 			if err == nil || !strings.Contains(err.Error(), c.err) {
-				t.Errorf("status %#x: error %v, want %q", c.status, err, c.err)
+				t.Errorf("status %#x, %q: error %v, want %q", c.status, c.output, err, c.err)
 			}
 			continue
 		}
 		if err != nil || !slices.Equal(found, c.found) {
-			t.Errorf("status %#x: %v, %v; want %v", c.status, found, err, c.found)
+			t.Errorf("status %#x, %q: %v, %v; want %v", c.status, c.output, found, err, c.found)
 		}
 	}
 }
 
-func FuzzReadProbeStatus(f *testing.F) {
-	f.Add(0x83)
-	f.Fuzz(func(t *testing.T, status int) {
-		outcomes, found, err := ReadProbeStatus(status)
+func FuzzReadProbe(f *testing.F) {
+	f.Add(0x81, ProbeLine+"111111000000\n")
+	f.Fuzz(func(t *testing.T, status int, output string) {
+		outcomes, found, err := ReadProbe(status, output)
 		if err == nil && len(outcomes) != len(ProbeCases()) {
 			t.Fatalf("status %#x: %d outcomes", status, len(outcomes))
 		}
 		for _, m := range found {
-			if m != XchgREXB {
+			if !slices.Contains(Misdecodes(), m) {
 				t.Fatalf("status %#x: unknown misdecode %q", status, m)
 			}
 		}

@@ -2,6 +2,7 @@ package misdecode
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 )
 
@@ -43,6 +44,44 @@ func TestFormsAmidDataAreNoFindings(t *testing.T) {
 			}
 			if found != c.found || inData != c.inData {
 				t.Fatalf("% x: %d found, %d amid data; want %d, %d", c.code, found, inData, c.found, c.inData)
+			}
+		})
+	}
+}
+
+// TestValgrindClientRequestIsAFinding: the sequence valgrind.h ends its
+// client requests with (four rol of %rdi, then xchg %rbx,%rbx), as V8's
+// CpuFeatures::FlushICache holds it in Debian's libnode.so.108, is an
+// instruction gem5 v24 zeroes %rbx with; xchg of two registers and the
+// same-register forms' register-memory cousins are not.
+func TestValgrindClientRequestIsAFinding(t *testing.T) {
+	code := bytes.Repeat([]byte{0x48, 0x89, 0xc3}, 10) // mov %rax,%rbx
+	rol := []byte{0x48, 0xc1, 0xc7, 0x03, 0x48, 0xc1, 0xc7, 0x0d, 0x48, 0xc1, 0xc7, 0x3d, 0x48, 0xc1, 0xc7, 0x33}
+	cases := []struct {
+		name string
+		xchg []byte
+		want string // the finding's instruction, "" for none
+	}{
+		{"xchg %rbx,%rbx", []byte{0x48, 0x87, 0xdb}, "xchg %rbx,%rbx"},
+		{"xchg %ebx,%ebx", []byte{0x87, 0xdb}, "xchg %ebx,%ebx"},
+		{"xchg %r9,%r9", []byte{0x4d, 0x87, 0xc9}, "xchg %r9,%r9"},
+		{"xchg %bl,%bl", []byte{0x86, 0xdb}, "xchg %bl,%bl"},
+		{"xchg %rbx,%r11 (REX.R only)", []byte{0x4c, 0x87, 0xdb}, ""},
+		{"xchg %rbx,%rax", []byte{0x48, 0x87, 0xd8}, ""},
+		{"xchg %rbx,(%rbx)", []byte{0x48, 0x87, 0x1b}, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			seq := append(append(append(append([]byte{}, code...), rol...), c.xchg...), code...)
+			cands := scanCode(seq, 0x1000)
+			if c.want == "" {
+				if len(cands) != 0 {
+					t.Fatalf("% x: findings %v, want none", c.xchg, cands[0].Finding)
+				}
+				return
+			}
+			if len(cands) != 1 || cands[0].data || cands[0].Misdecode != XchgSameReg || !strings.Contains(cands[0].String(), c.want+" (gem5: zeroes it)") {
+				t.Fatalf("% x: %d candidates %+v, want one %s finding %q", c.xchg, len(cands), cands, XchgSameReg, c.want)
 			}
 		})
 	}
