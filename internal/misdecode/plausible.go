@@ -8,7 +8,8 @@ import "golang.org/x/arch/x86/x86asm"
 // in a table is no instruction anyone executes. A candidate counts when the
 // instructions around it look like code: they decode, and none is one that
 // user-space programs never execute (privileged, port I/O, far transfers)
-// or compilers never emit (moves of segment registers, LOOP, and 00 00,
+// or compilers never emit (moves of segment registers, LOOP, ENTER, RET
+// with an immediate, an ES, CS, SS or DS override outside a NOP, and 00 00,
 // "add %al,(%rax)", which is what zeroed data decodes as).
 
 // context is how many instructions on each side of a candidate must look
@@ -24,12 +25,16 @@ var userInvalid = map[x86asm.Op]bool{
 	x86asm.LLDT: true, x86asm.LTR: true, x86asm.LMSW: true, x86asm.INVD: true, x86asm.INVLPG: true,
 	x86asm.WBINVD: true, x86asm.RDMSR: true, x86asm.WRMSR: true, x86asm.SWAPGS: true,
 	x86asm.SYSRET: true, x86asm.SYSEXIT: true, x86asm.LOOP: true, x86asm.LOOPE: true, x86asm.LOOPNE: true,
+	x86asm.ENTER: true,
 }
 
 // unlikelyCode says whether inst (encoded as enc) is one user-space code
 // does not hold.
 func unlikelyCode(inst x86asm.Inst, enc []byte) bool {
-	if userInvalid[inst.Op] || len(enc) == 2 && enc[0] == 0 && enc[1] == 0 {
+	if userInvalid[inst.Op] || len(enc) == 2 && enc[0] == 0 && enc[1] == 0 || legacySegment(inst) {
+		return true
+	}
+	if inst.Op == x86asm.RET && inst.Args[0] != nil { // ret $n: 32-bit stdcall, not x86-64
 		return true
 	}
 	if inst.Op == x86asm.MOV {
@@ -88,4 +93,20 @@ func (s *sweep) add(f Finding) {
 // candidates in address order.
 func (s *sweep) end() []*candidate {
 	return append(s.done, s.pending...)
+}
+
+// legacySegment tells an instruction with an ES, CS, SS or DS override,
+// which 64-bit code has no use for (FS and GS address thread data), except
+// the CS-prefixed NOPs compilers pad with.
+func legacySegment(inst x86asm.Inst) bool {
+	if inst.Op == x86asm.NOP {
+		return false
+	}
+	for _, p := range inst.Prefix {
+		switch p &^ (x86asm.PrefixImplicit | x86asm.PrefixIgnored | x86asm.PrefixInvalid) {
+		case x86asm.PrefixES, x86asm.PrefixCS, x86asm.PrefixSS, x86asm.PrefixDS:
+			return true
+		}
+	}
+	return false
 }
