@@ -64,6 +64,32 @@ func TestDecoderPatchDecodes0x90OnREXB(t *testing.T) {
 	}
 }
 
+// TestXchgPatchSwapsThroughATemporary: the second patch is the XCHG fix:
+// XCHG_R_R exchanges through t1 instead of three xors, which zero a
+// register exchanged with itself.
+func TestXchgPatchSwapsThroughATemporary(t *testing.T) {
+	set, err := ReadPatches(BuiltinPatches)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(set) < 2 {
+		t.Fatalf("gem5-configs/patches holds %d patches, want the XCHG fix second", len(set))
+	}
+	p := set[1].Text
+	for _, want := range []string{
+		"+++ b/src/arch/x86/isa/insts/general_purpose/data_transfer/xchg.py",
+		"-    xor reg, reg, regm",
+		"-    xor regm, regm, reg",
+		"+    mov t1, t1, reg",
+		"+    mov reg, reg, regm",
+		"+    mov regm, regm, t1",
+	} {
+		if !strings.Contains(p, want+"\n") {
+			t.Errorf("%s lacks the line %q", set[1].Name, want)
+		}
+	}
+}
+
 // TestProjectPatchesApplyToGem5V24: with VSWARMU_GEM5_REPO (a local gem5
 // clone), every patch applies cleanly, in order, to the files of gem5
 // v24.0.0.1 it changes.

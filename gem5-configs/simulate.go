@@ -426,6 +426,7 @@ func (s Simulation) runRecorded(
 		s.HangTimeout = quiet
 	}
 	probe := s.probe(ctx, j)
+	s.warnMisexecuted(j, probe)
 	out, err := s.run(ctx, j, dir, args)
 	meta := s.record(out, err, stage, dir, cpu)
 	meta.ElapsedSeconds, meta.Gem5Probe = time.Since(start).Seconds(), probe
@@ -550,16 +551,13 @@ func (s Simulation) Evaluate(ctx context.Context, j job.Job) error {
 		args = append(args, "--script", s.lukewarmSchedulePath())
 	}
 	start, probe := time.Now(), s.probe(ctx, j)
+	s.warnMisexecuted(j, probe)
 	out, err := s.run(ctx, j, dir, args)
 	var setup results.RunMeta
 	_ = readMeta(filepath.Join(s.SetupDir(), setupRecord), &setup)
 	meta := s.record(out, err, "", dir, setup.Parameters["SETUP_CPU"])
 	meta.ElapsedSeconds, meta.Gem5Probe = time.Since(start).Seconds(), probe
-	if scans, err := functions.ReadScans(s.Scans); err == nil && s.Scans != "" {
-		if sc, ok := scans[s.Function]; ok {
-			meta.ImageScan = &sc
-		}
-	}
+	meta.ImageScan = s.imageScan()
 	if lw := s.Lukewarm; lw != nil {
 		meta.Function = lw.Measure
 		meta.Parameters["LUKEWARM_SCHEDULE"], meta.Parameters["LUKEWARM_SET"] = lw.Schedule, strings.Join(
@@ -860,4 +858,34 @@ func (w *watcher) lastLine() string {
 		return l
 	}
 	return w.prev
+}
+
+// imageScan is the install's scan of the function's image (nil without
+// one: no scan record, or a boot).
+func (s Simulation) imageScan() *results.ImageScan {
+	if s.Scans == "" || s.Function == "" {
+		return nil
+	}
+	scans, err := functions.ReadScans(s.Scans)
+	if err != nil {
+		return nil
+	}
+	if sc, ok := scans[s.Function]; ok {
+		return &sc
+	}
+	return nil
+}
+
+// warnMisexecuted warns, before gem5 runs, when the function's image holds
+// instructions this gem5 was probed to misexecute: the run will be
+// suspect, or crash (Node.js does on gem5 v24 as published).
+func (s Simulation) warnMisexecuted(j job.Job, probe *results.Gem5Probe) {
+	why := results.Misexecuted(s.imageScan(), probe)
+	if len(why) == 0 {
+		return
+	}
+	j.Warnf("%s: this gem5 (%s) misexecutes what the function's image holds: %s; "+
+		"expect a crash or wrong results (Node.js crashes on gem5 v24 as published), and a suspect run: "+
+		"build gem5 with the project's fixes (leave GEM5 unset: gem5:build applies gem5-configs/patches)",
+		s.Function, strings.Join(probe.Misdecodes, ", "), strings.Join(why, "; "))
 }

@@ -57,19 +57,30 @@ func suspicion(m *RunMeta) string {
 	if m == nil || m.ImageScan == nil || m.Gem5Probe == nil {
 		return ""
 	}
-	var why []string
-	for _, p := range m.ImageScan.Programs {
-		for _, md := range p.Misdecodes {
-			if slices.Contains(m.Gem5Probe.Misdecodes, md) {
-				why = append(why, p.Line())
-				break
-			}
-		}
-	}
+	why := Misexecuted(m.ImageScan, m.Gem5Probe)
 	if len(why) == 0 {
 		return ""
 	}
 	return fmt.Sprintf("its gem5 was probed to misexecute what the image's programs hold (%s scan): %s; "+
 		"build gem5 with the fix (gem5:build), rebuild the image with Go 1.21 or later, or ACCEPT_SUSPECT=1",
 		m.ImageScan.Where, strings.Join(why, "; "))
+}
+
+// Misexecuted says, one line per program, which programs of an image's
+// scan hold an instruction the probe found its gem5 to misexecute (none
+// when either is missing).
+func Misexecuted(scan *ImageScan, probe *Gem5Probe) []string {
+	if scan == nil || probe == nil {
+		return nil
+	}
+	var why []string
+	for _, p := range scan.Programs {
+		for _, md := range p.Misdecodes {
+			if slices.Contains(probe.Misdecodes, md) {
+				why = append(why, p.Line())
+				break
+			}
+		}
+	}
+	return why
 }

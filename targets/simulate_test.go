@@ -799,10 +799,15 @@ func TestSuspectRunsFailTheCheck(t *testing.T) {
 	  "go_version": "go1.18.4", "count": 2, "misdecodes": ["xchg-rex-b"], "first": "0x45de40 49 90 xchg %rax,%r8 (gem5: nop)"}]}}`
 	writeFile(t, filepath.Join(dir, "wk", "disk", "scan.json"), scan)
 
-	if r := magetest.Mage(t, dir, append(env, "STANDIN_BEHAVIOR=misdecode"), "simulate:all"); r.Code != 0 {
+	r := magetest.Mage(t, dir, append(env, "STANDIN_BEHAVIOR=misdecode"), "simulate:all")
+	if r.Code != 0 {
 		t.Fatalf("simulate:all: exit %d\n%s", r.Code, r.Output)
 	}
-	r := magetest.Mage(t, dir, env, "report:check")
+	// The setup and the evaluation say so before gem5 runs.
+	if n := strings.Count(r.Output, "fibonacci-go: this gem5 (xchg-rex-b, xchg-same-register) misexecutes what the function's image holds: /app/server"); n != 2 {
+		t.Errorf("%d warnings before the setup and the evaluation, want 2:\n%s", n, r.Output)
+	}
+	r = magetest.Mage(t, dir, env, "report:check")
 	rerunHint := r.Output
 	if r.Code == 0 || !strings.Contains(r.Output, "suspect: its gem5 was probed to misexecute what the image's programs hold (guest scan): /app/server (built with go1.18.4)") {
 		t.Fatalf("report:check of a suspect run: exit %d\n%s", r.Code, r.Output)
@@ -820,7 +825,8 @@ func TestSuspectRunsFailTheCheck(t *testing.T) {
 	// probe's answer is kept per gem5 binary, and the stand-in is one
 	// binary with two behaviours: its kept answer goes.
 	os.RemoveAll(filepath.Join(dir, "res", "gem5-probes"))
-	if r := magetest.Mage(t, dir, append(env, "FORCE=simulate:fn:fibonacci-go"), "simulate:all"); r.Code != 0 {
+	if r := magetest.Mage(t, dir, append(env, "FORCE=simulate:fn:fibonacci-go"), "simulate:all"); r.Code != 0 ||
+		strings.Contains(r.Output, "misexecutes what the function's image holds") {
 		t.Fatalf("simulate:all again: exit %d\n%s", r.Code, r.Output)
 	}
 	if r := magetest.Mage(t, dir, env, "report:check"); r.Code != 0 || strings.Contains(r.Output, "suspect") {
