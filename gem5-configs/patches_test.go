@@ -42,50 +42,41 @@ func TestProjectPatchesAreCommitReady(t *testing.T) {
 	}
 }
 
-// TestDecoderPatchDecodes0x90OnREXB: the first patch is the decoder's fix:
-// in the one-byte opcode table's row 0x12, 0x90 is decoded on REX.B, NOP
-// without it and XCHG(Bv,rAv) with it.
-func TestDecoderPatchDecodes0x90OnREXB(t *testing.T) {
+// TestPatchesChangeWhatTheySay: the first patch is the decoder's fix (in
+// the one-byte opcode table's row 0x12, 0x90 is decoded on REX.B, NOP
+// without it and XCHG(Bv,rAv) with it); the second, the XCHG fix
+// (XCHG_R_R exchanges through t1 instead of three xors, which zero a
+// register exchanged with itself).
+func TestPatchesChangeWhatTheySay(t *testing.T) {
 	set, err := ReadPatches(BuiltinPatches)
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := set[0].Text
-	for _, want := range []string{
-		"+++ b/src/arch/x86/isa/decoder/one_byte_opcodes.isa",
-		"-            0x0: NopInst::NOP(); //XXX repe makes this a \"pause\"",
-		"+            0x0: decode REX_B {",
-		"+                0x0: NopInst::NOP(); //XXX repe makes this a \"pause\"",
-		"+                default: XCHG(Bv,rAv);",
-	} {
-		if !strings.Contains(p, want+"\n") {
-			t.Errorf("%s lacks the line %q", set[0].Name, want)
-		}
+	cases := [][]string{
+		{
+			"+++ b/src/arch/x86/isa/decoder/one_byte_opcodes.isa",
+			"-            0x0: NopInst::NOP(); //XXX repe makes this a \"pause\"",
+			"+            0x0: decode REX_B {",
+			"+                0x0: NopInst::NOP(); //XXX repe makes this a \"pause\"",
+			"+                default: XCHG(Bv,rAv);",
+		},
+		{
+			"+++ b/src/arch/x86/isa/insts/general_purpose/data_transfer/xchg.py",
+			"-    xor reg, reg, regm",
+			"-    xor regm, regm, reg",
+			"+    mov t1, t1, reg",
+			"+    mov reg, reg, regm",
+			"+    mov regm, regm, t1",
+		},
 	}
-}
-
-// TestXchgPatchSwapsThroughATemporary: the second patch is the XCHG fix:
-// XCHG_R_R exchanges through t1 instead of three xors, which zero a
-// register exchanged with itself.
-func TestXchgPatchSwapsThroughATemporary(t *testing.T) {
-	set, err := ReadPatches(BuiltinPatches)
-	if err != nil {
-		t.Fatal(err)
+	if len(set) != len(cases) {
+		t.Fatalf("gem5-configs/patches holds %d patches, want %d", len(set), len(cases))
 	}
-	if len(set) < 2 {
-		t.Fatalf("gem5-configs/patches holds %d patches, want the XCHG fix second", len(set))
-	}
-	p := set[1].Text
-	for _, want := range []string{
-		"+++ b/src/arch/x86/isa/insts/general_purpose/data_transfer/xchg.py",
-		"-    xor reg, reg, regm",
-		"-    xor regm, regm, reg",
-		"+    mov t1, t1, reg",
-		"+    mov reg, reg, regm",
-		"+    mov regm, regm, t1",
-	} {
-		if !strings.Contains(p, want+"\n") {
-			t.Errorf("%s lacks the line %q", set[1].Name, want)
+	for i, lines := range cases {
+		for _, want := range lines {
+			if !strings.Contains(set[i].Text, want+"\n") {
+				t.Errorf("%s lacks the line %q", set[i].Name, want)
+			}
 		}
 	}
 }
