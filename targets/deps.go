@@ -268,13 +268,14 @@ var TestPackages = []string{"chromium", "protobuf-compiler", "scons", "git", "bu
 
 // autoInstall installs the packages of the stages whose rules this build
 // will run (AUTO_INSTALL=1, root or password-less sudo, apt present).
-func (p *plan) autoInstall(ctx context.Context, rules []*engine.Rule) error {
+// It says whether it installed anything.
+func (p *plan) autoInstall(ctx context.Context, rules []*engine.Rule) (bool, error) {
 	if !p.cfg.AutoInstall || p.cfg.DryRun || !apt.Available() {
-		return nil
+		return false, nil
 	}
 	verdicts, err := p.g.Evaluate(ctx, engine.Closure(rules...)...)
 	if err != nil {
-		return nil // the build itself reports what is wrong
+		return false, nil // the build itself reports what is wrong
 	}
 	var pkgs, why []string
 	for _, n := range needs(p.cfg) {
@@ -292,17 +293,17 @@ func (p *plan) autoInstall(ctx context.Context, rules []*engine.Rule) error {
 	}
 	missing, err := apt.Missing(ctx, pkgs)
 	if err != nil || len(missing) == 0 {
-		return nil
+		return false, nil
 	}
 	logFile, err := os.CreateTemp("", "vswarmu-apt-*.log")
 	if err != nil {
-		return err
+		return false, err
 	}
 	defer logFile.Close()
 	in := newInstaller(p.cfg, p.g.UI(), logFile)
 	if _, err := in.install(ctx, "AUTO_INSTALL", "for "+strings.Join(why, ", ")+" (AUTO_INSTALL=0 turns this off)", missing); err != nil {
-		return fmt.Errorf("%w (apt's whole output: %s)", err, logFile.Name())
+		return false, fmt.Errorf("%w (apt's whole output: %s)", err, logFile.Name())
 	}
 	_ = os.Remove(logFile.Name())
-	return nil
+	return true, nil
 }

@@ -334,8 +334,14 @@ func (p *plan) build(ctx context.Context, rules ...*engine.Rule) error {
 		if err := p.preflightFailed(p.g.Preflight(ctx, rules...)); err != nil {
 			return err
 		}
-		if err := p.autoInstall(ctx, rules); err != nil {
+		installed, err := p.autoInstall(ctx, rules)
+		if err != nil {
 			return err
+		}
+		if installed {
+			if p, rules, err = p.replan(rules); err != nil {
+				return err
+			}
 		}
 		dieWithMageWrapper()
 	} else {
@@ -353,6 +359,30 @@ func (p *plan) build(ctx context.Context, rules ...*engine.Rule) error {
 		return &exitError{code: be.ExitStatus(), msg: be.Short()}
 	}
 	return err
+}
+
+// replan declares the rules anew after an install, so that what they
+// look up on the host (a tool's path, an input of theirs) names what was
+// just installed: a rule declared before would record other inputs than
+// the next run's plan, which would then run it again. It returns the new
+// plan and its rules of the same names, and makes the new plan the
+// session's.
+func (p *plan) replan(rules []*engine.Rule) (*plan, []*engine.Rule, error) {
+	fresh, err := newPlan(p.cfg, p.g.UI())
+	if err != nil {
+		return nil, nil, err
+	}
+	fresh.said, fresh.warnings = p.said, p.warnings
+	names := make([]string, len(rules))
+	for i, r := range rules {
+		names[i] = r.Target
+	}
+	again, err := fresh.g.Lookup(names...)
+	if err != nil {
+		return nil, nil, err
+	}
+	adoptPlan(p, fresh)
+	return fresh, again, nil
 }
 
 // preflightFailed says every problem found before the build, in one

@@ -56,6 +56,14 @@ func load() (*config.Config, *plan, error) {
 	return session.cfg, session.p, session.err
 }
 
+// adoptPlan makes fresh the session's plan where old was (a plan made
+// anew after an install).
+func adoptPlan(old, fresh *plan) {
+	if session.p == old {
+		session.p = fresh
+	}
+}
+
 // loadConfig reads the settings; SYSTEM and DETAILED_CPU accept what
 // gem5-configs/systems.json declares, so adding a system is one entry there,
 // TOPOLOGY the topologies gem5-configs registers and EXECUTOR the
