@@ -89,7 +89,7 @@ func TestArmTinyDisk(t *testing.T) {
 	}
 	for _, tool := range []string{"busybox", "debugfs", "mkfs.ext4", "sfdisk", "gpgv", "dpkg-deb"} {
 		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("%s is not installed (`mage functions:depInstall` with INSTALLED_DISK=tiny)", tool)
+			t.Skipf("%s is not installed (`mage image:depInstall` with INSTALLED_DISK=tiny and ARCH=arm64)", tool)
 		}
 	}
 	ctx := context.Background()
