@@ -71,8 +71,12 @@ func figure(t *testing.T, s string) (value, tolerance float64) {
 
 func TestVswarmuComparisonMatchesTheRuns(t *testing.T) {
 	rows := comparisonRows(t)
-	if len(rows) < 4 {
-		t.Fatalf("docs/vswarm-u.md's comparison names %d committed runs, want Go and Python on two memories", len(rows))
+	languages := map[string]bool{}
+	for _, r := range rows {
+		languages[r.functionName] = true
+	}
+	if len(rows) < 6 || len(languages) != 3 {
+		t.Fatalf("docs/vswarm-u.md's comparison names %d committed runs of %d functions, want Go, Node.js and Python on two memories", len(rows), len(languages))
 	}
 	for _, r := range rows {
 		t.Run(r.run, func(t *testing.T) {
@@ -119,6 +123,10 @@ func TestVswarmuComparisonMatchesTheRuns(t *testing.T) {
 			}
 			if run.Meta.Status != "ok" {
 				t.Errorf("status %q", run.Meta.Status)
+			}
+			// Measured on a gem5 probed not to misexecute what the image holds.
+			if why := suspicion(run.Meta); why != "" || run.Meta.Gem5Probe == nil {
+				t.Errorf("suspect or unprobed: %q", why)
 			}
 		})
 	}
