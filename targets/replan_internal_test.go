@@ -5,9 +5,6 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
-
-	"github.com/vswarmu/vswarmu-mage/internal/config"
-	"github.com/vswarmu/vswarmu-mage/internal/ui"
 )
 
 // TestReplanSeesWhatTheInstallPutOnPath: a plan made before AUTO_INSTALL
@@ -26,14 +23,7 @@ func TestReplanSeesWhatTheInstallPutOnPath(t *testing.T) {
 	env := map[string]string{"WORKING_DIR": filepath.Join(dir, "wk"), "RESOURCES": filepath.Join(dir, "res"),
 		"GEM5": "standin", "KERNEL": "/dev/null", "INSTALLED_DISK": "tiny", "EXEC_MODE": "process",
 		"FUNCTIONS": "fibonacci-go"}
-	cfg, err := config.Load(func(k string) (string, bool) { v, ok := env[k]; return v, ok }, project)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := newPlan(cfg, ui.New(os.Stdout, false))
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := testPlan(t, env, project)
 	rules, err := p.g.Lookup(ruleFunctionsTiny)
 	if err != nil {
 		t.Fatal(err)
