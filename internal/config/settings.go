@@ -227,7 +227,7 @@ func Settings() []Setting {
 			Doc:   "cores the evaluation measures on: auto (the system's: simple timing, skylake o3), timing or o3 (gem5 v24's MinorCPU makes no progress on x86)",
 			field: func(c *Config) any { return &c.DetailedCPU }},
 		{Name: "ATOMIC_WARMING", Default: "10", Kind: Int{Min: 0}, Group: "simulation",
-			Doc:   "invocations on the atomic CPU before the detailed CPU takes over",
+			Doc:   "invocations on the atomic CPU before the detailed CPU takes over (with NUM_INVOCATIONS over 100 in all, the setups run again: their client makes that many)",
 			field: func(c *Config) any { return &c.AtomicWarming }},
 		{Name: "NUM_INVOCATIONS", Default: "10", Kind: Int{Min: 1}, Group: "simulation",
 			Doc:   "measured invocations per function",
