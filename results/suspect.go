@@ -54,7 +54,7 @@ type ImageScan struct {
 // holds an instruction its gem5 was probed to misexecute ("" when none,
 // or when either the scan or the probe is missing).
 func suspicion(m *RunMeta) string {
-	if m == nil || m.ImageScan == nil || m.Gem5Probe == nil {
+	if m == nil {
 		return ""
 	}
 	why := Misexecuted(m.ImageScan, m.Gem5Probe)

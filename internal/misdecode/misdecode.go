@@ -18,6 +18,7 @@ package misdecode
 import (
 	"archive/tar"
 	"bytes"
+	"cmp"
 	"debug/buildinfo"
 	"debug/elf"
 	"errors"
@@ -31,13 +32,46 @@ import (
 	"golang.org/x/arch/x86/x86asm"
 )
 
-// Gem5Source is where gem5 goes wrong on a known misdecode.
-func Gem5Source(id string) string {
-	if id == XchgSameReg {
-		return "src/arch/x86/isa/insts/general_purpose/data_transfer/xchg.py (XCHG_R_R swaps with three xors)"
-	}
-	return "src/arch/x86/isa/decoder/one_byte_opcodes.isa (opcode 0x90 decoded as NOP whatever REX.B says)"
+// knownMisdecode is what reports say of one known misdecode.
+type knownMisdecode struct {
+	id          string
+	description string // what it does
+	effect      string // what gem5 does instead, in a finding's line
+	source      string // where gem5 goes wrong
 }
+
+// known are the known misdecodes, in the order reports list them.
+var known = []knownMisdecode{
+	{XchgREXB, "0x90 with REX.B (49 90 xchg %rax,%r8, 41 90) runs as a NOP", "nop",
+		"src/arch/x86/isa/decoder/one_byte_opcodes.isa (opcode 0x90 decoded as NOP whatever REX.B says)"},
+	{XchgSameReg, "xchg of a register with itself (48 87 db xchg %rbx,%rbx) zeroes the register", "zeroes it",
+		"src/arch/x86/isa/insts/general_purpose/data_transfer/xchg.py (XCHG_R_R swaps with three xors)"},
+}
+
+// knownAs is the known misdecode id names (its id alone for another).
+func knownAs(id string) knownMisdecode {
+	for _, k := range known {
+		if k.id == id {
+			return k
+		}
+	}
+	return knownMisdecode{id: id, description: id, effect: id, source: id}
+}
+
+// Misdecodes are the known misdecodes, in the order reports list them.
+func Misdecodes() []string {
+	ids := make([]string, len(known))
+	for i, k := range known {
+		ids[i] = k.id
+	}
+	return ids
+}
+
+// MisdecodeDescription says what a known misdecode does, for reports.
+func MisdecodeDescription(id string) string { return knownAs(id).description }
+
+// Gem5Source is where gem5 goes wrong on a known misdecode.
+func Gem5Source(id string) string { return knownAs(id).source }
 
 // Gem5Sources is where gem5 goes wrong on each of the misdecodes ids.
 func Gem5Sources(ids []string) string {
@@ -63,10 +97,9 @@ type Finding struct {
 
 // String is the finding on one line.
 func (f Finding) String() string {
-	effect := "nop"
-	if f.Misdecode == XchgSameReg {
-		effect = "zeroes it"
-	}
+	// A finding without its misdecode is of the first one known, as every
+	// finding was before the field.
+	effect := knownAs(cmp.Or(f.Misdecode, XchgREXB)).effect
 	s := fmt.Sprintf("%#x % x %s (gem5: %s)", f.Addr, f.Bytes, f.Asm, effect)
 	if f.Func != "" {
 		s += " in " + f.Func

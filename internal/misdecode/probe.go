@@ -41,9 +41,6 @@ const XchgREXB = "xchg-rex-b"
 // request sequence) zeroes the register (gem5 swaps with three xors).
 const XchgSameReg = "xchg-same-register"
 
-// Misdecodes are the known misdecodes, in the order reports list them.
-func Misdecodes() []string { return []string{XchgREXB, XchgSameReg} }
-
 // ProbeCases are the encodings the probe runs, in the order of its line.
 func ProbeCases() []ProbeCase {
 	return []ProbeCase{
@@ -60,17 +57,6 @@ func ProbeCases() []ProbeCase {
 		{Encoding: "48 90", Asm: "nop (rex.w)", other: 8},
 		{Encoding: "90", Asm: "nop", other: 8},
 	}
-}
-
-// MisdecodeDescription says what a known misdecode does, for reports.
-func MisdecodeDescription(id string) string {
-	switch id {
-	case XchgREXB:
-		return "0x90 with REX.B (49 90 xchg %rax,%r8, 41 90) runs as a NOP"
-	case XchgSameReg:
-		return "xchg of a register with itself (48 87 db xchg %rbx,%rbx) zeroes the register"
-	}
-	return id
 }
 
 // probeEnd is the exit status bit that says the probe reached its end;
