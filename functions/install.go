@@ -88,6 +88,18 @@ func (in Install) Description() map[string]string {
 	}
 }
 
+// Covers reports whether an install that holds the functions held (an
+// earlier install's) holds every selected function: a narrower FUNCTIONS
+// then keeps that installed disk and its boot instead of installing anew.
+func (in Install) Covers(held []string) bool {
+	for _, fn := range in.Selection.Functions {
+		if !slices.Contains(held, fn) {
+			return false
+		}
+	}
+	return true
+}
+
 // ToRaw converts the installed disk to the raw format gem5 reads.
 func (in Install) ToRaw(ctx context.Context, j job.Job) error {
 	return j.Run(ctx, "qemu-img", "convert", "-O", "raw", in.Overlay(), j.Out(in.Raw()))

@@ -200,7 +200,7 @@ func (p *plan) catalog() *functions.Catalog { return p.sel.Catalog }
 // install describes functions:install for the configuration.
 func (p *plan) install() functions.Install {
 	c := p.cfg
-	return functions.Install{
+	in := functions.Install{
 		Selection: p.sel,
 		Base:      p.disk().path,
 		Dir:       filepath.Join(c.WorkingDir, "disk"),
@@ -213,6 +213,29 @@ func (p *plan) install() functions.Install {
 		Timeout:   c.BootTimeout,
 		Accel:     p.qemuAccel,
 	}
+	if c.Images == "reference" {
+		in.Images = p.referenceDir()
+	}
+	if held := p.installed(in); held != nil {
+		in.Selection = &functions.Selection{Catalog: p.sel.Catalog, Functions: held,
+			ListFrom: "the installed disk (" + strings.Join(held, " ") + ")"}
+	}
+	return in
+}
+
+// installed are the functions the last install holds when it holds every
+// selected one and was otherwise made as in would be (FUNCTIONS narrowed
+// to functions installed already keeps the disk and its boot); else nil.
+func (p *plan) installed(in functions.Install) []string {
+	for _, rec := range p.g.LastRuns(ruleFunctionsInstall) {
+		held := strings.Fields(rec.Param("functions"))
+		changed := rec.ChangedParams(in.Description())
+		if rec.Target() == ruleFunctionsInstall && in.Covers(held) &&
+			(len(changed) == 0 || slices.Equal(changed, []string{"functions"})) {
+			return held
+		}
+	}
+	return nil
 }
 
 // installedDisk is the raw disk with the functions that gem5 boots:
@@ -242,7 +265,7 @@ func (p *plan) functionsInstall() *engine.Rule {
 		in := p.install()
 		needs := deps(p.disk(), p.kernel(), p.scanner())
 		if p.cfg.Images == "reference" {
-			refs := append([]artifact{p.references()}, p.interpretedFor(p.sel.Functions)...)
+			refs := append([]artifact{p.references()}, p.interpretedFor(in.Selection.Functions)...)
 			if len(deps(refs...)) == 0 {
 				return nil, fmt.Errorf(
 					"IMAGES=reference: no reference function (%s) to build: this module's source is not at hand, or %s defines none of them",
@@ -250,7 +273,6 @@ func (p *plan) functionsInstall() *engine.Rule {
 					p.catalog().Path,
 				)
 			}
-			in.Images = p.referenceDir()
 			needs = append(needs, deps(refs...)...)
 		}
 		return &engine.Rule{

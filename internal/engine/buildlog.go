@@ -155,6 +155,29 @@ func (l *buildLog) last(r *Rule) (Record, bool) {
 	return l.get(r.Target)
 }
 
+// Param is the recorded run's parameter k as the build log keeps it (a
+// long text as its digest).
+func (r *Record) Param(k string) string { return r.params()[k] }
+
+// ChangedParams are the names of the parameters p gives otherwise than
+// the recorded run had them, or that only one of them has, sorted.
+func (r *Record) ChangedParams(p Params) []string {
+	old, cur := r.params(), p.summary()
+	var out []string
+	for _, k := range Params(cur).keys() {
+		if o, ok := old[k]; !ok || o != cur[k] {
+			out = append(out, k)
+		}
+	}
+	for _, k := range Params(old).keys() {
+		if _, ok := cur[k]; !ok {
+			out = append(out, k)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
 // Target is the rule a record is of (its key without the outputs' digest).
 func (r *Record) Target() string {
 	t, _, _ := strings.Cut(r.Rule, outputsMark)
