@@ -84,6 +84,12 @@ var Requirements = []Group{
 			Why:      "no console output from gem5's PL011",
 		},
 		{
+			AnyOf:    [][]string{{"VEXPRESS_CONFIG", "CLK_VEXPRESS_OSC"}},
+			Required: true,
+			Arch:     "arm64",
+			Why:      "gem5's PL011 waits for ever for its clock, a VExpress oscillator: no console output (board.terminal stays empty)",
+		},
+		{
 			AnyOf:    [][]string{{"IDE", "BLK_DEV_IDEDISK", "BLK_DEV_PIIX"}, {"ATA", "ATA_PIIX", "BLK_DEV_SD"}},
 			Required: true,
 			Arch:     "amd64",

@@ -133,6 +133,23 @@ func TestCheckRequirements(t *testing.T) {
 	if _, ok := arm["SERIAL_8250"]; ok {
 		t.Fatal("arm64 requirements include the x86 UART")
 	}
+	// The Arm tier's board.terminal stayed empty: tinyconfig leaves out the
+	// driver of the clocks gem5's PL011 names, so the UART never probed.
+	delete(arm, "CLK_VEXPRESS_OSC")
+	if failed := Check(arm, "arm64", "arm.config").Failed(); len(failed) != 1 ||
+		!strings.Contains(failed[0], "board.terminal stays empty") {
+		t.Fatalf("arm64 without the VExpress oscillators' driver: %v", failed)
+	}
+	frags, err := Fragments(t.TempDir(), "arm64", "6.1", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	merged, _ := ParseConfig(strings.NewReader(Merged(frags)), "merged")
+	for _, sym := range []string{"VEXPRESS_CONFIG", "CLK_VEXPRESS_OSC", "SERIAL_AMBA_PL011_CONSOLE"} {
+		if merged[sym] != "y" {
+			t.Errorf("the arm64 fragments leave CONFIG_%s %q", sym, merged[sym])
+		}
+	}
 }
 
 func TestResolveSource(t *testing.T) {
