@@ -210,16 +210,29 @@ func (s Simulation) singleScript() string {
 	return fmt.Sprintf(`#!/bin/sh
 # vswarmu-mage run script for %[1]s, %[2]s mode (handed to the guest by m5 readfile).
 %[3]s
+%[10]s
+vswarmu_cpu start
 $M5 fail 1
 %[4]s
+vswarmu_cpu client
 $M5 fail 10
 /usr/local/bin/test-client -function-name %[5]s -url localhost -port %[6]d -n %[7]d -w %[8]d -m5ops -input 10 -timeout 600s
 $M5 fail 11
 %[9]s
 $M5 fail -1
 `, s.Function, cmp.Or(s.ExecMode, functions.Container), m5Line, start, cmp.Or(s.Client, s.Function), port,
-		s.ClientInvocations(), s.Warmup, stop)
+		s.ClientInvocations(), s.Warmup, stop, cpuTimes)
 }
+
+// cpuTimes defines vswarmu_cpu, which prints the guest's CPU time
+// accounting with a label: /proc/stat's per-CPU lines and every process's
+// /proc/<pid>/stat (results.ReadCPUTimes reads them; report:steps says
+// where a setup's instructions went). Shell built-ins only, so it costs
+// the guest little.
+var cpuTimes = `vswarmu_cpu() {
+	while read -r l; do case $l in cpu[0-9]*) echo "` + results.CPULine + ` $1 $l" ;; esac; done < /proc/stat
+	for f in /proc/[0-9]*/stat; do read -r l 2> /dev/null < "$f" && echo "` + results.CPULine + ` $1 $l"; done
+}`
 
 // dockerUp starts Docker in the guest, or shows on the console why it did
 // not start and ends the run with m5 fail 7 (instead of waiting forever).

@@ -110,7 +110,7 @@ func standinNote(checks []results.Check, dir string) string {
 		"their numbers are not measurements; delete their directories or give stand-in runs their own WORKING_DIR", n, len(checks), dir)
 }
 
-// Steps prints, for the boot and each listed function's setup, the simulated instructions and host time of each step of its run script (the statistics dumped at each m5 fail code).
+// Steps prints, for the boot and each listed function's setup, the simulated instructions and host time of each step of its run script (the statistics dumped at each m5 fail code), and which programs took the guest's CPU time.
 func (Report) Steps() error {
 	_, p, err := load()
 	if err != nil {
@@ -138,12 +138,42 @@ func (Report) Steps() error {
 				out.Printf("  to m5 fail %-3d %-58s %12.1f M instructions  %s", st.Code, st.Meaning,
 					st.Instructions/1e6, ui.FormatDuration(time.Duration(st.HostSeconds*float64(time.Second))))
 			}
+			printCPUShares(out, d[1])
 		}
 	}
 	if seen == 0 {
 		return errors.New("no boot or setup with step dumps yet: run mage simulate:all (runs made before step dumps have none)")
 	}
 	return nil
+}
+
+// printCPUShares says where the guest's CPU time went, from a setup's
+// snapshots: from the boot to the setup's start (what the boot ran), and
+// from there to its client's start (the function's start).
+func printCPUShares(out *ui.Printer, dir string) {
+	snaps, err := results.ReadCPUTimes(dir)
+	if err != nil || len(snaps) < 2 {
+		return // a run script from before the snapshots
+	}
+	spans := []struct {
+		what            string
+		earlier, latest results.CPUSnapshot
+	}{{"the boot, to the setup's start", results.CPUSnapshot{}, snaps[0]}, {"the setup, to its client's start", snaps[0], snaps[1]}}
+	for _, sp := range spans {
+		busy, kernel := sp.latest.Busy(sp.earlier)
+		if busy == 0 {
+			continue
+		}
+		var parts []string
+		for i, sh := range sp.latest.Since(sp.earlier) {
+			if i == 8 {
+				break
+			}
+			parts = append(parts, fmt.Sprintf("%s %.0f%%", sh.Comm, 100*float64(sh.Ticks)/float64(busy)))
+		}
+		out.Printf("  guest CPU time of %s: %d ticks busy (10 ms each), %.0f%% in the kernel; by program: %s",
+			sp.what, busy, 100*float64(kernel)/float64(busy), strings.Join(parts, ", "))
+	}
 }
 
 // Compare prints per-metric differences between two result directories, such as two gem5 versions or systems.

@@ -1,0 +1,54 @@
+package gem5configs
+
+import (
+	"bytes"
+	"os/exec"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/vswarmu/vswarmu-mage/results"
+)
+
+// The run script's CPU time dumps, run by sh on this host's /proc, are
+// what results reads: every CPU, every process (this test's sh among
+// them), and the script's labels in order.
+func TestRunScriptCPUTimesAreRead(t *testing.T) {
+	script := Simulation{Workload: Workload{Function: "aes-go", GuestDir: "/root/vswarmu"}}.singleScript()
+	for _, want := range []string{"vswarmu_cpu start\n$M5 fail 1\n", "vswarmu_cpu client\n$M5 fail 10\n"} {
+		if !strings.Contains(script, want) {
+			t.Fatalf("the run script lacks %q:\n%s", want, script)
+		}
+	}
+	out, err := exec.Command("sh", "-c", cpuTimes+"\nvswarmu_cpu start\nbusy=0; while [ $busy -lt 200000 ]; do busy=$((busy+1)); done\nvswarmu_cpu client\necho sh=$$").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	snaps, err := results.ParseCPUTimes(bytes.NewReader(out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(snaps) != 2 || snaps[0].Label != "start" || snaps[1].Label != "client" {
+		t.Fatalf("snapshots %+v", snaps)
+	}
+	if len(snaps[0].CPUs) == 0 || len(snaps[0].Procs) < 2 {
+		t.Fatalf("the start snapshot has %d CPUs and %d processes:\n%s", len(snaps[0].CPUs), len(snaps[0].Procs), out)
+	}
+	shares := snaps[1].Since(snaps[0])
+	if busy, _ := snaps[1].Busy(snaps[0]); busy == 0 || len(shares) == 0 {
+		t.Errorf("200,000 shell loop iterations took no ticks: busy %d, shares %+v", busy, shares)
+	}
+	var sh string
+	for _, l := range strings.Split(string(out), "\n") {
+		if v, ok := strings.CutPrefix(l, "sh="); ok {
+			sh = v
+		}
+	}
+	found := false
+	for _, p := range snaps[1].Procs {
+		found = found || strings.TrimSpace(sh) == strconv.Itoa(p.PID) && p.Comm == "sh"
+	}
+	if !found {
+		t.Errorf("the script's own sh (pid %s) is not among the processes", sh)
+	}
+}
