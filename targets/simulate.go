@@ -28,7 +28,7 @@ import (
 // Functions installs the serverless functions into the disk (the original simulation/Makefile's install_functions).
 type Functions mg.Namespace
 
-// Install boots the disk in qemu, loads or pulls every listed function's containers and invokes each once.
+// Install boots the disk in qemu, loads or pulls every listed function's containers and invokes each once; a disk that holds every listed function already is kept.
 func (Functions) Install(ctx context.Context) error { return build(ctx, ruleFunctionsInstall) }
 
 // Raw converts the installed disk to the raw format gem5 reads.
