@@ -24,7 +24,7 @@ func TestDaemonsStartWithTheirCollectorSetting(t *testing.T) {
 	dir := t.TempDir()
 	bin, seen := filepath.Join(dir, "bin"), filepath.Join(dir, "seen")
 	os.MkdirAll(bin, 0o755)
-	for _, name := range []string{"containerd", "dockerd", "docker", "m5", "systemctl"} {
+	for _, name := range []string{"containerd", "dockerd", "docker", "m5", "systemctl", "curl"} {
 		os.WriteFile(filepath.Join(bin, name), []byte("#!/bin/sh\necho \""+name+" GOGC=${GOGC-unset} $*\" >> "+seen+"\n"), 0o755)
 	}
 	script := strings.NewReplacer("/var/log/", dir+"/", "M5=/sbin/m5", "M5="+filepath.Join(bin, "m5")).Replace(defs) +
@@ -37,6 +37,7 @@ func TestDaemonsStartWithTheirCollectorSetting(t *testing.T) {
 	}
 	got, _ := os.ReadFile(seen)
 	for _, want := range []string{"containerd GOGC=400 \n", "dockerd GOGC=400 -H", "docker GOGC=unset info",
+		"curl GOGC=unset -fsS --unix-socket /var/run/docker.sock -o /dev/null http://localhost/info",
 		"systemctl GOGC=unset set-environment GOGC=400\nsystemctl GOGC=unset start containerd.service docker.service\n" +
 			"systemctl GOGC=unset unset-environment GOGC"} {
 		if !strings.Contains(string(got), want) {
