@@ -162,18 +162,7 @@ func (r *Record) Param(k string) string { return r.params()[k] }
 // ChangedParams are the names of the parameters p gives otherwise than
 // the recorded run had them, or that only one of them has, sorted.
 func (r *Record) ChangedParams(p Params) []string {
-	old, cur := r.params(), p.summary()
-	var out []string
-	for _, k := range Params(cur).keys() {
-		if o, ok := old[k]; !ok || o != cur[k] {
-			out = append(out, k)
-		}
-	}
-	for _, k := range Params(old).keys() {
-		if _, ok := cur[k]; !ok {
-			out = append(out, k)
-		}
-	}
+	out := changedKeys(r.params(), p.summary())
 	sort.Strings(out)
 	return out
 }

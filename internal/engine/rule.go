@@ -140,20 +140,33 @@ func encodeParams(m map[string]string) string {
 // ones, for staleness reasons ("KVERSION v5.4.84 → v6.1.0").
 func diffParams(old, cur map[string]string) []string {
 	var out []string
-	seen := map[string]bool{}
-	for _, k := range Params(cur).keys() {
-		seen[k] = true
-		o, ok := old[k]
+	for _, k := range changedKeys(old, cur) {
+		o, had := old[k]
+		c, has := cur[k]
 		switch {
-		case !ok:
-			out = append(out, fmt.Sprintf("%s added (%s)", k, cur[k]))
-		case o != cur[k]:
-			out = append(out, changed(k, o, cur[k]))
+		case !had:
+			out = append(out, fmt.Sprintf("%s added (%s)", k, c))
+		case !has:
+			out = append(out, fmt.Sprintf("%s removed (was %s)", k, quoteEmpty(o)))
+		default:
+			out = append(out, changed(k, o, c))
+		}
+	}
+	return out
+}
+
+// changedKeys are the keys whose values differ between old and cur: the
+// current ones (added or changed) in order, then the removed ones.
+func changedKeys(old, cur map[string]string) []string {
+	var out []string
+	for _, k := range Params(cur).keys() {
+		if o, ok := old[k]; !ok || o != cur[k] {
+			out = append(out, k)
 		}
 	}
 	for _, k := range Params(old).keys() {
-		if !seen[k] {
-			out = append(out, fmt.Sprintf("%s removed (was %s)", k, quoteEmpty(old[k])))
+		if _, ok := cur[k]; !ok {
+			out = append(out, k)
 		}
 	}
 	return out
