@@ -216,10 +216,6 @@ func (p *plan) install() functions.Install {
 	if c.Images == "reference" {
 		in.Images = p.referenceDir()
 	}
-	if held := p.installed(in); held != nil {
-		in.Selection = &functions.Selection{Catalog: p.sel.Catalog, Functions: held,
-			ListFrom: "the installed disk (" + strings.Join(held, " ") + ")"}
-	}
 	return in
 }
 
@@ -263,6 +259,10 @@ func (p *plan) installedDisk() artifact {
 func (p *plan) functionsInstall() *engine.Rule {
 	return p.rule(ruleFunctionsInstall, func() (*engine.Rule, error) {
 		in := p.install()
+		if held := p.installed(in); held != nil {
+			in.Selection = &functions.Selection{Catalog: p.sel.Catalog, Functions: held,
+				ListFrom: "the installed disk (" + strings.Join(held, " ") + ")"}
+		}
 		needs := deps(p.disk(), p.kernel(), p.scanner())
 		if p.cfg.Images == "reference" {
 			refs := append([]artifact{p.references()}, p.interpretedFor(in.Selection.Functions)...)
