@@ -51,6 +51,7 @@
 # reads the command line and connects them.
 
 import argparse
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -77,6 +78,27 @@ import topologies  # noqa: E402
 # gem5 wakes a core that idles in MWAIT late (the function's core waits on
 # the client far longer than on real hardware), HLT it wakes at once.
 GUEST_KERNEL_ARGS = ["idle=halt"]
+
+# gem5's x86 local APIC timer counts at its core clock over 16
+# (X86LocalApic's clock domain).
+LAPIC_CLOCK_DIVIDER = 16
+
+
+def lapic_timer_args(clock: str) -> List[str]:
+    """The x86 kernel argument that gives the local APIC timer's clock of
+    a board at clock (kernel/patches: the kernel then skips its
+    calibration, two busy-waited 100 ms periods, about 200 million
+    instructions on atomic cores); a kernel without the patch passes it
+    on to init's environment and calibrates."""
+    return ["lapic_timer_khz=%d" % round(hertz(clock) / LAPIC_CLOCK_DIVIDER / 1000)]
+
+
+def hertz(clock: str) -> float:
+    """A clock as systems.json and topologies.json write it ("2.5GHz") in Hz."""
+    m = re.fullmatch(r"([0-9]+(?:\.[0-9]+)?)\s*([kMG]?)Hz", clock.strip())
+    if not m:
+        raise ValueError("clock %r is not a number and Hz, kHz, MHz or GHz" % clock)
+    return float(m.group(1)) * {"": 1, "k": 1e3, "M": 1e6, "G": 1e9}[m.group(2)]
 
 CORE_TYPES = {
     "kvm": CPUTypes.KVM,
@@ -255,9 +277,12 @@ class Workload:
     checkpoint: Optional[Path] = None
     evaluate: bool = False
 
-    def kernel_args(self, test_system: bool = True) -> List[str]:
-        """The kernel command line of the test system or a drive system."""
+    def kernel_args(self, test_system: bool = True, clock: str = "") -> List[str]:
+        """The kernel command line of the test system or a drive system
+        (a board at clock)."""
         args = self.console_args() + ["root=" + self.root, "rw", "isolcpus=1", "vswarmu.gem5=1"]
+        if self.isa != "arm" and clock:
+            args += lapic_timer_args(clock)
         args += self.idle_args() + self.extra_args.split()
         if self.init and test_system:
             args.append("init=" + self.init)
@@ -278,8 +303,9 @@ class Workload:
             return []
         return list(GUEST_KERNEL_ARGS)
 
-    def set_on(self, board, disk: str, script: Optional[str], client: bool = True, test_system: bool = True):
-        """Sets the board's kernel, disk and run script (a path, or none);
+    def set_on(self, board, disk: str, script: Optional[str], clock: str, client: bool = True,
+               test_system: bool = True):
+        """Sets the board's (at clock) kernel, disk and run script (a path, or none);
         client says the run's client runs on it (only its work items end an
         evaluation's phases: a setup's client runs them after the
         checkpoint)."""
@@ -289,7 +315,7 @@ class Workload:
             kernel=KernelResource(local_path=self.kernel),
             disk_image=DiskImageResource(local_path=disk),
             readfile_contents=contents or None,
-            kernel_args=self.kernel_args(test_system),
+            kernel_args=self.kernel_args(test_system, clock),
             exit_on_work_items=client and self.evaluate,
             # The workload restores the checkpoint (v24 takes a str path only
             # here, not in Simulator(checkpoint_path=)).
@@ -305,9 +331,9 @@ class DriveWorkload:
     def __init__(self, workload: Workload):
         self.workload = workload
 
-    def set_on(self, board, disk, script, client=True):
-        """Sets the drive system's kernel, disk and script."""
-        self.workload.set_on(board, disk, script, client=client, test_system=False)
+    def set_on(self, board, disk, script, clock, client=True):
+        """Sets the drive system's (at clock) kernel, disk and script."""
+        self.workload.set_on(board, disk, script, clock, client=client, test_system=False)
 
 
 def machine_of(args, topology) -> Machine:
@@ -368,10 +394,11 @@ def announce(args):
 def main(argv):
     args = parse_args(argv)
     topology = topologies.TOPOLOGIES[args.topology]
-    board, processor = machine_of(args, topology).build()
+    machine = machine_of(args, topology)
+    board, processor = machine.build()
     cpt = Path(args.checkpoint_dir)
     workload = workload_of(args, topology, cpt)
-    workload.set_on(board, args.disk, args.script, client=topology.client_on_test_system)
+    workload.set_on(board, args.disk, args.script, machine.system.clock, client=topology.client_on_test_system)
     handlers = handlers_of(args, processor, cpt, topology.spec.systems)
     options = dict(on_exit_event=handlers.handlers(), max_ticks=args.max_ticks or m5.MaxTick)
     drive = drive_of(args)

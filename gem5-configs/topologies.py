@@ -139,7 +139,7 @@ class TwoMachine(Single):
         import network
 
         d = network.drive_board(drive.core_type, drive.memory, self.spec.drive.clock, self.spec.drive.cores)
-        workload.set_on(d, drive.disk, drive.script, client=True)
+        workload.set_on(d, drive.disk, drive.script, self.spec.drive.clock, client=True)
         ethernet = network.link(board, d, drive.link_delay, drive.link_bandwidth)
         names = (self.spec.drive.object, self.spec.link.object)
         return network.TwoMachineSimulator(board=board, drive=d, ethernet=ethernet, names=names, **options)

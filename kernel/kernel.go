@@ -16,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/vswarmu/vswarmu-mage/internal/download"
@@ -83,6 +84,19 @@ func Fragments(projectDir, arch, version string, extra []string) ([]Fragment, er
 		}
 	}
 	return out, nil
+}
+
+// BuiltinPatches are the project's kernel patches, projectDir's
+// kernel/patches/*.patch in name order (none outside a checkout). They
+// change no behaviour by themselves: each adds a kernel parameter the
+// simulations pass (0001: lapic_timer_khz=, the local APIC timer's clock).
+func BuiltinPatches(projectDir string) ([]string, error) {
+	m, err := filepath.Glob(filepath.Join(projectDir, "kernel", "patches", "*.patch"))
+	if err != nil {
+		return nil, fmt.Errorf("kernel/patches: %w", err)
+	}
+	slices.Sort(m)
+	return m, nil
 }
 
 // Merged returns the fragments as one file, each part headed by its name.

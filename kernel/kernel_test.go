@@ -3,6 +3,7 @@ package kernel
 import (
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -269,5 +270,65 @@ func TestDebianSource(t *testing.T) {
 	}
 	if SourcePackage("kernel.org", "6.1") != "" {
 		t.Fatal("kernel.org has no package")
+	}
+}
+
+// TestBuiltinPatchesApplyToDebiansSource checks the project's kernel
+// patches against the files they change in Debian's linux-source-6.1
+// tarball (the source README's lines build), with git apply --check.
+func TestBuiltinPatchesApplyToDebiansSource(t *testing.T) {
+	const tarball = "/usr/src/linux-source-6.1.tar.xz"
+	if _, err := os.Stat(tarball); err != nil {
+		t.Skip("needs Debian's linux-source-6.1 package (apt-get install linux-source-6.1)")
+	}
+	project, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	patches, err := BuiltinPatches(project)
+	if err != nil || len(patches) == 0 {
+		t.Fatalf("BuiltinPatches(..) = %v, %v: want the project's kernel/patches", patches, err)
+	}
+	dir := t.TempDir()
+	for _, p := range patches {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var members []string
+		for _, line := range strings.Split(string(b), "\n") {
+			if f, ok := strings.CutPrefix(line, "+++ b/"); ok {
+				members = append(members, "linux-source-6.1/"+f)
+			}
+		}
+		args := append([]string{"-xJf", tarball, "-C", dir}, members...)
+		if out, err := exec.Command("tar", args...).CombinedOutput(); err != nil {
+			t.Fatalf("tar %v: %v\n%s", members, err, out)
+		}
+		check := exec.Command("git", "apply", "--check", p)
+		check.Dir = filepath.Join(dir, "linux-source-6.1")
+		if out, err := check.CombinedOutput(); err != nil {
+			t.Errorf("%s does not apply to Debian's 6.1 source: %v\n%s", filepath.Base(p), err, out)
+		}
+	}
+}
+
+func TestBuiltinPatchesAreTheProjectsInNameOrder(t *testing.T) {
+	dir := t.TempDir()
+	for _, n := range []string{"0002-b.patch", "0001-a.patch", "README"} {
+		if err := os.MkdirAll(filepath.Join(dir, "kernel", "patches"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "kernel", "patches", n), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := BuiltinPatches(dir)
+	want := []string{filepath.Join(dir, "kernel", "patches", "0001-a.patch"), filepath.Join(dir, "kernel", "patches", "0002-b.patch")}
+	if err != nil || strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Fatalf("BuiltinPatches = %v, %v; want %v", got, err, want)
+	}
+	if got, err := BuiltinPatches(t.TempDir()); err != nil || len(got) != 0 {
+		t.Fatalf("outside a checkout: %v, %v; want none", got, err)
 	}
 }

@@ -23,14 +23,18 @@ func (Kernel) DepInstall(ctx context.Context) error {
 // Source fetches the Linux source for KVERSION (kernel.org tarball with its sha256, KERNEL_SOURCE=git, or a local tarball/directory).
 func (Kernel) Source(ctx context.Context) error { return buildOrSkip(ctx, ruleKernelSource, "KERNEL") }
 
-// Patch applies KERNEL_PATCHES to the source once (nothing to do without patches).
+// Patch applies the project's kernel/patches (not to a KERNEL_SOURCE directory) and KERNEL_PATCHES to the source once.
 func (Kernel) Patch(ctx context.Context) error {
-	cfg, _, err := load()
+	_, p, err := load()
 	if err != nil {
 		return err
 	}
-	if len(cfg.KernelPatches) == 0 {
-		fmt.Println("KERNEL_PATCHES is empty: nothing to patch")
+	b, err := p.kernelBuild()
+	if err != nil {
+		return err
+	}
+	if len(b.Patches) == 0 {
+		fmt.Println("no kernel/patches for this source and KERNEL_PATCHES is empty: nothing to patch")
 		return nil
 	}
 	return buildOrSkip(ctx, ruleKernelPatch, "KERNEL")
@@ -122,11 +126,29 @@ func (p *plan) kernelBuild() (kernel.Build, error) {
 	if err != nil {
 		return kernel.Build{}, err
 	}
+	patches, err := kernelPatches(c.ProjectDir, src, c.KernelPatches)
+	if err != nil {
+		return kernel.Build{}, err
+	}
 	return kernel.Build{Version: c.KernelVersion(), Source: src, Arch: c.Arch, Base: c.KernelBase,
 		Dir: filepath.Join(
 			c.Resources,
 			"kernel",
-		), Out: c.KernelOut, Jobs: c.Jobs, Patches: c.KernelPatches, Fragments: frags}, nil
+		), Out: c.KernelOut, Jobs: c.Jobs, Patches: patches, Fragments: frags}, nil
+}
+
+// kernelPatches are the patches kernel:patch applies: the project's
+// (kernel/patches) to a source the tool unpacks or clones, never to a
+// KERNEL_SOURCE directory of the user's own, then KERNEL_PATCHES.
+func kernelPatches(projectDir string, src kernel.Source, extra []string) ([]string, error) {
+	if src.Kind == "dir" {
+		return extra, nil
+	}
+	builtin, err := kernel.BuiltinPatches(projectDir)
+	if err != nil {
+		return nil, err
+	}
+	return append(builtin, extra...), nil
 }
 
 // kernel is the vmlinux guests boot: KERNEL's, else kernel:save's.
@@ -197,7 +219,7 @@ func (p *plan) kernelTree() []*engine.Rule {
 	if len(b.Patches) > 0 {
 		out = []*engine.Rule{p.kernelStep(ruleKernelPatch, func(b kernel.Build) *engine.Rule {
 			return &engine.Rule{
-				Doc: "apply KERNEL_PATCHES to the source tree (once)", Outputs: []string{b.PatchStamp()},
+				Doc: "apply kernel/patches and KERNEL_PATCHES to the source tree (once)", Outputs: []string{b.PatchStamp()},
 				Inputs: b.Patches, Deps: out, Params: engine.Params{"KERNEL_PATCHES": strings.Join(b.Patches, " ")},
 				InPlace: true, Slots: -1, Recipe: recipe(b.Patch),
 			}

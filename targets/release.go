@@ -124,7 +124,11 @@ func (p *plan) kernelSettings() map[string]string {
 		p.errs = append(p.errs, err)
 	}
 	var patches []string
-	for _, pt := range c.KernelPatches {
+	b, err := p.kernelBuild()
+	if err != nil {
+		p.errs = append(p.errs, err)
+	}
+	for _, pt := range b.Patches {
 		patches = append(patches, filepath.Base(pt))
 	}
 	return map[string]string{"ARCH": c.Arch, "KVERSION": c.KernelVersion(), "KERNEL_BASE": c.KernelBase,

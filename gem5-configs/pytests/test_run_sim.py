@@ -64,6 +64,19 @@ class WorkloadTest(unittest.TestCase):
             with self.subTest(name):
                 self.assertEqual(w.kernel_args(test_system), want)
 
+    def test_the_local_apic_timer_clock_is_the_boards(self):
+        # gem5's x86 local APIC timer counts at the core clock over 16.
+        cases = [("2.5GHz", "lapic_timer_khz=156250"), ("3.5GHz", "lapic_timer_khz=218750"),
+                 ("1000MHz", "lapic_timer_khz=62500")]
+        for clock, want in cases:
+            with self.subTest(clock):
+                args = run_sim.Workload(kernel="k").kernel_args(True, clock)
+                self.assertEqual([a for a in args if a.startswith("lapic_timer_khz=")], [want])
+        arm = run_sim.Workload(kernel="k", isa="arm").kernel_args(True, "2.5GHz")
+        self.assertFalse([a for a in arm if a.startswith("lapic")], "Arm's generic timer needs no calibration")
+        with self.assertRaisesRegex(ValueError, "not a number and Hz"):
+            run_sim.hertz("fast")
+
     def test_what_each_mode_restores(self):
         cases = [
             (["--mode", "boot"], None, False),

@@ -21,8 +21,8 @@ class Recorder:
     def __init__(self):
         self.set = []
 
-    def set_on(self, board, disk, script, client=True):
-        self.set.append((type(board).__name__, disk, script, client))
+    def set_on(self, board, disk, script, clock, client=True):
+        self.set.append((type(board).__name__, disk, script, clock, client))
 
 
 def drive_run():
@@ -109,7 +109,7 @@ class SimulatorTest(unittest.TestCase):
         sim = two.simulator(board, {}, drive_run(), rec)
         self.assertIsInstance(sim, network.TwoMachineSimulator)
         self.assertIsInstance(board, network.NetworkedX86Board)
-        self.assertEqual(rec.set, [("NetworkedX86Board", "drive.raw", "drive.sh", True)])
+        self.assertEqual(rec.set, [("NetworkedX86Board", "drive.raw", "drive.sh", "3.5GHz", True)])
         self.assertEqual(sim._names, ("drive", "link"))
         self.assertEqual(sim._link.delay, "2us")
         line = two.announcement(drive_run())

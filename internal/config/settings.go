@@ -91,7 +91,7 @@ func Settings() []Setting {
 			Doc:   "checksum of a KERNEL_SOURCE tarball (sha256:<hex> or file:<checksum list URL>)",
 			field: func(c *Config) any { return &c.KernelChecksum }},
 		{Name: "KERNEL_PATCHES", Kind: List{}, Group: "kernel",
-			Doc:   "patches kernel:patch applies to the source (once)",
+			Doc:   "further patches kernel:patch applies to the source (once), after the project's kernel/patches",
 			field: func(c *Config) any { return &c.KernelPatches }},
 		{Name: "KERNEL_FRAGMENTS", Kind: List{}, Group: "kernel",
 			Doc:   "extra config fragments merged after kernel/configs",

@@ -1,0 +1,37 @@
+package targets
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/vswarmu/vswarmu-mage/kernel"
+)
+
+func TestKernelPatchesLeaveAUsersSourceDirectoryAlone(t *testing.T) {
+	project := t.TempDir()
+	builtin := filepath.Join(project, "kernel", "patches", "0001-x.patch")
+	if err := os.MkdirAll(filepath.Dir(builtin), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(builtin, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	extra := []string{"/patches/mine.patch"}
+	cases := []struct {
+		kind string
+		want []string
+	}{
+		{"tarball", []string{builtin, extra[0]}},
+		{"debian", []string{builtin, extra[0]}},
+		{"git", []string{builtin, extra[0]}},
+		{"dir", extra},
+	}
+	for _, c := range cases {
+		got, err := kernelPatches(project, kernel.Source{Kind: c.kind}, extra)
+		if err != nil || !slices.Equal(got, c.want) {
+			t.Errorf("KERNEL_SOURCE of kind %s: patches %v, %v; want %v", c.kind, got, err, c.want)
+		}
+	}
+}
