@@ -67,7 +67,12 @@ var RuntimeComponents = []RuntimeComponent{
 		Version: containerdVersion,
 		Package: "cmd/containerd",
 		Guest:   "/usr/bin/containerd",
-		Tags:    "no_btrfs no_devmapper no_zfs",
+		// Without the Kubernetes CRI plugin (Docker does not use it; the
+		// guest's config disables it too) and aufs (its plugin runs
+		// modprobe at start): their packages' init functions are a third
+		// of containerd's start natively (containerd --version: 30.9 M
+		// user instructions, 22.0 M without them, Valgrind).
+		Tags:    "no_btrfs no_devmapper no_zfs no_cri no_aufs",
 		LDFlags: "-X github.com/containerd/containerd/version.Version=" + strings.TrimPrefix(containerdVersion, "v"),
 	},
 	{Name: "containerd-shim-runc-v2", Module: "github.com/containerd/containerd", Version: containerdVersion,
