@@ -2,7 +2,9 @@ package gem5configs
 
 import (
 	"bytes"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -24,6 +26,32 @@ func TestRunScriptCPUTimesAreRead(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	checkCPUTimes(t, out)
+}
+
+// The tiny disk's sed is busybox's.
+func TestRunScriptCPUTimesWithBusyboxSed(t *testing.T) {
+	busybox, err := exec.LookPath("busybox")
+	if err != nil {
+		t.Skip("needs busybox (apt-get install busybox-static), the tiny disk's sed")
+	}
+	bin := t.TempDir()
+	if err := os.Symlink(busybox, filepath.Join(bin, "sed")); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("sh", "-c", cpuTimes+"\nvswarmu_cpu start\nbusy=0; while [ $busy -lt 200000 ]; do busy=$((busy+1)); done\nvswarmu_cpu client\necho sh=$$")
+	cmd.Env = append(os.Environ(), "PATH="+bin+":"+os.Getenv("PATH"))
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkCPUTimes(t, out)
+}
+
+// checkCPUTimes checks two snapshots, start and client, of every CPU and
+// process, the script's sh among them, with ticks between them.
+func checkCPUTimes(t *testing.T, out []byte) {
+	t.Helper()
 	snaps, err := results.ParseCPUTimes(bytes.NewReader(out))
 	if err != nil {
 		t.Fatal(err)

