@@ -37,7 +37,7 @@ func TestDaemonsStartWithTheirCollectorSetting(t *testing.T) {
 	}
 	got, _ := os.ReadFile(seen)
 	for _, want := range []string{"containerd GOGC=400 \n", "dockerd GOGC=400 -H", "docker GOGC=unset info",
-		"curl GOGC=unset -fsS --unix-socket /var/run/docker.sock -o /dev/null http://localhost/info",
+		"curl GOGC=unset -fsS --unix-socket /var/run/docker.sock -o /dev/null http://localhost/_ping",
 		"systemctl GOGC=unset set-environment GOGC=400\nsystemctl GOGC=unset start containerd.service docker.service\n" +
 			"systemctl GOGC=unset unset-environment GOGC"} {
 		if !strings.Contains(string(got), want) {
