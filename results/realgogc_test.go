@@ -69,23 +69,27 @@ func TestDaemonGOGCCutsTheRuntimesStart(t *testing.T) {
 	if curl, _ := stepInstructions(t, realBootCurl); math.Abs(curl[5]-54.2) > 0.05 || math.Abs(boot1[5]-68.3) > 0.05 {
 		t.Errorf("the boot's last step: %.1f M with docker info, %.1f M with curl; the page says 68.3 and 54.2", boot1[5], curl[5])
 	}
-	perInvocation := func(dir string) (insts, cycles float64) {
-		run, err := LoadRun(unpackRun(t, filepath.Join(dir, "fibonacci-go@o3")))
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, cpu, ok := run.Measured()
-		if !ok {
-			t.Fatalf("%s: no measured core (%s)", dir, run.Why)
-		}
-		i, _ := cpu.Instructions.Value.Float()
-		c, _ := cpu.Cycles.Value.Float()
-		n := float64(run.Meta.Invocations)
-		return i / n, c / n
-	}
-	i0, c0 := perInvocation(realCPUTimes)
-	i1, c1 := perInvocation(realGOGC)
+	i0, c0 := o3PerInvocation(t, realCPUTimes)
+	i1, c1 := o3PerInvocation(t, realGOGC)
 	if math.Abs(i1/i0-1) > 0.05 || math.Abs(c1/c0-1) > 0.05 {
 		t.Errorf("per invocation %.0f instructions, %.0f cycles with GOGC=400 against %.0f, %.0f: more than 5%% apart", i1, c1, i0, c0)
 	}
+}
+
+// o3PerInvocation is a committed run's O3 evaluation of fibonacci-go per
+// invocation: the measured core's instructions and cycles.
+func o3PerInvocation(t *testing.T, dir string) (insts, cycles float64) {
+	t.Helper()
+	run, err := LoadRun(unpackRun(t, filepath.Join(dir, "fibonacci-go@o3")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, cpu, ok := run.Measured()
+	if !ok {
+		t.Fatalf("%s: no measured core (%s)", dir, run.Why)
+	}
+	i, _ := cpu.Instructions.Value.Float()
+	c, _ := cpu.Cycles.Value.Float()
+	n := float64(run.Meta.Invocations)
+	return i / n, c / n
 }
