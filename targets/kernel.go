@@ -3,6 +3,7 @@ package targets
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -151,6 +152,22 @@ func kernelPatches(projectDir string, src kernel.Source, extra []string) ([]stri
 	return append(builtin, extra...), nil
 }
 
+// patchesParam names the patches by file name and content, not by path:
+// the same patches in another checkout (a fresh clone, CI) leave the
+// kernel up to date; an edited patch does not.
+func patchesParam(paths []string) string {
+	out := make([]string, len(paths))
+	for i, p := range paths {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			out[i] = filepath.Base(p) + "@unreadable"
+			continue
+		}
+		out[i] = filepath.Base(p) + "@" + shortHash(string(b))
+	}
+	return strings.Join(out, " ")
+}
+
 // kernel is the vmlinux guests boot: KERNEL's, else kernel:save's.
 func (p *plan) kernel() artifact {
 	return p.source("KERNEL", p.cfg.Kernel, "kernel", func() artifact {
@@ -220,7 +237,7 @@ func (p *plan) kernelTree() []*engine.Rule {
 		out = []*engine.Rule{p.kernelStep(ruleKernelPatch, func(b kernel.Build) *engine.Rule {
 			return &engine.Rule{
 				Doc: "apply kernel/patches and KERNEL_PATCHES to the source tree (once)", Outputs: []string{b.PatchStamp()},
-				Inputs: b.Patches, Deps: out, Params: engine.Params{"KERNEL_PATCHES": strings.Join(b.Patches, " ")},
+				Inputs: b.Patches, Deps: out, Params: engine.Params{"KERNEL_PATCHES": patchesParam(b.Patches)},
 				InPlace: true, Slots: -1, Recipe: recipe(b.Patch),
 			}
 		})}

@@ -35,3 +35,22 @@ func TestKernelPatchesLeaveAUsersSourceDirectoryAlone(t *testing.T) {
 		}
 	}
 }
+
+func TestKernelPatchesParameterIsNamesAndContentsNotPaths(t *testing.T) {
+	a, b := t.TempDir(), t.TempDir()
+	for _, d := range []string{a, b} {
+		if err := os.WriteFile(filepath.Join(d, "0001-x.patch"), []byte("same"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pa, pb := patchesParam([]string{filepath.Join(a, "0001-x.patch")}), patchesParam([]string{filepath.Join(b, "0001-x.patch")})
+	if pa != pb {
+		t.Errorf("the same patch in two checkouts: %q and %q", pa, pb)
+	}
+	if err := os.WriteFile(filepath.Join(b, "0001-x.patch"), []byte("edited"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if patchesParam([]string{filepath.Join(b, "0001-x.patch")}) == pa {
+		t.Error("an edited patch leaves the parameter unchanged")
+	}
+}
