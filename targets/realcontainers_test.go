@@ -18,14 +18,14 @@ import (
 // 1.19, panic on gem5's cores), functions:install under qemu, then
 // simulate:all with the default EXEC_MODE on atomic setup cores — the
 // boot starts the container runtime before its checkpoint — and an
-// evaluation on the simple system's timing cores. 46 minutes on 2 cores
-// (docs/tests.md): the boot with the runtime's start on atomic cores
-// 22m31s, the setup about 20 minutes; before containerd's collector fix
-// the boot alone took 1h39m, so the limits leave room for a slower machine.
+// evaluation on the simple system's timing cores. 37 minutes on 2 cores,
+// its kernel's build included (docs/tests.md); before containerd's
+// collector fix the boot alone took 1h39m, so the limits leave room for a
+// slower machine.
 func TestRealGem5ContainerMode(t *testing.T) {
 	if os.Getenv("VSWARMU_GEM5_CONTAINERS") != "1" || os.Getenv("VSWARMU_GEM5") == "" || os.Getenv("VSWARMU_INTEGRATION") == "" {
 		t.Skip("set VSWARMU_GEM5_CONTAINERS=1, VSWARMU_GEM5=<gem5.opt> and VSWARMU_INTEGRATION=1 " +
-			"to run a function in its container on the real gem5 (about 46 minutes)")
+			"to run a function in its container on the real gem5 (about 37 minutes)")
 	}
 	gem5 := realGem5(t)
 	integration(t)
