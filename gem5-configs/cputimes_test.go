@@ -22,12 +22,17 @@ func TestRunScriptCPUTimesAreRead(t *testing.T) {
 			t.Fatalf("the run script lacks %q:\n%s", want, script)
 		}
 	}
-	out, err := exec.Command("sh", "-c", cpuTimes+"\nvswarmu_cpu start\nbusy=0; while [ $busy -lt 200000 ]; do busy=$((busy+1)); done\nvswarmu_cpu client\necho sh=$$").Output()
+	out, err := exec.Command("sh", "-c", twoSnapshots).Output()
 	if err != nil {
 		t.Fatal(err)
 	}
 	checkCPUTimes(t, out)
 }
+
+// twoSnapshots defines vswarmu_cpu and takes the run script's two
+// snapshots with 200,000 shell loop iterations between them, then prints
+// its sh's pid.
+var twoSnapshots = cpuTimes + "\nvswarmu_cpu start\nbusy=0; while [ $busy -lt 200000 ]; do busy=$((busy+1)); done\nvswarmu_cpu client\necho sh=$$"
 
 // The tiny disk's sed is busybox's.
 func TestRunScriptCPUTimesWithBusyboxSed(t *testing.T) {
@@ -39,7 +44,7 @@ func TestRunScriptCPUTimesWithBusyboxSed(t *testing.T) {
 	if err := os.Symlink(busybox, filepath.Join(bin, "sed")); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command("sh", "-c", cpuTimes+"\nvswarmu_cpu start\nbusy=0; while [ $busy -lt 200000 ]; do busy=$((busy+1)); done\nvswarmu_cpu client\necho sh=$$")
+	cmd := exec.Command("sh", "-c", twoSnapshots)
 	cmd.Env = append(os.Environ(), "PATH="+bin+":"+os.Getenv("PATH"))
 	out, err := cmd.Output()
 	if err != nil {

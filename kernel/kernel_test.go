@@ -315,10 +315,10 @@ func TestBuiltinPatchesApplyToDebiansSource(t *testing.T) {
 
 func TestBuiltinPatchesAreTheProjectsInNameOrder(t *testing.T) {
 	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "kernel", "patches"), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	for _, n := range []string{"0002-b.patch", "0001-a.patch", "README"} {
-		if err := os.MkdirAll(filepath.Join(dir, "kernel", "patches"), 0o755); err != nil {
-			t.Fatal(err)
-		}
 		if err := os.WriteFile(filepath.Join(dir, "kernel", "patches", n), nil, 0o644); err != nil {
 			t.Fatal(err)
 		}

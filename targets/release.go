@@ -119,20 +119,16 @@ func (p *plan) download() *engine.Rule {
 // kernelSettings are what shapes the kernel.
 func (p *plan) kernelSettings() map[string]string {
 	c := p.cfg
-	frags, err := kernel.Fragments(c.ProjectDir, c.Arch, c.KernelVersion(), c.KernelFrags)
+	b, err := p.kernelBuild() // its fragments and patches, as the kernel rules have them
 	if err != nil {
 		p.errs = append(p.errs, err)
 	}
 	var patches []string
-	b, err := p.kernelBuild()
-	if err != nil {
-		p.errs = append(p.errs, err)
-	}
 	for _, pt := range b.Patches {
 		patches = append(patches, filepath.Base(pt))
 	}
 	return map[string]string{"ARCH": c.Arch, "KVERSION": c.KernelVersion(), "KERNEL_BASE": c.KernelBase,
-		"fragments": shortHash(kernel.Merged(frags)), "KERNEL_PATCHES": strings.Join(patches, " ")}
+		"fragments": shortHash(kernel.Merged(b.Fragments)), "KERNEL_PATCHES": strings.Join(patches, " ")}
 }
 
 // diskSettings are what shapes the base disk.
