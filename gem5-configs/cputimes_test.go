@@ -16,7 +16,7 @@ import (
 // what results reads: every CPU, every process (this test's sh among
 // them), and the script's labels in order.
 func TestRunScriptCPUTimesAreRead(t *testing.T) {
-	script := Simulation{Workload: Workload{Function: "aes-go", GuestDir: "/root/vswarmu"}}.singleScript()
+	script := Simulation{Workload: Workload{Function: "aes-go", GuestDir: "/root/vswarmu", CPUTimes: true}}.singleScript()
 	for _, want := range []string{"vswarmu_cpu start\n$M5 fail 1\n", "vswarmu_cpu client\n$M5 fail 10\n"} {
 		if !strings.Contains(script, want) {
 			t.Fatalf("the run script lacks %q:\n%s", want, script)
@@ -27,6 +27,30 @@ func TestRunScriptCPUTimesAreRead(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkCPUTimes(t, out)
+}
+
+// The snapshots cost a setup about 25 M instructions, so a run script takes
+// them only with GUEST_CPU_TIMES (CPUTimes), which its run's parameters
+// then name; without, vswarmu_cpu does nothing and the shell prints none.
+func TestCPUTimesOnlyWhenAsked(t *testing.T) {
+	for _, on := range []bool{false, true} {
+		s := Simulation{Workload: Workload{Function: "aes-go", GuestDir: "/root/vswarmu", CPUTimes: on}}
+		script := s.singleScript()
+		if strings.Contains(script, "/proc/stat") != on {
+			t.Errorf("CPUTimes %v: the run script reads /proc/stat: %v\n%s", on, !on, script)
+		}
+		if _, named := s.parameters("atomic")["GUEST_CPU_TIMES"]; named != on {
+			t.Errorf("CPUTimes %v: the run's parameters name GUEST_CPU_TIMES: %v", on, named)
+		}
+		defs := script[strings.Index(script, "vswarmu_cpu()"):strings.Index(script, "vswarmu_cpu start")]
+		out, err := exec.Command("sh", "-c", defs+"vswarmu_cpu start\necho done").Output()
+		if err != nil {
+			t.Fatalf("CPUTimes %v: %v", on, err)
+		}
+		if printed := strings.Contains(string(out), results.CPULine); printed != on {
+			t.Errorf("CPUTimes %v: snapshot printed: %v\n%s", on, printed, out)
+		}
+	}
 }
 
 // twoSnapshots defines vswarmu_cpu and takes the run script's two

@@ -83,6 +83,9 @@ func (s Simulation) parameters(setupCPU string) map[string]string {
 	if s.KernelArgs != "" {
 		m["KERNEL_ARGS"] = s.KernelArgs
 	}
+	if s.CPUTimes {
+		m["GUEST_CPU_TIMES"] = "1"
+	}
 	if s.Board.Idle == IdleKernel {
 		m["GUEST_IDLE"] = IdleKernel
 	}

@@ -77,6 +77,9 @@ type Workload struct {
 	Warmup   int       // client warm-up invocations before the checkpoint
 	GuestDir string    // where the guest keeps the compose file
 	Lukewarm *Lukewarm // a lukewarm setup (Function LukewarmName) or evaluation; nil for one function
+	// CPUTimes: the setup's run script prints the guest's CPU time
+	// accounting at its start and before its client (GUEST_CPU_TIMES).
+	CPUTimes bool
 	// Scans is the install's scan record (functions.ReadScans): the
 	// evaluation's record carries its function's image scan.
 	Scans string
@@ -221,7 +224,17 @@ $M5 fail 11
 %[9]s
 $M5 fail -1
 `, s.Function, cmp.Or(s.ExecMode, functions.Container), m5Line, start, cmp.Or(s.Client, s.Function), port,
-		s.ClientInvocations(), s.Warmup, stop, cpuTimes)
+		s.ClientInvocations(), s.Warmup, stop, s.cpuTimes())
+}
+
+// cpuTimes defines vswarmu_cpu: the snapshot with CPUTimes, else nothing
+// (the two snapshots cost a setup about 25 M instructions, most of them
+// the guest kernel's /proc).
+func (s Simulation) cpuTimes() string {
+	if s.CPUTimes {
+		return cpuTimes
+	}
+	return "vswarmu_cpu() { :; }"
 }
 
 // cpuTimes defines vswarmu_cpu, which prints the guest's CPU time

@@ -84,6 +84,13 @@ func (s Simulation) topology() Topology {
 	return single{}
 }
 
+// singleDockerArgs are a one-machine container boot's kernel arguments:
+// no IPv6. The client reaches the function through docker-proxy on
+// localhost over IPv4; with IPv6 Docker starts a second docker-proxy (a Go
+// program) for [::] at every container start, and the kernel configures
+// IPv6 on every link the container's network brings up.
+var singleDockerArgs = []string{"ipv6.disable=1"}
+
 // single runs the client on core 0 of the simulated system, beside the
 // function on core 1.
 type single struct{}
@@ -92,7 +99,7 @@ func (single) Name() string                                 { return Single }
 func (single) Label() string                                { return "" }
 func (single) Args(Simulation) []string                     { return nil }
 func (single) LinkArgs(Simulation) []string                 { return nil }
-func (single) DockerKernelArgs() []string                   { return nil }
+func (single) DockerKernelArgs() []string                   { return singleDockerArgs }
 func (single) RunScript(s Simulation) string                { return s.singleScript() }
 func (single) Scripts(Simulation) []Script                  { return nil }
 func (single) Describe(Simulation, map[string]string, bool) {}

@@ -255,8 +255,8 @@ func TestDockerNetworkKernelArgs(t *testing.T) {
 		want     string
 	}{
 		{TwoMachine, functions.Container, "vswarmu.docker=1 vswarmu.iptables=1"},
-		{Single, functions.Container, "vswarmu.docker=1"},
-		{"", functions.Container, "vswarmu.docker=1"},
+		{Single, functions.Container, "vswarmu.docker=1 ipv6.disable=1"},
+		{"", functions.Container, "vswarmu.docker=1 ipv6.disable=1"},
 		{TwoMachine, functions.Process, ""},
 	} {
 		s := twoMachines("/wk")

@@ -11,12 +11,15 @@ package image
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"embed"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
 	"maps"
 	"os"
+	"path"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -45,6 +48,61 @@ type RuntimeComponent struct {
 	// module proxy does not serve (an untagged commit of moby the docker
 	// CLI requires) to released ones: module → version.
 	Replace map[string]string
+}
+
+// SetKeyHookPath is where the dockerd image:runtime builds looks for its
+// libnetwork-setkey hook (image/patches/docker; vswarmu-setkey goes
+// there), else it runs a second dockerd as the hook.
+const SetKeyHookPath = "/usr/libexec/docker/libnetwork-setkey"
+
+// runtimePatches are the project's patches to the runtime's modules, by
+// module: image/patches/<dir>/*.patch in name order, applied to the
+// module's writable copy before any of its programs is built.
+var runtimePatches = map[string]string{"github.com/docker/docker": "docker"}
+
+//go:embed patches
+var patchFS embed.FS
+
+// ModulePatch is one of the project's patches to a runtime module.
+type ModulePatch struct {
+	Name string // file name under image/patches/<dir>
+	Text []byte
+}
+
+// ModulePatches are the project's patches to module, in the order they apply.
+func ModulePatches(module string) ([]ModulePatch, error) {
+	dir, ok := runtimePatches[module]
+	if !ok {
+		return nil, nil
+	}
+	names, err := fs.Glob(patchFS, "patches/"+dir+"/*.patch")
+	if err != nil {
+		return nil, err
+	}
+	slices.Sort(names)
+	out := make([]ModulePatch, 0, len(names))
+	for _, n := range names {
+		b, err := patchFS.ReadFile(n)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ModulePatch{Name: path.Base(n), Text: b})
+	}
+	return out, nil
+}
+
+// patchesParam names module's patches with their contents' hashes, so a
+// changed patch rebuilds the runtime.
+func patchesParam(module string) string {
+	ps, err := ModulePatches(module)
+	if err != nil {
+		return "unreadable: " + err.Error()
+	}
+	var parts []string
+	for _, p := range ps {
+		parts = append(parts, fmt.Sprintf("%s@%x", p.Name, sha256.Sum256(p.Text)))
+	}
+	return strings.Join(parts, " ")
 }
 
 // Versions of the runtime: containerd and runc as Debian 12 ships them
@@ -152,6 +210,9 @@ func (rt Runtime) Description() map[string]string {
 			c.CGO,
 			c.Replace,
 		)
+		if p := patchesParam(c.Module); p != "" {
+			d[c.Name] += " patches=" + p
+		}
 	}
 	return d
 }
@@ -260,7 +321,24 @@ func (rt Runtime) source(ctx context.Context, j job.Job, c RuntimeComponent) (st
 			return "", fmt.Errorf("%s@%s: replace %s: %w", c.Module, c.Version, mod, err)
 		}
 	}
-	return dst, nil
+	return dst, applyPatches(ctx, j, c, dst)
+}
+
+// applyPatches applies the project's patches to a module's copy in dst.
+func applyPatches(ctx context.Context, j job.Job, c RuntimeComponent, dst string) error {
+	ps, err := ModulePatches(c.Module)
+	if err != nil {
+		return fmt.Errorf("image/patches for %s: %w", c.Module, err)
+	}
+	for _, p := range ps {
+		j.Progress("patching %s@%s: %s", c.Module, c.Version, p.Name)
+		cmd := j.Command("git", "apply", "-")
+		cmd.Dir, cmd.Stdin = dst, bytes.NewReader(p.Text)
+		if err := j.RunCmd(ctx, cmd); err != nil {
+			return fmt.Errorf("image/patches: %s does not apply to %s@%s: %w", p.Name, c.Module, c.Version, err)
+		}
+	}
+	return nil
 }
 
 // compile builds one component from its module's copy.

@@ -20,7 +20,7 @@ type Client mg.Namespace
 // Build builds the static test-client for linux/amd64 and linux/arm64 into $RESOURCES/test-client-<arch>; CLIENT=/path skips it.
 func (Client) Build(ctx context.Context) error { return buildOrSkip(ctx, ruleClientBuild, "CLIENT") }
 
-// Tools builds the guest's tools, static, for amd64 and arm64: the m5 utility, vswarmu-run (starts a function as a plain process) and vswarmu-seed (credits the disk's random seed at a simulated boot).
+// Tools builds the guest's tools, static, for amd64 and arm64: the m5 utility, vswarmu-run (starts a function as a plain process), vswarmu-seed (credits the disk's random seed at a simulated boot) and vswarmu-setkey (Docker's network hook without a second dockerd).
 func (Client) Tools(ctx context.Context) error { return build(ctx, ruleClientTools) }
 
 const modulePath = "github.com/vswarmu/vswarmu-mage"
@@ -43,7 +43,10 @@ var (
 	m5Tool   = guestTool{"m5", "client/cmd/m5", []string{"client/m5", "client/cmd/m5"}}
 	runTool  = guestTool{"vswarmu-run", "functions/cmd/vswarmu-run", []string{"functions/cmd/vswarmu-run"}}
 	seedTool = guestTool{"vswarmu-seed", "image/cmd/vswarmu-seed", []string{"image/cmd/vswarmu-seed"}}
-	scanTool = guestTool{"vswarmu-scan", "functions/cmd/vswarmu-scan",
+	// setkeyTool is Docker's libnetwork-setkey hook as a program of its own
+	// (the built dockerd runs it when the disk has it: image/patches/docker).
+	setkeyTool = guestTool{"vswarmu-setkey", "image/cmd/vswarmu-setkey", []string{"image/cmd/vswarmu-setkey"}}
+	scanTool   = guestTool{"vswarmu-scan", "functions/cmd/vswarmu-scan",
 		[]string{"functions/cmd/vswarmu-scan", "internal/misdecode", "results"}}
 )
 
@@ -76,14 +79,16 @@ func (p *plan) client() artifact {
 	})
 }
 
-// tools is client:tools: the guest's m5, vswarmu-run and vswarmu-seed.
+// tools is client:tools: the guest's m5, vswarmu-run, vswarmu-seed and
+// vswarmu-setkey.
 func (p *plan) tools() *engine.Rule {
 	return p.rule(ruleClientTools, func() (*engine.Rule, error) {
 		return p.goBuildRule(
-			"build the guest tools (m5, vswarmu-run, vswarmu-seed) for amd64 and arm64",
+			"build the guest tools (m5, vswarmu-run, vswarmu-seed, vswarmu-setkey) for amd64 and arm64",
 			m5Tool,
 			runTool,
 			seedTool,
+			setkeyTool,
 		), nil
 	})
 }

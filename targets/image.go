@@ -131,7 +131,8 @@ func (p *plan) imageBuild() artifact {
 	spec.M5, spec.Client = m5.path, client.path
 	needs := deps(artifact{rule: p.imageBase()}, artifact{rule: tools}, m5, client) // m5 may be one of the tools
 	if rt := p.containerRuntime(); rt.rule != nil {
-		spec.Runtime = p.runtimeBuild().Injects()
+		spec.Runtime = append(p.runtimeBuild().Injects(),
+			image.Inject{Src: p.toolPath(setkeyTool, p.cfg.Arch), Dst: image.SetKeyHookPath, Mode: 0o755})
 		needs = append(needs, rt.rule)
 	}
 	inputs, description := spec.FinishInputs()

@@ -110,7 +110,7 @@ func standinNote(checks []results.Check, dir string) string {
 		"their numbers are not measurements; delete their directories or give stand-in runs their own WORKING_DIR", n, len(checks), dir)
 }
 
-// Steps prints, for the boot and each listed function's setup, the simulated instructions and host time of each step of its run script (the statistics dumped at each m5 fail code), and which programs took the guest's CPU time.
+// Steps prints, for the boot and each listed function's setup, the simulated instructions and host time of each step of its run script (the statistics dumped at each m5 fail code), and, with GUEST_CPU_TIMES=1, which programs took the guest's CPU time.
 func (Report) Steps() error {
 	_, p, err := load()
 	if err != nil {

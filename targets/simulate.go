@@ -492,7 +492,8 @@ func (p *plan) machine() (gem5configs.Simulation, error) {
 		Exec: p.exec, ResolveSetupCPU: p.setupCPU, Prober: p.prober(config), Systems: cat}
 	eval := gem5configs.Evaluation{System: c.System, AtomicWarming: c.AtomicWarming, Invocations: c.NumInvocations,
 		Measurement: c.Measurement}
-	work := gem5configs.Workload{Warmup: c.Warmup, GuestDir: functions.GuestDir, Scans: p.install().ScanRecord()}
+	work := gem5configs.Workload{Warmup: c.Warmup, GuestDir: functions.GuestDir, Scans: p.install().ScanRecord(),
+		CPUTimes: c.GuestCPUTimes}
 	return gem5configs.Simulation{Machine: m, Workload: work, Evaluation: eval, Runner: run}, nil
 }
 

@@ -123,6 +123,7 @@ type WorkloadSettings struct {
 	KernelArgs        string // more kernel command line arguments
 	SimulatedInit     string // lean or systemd
 	GuestIdle         string // halt or kernel
+	GuestCPUTimes     bool   // setups print the guest's CPU time accounting
 }
 
 // MeasureSettings are the simulation group's measured system and window,
