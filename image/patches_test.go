@@ -29,8 +29,8 @@ func TestRuntimeDescriptionNamesThePatches(t *testing.T) {
 			t.Errorf("%s is built from an unpatched module, yet: %s", name, d[name])
 		}
 	}
-	if before := patchesParam("github.com/docker/docker"); !strings.Contains(before, "@") {
-		t.Errorf("patchesParam = %q", before)
+	if p := patchesParam("github.com/docker/docker"); !strings.Contains(p, "@") {
+		t.Errorf("patchesParam = %q", p)
 	}
 }
 
@@ -62,12 +62,11 @@ func TestDockerPatchesApplyToThePinnedModule(t *testing.T) {
 			t.Skipf("%s@%s not downloadable here (needs the Go module proxy): %v", c.Module, c.Version, err)
 		}
 		// git apply --check of all of them at once: later ones may build on earlier ones.
-		args := []string{"apply", "--check"}
 		var all bytes.Buffer
 		for _, p := range ps {
 			all.Write(p.Text)
 		}
-		cmd := exec.Command("git", append(args, "-")...)
+		cmd := exec.Command("git", "apply", "--check", "-")
 		cmd.Dir, cmd.Stdin = info.Dir, &all
 		if b, err := cmd.CombinedOutput(); err != nil {
 			t.Errorf("%s@%s: the patches do not apply: %v\n%s", c.Module, c.Version, err, b)

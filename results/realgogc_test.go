@@ -22,22 +22,25 @@ const (
 // code, in millions.
 func stepInstructions(t *testing.T, dir string) (boot, setup map[int]float64) {
 	t.Helper()
-	read := func(d string) map[int]float64 {
-		steps, err := Steps(d)
-		if err != nil || len(steps) == 0 {
-			t.Fatalf("%s: steps %v, %v", d, steps, err)
-		}
-		out := map[int]float64{}
-		for _, s := range steps {
-			out[s.Code] = s.Instructions / 1e6
-		}
-		return out
-	}
-	boot = read(filepath.Join(dir, "boot"))
+	boot = runSteps(t, filepath.Join(dir, "boot"))
 	if _, err := os.Stat(filepath.Join(dir, "setup")); err != nil {
 		return boot, nil
 	}
-	return boot, read(filepath.Join(dir, "setup", "fibonacci-go"))
+	return boot, runSteps(t, filepath.Join(dir, "setup", "fibonacci-go"))
+}
+
+// runSteps is one run's steps: millions of instructions by m5 fail code.
+func runSteps(t *testing.T, d string) map[int]float64 {
+	t.Helper()
+	steps, err := Steps(d)
+	if err != nil || len(steps) == 0 {
+		t.Fatalf("%s: steps %v, %v", d, steps, err)
+	}
+	out := map[int]float64{}
+	for _, s := range steps {
+		out[s.Code] = s.Instructions / 1e6
+	}
+	return out
 }
 
 // The daemons' collector setting cuts the boot's and the setup's

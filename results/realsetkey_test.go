@@ -74,14 +74,7 @@ func TestDockerPatchesKeepTheFunctionsPath(t *testing.T) {
 	}
 	checkSamePath(t, realCuts, realPatches)
 	_, goSetup := stepInstructions(t, realRestore)
-	py, err := Steps(filepath.Join(realRestore, "setup", "fibonacci-python"))
-	if err != nil || len(py) == 0 {
-		t.Fatalf("Python's setup: %v, %v", py, err)
-	}
-	pySteps := map[int]float64{}
-	for _, s := range py {
-		pySteps[s.Code] = s.Instructions / 1e6
-	}
+	pySteps := runSteps(t, filepath.Join(realRestore, "setup", "fibonacci-python"))
 	checkPageFigures(t, []pageFigure{
 		{"fibonacci-go's setup beside Python on the disk", sum(goSetup), 378.3},
 		{"Python's start (2)", pySteps[2], 283.8},
